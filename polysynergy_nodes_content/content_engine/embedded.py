@@ -1,0 +1,92 @@
+"""An embedded PostgreSQL for the demo, the CLI and tests when no URL is given.
+
+It uses the ``pgserver`` wheel (PostgreSQL 16, runs as a non-root user by itself). The
+server keeps running after the command that started it so later commands reuse it;
+``stop_embedded`` shuts it down cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from .errors import ConfigurationError
+
+DEFAULT_DATABASE = "polysynergy_content"
+
+
+def default_data_dir() -> Path:
+    override = os.environ.get("SECTIONS_EMBEDDED_DIR")
+    if override:
+        return Path(override).expanduser().resolve()
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "polysynergy-content" / "pgdata"
+
+
+@dataclass
+class EmbeddedDatabase:
+    url: str
+    data_dir: Path
+    pid: int | None
+    started_now: bool
+
+
+def _postmaster_pid(data_dir: Path) -> int | None:
+    pid_file = data_dir / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return pid
+
+
+def is_running(data_dir: Path | None = None) -> bool:
+    return _postmaster_pid(Path(data_dir) if data_dir else default_data_dir()) is not None
+
+
+def start_embedded(data_dir: Path | str | None = None, database: str = DEFAULT_DATABASE) -> EmbeddedDatabase:
+    """Start (or reuse) the embedded server and make sure ``database`` exists."""
+    try:
+        import pgserver
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ConfigurationError(
+            "No database URL was given and the embedded PostgreSQL is not installed: "
+            "pip install 'polysynergy-nodes-content[embedded]' or pass --database-url"
+        ) from exc
+    path = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    was_running = _postmaster_pid(path) is not None
+    server = pgserver.get_server(path, cleanup_mode=None)
+    base_url = server.get_uri()
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    return EmbeddedDatabase(server.get_uri(database), path, _postmaster_pid(path), not was_running)
+
+
+def stop_embedded(data_dir: Path | str | None = None, timeout: float = 30.0) -> bool:
+    """Fast-shutdown the embedded server; True if it was running."""
+    path = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
+    pid = _postmaster_pid(path)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown: clean, no recovery needed
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _postmaster_pid(path) is None:
+            return True
+        time.sleep(0.1)
+    raise ConfigurationError(f"the embedded PostgreSQL (pid {pid}) did not stop within {timeout:.0f}s")

@@ -1,0 +1,58 @@
+"""The engine's errors. Each carries a message a user can act on.
+
+The CLI maps the classes to exit codes; nodes put ``str(error)`` in ``false_path``.
+"""
+
+from __future__ import annotations
+
+
+class ContentError(Exception):
+    """Base of every engine error."""
+
+    exit_code = 1
+
+
+class InvalidInput(ContentError, ValueError):
+    """Bad input: a handle, a setting, a value, a filter. Names the field and the reason."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, field: str | None = None, index: int | None = None, errors=None):
+        self.field = field
+        self.index = index
+        self.errors = errors or []
+        super().__init__(message)
+
+
+class NotFound(InvalidInput, LookupError):
+    """A section, field, migration or entry that does not exist."""
+
+
+class Refused(ContentError):
+    """The request is well formed but unsafe now: stale plan, needs confirmation, not latest."""
+
+    exit_code = 3
+
+
+class NeedsConfirmation(Refused):
+    """A destructive migration applied without ``confirm=True``."""
+
+
+class StaleMigration(Refused):
+    """The migration was superseded or the live table changed since it was planned."""
+
+
+class PendingMigration(Refused):
+    """The section's table does not match its configuration yet."""
+
+
+class DatabaseFailure(ContentError):
+    """The database refused or failed the work; nothing was changed."""
+
+    exit_code = 4
+
+
+class ConfigurationError(ContentError):
+    """No database URL, or a setting that cannot work."""
+
+    exit_code = 2

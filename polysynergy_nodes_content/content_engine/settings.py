@@ -1,0 +1,85 @@
+"""Engine settings: schema names, migration safety limits and Supabase behaviour.
+
+Defaults suit Supabase; each can be set in code or through ``SECTIONS_*`` environment
+variables, so nodes and the CLI pick up the same configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+from .errors import ConfigurationError
+from .identifiers import check_identifier
+
+DEFAULT_GRANTS = {
+    "service_role": ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    "authenticated": ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    "anon": ["SELECT"],
+}
+_PRIVILEGES = {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"}
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    system_schema: str = "public"
+    content_schema: str = "custom"
+    archive_schema: str = "content_archive"
+    #: How long DDL may wait for a lock before giving up (then retried).
+    lock_timeout_ms: int = 2000
+    #: Upper bound of one migration statement.
+    statement_timeout_ms: int = 300_000
+    #: Attempts of an apply that hit the lock timeout.
+    lock_retries: int = 3
+    #: Grants on new tables to these roles, where they exist (Supabase API roles).
+    grants: dict = field(default_factory=lambda: dict(DEFAULT_GRANTS))
+    #: Enable row level security on new tables (no policy: server-side access only).
+    enable_rls: bool = True
+    #: Roles that get a permissive SELECT policy on new tables when RLS is on.
+    read_policy_roles: tuple = ()
+    #: End migrations with NOTIFY pgrst so PostgREST reloads its schema cache.
+    notify_pgrst: bool = True
+    #: Prepared statements break behind Supabase's transaction pooler.
+    prepared_statements: bool = True
+    default_limit: int = 50
+    max_limit: int = 1000
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+
+    def __post_init__(self):
+        for name in ("system_schema", "content_schema", "archive_schema"):
+            check_identifier(getattr(self, name), name)
+        if len({self.system_schema, self.content_schema, self.archive_schema}) < 3 and (
+            self.content_schema in (self.system_schema, self.archive_schema)
+            or self.system_schema == self.archive_schema
+        ):
+            raise ConfigurationError("system, content and archive schemas must be different")
+        for role, privileges in self.grants.items():
+            check_identifier(role, "grant role")
+            bad = set(privileges) - _PRIVILEGES
+            if bad:
+                raise ConfigurationError(f"unknown privileges for role {role}: {sorted(bad)}")
+        for role in self.read_policy_roles:
+            check_identifier(role, "policy role")
+
+    def with_changes(self, **changes) -> "EngineSettings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides) -> "EngineSettings":
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for name in ("system_schema", "content_schema", "archive_schema"):
+            key = f"SECTIONS_{name.upper()}"
+            if env.get(key):
+                values[name] = env[key]
+        for name in ("lock_timeout_ms", "statement_timeout_ms", "lock_retries"):
+            key = f"SECTIONS_{name.upper()}"
+            if env.get(key):
+                values[name] = int(env[key])
+        for name in ("enable_rls", "notify_pgrst", "prepared_statements"):
+            key = f"SECTIONS_{name.upper()}"
+            if env.get(key):
+                values[name] = env[key].strip().lower() in ("1", "true", "yes", "on")
+        values.update(overrides)
+        return cls(**values)

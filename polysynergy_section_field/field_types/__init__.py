@@ -1,0 +1,3 @@
+"""The built-in field-type catalogue."""
+
+BUILTIN_FIELD_TYPES: list = []

@@ -1,0 +1,79 @@
+"""Test fixtures: a real PostgreSQL server and a fresh database per test.
+
+The server is the one named by CONTENT_TEST_DATABASE_URL (a superuser URL; CI starts
+PostgreSQL 15 and sets it), else an embedded PostgreSQL started for the session.
+Each test gets its own database, so tests cannot see each other's tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """A superuser URL to the test server (started here when none is configured)."""
+    url = os.environ.get("CONTENT_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from polysynergy_nodes_content.content_engine.embedded import start_embedded, stop_embedded
+
+    data_dir = Path(tempfile.gettempdir()) / f"polysynergy-content-tests-{os.getuid()}"
+    db = start_embedded(data_dir, database="postgres")
+    try:
+        yield db.url
+    finally:
+        if db.started_now:
+            stop_embedded(data_dir)
+
+
+def url_for_database(admin_url: str, dbname: str) -> str:
+    params = conninfo_to_dict(admin_url)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+@pytest.fixture
+def new_database(pg_admin_url):
+    """Factory of fresh, empty databases (dropped at the end of the test)."""
+    created = []
+
+    def make(template: str = "template0") -> str:
+        name = f"ct_{os.getpid()}_{next(_counter)}"
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+            )
+        created.append(name)
+        return url_for_database(pg_admin_url, name)
+
+    yield make
+    from polysynergy_nodes_content.content_engine.database import close_pools
+
+    close_pools()
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        for name in created:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def database_url(new_database):
+    """A fresh, empty database on the real server."""
+    return new_database()
+
+
+@pytest.fixture
+def conn(database_url):
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        yield connection
