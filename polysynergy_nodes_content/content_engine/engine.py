@@ -1,0 +1,281 @@
+"""ContentEngine: the one API that nodes, the CLI and library users share.
+
+Every method is synchronous (psycopg over a shared pool); nodes call it through
+``asyncio.to_thread``. Errors are ContentError subclasses with actionable messages.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from polysynergy_section_field import default_registry
+from polysynergy_section_field.section_field_runner import FieldTypeRegistry
+
+from .config_store import ConfigStore
+from .database import get_pool, resolve_database_url
+from .errors import ContentError, DatabaseFailure
+from .migrations import Migrations
+from .schema_install import install_system_schema, installed_version, migration_files
+from .settings import EngineSettings
+
+_engines: dict[tuple, "ContentEngine"] = {}
+_engines_lock = threading.Lock()
+
+
+def get_engine(database_url: str | None = None, settings: EngineSettings | None = None) -> "ContentEngine":
+    """The shared engine for a URL (explicit, else SECTIONS_DATABASE_URL, else DATABASE_URL)."""
+    url = resolve_database_url(database_url)
+    settings = settings or EngineSettings.from_env()
+    key = (url, settings)
+    engine = _engines.get(key)
+    if engine is None:
+        with _engines_lock:
+            engine = _engines.get(key)
+            if engine is None:
+                engine = ContentEngine(url, settings)
+                _engines[key] = engine
+    engine.ensure_installed()
+    return engine
+
+
+def forget_engines() -> None:
+    """Drop cached engines (tests that drop their databases call this)."""
+    with _engines_lock:
+        _engines.clear()
+
+
+class ContentEngine:
+    def __init__(
+        self,
+        database_url: str | None = None,
+        settings: EngineSettings | None = None,
+        registry: FieldTypeRegistry | None = None,
+        actor: str | None = None,
+    ):
+        self.url = resolve_database_url(database_url)
+        self.settings = settings or EngineSettings.from_env()
+        self.registry = registry or default_registry()
+        self.actor = actor
+        self.pool = get_pool(
+            self.url, self.settings.prepared_statements, self.settings.pool_min_size, self.settings.pool_max_size
+        )
+        self._installed = False
+        self._install_lock = threading.Lock()
+        self.migrations = Migrations(self.url, self.pool, self.settings, self.registry, actor, self._config_changed)
+        from .entries import EntryService
+
+        self.entries = EntryService(self)
+
+    # -- plumbing --------------------------------------------------------------------
+    def connection(self):
+        """A pooled connection in a transaction (committed on success, rolled back on error)."""
+        return _translating(self.pool.connection())
+
+    def _store(self, conn) -> ConfigStore:
+        return ConfigStore(conn, self.settings, self.registry)
+
+    def _config_changed(self) -> None:
+        self.entries.invalidate()
+
+    # -- installation ------------------------------------------------------------------
+    def install(self) -> dict:
+        """Install or upgrade the system schema and sync the field-type registry."""
+        with self.connection() as conn:
+            applied = install_system_schema(conn, self.settings)
+            synced = self._sync_field_types(conn)
+            version = installed_version(conn, self.settings)
+        self._installed = True
+        return {"applied": applied, "schema_version": version, "field_types": synced}
+
+    def ensure_installed(self) -> None:
+        if self._installed:
+            return
+        with self._install_lock:
+            if self._installed:
+                return
+            with self.connection() as conn:
+                current = installed_version(conn, self.settings)
+                latest = max(v for v, _, _ in migration_files())
+                if current is None or current < latest:
+                    install_system_schema(conn, self.settings)
+                registered = {
+                    r[0] for r in conn.execute(
+                        sql.SQL("SELECT handle FROM {}").format(
+                            sql.Identifier(self.settings.system_schema, "field_type_registry")))
+                }
+                if set(self.registry.handles()) - registered:
+                    self._sync_field_types(conn)
+            self._installed = True
+
+    def sync_field_types(self) -> list[str]:
+        with self.connection() as conn:
+            return self._sync_field_types(conn)
+
+    def _sync_field_types(self, conn) -> list[str]:
+        table = sql.Identifier(self.settings.system_schema, "field_type_registry")
+        handles = []
+        for ft in self.registry:
+            d = ft.describe()
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (handle, label, postgres_type, ui_component, settings_schema, category, icon, "
+                    "version, filter_operators, description) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (handle) DO UPDATE SET label = EXCLUDED.label, postgres_type = EXCLUDED.postgres_type, "
+                    "ui_component = EXCLUDED.ui_component, settings_schema = EXCLUDED.settings_schema, "
+                    "category = EXCLUDED.category, icon = EXCLUDED.icon, version = EXCLUDED.version, "
+                    "filter_operators = EXCLUDED.filter_operators, description = EXCLUDED.description "
+                    "WHERE ({t}.label, {t}.postgres_type, {t}.ui_component, {t}.settings_schema, {t}.category, "
+                    "{t}.icon, {t}.version, {t}.filter_operators, {t}.description) IS DISTINCT FROM "
+                    "(EXCLUDED.label, EXCLUDED.postgres_type, EXCLUDED.ui_component, EXCLUDED.settings_schema, "
+                    "EXCLUDED.category, EXCLUDED.icon, EXCLUDED.version, EXCLUDED.filter_operators, EXCLUDED.description)"
+                ).format(table, t=sql.Identifier("field_type_registry")),
+                (d["handle"], d["label"], d["postgres_type"], d["ui_component"],
+                 Jsonb(d["settings_schema"]) if d["settings_schema"] is not None else None, d["category"], d["icon"],
+                 d["version"], Jsonb(d["filter_operators"]), d["description"]),
+            )
+            handles.append(d["handle"])
+        return sorted(handles)
+
+    def field_types(self) -> list[dict]:
+        return [ft.describe() for ft in sorted(self.registry, key=lambda f: (f.category, f.handle))]
+
+    # -- sections ----------------------------------------------------------------------
+    def create_section(self, handle, label=None, description=None, icon=None, title_field_handle=None) -> dict:
+        self.ensure_installed()
+        with self.connection() as conn:
+            return self._store(conn).create_section(handle, label, description, icon, title_field_handle)
+
+    def get_section(self, section) -> dict:
+        self.ensure_installed()
+        with self.connection() as conn:
+            store = self._store(conn)
+            found = store.find_section(section)
+            found["fields"] = store.fields(found["id"])
+            return found
+
+    def list_sections(self) -> list[dict]:
+        self.ensure_installed()
+        with self.connection() as conn:
+            store = self._store(conn)
+            sections = store.list_sections()
+            for s in sections:
+                s["fields"] = store.fields(s["id"])
+            return sections
+
+    def update_section(self, section, changes: dict) -> dict:
+        self.ensure_installed()
+        with self.connection() as conn:
+            return self._store(conn).update_section(section, changes)
+
+    def delete_section(self, section) -> dict:
+        """Remove a section. Without a table its configuration is deleted at once;
+        with one, the section is deactivated and a (destructive) migration archives
+        the table, so the data can be restored by rolling that migration back."""
+        self.ensure_installed()
+        with self.connection() as conn:
+            store = self._store(conn)
+            found = store.find_section(section, lock=True)
+            if found["applied_state"] is None:
+                store.delete_section_config(found["id"])
+                return {"deleted": True, "section": found, "migration": None}
+            store.update_section(found["id"], {"is_active": False})
+        return {"deleted": False, "section": self.get_section(found["id"]), "migration": self.plan_migration(found["id"])}
+
+    # -- fields ------------------------------------------------------------------------
+    def add_field(self, section, handle, label=None, field_type_handle=None, field_settings=None, is_required=False,
+                  is_unique=False, default_value=None, help_text=None, placeholder=None, ui_width="full",
+                  tab_name="Content", sort_order=None, is_visible=True) -> dict:
+        self.ensure_installed()
+        values = dict(handle=handle, label=label, field_type_handle=field_type_handle, field_settings=field_settings,
+                      is_required=is_required, is_unique=is_unique, default_value=default_value, help_text=help_text,
+                      placeholder=placeholder, ui_width=ui_width, tab_name=tab_name, sort_order=sort_order,
+                      is_visible=is_visible)
+        with self.connection() as conn:
+            return self._store(conn).add_field(section, values)
+
+    def update_field(self, field_id, updates: dict) -> dict:
+        self.ensure_installed()
+        with self.connection() as conn:
+            return self._store(conn).update_field(field_id, updates)
+
+    def remove_field(self, section, field_handle) -> dict:
+        self.ensure_installed()
+        with self.connection() as conn:
+            return self._store(conn).remove_field(section, field_handle)
+
+    # -- migrations --------------------------------------------------------------------
+    def plan_migration(self, section) -> dict:
+        self.ensure_installed()
+        return _translate(self.migrations.plan, section)
+
+    def get_migration(self, migration_id) -> dict:
+        self.ensure_installed()
+        return _translate(self.migrations.get, migration_id)
+
+    def list_migrations(self, section=None) -> list[dict]:
+        self.ensure_installed()
+        section_id = self.get_section(section)["id"] if section is not None else None
+        return _translate(self.migrations.list, section_id)
+
+    def apply_migration(self, migration_id, confirm: bool = False) -> dict:
+        self.ensure_installed()
+        return _translate(self.migrations.apply, migration_id, confirm)
+
+    def rollback_migration(self, migration_id) -> dict:
+        self.ensure_installed()
+        return _translate(self.migrations.rollback, migration_id)
+
+    # -- entries -----------------------------------------------------------------------
+    def create_entry(self, section_handle, data: dict) -> dict:
+        return self.entries.create(section_handle, data)
+
+    def create_entries(self, section_handle, items: list) -> list[dict]:
+        return self.entries.create_many(section_handle, items)
+
+    def get_entry(self, section_handle, entry_id) -> dict:
+        return self.entries.get(section_handle, entry_id)
+
+    def update_entry(self, section_handle, entry_id, data: dict) -> dict:
+        return self.entries.update(section_handle, entry_id, data)
+
+    def delete_entry(self, section_handle, entry_id) -> bool:
+        return self.entries.delete(section_handle, entry_id)
+
+    def query_entries(self, section_handle, filters=None, order_by=None, limit=None, offset=0) -> dict:
+        return self.entries.query(section_handle, filters, order_by, limit, offset)
+
+
+def _translate(fn, *args):
+    try:
+        return fn(*args)
+    except ContentError:
+        raise
+    except psycopg.Error as exc:
+        raise DatabaseFailure(_db_message(exc)) from exc
+
+
+def _db_message(exc: psycopg.Error) -> str:
+    diag = getattr(exc, "diag", None)
+    if diag is not None and diag.message_primary:
+        return f"database error: {diag.message_primary}"
+    return f"database error: {str(exc).strip()}"
+
+
+class _translating:
+    """Wraps a pool connection context so psycopg errors surface as DatabaseFailure."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def __enter__(self):
+        return self.ctx.__enter__()
+
+    def __exit__(self, exc_type, exc, tb):
+        suppressed = self.ctx.__exit__(exc_type, exc, tb)
+        if exc is not None and isinstance(exc, psycopg.Error) and not isinstance(exc, ContentError):
+            raise DatabaseFailure(_db_message(exc)) from exc
+        return suppressed

@@ -1,0 +1,196 @@
+"""The query language: Directus-style JSON filters and ``order_by`` strings, compiled to SQL.
+
+Keys are checked against the section's real columns before they become identifiers;
+operators are checked against the field type; every value is a parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from psycopg import sql
+
+from polysynergy_section_field.section_field_runner import FieldTypeError
+
+from .errors import InvalidInput
+from .identifiers import SYSTEM_COLUMNS
+from .section_model import FieldModel, SectionModel
+
+MAX_DEPTH = 8
+MAX_CONDITIONS = 200
+_ORDER_PART = re.compile(r"^\s*([a-z][a-z0-9_]*)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?\s*$", re.IGNORECASE)
+
+
+def system_field(model: SectionModel, name: str, registry) -> FieldModel:
+    """Pseudo fields for id / created_at / updated_at so they filter like any field."""
+    if name == "id":
+        return FieldModel("id", "id", registry.get("relation"), {"targetSection": model.handle}, True, True, True, True)
+    return FieldModel(name, name, registry.get("datetime"), {}, True, False, True, True)
+
+
+def parse_json_input(value, name: str):
+    """Accept a dict/list or a JSON string (the runtime's ``[]`` means empty)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{name} is not valid JSON: {exc.msg} at position {exc.pos}", field=name) from None
+    return value
+
+
+class FilterCompiler:
+    def __init__(self, model: SectionModel, registry, alias: sql.Identifier):
+        self.model = model
+        self.registry = registry
+        self.alias = alias
+        self.params: list = []
+        self.count = 0
+
+    def compile(self, filters) -> sql.Composable:
+        filters = parse_json_input(filters, "filters")
+        if filters in (None, [], {}):
+            return sql.SQL("TRUE")
+        if not isinstance(filters, dict):
+            raise InvalidInput("filters must be a JSON object such as {\"field\": value}", field="filters")
+        return self._group(filters, "filters", 0)
+
+    def _group(self, node: dict, path: str, depth: int) -> sql.Composable:
+        if depth > MAX_DEPTH:
+            raise InvalidInput(f"{path}: filters are nested too deeply (at most {MAX_DEPTH} levels)", field="filters")
+        parts = []
+        for key, value in node.items():
+            if key in ("_and", "_or"):
+                if not isinstance(value, list) or not value:
+                    raise InvalidInput(f"{path}.{key} must be a non-empty list of filter objects", field="filters")
+                subs = []
+                for i, item in enumerate(value):
+                    if not isinstance(item, dict):
+                        raise InvalidInput(f"{path}.{key}[{i}] must be a filter object", field="filters")
+                    subs.append(self._group(item, f"{path}.{key}[{i}]", depth + 1))
+                joiner = " AND " if key == "_and" else " OR "
+                parts.append(sql.SQL("(") + sql.SQL(joiner).join(subs) + sql.SQL(")"))
+            else:
+                parts.append(self._field(key, value, f"{path}.{key}" if isinstance(key, str) else path))
+        if not parts:
+            return sql.SQL("TRUE")
+        return sql.SQL("(") + sql.SQL(" AND ").join(parts) + sql.SQL(")")
+
+    def _lookup(self, key) -> FieldModel:
+        if key in SYSTEM_COLUMNS:
+            return system_field(self.model, key, self.registry)
+        field = self.model.fields.get(key) if isinstance(key, str) else None
+        if field is None:
+            if isinstance(key, str) and key.startswith("_"):
+                raise InvalidInput(f"unknown filter operator '{key[:40]}' at the top level (use _and or _or)", field="filters")
+            raise self.model.unknown_field(str(key)[:80])
+        return field
+
+    def _field(self, key, value, path: str) -> sql.Composable:
+        field = self._lookup(key)
+        conditions = value if isinstance(value, dict) else {"_eq": value}
+        if not conditions:
+            raise InvalidInput(f"{path}: empty condition", field=key)
+        parts = []
+        for op, operand in conditions.items():
+            self.count += 1
+            if self.count > MAX_CONDITIONS:
+                raise InvalidInput(f"too many filter conditions (at most {MAX_CONDITIONS})", field="filters")
+            if not isinstance(op, str) or not op.startswith("_"):
+                raise InvalidInput(f"{path}: '{str(op)[:40]}' is not an operator (operators start with _, e.g. _eq)", field=key)
+            parts.append(self._condition(field, op, operand, path))
+        return sql.SQL(" AND ").join(parts)
+
+    def _condition(self, field: FieldModel, op: str, operand, path: str) -> sql.Composable:
+        if field.junction:
+            return self._relation_condition(field, op, operand, path)
+        column = sql.SQL("{}.{}").format(self.alias, sql.Identifier(field.handle))
+        try:
+            condition, params = field.ft.compile_filter(op, column, operand, field.settings)
+        except (FieldTypeError, ValueError, TypeError) as exc:
+            raise InvalidInput(f"filter on '{field.handle}': {exc}", field=field.handle) from None
+        self.params.extend(params)
+        return condition
+
+    def _relation_condition(self, field: FieldModel, op: str, operand, path: str) -> sql.Composable:
+        junction = sql.Identifier(self.model.schema, field.junction)
+        exists = sql.SQL("EXISTS (SELECT 1 FROM {} j WHERE j.source_id = {}.id").format(junction, self.alias)
+        if op in ("_null", "_nnull"):
+            if not isinstance(operand, bool):
+                raise InvalidInput(f"filter on '{field.handle}': {op} takes true or false", field=field.handle)
+            empty = operand if op == "_null" else not operand
+            return (sql.SQL("NOT ") if empty else sql.SQL("")) + exists + sql.SQL(")")
+        if op == "_contains":
+            ids = operand if isinstance(operand, list) else [operand]
+            try:
+                parsed = [uuid.UUID(str(v)) for v in ids]
+            except ValueError:
+                raise InvalidInput(f"filter on '{field.handle}': _contains takes entry ids (UUIDs)", field=field.handle) from None
+            self.params.append(parsed)
+            return exists + sql.SQL(" AND j.target_id = ANY(%s))")
+        raise InvalidInput(
+            f"filter on '{field.handle}': operator '{op[:40]}' is not supported on multiple relations "
+            "(allowed: _contains, _null, _nnull)",
+            field=field.handle,
+        )
+
+
+def compile_order_by(model: SectionModel, order_by, alias: sql.Identifier) -> sql.Composable:
+    """``"field [ASC|DESC] [NULLS FIRST|LAST], ..."`` on real columns; id breaks ties."""
+    if order_by is None or (isinstance(order_by, str) and not order_by.strip()) or order_by == []:
+        parts_in = ["created_at DESC"]
+    elif isinstance(order_by, str):
+        parts_in = order_by.split(",")
+    elif isinstance(order_by, list) and all(isinstance(p, str) for p in order_by):
+        parts_in = order_by
+    else:
+        raise InvalidInput("order_by must be a string like \"created_at DESC, title\"", field="order_by")
+    if len(parts_in) > 10:
+        raise InvalidInput("order_by takes at most 10 columns", field="order_by")
+    parts = []
+    seen = set()
+    for raw in parts_in:
+        match = _ORDER_PART.match(raw)
+        if not match:
+            raise InvalidInput(
+                f"order_by part {raw.strip()[:60]!r} is invalid: use \"field\", \"field ASC\" or \"field DESC\"",
+                field="order_by",
+            )
+        name, direction, nulls = match.group(1), (match.group(2) or "ASC").upper(), match.group(3)
+        if name not in SYSTEM_COLUMNS:
+            field = model.fields.get(name)
+            if field is None:
+                raise model.unknown_field(name) if name in model.pending_handles else InvalidInput(
+                    f"order_by: unknown field '{name}' in section '{model.handle}'", field="order_by")
+            if not field.stores_column:
+                raise InvalidInput(f"order_by: '{name}' is a multiple relation and has no column to sort on", field="order_by")
+        if name in seen:
+            continue
+        seen.add(name)
+        item = sql.SQL("{}.{} " + direction).format(alias, sql.Identifier(name))
+        if nulls:
+            item = item + sql.SQL(" NULLS FIRST" if nulls.lower() == "first" else " NULLS LAST")
+        parts.append(item)
+    if "id" not in seen:
+        parts.append(sql.SQL("{}.id").format(alias))
+    return sql.SQL(", ").join(parts)
+
+
+def check_paging(limit, offset, settings) -> tuple[int, int]:
+    if limit in (None, ""):
+        limit = settings.default_limit
+    if isinstance(limit, str) and limit.strip().isdigit():
+        limit = int(limit)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= settings.max_limit:
+        raise InvalidInput(f"limit must be a whole number from 1 to {settings.max_limit}", field="limit")
+    if offset in (None, ""):
+        offset = 0
+    if isinstance(offset, str) and offset.strip().isdigit():
+        offset = int(offset)
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidInput("offset must be a whole number of at least 0", field="offset")
+    return limit, offset

@@ -1,0 +1,155 @@
+"""What the entry API needs to know about a section: its *applied* fields.
+
+Entries are validated against the configuration the live table was last migrated
+to, so scheduled writers keep working while someone edits the section; a field that
+is configured but not applied yet is refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from psycopg import sql
+
+from polysynergy_section_field.section_field_runner import FieldType, FieldTypeRegistry
+
+from . import names
+from .errors import InvalidInput, NotFound, PendingMigration
+from .identifiers import SYSTEM_COLUMNS
+from .settings import EngineSettings
+
+
+@dataclass
+class FieldModel:
+    id: str
+    handle: str
+    ft: FieldType
+    settings: dict
+    required: bool
+    unique: bool
+    has_default: bool
+    stores_column: bool
+    junction: str | None = None  # junction table of a multiple relation
+    target_section: str | None = None
+
+    @property
+    def short_id(self) -> str:
+        return names.short_id(self.id)
+
+
+@dataclass
+class SectionModel:
+    id: str
+    handle: str
+    table_name: str
+    schema: str
+    fields: dict  # handle -> FieldModel
+    pending_handles: set = field(default_factory=set)
+    loaded_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def table(self) -> sql.Identifier:
+        return sql.Identifier(self.schema, self.table_name)
+
+    def column_fields(self) -> list[FieldModel]:
+        return [f for f in self.fields.values() if f.stores_column]
+
+    def multi_fields(self) -> list[FieldModel]:
+        return [f for f in self.fields.values() if f.junction]
+
+    def field_by_short_id(self, short: str) -> FieldModel | None:
+        for f in self.fields.values():
+            if f.short_id == short:
+                return f
+        return None
+
+    def unknown_field(self, key) -> InvalidInput:
+        if key in self.pending_handles:
+            return InvalidInput(
+                f"field '{key}' is configured but not in the table yet: apply the pending migration of section "
+                f"'{self.handle}' first",
+                field=str(key),
+            )
+        known = ", ".join(sorted(self.fields)) or "none"
+        return InvalidInput(f"unknown field '{key}' in section '{self.handle}' (fields: {known})", field=str(key))
+
+
+class ModelCache:
+    """Section models by handle; reloaded after local changes or when stale."""
+
+    def __init__(self, settings: EngineSettings, registry: FieldTypeRegistry, max_age: float = 30.0):
+        self.settings = settings
+        self.registry = registry
+        self.max_age = max_age
+        self._models: dict[str, SectionModel] = {}
+        self._lock = threading.Lock()
+
+    def invalidate(self, handle: str | None = None) -> None:
+        with self._lock:
+            if handle is None:
+                self._models.clear()
+            else:
+                self._models.pop(handle, None)
+
+    def get(self, conn, handle, refresh: bool = False) -> SectionModel:
+        if not isinstance(handle, str) or not handle.strip():
+            raise InvalidInput("section_handle must be a non-empty string", field="section_handle")
+        model = None if refresh else self._models.get(handle)
+        if model is not None and time.monotonic() - model.loaded_at < self.max_age:
+            return model
+        model = self.load(conn, handle)
+        with self._lock:
+            self._models[handle] = model
+        return model
+
+    def load(self, conn, handle: str) -> SectionModel:
+        t = sql.Identifier(self.settings.system_schema, "sections")
+        row = conn.execute(
+            sql.SQL("SELECT id, handle, applied_state FROM {} WHERE handle = %s").format(t), (handle,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"section '{handle[:80]}' does not exist", field="section_handle")
+        section_id, section_handle, applied = row
+        if applied is None:
+            raise PendingMigration(
+                f"section '{section_handle}' has no table yet: generate and apply its migration first "
+                "(MigrationGenerate, then MigrationApply)"
+            )
+        configured = {
+            r[0] for r in conn.execute(
+                sql.SQL("SELECT handle FROM {} WHERE section_id = %s").format(
+                    sql.Identifier(self.settings.system_schema, "section_fields")),
+                (section_id,),
+            )
+        }
+        fields = {}
+        for f in applied["fields"]:
+            ft = self.registry.get(f["field_type_handle"])
+            settings = f["field_settings"] or {}
+            stores = ft.stores_column(settings)
+            target = ft.foreign_key_target(settings)
+            fields[f["handle"]] = FieldModel(
+                id=f["id"], handle=f["handle"], ft=ft, settings=settings, required=bool(f["is_required"]),
+                unique=bool(f["is_unique"]), has_default=f.get("default_value") is not None, stores_column=stores,
+                junction=None if stores or not target else names.junction_table_name(applied["section"]["handle"], f["handle"]),
+                target_section=target,
+            )
+        return SectionModel(
+            id=str(section_id), handle=section_handle, table_name=applied["section"]["table_name"],
+            schema=self.settings.content_schema, fields=fields, pending_handles=configured - set(fields),
+        )
+
+
+def parse_entry_id(entry_id) -> uuid.UUID:
+    if isinstance(entry_id, uuid.UUID):
+        return entry_id
+    try:
+        return uuid.UUID(str(entry_id).strip())
+    except (ValueError, AttributeError):
+        raise InvalidInput(f"entry_id {str(entry_id)[:80]!r} is not a valid UUID", field="entry_id") from None
+
+
+__all__ = ["SectionModel", "FieldModel", "ModelCache", "parse_entry_id", "SYSTEM_COLUMNS"]

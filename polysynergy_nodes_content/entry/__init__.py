@@ -1,0 +1,1 @@
+"""Nodes that create, update, query and delete entries of a section."""

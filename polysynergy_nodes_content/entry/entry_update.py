@@ -1,0 +1,70 @@
+from polysynergy_node_runner.setup_context.dock_property import dock_property
+from polysynergy_node_runner.setup_context.node import Node
+from polysynergy_node_runner.setup_context.node_decorator import node
+from polysynergy_node_runner.setup_context.node_variable_settings import NodeVariableSettings
+from polysynergy_node_runner.setup_context.path_settings import PathSettings
+from polysynergy_nodes_content.node_support.operations import entry_update
+from polysynergy_nodes_content.node_support.runner import run_node
+
+
+@node(
+    name="Entry Update",
+    category="content_entries",
+    icon="entry_update.svg",
+)
+class EntryUpdate(Node):
+    """Validates and stores changed field values of an existing entry."""
+
+    section_handle: str = NodeVariableSettings(
+        label="Section",
+        default="",
+        dock=True,
+        has_in=True,
+        info="Section handle (or UUID), e.g. research_companies",
+    )
+    entry_id: str = NodeVariableSettings(
+        label="Entry ID",
+        default="",
+        dock=True,
+        has_in=True,
+        info="UUID of the entry to update",
+    )
+    field_data: dict = NodeVariableSettings(
+        label="Field Data",
+        default={},
+        dock=True,
+        has_in=True,
+        info="JSON object of only the field values to change",
+    )
+    database_url: str = NodeVariableSettings(
+        label="Database URL",
+        default="",
+        dock=dock_property(secret=True),
+        has_in=True,
+        info="PostgreSQL URL, best as <secret:KEY>; empty uses env SECTIONS_DATABASE_URL, then DATABASE_URL",
+    )
+
+    success: bool = NodeVariableSettings(
+        label="Success",
+        has_out=True,
+        info="True when the entry was updated",
+    )
+    updated_data: dict = NodeVariableSettings(
+        label="Updated Data",
+        has_out=True,
+        info="The whole entry after the update",
+    )
+
+    true_path: bool | dict = PathSettings(label="Updated", info="success, updated_data and entry_id")
+    false_path: bool | dict = PathSettings(label="Error", info="Error message naming the invalid field, or that the entry does not exist")
+
+    async def execute(self):
+        await run_node(
+            self,
+            {"success": False, "updated_data": {}},
+            entry_update,
+            self.database_url,
+            section_handle=self.section_handle,
+            entry_id=self.entry_id,
+            field_data=self.field_data,
+        )

@@ -1,0 +1,1 @@
+"""Nodes that generate, apply and roll back reviewed section migrations."""

@@ -1,0 +1,64 @@
+from polysynergy_node_runner.setup_context.dock_property import dock_property
+from polysynergy_node_runner.setup_context.node import Node
+from polysynergy_node_runner.setup_context.node_decorator import node
+from polysynergy_node_runner.setup_context.node_variable_settings import NodeVariableSettings
+from polysynergy_node_runner.setup_context.path_settings import PathSettings
+from polysynergy_nodes_content.node_support.operations import migration_apply
+from polysynergy_nodes_content.node_support.runner import run_node
+
+
+@node(
+    name="Migration Apply",
+    category="content_migrations",
+    icon="migration_apply.svg",
+)
+class MigrationApply(Node):
+    """Runs a reviewed migration against the database; destructive migrations need confirm."""
+
+    migration_id: str = NodeVariableSettings(
+        label="Migration ID",
+        default="",
+        dock=True,
+        has_in=True,
+        info="UUID of the migration to apply, from a Migration Generate or Section node",
+    )
+    confirm: bool = NodeVariableSettings(
+        label="Confirm",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="Safety flag: must be on to apply a destructive migration",
+    )
+    database_url: str = NodeVariableSettings(
+        label="Database URL",
+        default="",
+        dock=dock_property(secret=True),
+        has_in=True,
+        info="PostgreSQL URL, best as <secret:KEY>; empty uses env SECTIONS_DATABASE_URL, then DATABASE_URL",
+    )
+
+    success: bool = NodeVariableSettings(
+        label="Success",
+        has_out=True,
+        info="True when the migration was applied",
+    )
+    error_message: str | None = NodeVariableSettings(
+        label="Error Message",
+        has_out=True,
+        info="Why the migration was not applied; empty on success",
+    )
+
+    true_path: bool | dict = PathSettings(label="Applied", info="The applied migration and the outputs")
+    false_path: bool | dict = PathSettings(label="Error", info="Error message when the migration was refused or failed")
+
+    async def execute(self):
+        applied = await run_node(
+            self,
+            {"success": False, "error_message": None},
+            migration_apply,
+            self.database_url,
+            migration_id=self.migration_id,
+            confirm=self.confirm,
+        )
+        if not applied:
+            self.error_message = self.false_path["error"]

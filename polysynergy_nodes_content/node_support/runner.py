@@ -1,0 +1,90 @@
+"""Run engine work off the event loop, and apply a node's success/failure protocol.
+
+Each flow run may use a new event loop (scheduled runs call ``asyncio.run`` every
+time), so nothing here keeps loop-bound state: the engine and its connection pools
+are synchronous and shared per process, and each call runs in a worker thread via
+``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+
+from polysynergy_node_runner.setup_context.node_error import NodeError
+
+from polysynergy_nodes_content.content_engine.engine import get_engine
+from polysynergy_nodes_content.content_engine.errors import ConfigurationError, ContentError
+
+logger = logging.getLogger(__name__)
+
+
+def clean_database_url(value) -> str | None:
+    """The ``database_url`` input, or None when it is empty (the engine then uses env vars)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigurationError("database_url must be text (a postgresql:// URL)")
+    url = value.strip()
+    if not url:
+        return None
+    if url == "<SECRET::NOT::FOUND>":
+        raise ConfigurationError("database_url: the secret it refers to was not found in this project and stage")
+    if url == "<ENV_VAR::NOT::FOUND>":
+        raise ConfigurationError("database_url: the environment variable it refers to was not found in this project and stage")
+    if url.startswith("<") and url.endswith(">"):
+        raise ConfigurationError(f"database_url holds a placeholder that was not resolved: {url}")
+    return url
+
+
+def call_engine(database_url, operation, arguments: dict):
+    """``operation(engine, **arguments)`` with the shared engine for ``database_url`` (blocking)."""
+    engine = get_engine(clean_database_url(database_url))
+    return operation(engine, **arguments)
+
+
+async def run_engine_call(database_url, operation, **arguments):
+    """Run ``operation(engine, **arguments)`` in a worker thread and return its result."""
+    return await asyncio.to_thread(call_engine, database_url, operation, arguments)
+
+
+def error_for_path(error: BaseException) -> BaseException:
+    """The error to show: engine errors as they are, anything else with its type name."""
+    if isinstance(error, ContentError):
+        return error
+    logger.error("content node failed unexpectedly", exc_info=(type(error), error, error.__traceback__))
+    message = str(error).strip()
+    return RuntimeError(f"{type(error).__name__}: {message}" if message else type(error).__name__)
+
+
+def apply_failure(node, error: BaseException, empty_outputs: dict) -> None:
+    """Reset every output, close the success path and put the error on ``false_path``."""
+    for name, empty in empty_outputs.items():
+        setattr(node, name, copy.deepcopy(empty))
+    node.true_path = False
+    node.false_path = NodeError.format(error_for_path(error))
+
+
+def apply_success(node, outputs: dict, empty_outputs: dict, result: dict) -> None:
+    """Set every output (missing ones to their empty value) and open the success path."""
+    for name, empty in empty_outputs.items():
+        setattr(node, name, outputs[name] if name in outputs else copy.deepcopy(empty))
+    node.false_path = False
+    node.true_path = result
+
+
+async def run_node(node, empty_outputs: dict, operation, database_url, **arguments) -> bool:
+    """Run a node's engine operation and apply the outcome to the node.
+
+    ``operation(engine, **arguments)`` returns ``(outputs, result)``: the output values
+    by name and the dict for ``true_path``. ``empty_outputs`` names every output with
+    its empty value. Returns True on success, False on failure.
+    """
+    try:
+        outputs, result = await run_engine_call(database_url, operation, **arguments)
+    except Exception as error:  # every failure goes to false_path, never into the flow
+        apply_failure(node, error, empty_outputs)
+        return False
+    apply_success(node, outputs, empty_outputs, result)
+    return True

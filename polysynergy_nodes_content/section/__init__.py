@@ -1,0 +1,1 @@
+"""Nodes that manage sections and their fields (the content model)."""

@@ -1,0 +1,92 @@
+from polysynergy_node_runner.setup_context.dock_property import dock_property
+from polysynergy_node_runner.setup_context.node import Node
+from polysynergy_node_runner.setup_context.node_decorator import node
+from polysynergy_node_runner.setup_context.node_variable_settings import NodeVariableSettings
+from polysynergy_node_runner.setup_context.path_settings import PathSettings
+from polysynergy_nodes_content.node_support.operations import section_create
+from polysynergy_nodes_content.node_support.runner import run_node
+
+
+@node(
+    name="Section Create",
+    category="content_sections",
+    icon="section_create.svg",
+)
+class SectionCreate(Node):
+    """Creates a section (a content type with its own table) and plans its CREATE TABLE migration."""
+
+    handle: str = NodeVariableSettings(
+        label="Handle",
+        default="",
+        dock=True,
+        has_in=True,
+        info="Lowercase identifier, also the table name in the content schema, e.g. research_companies",
+    )
+    label: str = NodeVariableSettings(
+        label="Label",
+        default="",
+        dock=True,
+        has_in=True,
+        info="Human readable name, e.g. Research Companies",
+    )
+    description: str = NodeVariableSettings(
+        label="Description",
+        default="",
+        dock=True,
+        has_in=True,
+        info="Optional description of the section",
+    )
+    icon: str = NodeVariableSettings(
+        label="Icon",
+        default="",
+        dock=True,
+        has_in=True,
+        info="Optional icon name for the section",
+    )
+    database_url: str = NodeVariableSettings(
+        label="Database URL",
+        default="",
+        dock=dock_property(secret=True),
+        has_in=True,
+        info="PostgreSQL URL, best as <secret:KEY>; empty uses env SECTIONS_DATABASE_URL, then DATABASE_URL",
+    )
+
+    section_id: str = NodeVariableSettings(
+        label="Section ID",
+        has_out=True,
+        info="UUID of the new section",
+    )
+    table_name: str = NodeVariableSettings(
+        label="Table Name",
+        has_out=True,
+        info="Name of the section's table in the content schema",
+    )
+    migration_id: str | None = NodeVariableSettings(
+        label="Migration ID",
+        has_out=True,
+        info="UUID of the planned CREATE TABLE migration; review it, then apply it",
+    )
+
+    true_path: bool | dict = PathSettings(label="Created", info="The section, its migration and the outputs")
+    false_path: bool | dict = PathSettings(label="Error", info="Error message when the section could not be created")
+
+    def __post_init__(self):
+        # Setup context only (the portal's node library): the node decorator stores the
+        # node's own icon file through the "icon" input, which shares its name. Keep that
+        # for the editor's icon, but offer the input itself empty.
+        super().__post_init__()
+        for variable in self.variables:
+            if variable.handle == "icon":
+                variable.value = ""
+
+    async def execute(self):
+        await run_node(
+            self,
+            {"section_id": "", "table_name": "", "migration_id": None},
+            section_create,
+            self.database_url,
+            handle=self.handle,
+            label=self.label,
+            description=self.description,
+            icon=self.icon,
+        )

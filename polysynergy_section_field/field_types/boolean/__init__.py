@@ -1,0 +1,5 @@
+"""Boolean field type."""
+
+from .boolean import BooleanField
+
+__all__ = ["BooleanField"]

@@ -1,0 +1,56 @@
+"""Date and time: an instant, stored as timestamp with time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from ...section_field_runner.field_type_decorator import field_type
+from .._conversions import from_temporal
+from ._temporal import TemporalFieldType
+
+_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*", re.DOTALL)
+_MESSAGE = "must be an ISO-8601 date and time (e.g. 2025-10-31T10:30:00Z)"
+
+
+@field_type(category="date", icon="datetime.svg")
+class DateTimeField(TemporalFieldType):
+    """An instant in time (``timestamp with time zone``).
+
+    Input: ISO-8601 with a ``T`` or a space between date and time, with an offset or
+    ``Z``; a value without offset (or a naive ``datetime``) is taken as UTC. Output is
+    always in UTC with an explicit offset: ``2025-10-31T10:30:00+00:00``.
+    """
+
+    handle = "datetime"
+    label = "Date & Time"
+    postgres_type = "timestamp with time zone"
+    ui_component = "datetime-picker"
+    description = "A date and time (an instant; shown in UTC)."
+    example = "e.g. 2025-10-31T10:30:00Z"
+    conversions = from_temporal("datetime")
+
+    def parse_value(self, value: Any, settings: dict | None = None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            parsed = value
+        elif isinstance(value, str) and _DATETIME.fullmatch(value.strip()):
+            try:
+                parsed = dt.datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(_MESSAGE) from None
+        else:
+            raise ValueError(_MESSAGE)
+        if parsed.tzinfo is None or parsed.tzinfo.utcoffset(parsed) is None:
+            parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed
+
+    def show(self, value: Any) -> str:
+        return value.astimezone(dt.timezone.utc).isoformat()
+
+    def deserialize(self, value: Any, settings: dict | None = None) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc).isoformat()

@@ -1,0 +1,59 @@
+"""Plain text: one line of text, optionally limited in length or by a pattern."""
+
+from __future__ import annotations
+
+import re
+
+from ...section_field_runner.field_type_decorator import field_type
+from .._common import max_length_prop, min_length_prop, object_schema, prop, settings_error
+from .._text_like import TextLikeFieldType
+
+
+@field_type(category="text", icon="text.svg")
+class TextField(TextLikeFieldType):
+    """Plain text.
+
+    ``maxLength`` becomes ``character varying(N)``; ``minLength`` a CHECK rule.
+    ``pattern`` is a Python regular expression the *whole* value must match
+    (``re.fullmatch``); it is checked in Python only, because PostgreSQL's regex
+    dialect differs.
+    """
+
+    handle = "text"
+    label = "Plain Text"
+    ui_component = "text-input"
+    description = "A single line of text, optionally limited in length or by a pattern."
+
+    @property
+    def settings_schema(self) -> dict:
+        return object_schema(
+            {
+                "maxLength": max_length_prop(),
+                "minLength": min_length_prop(),
+                "pattern": prop(
+                    "string", "Pattern",
+                    "Python regular expression the whole value must match (re.fullmatch).",
+                    minLength=1, maxLength=1000,
+                ),
+                "placeholder": prop("string", "Placeholder", "Hint shown in an empty input.",
+                                    maxLength=200),
+            }
+        )
+
+    def check_settings(self, settings: dict) -> None:
+        super().check_settings(settings)
+        pattern = settings.get("pattern")
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise settings_error(self, "pattern", f"not a valid regular expression: {exc}") from None
+
+    def check_value(self, value: str, settings: dict) -> str | None:
+        message = self.check_length(value, settings)
+        if message:
+            return message
+        pattern = settings.get("pattern")
+        if pattern and re.fullmatch(pattern, value) is None:
+            return f"must match the pattern {pattern}"
+        return None

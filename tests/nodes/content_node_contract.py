@@ -1,0 +1,95 @@
+"""The content nodes' contract: module, class, inputs and outputs (exact names)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import polysynergy_nodes_content
+
+PACKAGE_DIR = Path(polysynergy_nodes_content.__file__).resolve().parent
+
+# module (relative to the package), class name, inputs, outputs
+CONTRACT = {
+    "SectionCreate": (
+        "section/section_create.py",
+        ["handle", "label", "description", "icon"],
+        ["section_id", "table_name", "migration_id"],
+    ),
+    "SectionFieldAdd": (
+        "section/section_field_add.py",
+        ["section_id", "field_handle", "field_label", "field_type_handle", "field_settings",
+         "is_required", "is_unique", "ui_width", "tab_name"],
+        ["field_id", "migration_id"],
+    ),
+    "SectionFieldRemove": (
+        "section/section_field_remove.py",
+        ["section_id", "field_handle"],
+        ["migration_id"],
+    ),
+    "SectionFieldUpdate": (
+        "section/section_field_update.py",
+        ["field_id", "updates"],
+        ["migration_id"],
+    ),
+    "MigrationGenerate": (
+        "migration/migration_generate.py",
+        ["section_id"],
+        ["migration_sql", "migration_id", "is_destructive", "warnings"],
+    ),
+    "MigrationApply": (
+        "migration/migration_apply.py",
+        ["migration_id", "confirm"],
+        ["success", "error_message"],
+    ),
+    "MigrationRollback": (
+        "migration/migration_rollback.py",
+        ["migration_id"],
+        ["success", "error_message"],
+    ),
+    "EntryCreate": (
+        "entry/entry_create.py",
+        ["section_handle", "field_data"],
+        ["entry_id", "created_data"],
+    ),
+    "EntryUpdate": (
+        "entry/entry_update.py",
+        ["section_handle", "entry_id", "field_data"],
+        ["success", "updated_data"],
+    ),
+    "EntryQuery": (
+        "entry/entry_query.py",
+        ["section_handle", "filters", "order_by", "limit", "offset"],
+        ["entries", "total_count"],
+    ),
+    "EntryDelete": (
+        "entry/entry_delete.py",
+        ["section_handle", "entry_id"],
+        ["success"],
+    ),
+}
+
+NODE_FOLDERS = ("section", "migration", "entry")
+ALLOWED_ANNOTATIONS = {"str", "int", "float", "bool", "dict", "list", "str | None"}
+PATH_ANNOTATION = "bool | dict"
+
+
+def node_file(class_name: str) -> Path:
+    return PACKAGE_DIR / CONTRACT[class_name][0]
+
+
+def module_name(class_name: str) -> str:
+    relative = CONTRACT[class_name][0][: -len(".py")]
+    return "polysynergy_nodes_content." + relative.replace("/", ".")
+
+
+def node_class(class_name: str):
+    return getattr(importlib.import_module(module_name(class_name)), class_name)
+
+
+def inputs_of(class_name: str) -> list[str]:
+    return CONTRACT[class_name][1] + ["database_url"]
+
+
+def outputs_of(class_name: str) -> list[str]:
+    return CONTRACT[class_name][2]

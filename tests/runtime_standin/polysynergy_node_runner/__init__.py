@@ -1,0 +1,3 @@
+"""Test stand-in for the PolySynergy node runner (see tests/runtime_standin/README.md)."""
+
+STANDIN = True
