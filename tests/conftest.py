@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -29,13 +30,17 @@ def pg_admin_url():
         return
     from polysynergy_nodes_content.content_engine.embedded import start_embedded, stop_embedded
 
-    data_dir = Path(tempfile.gettempdir()) / f"polysynergy-content-tests-{os.getuid()}"
+    # A server of its own per test session, so parallel sessions never stop each other's.
+    data_dir = Path(tempfile.mkdtemp(prefix="polysynergy-content-tests-")) / "pgdata"
     db = start_embedded(data_dir, database="postgres")
     try:
         yield db.url
     finally:
-        if db.started_now:
-            stop_embedded(data_dir)
+        from polysynergy_nodes_content.content_engine.database import close_pools
+
+        close_pools()
+        stop_embedded(data_dir)
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
 
 
 def url_for_database(admin_url: str, dbname: str) -> str:

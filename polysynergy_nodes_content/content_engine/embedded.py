@@ -90,3 +90,69 @@ def stop_embedded(data_dir: Path | str | None = None, timeout: float = 30.0) -> 
             return True
         time.sleep(0.1)
     raise ConfigurationError(f"the embedded PostgreSQL (pid {pid}) did not stop within {timeout:.0f}s")
+
+
+def resolve_data_dir(data_dir: Path | str | None = None) -> Path:
+    return Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
+
+
+def embedded_url(data_dir: Path | str | None = None, database: str = DEFAULT_DATABASE) -> str | None:
+    """The URL of ``database`` on the running embedded server, or None when it is not running."""
+    path = resolve_data_dir(data_dir)
+    if _postmaster_pid(path) is None:
+        return None
+    try:
+        from pgserver.utils import PostmasterInfo
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    try:
+        info = PostmasterInfo.read_from_pgdata(path)
+        return info.get_uri(database=database) if info is not None else None
+    except (OSError, AssertionError, ValueError, RuntimeError):
+        return None
+
+
+def embedded_status(data_dir: Path | str | None = None, database: str = DEFAULT_DATABASE) -> dict:
+    """What is known about the embedded server without starting it."""
+    path = resolve_data_dir(data_dir)
+    pid = _postmaster_pid(path)
+    return {
+        "data_dir": str(path),
+        "initialized": (path / "PG_VERSION").exists(),
+        "running": pid is not None,
+        "pid": pid,
+        "url": embedded_url(path, database) if pid is not None else None,
+        "database": database,
+    }
+
+
+def recreate_database(data_dir: Path | str | None, database: str) -> EmbeddedDatabase:
+    """Start (or reuse) the embedded server and give ``database`` a fresh, empty start.
+
+    Only for databases this package owns on its own embedded server (the demo's)."""
+    admin = start_embedded(data_dir, database="postgres")
+    with psycopg.connect(admin.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    url = embedded_url(admin.data_dir, database)
+    if url is None:  # pragma: no cover - the server stopped in between
+        raise ConfigurationError("the embedded PostgreSQL stopped while the database was being created")
+    return EmbeddedDatabase(url, admin.data_dir, admin.pid, admin.started_now)
+
+
+def psql_command(url: str) -> str:
+    """A psql command line for ``url`` (the psql bundled with pgserver when none is on PATH)."""
+    import shlex
+    import shutil
+
+    psql = shutil.which("psql")
+    if psql is None:
+        try:
+            from pgserver._commands import POSTGRES_BIN_PATH
+
+            candidate = Path(POSTGRES_BIN_PATH) / "psql"
+            if candidate.exists():
+                psql = str(candidate)
+        except ImportError:  # pragma: no cover
+            pass
+    return f"{shlex.quote(psql or 'psql')} {shlex.quote(url)}"

@@ -40,17 +40,23 @@ class EntryService:
 
     # -- plumbing ------------------------------------------------------------------------
     def _run(self, section_handle, work):
-        """Run ``work(conn, model)`` in a transaction, reloading a stale model once."""
-        self.engine.ensure_installed()
+        """Run ``work(conn, model, final)`` in a transaction, reloading a stale model once.
+
+        ``final`` is True on the second attempt (fresh model): an unknown key is then
+        reported instead of triggering another reload.
+        """
+        if not self.engine._installed:
+            self.engine.ensure_installed()
         for attempt in (0, 1):
+            final = attempt == 1
             try:
                 with self.engine.pool.connection() as conn:
-                    model = self.models.get(conn, section_handle, refresh=attempt == 1)
-                    return work(conn, model)
+                    model = self.models.get(conn, section_handle, refresh=final)
+                    return work(conn, model, final)
             except _Retry:
                 continue
             except (pg_errors.UndefinedColumn, pg_errors.UndefinedTable):
-                if attempt == 0:
+                if not final:
                     self.models.invalidate(section_handle)
                     continue
                 raise DatabaseFailure(
@@ -59,20 +65,21 @@ class EntryService:
                 raise
             except psycopg.Error as exc:
                 raise DatabaseFailure(f"database error: {_primary(exc)}") from exc
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _check_keys(self, model: SectionModel, data, retry_ok: bool) -> dict:
+    def _check_keys(self, model: SectionModel, data, final: bool) -> dict:
         data = parse_json_input(data, "field_data")
-        if data in (None, []):
+        if data is None or data == []:
             data = {}
         if not isinstance(data, dict):
             raise InvalidInput("field_data must be a JSON object of field handles and values", field="field_data")
+        fields = model.fields
         for key in data:
-            if key in SYSTEM_COLUMNS:
-                raise InvalidInput(f"'{key}' is a system column and is read-only", field=str(key))
-            if key not in model.fields:
-                if retry_ok:
-                    raise _Retry()
+            if key not in fields:
+                if key in SYSTEM_COLUMNS:
+                    raise InvalidInput(f"field '{key}': is a system column and is read-only", field=str(key))
+                if not final and isinstance(key, str):
+                    raise _Retry()  # maybe applied since the model was loaded
                 raise model.unknown_field(str(key)[:80])
         return data
 
@@ -80,97 +87,108 @@ class EntryService:
         """Field handle -> parameter for every given field; raise one InvalidInput for all problems."""
         errors: list[tuple[str, str]] = []
         values: dict = {}
-        for field in model.fields.values():
-            if field.handle not in data:
-                if not partial and field.required and not field.has_default:
-                    errors.append((field.handle, "is required"))
+        if partial:
+            candidates = [model.fields[k] for k in data]
+        else:
+            candidates = model.fields.values()
+        for field in candidates:
+            handle = field.handle
+            if handle not in data:
+                if field.required and not field.has_default:
+                    errors.append((handle, "is required"))
                 continue
-            value = data[field.handle]
-            if value is None or (field.junction and value == []):
+            value = data[handle]
+            if value is None or (field.junction is not None and value == []):
                 if field.required:
-                    errors.append((field.handle, "is required and cannot be empty"))
+                    errors.append((handle, "is required and cannot be empty"))
                     continue
-                values[field.handle] = [] if field.junction else None
+                values[handle] = [] if field.junction is not None else None
                 continue
-            ok, message = field.ft.validate(value, field.settings)
-            if not ok:
-                errors.append((field.handle, message or "is invalid"))
-                continue
-            values[field.handle] = field.ft.serialize(value, field.settings)
+            try:
+                values[handle] = field.to_param(value)
+            except ValueError as exc:
+                errors.append((handle, str(exc)))
         if errors:
             text = "; ".join(f"field '{h}': {m}" for h, m in errors)
             raise InvalidInput(text, field=errors[0][0], errors=[{"field": h, "message": m} for h, m in errors])
         return values
 
-    def _output(self, model: SectionModel, row: dict, links: dict | None = None) -> dict:
+    def _output(self, model: SectionModel, names: tuple, row, links: dict | None = None) -> dict:
         out = {}
-        for key, value in row.items():
-            field = model.fields.get(key)
-            if field is not None and value is not None:
-                out[key] = field.ft.deserialize(value, field.settings)
+        for (name, convert), value in zip(model.output_plan(names), row):
+            if value is None:
+                out[name] = None
+            elif convert is not None:
+                out[name] = convert(value)
             else:
-                out[key] = json_safe(value)
-        for field in model.multi_fields():
-            out[field.handle] = [str(t) for t in (links or {}).get(field.handle, [])]
+                out[name] = json_safe(value)
+        for field in model.multi:
+            out[field.handle] = [str(t) for t in (links or {}).get(field.handle) or []]
         return out
 
     def _links(self, conn, model: SectionModel, ids: list) -> dict:
         """Field handle -> {source id -> [target ids in order]} for multiple relations."""
         result: dict = {}
-        for field in model.multi_fields():
-            rows = conn.execute(
-                sql.SQL("SELECT source_id, array_agg(target_id ORDER BY sort_order, created_at) FROM {} "
-                        "WHERE source_id = ANY(%s) GROUP BY source_id").format(sql.Identifier(model.schema, field.junction)),
-                (ids,),
-            ).fetchall()
+        for field in model.multi:
+            query = model.sql_text(conn, ("links", field.handle), lambda: sql.SQL(
+                "SELECT source_id, array_agg(target_id ORDER BY sort_order, created_at) FROM {} "
+                "WHERE source_id = ANY(%s) GROUP BY source_id").format(sql.Identifier(model.schema, field.junction)))
+            rows = conn.execute(query, (ids,)).fetchall()
             result[field.handle] = {src: targets for src, targets in rows}
         return result
 
     def _write_links(self, conn, model: SectionModel, entry_id, values: dict, replace: bool) -> None:
-        for field in model.multi_fields():
+        for field in model.multi:
             if field.handle not in values:
                 continue
             table = sql.Identifier(model.schema, field.junction)
             if replace:
-                conn.execute(sql.SQL("DELETE FROM {} WHERE source_id = %s").format(table), (entry_id,))
+                conn.execute(model.sql_text(conn, ("unlink", field.handle), lambda: sql.SQL(
+                    "DELETE FROM {} WHERE source_id = %s").format(table)), (entry_id,))
             targets = values[field.handle] or []
             if targets:
                 conn.execute(
-                    sql.SQL("INSERT INTO {} (source_id, target_id, sort_order) "
-                            "SELECT %s, t, o - 1 FROM unnest(%s::uuid[]) WITH ORDINALITY AS u(t, o)").format(table),
+                    model.sql_text(conn, ("link", field.handle), lambda: sql.SQL(
+                        "INSERT INTO {} (source_id, target_id, sort_order) "
+                        "SELECT %s, t, o - 1 FROM unnest(%s::uuid[]) WITH ORDINALITY AS u(t, o)").format(table)),
                     (entry_id, targets),
                 )
 
     def _fetch(self, conn, model: SectionModel, entry_id) -> dict:
-        cur = conn.execute(sql.SQL("SELECT * FROM {} WHERE id = %s").format(model.table), (entry_id,))
+        query = model.sql_text(conn, "get", lambda: sql.SQL("SELECT * FROM {} WHERE id = %s").format(model.table))
+        cur = conn.execute(query, (entry_id,))
         row = cur.fetchone()
         if row is None:
             raise NotFound(f"entry '{entry_id}' does not exist in section '{model.handle}'", field="entry_id")
-        record = {c.name: v for c, v in zip(cur.description, row)}
-        links = self._links(conn, model, [entry_id]) if model.multi_fields() else {}
-        return self._output(model, record, {h: m.get(entry_id, []) for h, m in links.items()})
+        names = tuple(c.name for c in cur.description)
+        links = self._links(conn, model, [entry_id]) if model.multi else {}
+        return self._output(model, names, row, {h: m.get(entry_id, []) for h, m in links.items()})
 
     # -- create ----------------------------------------------------------------------------
     def create(self, section_handle, data) -> dict:
-        def work(conn, model):
-            given = self._check_keys(model, data, retry_ok=True)
+        def work(conn, model, final):
+            given = self._check_keys(model, data, final)
             values = self._validate(model, given, partial=False)
-            columns = {k: v for k, v in values.items() if model.fields[k].stores_column}
+            fields = model.fields
+            columns = tuple(k for k in values if fields[k].stores_column)
             if columns:
-                query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING *").format(
+                query = model.sql_text(conn, ("insert", columns), lambda: sql.SQL(
+                    "INSERT INTO {} ({}) VALUES ({}) RETURNING *").format(
                     model.table, sql.SQL(", ").join(map(sql.Identifier, columns)),
-                    sql.SQL(", ").join(sql.Placeholder() * len(columns)))
+                    sql.SQL(", ").join(sql.Placeholder() * len(columns))))
             else:
-                query = sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING *").format(model.table)
+                query = model.sql_text(conn, ("insert", ()), lambda: sql.SQL(
+                    "INSERT INTO {} DEFAULT VALUES RETURNING *").format(model.table))
             try:
-                cur = conn.execute(query, list(columns.values()))
+                cur = conn.execute(query, [values[k] for k in columns])
                 row = cur.fetchone()
-                record = {c.name: v for c, v in zip(cur.description, row)}
-                self._write_links(conn, model, record["id"], values, replace=False)
+                names = tuple(c.name for c in cur.description)
+                if model.multi:
+                    self._write_links(conn, model, row[names.index("id")], values, replace=False)
             except psycopg.Error as exc:
                 raise translate_error(exc, model) from None
-            links = {f.handle: values.get(f.handle) or [] for f in model.multi_fields()}
-            return self._output(model, record, links)
+            links = {f.handle: values.get(f.handle) or [] for f in model.multi}
+            return self._output(model, names, row, links)
 
         return self._run(section_handle, work)
 
@@ -181,13 +199,15 @@ class EntryService:
             raise InvalidInput("a batch must be a JSON list of entries", field="field_data")
         if len(items) > MAX_BATCH:
             raise InvalidInput(f"a batch holds at most {MAX_BATCH} entries (got {len(items)})", field="field_data")
+        if not items:
+            return []
 
-        def work(conn, model):
+        def work(conn, model, final):
             rows = []
+            check_keys, validate = self._check_keys, self._validate
             for index, item in enumerate(items):
                 try:
-                    given = self._check_keys(model, item, retry_ok=True)
-                    rows.append(self._validate(model, given, partial=False))
+                    rows.append(validate(model, check_keys(model, item, final), False))
                 except InvalidInput as exc:
                     raise InvalidInput(f"item {index}: {exc}", field=exc.field, index=index, errors=exc.errors) from None
             return self._copy_rows(conn, model, rows, return_entries)
@@ -195,77 +215,98 @@ class EntryService:
         return self._run(section_handle, work)
 
     def _copy_rows(self, conn, model: SectionModel, rows: list[dict], return_entries: bool) -> list:
-        if not rows:
-            return []
-        column_fields = [f for f in model.column_fields() if any(f.handle in r for r in rows)]
+        given = set()
+        for row in rows:
+            given.update(row)
+        # Every column some row sets, plus every column with a default (evaluated once:
+        # COPY cannot fall back to it per row, and the output must show it).
+        column_fields = [f for f in model.columns if f.handle in given or f.has_default]
+        handles = tuple(f.handle for f in column_fields)
+        defaults = {f.handle: self._default_value(conn, model, f) for f in column_fields if f.has_default}
+        copy_defaults = {h: d[1] for h, d in defaults.items()}
         ids = [uuid.uuid4() for _ in rows]
         now = conn.execute("SELECT now()").fetchone()[0]
-        names = ["id", *(f.handle for f in column_fields)]
-        defaults = {f.handle: self._default_param(conn, model, f) for f in column_fields if f.has_default}
         try:
+            copy_sql = model.sql_text(conn, ("copy", handles), lambda: sql.SQL("COPY {} ({}) FROM STDIN").format(
+                model.table, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles)))))
             with conn.cursor() as cur:
-                copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    model.table, sql.SQL(", ").join(map(sql.Identifier, names)))
                 with cur.copy(copy_sql) as copy:
-                    for entry_id, row in zip(ids, rows):
-                        copy.write_row([entry_id, *(
-                            row[f.handle] if f.handle in row else defaults.get(f.handle) for f in column_fields)])
-            for field in model.multi_fields():
-                table = sql.Identifier(model.schema, field.junction)
-                with conn.cursor() as cur:
-                    with cur.copy(sql.SQL("COPY {} (source_id, target_id, sort_order) FROM STDIN").format(table)) as copy:
+                    write = copy.write_row
+                    if copy_defaults:
                         for entry_id, row in zip(ids, rows):
-                            for order, target in enumerate(row.get(field.handle) or []):
-                                copy.write_row([entry_id, target, order])
+                            write([entry_id, *[row[h] if h in row else copy_defaults.get(h) for h in handles]])
+                    else:
+                        for entry_id, row in zip(ids, rows):
+                            write([entry_id, *[row.get(h) for h in handles]])
+            for field in model.multi:
+                if field.handle not in given:
+                    continue
+                copy_sql = model.sql_text(conn, ("copylinks", field.handle), lambda: sql.SQL(
+                    "COPY {} (source_id, target_id, sort_order) FROM STDIN").format(
+                    sql.Identifier(model.schema, field.junction)))
+                with conn.cursor() as cur:
+                    with cur.copy(copy_sql) as copy:
+                        for entry_id, row in zip(ids, rows):
+                            for order, target in enumerate(row.get(field.handle) or ()):
+                                copy.write_row((entry_id, target, order))
         except psycopg.Error as exc:
-            raise translate_error(exc, model, batch=True) from None
+            raise translate_error(exc, model, batch=True, rows=rows) from None
         if not return_entries:
             return [str(i) for i in ids]
+        names = ("id", *(f.handle for f in model.columns), "created_at", "updated_at")
+        plan = model.output_plan(names)
+        typed_defaults = {h: d[0] for h, d in defaults.items()}
+        multi = model.multi
         out = []
         for entry_id, row in zip(ids, rows):
-            record = {"id": entry_id}
-            for f in model.column_fields():
-                value = row.get(f.handle, defaults.get(f.handle)) if f in column_fields else None
-                record[f.handle] = value
-            record["created_at"] = now
-            record["updated_at"] = now
-            links = {f.handle: row.get(f.handle) or [] for f in model.multi_fields()}
-            out.append(self._output(model, _db_shape(record, model), links))
+            values = [entry_id]
+            for f in model.columns:
+                value = row.get(f.handle, typed_defaults.get(f.handle))
+                values.append(getattr(value, "obj", value))  # unwrap Jsonb parameters
+            values.append(now)
+            values.append(now)
+            entry = {}
+            for (name, convert), value in zip(plan, values):
+                entry[name] = None if value is None else (convert(value) if convert else json_safe(value))
+            for f in multi:
+                entry[f.handle] = [str(t) for t in row.get(f.handle) or ()]
+            out.append(entry)
         return out
 
-    def _default_param(self, conn, model, field: FieldModel):
-        """The column default, evaluated once (COPY cannot fall back to it per row)."""
+    def _default_value(self, conn, model, field: FieldModel) -> tuple:
+        """The column default as (typed value, text for COPY), evaluated once."""
         value = conn.execute(
-            sql.SQL("SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
-                    "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = %s::regclass AND a.attname = %s"),
-            (f"{model.schema}.{model.table_name}", field.handle),
+            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
+            "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = %s::regclass AND a.attname = %s",
+            (model.table.as_string(conn), field.handle),
         ).fetchone()
         if value is None:
-            return None
-        return conn.execute(sql.SQL("SELECT {}").format(sql.SQL(value[0]))).fetchone()[0]
+            return None, None
+        # The expression comes from the catalog (written by the planner from a validated default).
+        return tuple(conn.execute(sql.SQL("SELECT d, d::text FROM (SELECT {} AS d) s").format(
+            sql.SQL(value[0]))).fetchone())
 
     # -- read / update / delete --------------------------------------------------------------
     def get(self, section_handle, entry_id) -> dict:
         entry = parse_entry_id(entry_id)
-        return self._run(section_handle, lambda conn, model: self._fetch(conn, model, entry))
+        return self._run(section_handle, lambda conn, model, final: self._fetch(conn, model, entry))
 
     def update(self, section_handle, entry_id, data) -> dict:
         entry = parse_entry_id(entry_id)
 
-        def work(conn, model):
-            given = self._check_keys(model, data, retry_ok=True)
+        def work(conn, model, final):
+            given = self._check_keys(model, data, final)
             values = self._validate(model, given, partial=True)
-            columns = {k: v for k, v in values.items() if model.fields[k].stores_column}
+            columns = tuple(k for k in values if model.fields[k].stores_column)
             try:
                 if columns:
-                    cur = conn.execute(
-                        sql.SQL("UPDATE {} SET {} WHERE id = %s RETURNING id").format(
-                            model.table,
-                            sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in columns)),
-                        (*columns.values(), entry),
-                    )
+                    query = model.sql_text(conn, ("update", columns), lambda: sql.SQL(
+                        "UPDATE {} SET {} WHERE id = %s RETURNING id").format(
+                        model.table, sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in columns)))
+                    cur = conn.execute(query, (*(values[k] for k in columns), entry))
                 else:
-                    cur = conn.execute(sql.SQL("SELECT id FROM {} WHERE id = %s FOR UPDATE").format(model.table), (entry,))
+                    cur = conn.execute(model.sql_text(conn, "lock", lambda: sql.SQL(
+                        "SELECT id FROM {} WHERE id = %s FOR UPDATE").format(model.table)), (entry,))
                 if cur.fetchone() is None:
                     raise NotFound(f"entry '{entry}' does not exist in section '{model.handle}'", field="entry_id")
                 self._write_links(conn, model, entry, values, replace=True)
@@ -278,10 +319,10 @@ class EntryService:
     def delete(self, section_handle, entry_id) -> bool:
         entry = parse_entry_id(entry_id)
 
-        def work(conn, model):
+        def work(conn, model, final):
             try:
-                row = conn.execute(
-                    sql.SQL("DELETE FROM {} WHERE id = %s RETURNING id").format(model.table), (entry,)).fetchone()
+                row = conn.execute(model.sql_text(conn, "delete", lambda: sql.SQL(
+                    "DELETE FROM {} WHERE id = %s RETURNING id").format(model.table)), (entry,)).fetchone()
             except psycopg.Error as exc:
                 raise translate_error(exc, model) from None
             if row is None:
@@ -293,42 +334,41 @@ class EntryService:
     # -- query -----------------------------------------------------------------------------
     def query(self, section_handle, filters=None, order_by=None, limit=None, offset=0) -> dict:
         limit, offset = check_paging(limit, offset, self.settings)
+        filters = parse_json_input(filters, "filters")
 
-        def work(conn, model):
-            alias = sql.Identifier("t")
-            compiler = FilterCompiler(model, self.registry, alias)
+        def work(conn, model, final):
+            compiler = FilterCompiler(model, self.registry, _ALIAS)
             where = compiler.compile(filters)
-            order = compile_order_by(model, order_by, alias)
+            order = compile_order_by(model, order_by, _ALIAS)
             rows_sql = sql.SQL("SELECT t.* FROM {} AS t WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
-                model.table, where, order)
-            count_sql = sql.SQL("SELECT count(*) FROM {} AS t WHERE {}").format(model.table, where)
+                model.table, where, order).as_string(conn)
+            count_sql = sql.SQL("SELECT count(*) FROM {} AS t WHERE {}").format(model.table, where).as_string(conn)
+            params = compiler.params
             try:
                 with conn.pipeline():
-                    cur = conn.cursor()
-                    cur.execute(rows_sql, (*compiler.params, limit, offset))
-                    count_cur = conn.cursor()
-                    count_cur.execute(count_sql, compiler.params)
+                    cur = conn.execute(rows_sql, (*params, limit, offset))
+                    count_cur = conn.cursor().execute(count_sql, params)
                 rows = cur.fetchall()
-                names = [c.name for c in cur.description]
+                names = tuple(c.name for c in cur.description)
                 total = count_cur.fetchone()[0]
             except psycopg.Error as exc:
                 raise translate_error(exc, model) from None
-            records = [dict(zip(names, r)) for r in rows]
-            links = self._links(conn, model, [r["id"] for r in records]) if records and model.multi_fields() else {}
-            entries = [
-                self._output(model, r, {h: m.get(r["id"], []) for h, m in links.items()}) for r in records
-            ]
+            links = {}
+            if rows and model.multi:
+                id_at = names.index("id")
+                links = self._links(conn, model, [r[id_at] for r in rows])
+            output = self._output
+            if links:
+                id_at = names.index("id")
+                entries = [output(model, names, r, {h: m.get(r[id_at], []) for h, m in links.items()}) for r in rows]
+            else:
+                entries = [output(model, names, r) for r in rows]
             return {"entries": entries, "total_count": total, "limit": limit, "offset": offset}
 
         return self._run(section_handle, work)
 
 
-def _db_shape(record: dict, model: SectionModel) -> dict:
-    """Parameters already have the database's Python types, except JSON wrappers."""
-    out = {}
-    for key, value in record.items():
-        out[key] = getattr(value, "obj", value)
-    return out
+_ALIAS = sql.Identifier("t")
 
 
 def _primary(exc: psycopg.Error) -> str:
@@ -338,8 +378,16 @@ def _primary(exc: psycopg.Error) -> str:
     return str(exc).strip()
 
 
-def translate_error(exc: psycopg.Error, model: SectionModel, batch: bool = False) -> ContentError:
-    """A database error as a message that names the field (and the batch item)."""
+_DETAIL_KEY = re.compile(r"^Key \((.+?)\)=\((.*)\) ", re.DOTALL)
+
+
+def translate_error(exc: psycopg.Error, model: SectionModel, batch: bool = False, rows: list | None = None) -> ContentError:
+    """A database error as a message that names the field (and the batch item).
+
+    A missing column or table is returned as is: the model was stale, and ``_run``
+    reloads it and tries once more."""
+    if isinstance(exc, (pg_errors.UndefinedColumn, pg_errors.UndefinedTable)):
+        return exc
     diag = exc.diag
     constraint = diag.constraint_name or ""
     field = None
@@ -362,14 +410,37 @@ def translate_error(exc: psycopg.Error, model: SectionModel, batch: bool = False
         reason = f"the value breaks the field's {kind} rule"
     elif isinstance(exc, pg_errors.NotNullViolation):
         reason = "is required"
-    elif isinstance(exc, (pg_errors.DataError, pg_errors.InvalidTextRepresentation)):
+    elif isinstance(exc, pg_errors.DataError):
         reason = f"the value is not valid: {_primary(exc)}"
     else:
         return DatabaseFailure(f"database error: {_primary(exc)}")
     index = None
     if batch:
+        # Foreign keys are checked after the COPY (no line number); junction rows are
+        # not the batch's items: find the item by the value the detail names.
         match = _COPY_LINE.search(diag.context or "")
-        if match:
+        deferred = isinstance(exc, pg_errors.ForeignKeyViolation) or (field is not None and field.junction)
+        if match and not deferred:
             index = int(match.group(1)) - 1
+        elif field is not None and rows is not None:
+            index = _locate(diag.message_detail or "", field, rows)
     prefix = f"item {index}: " if index is not None else ""
     return InvalidInput(f"{prefix}field '{name}': {reason}", field=name, index=index)
+
+
+def _locate(detail: str, field: FieldModel, rows: list) -> int | None:
+    """The batch item whose value is named in ``Key (col)=(value)`` (FK checks run after COPY)."""
+    match = _DETAIL_KEY.match(detail)
+    if not match:
+        return None
+    wanted = match.group(2)
+    for index, row in enumerate(rows):
+        value = row.get(field.handle)
+        if value is None:
+            continue
+        if field.junction is not None:
+            if any(str(v) == wanted for v in value):
+                return index
+        elif str(getattr(value, "obj", value)) == wanted:
+            return index
+    return None

@@ -37,6 +37,7 @@ ORDER_NOT_NULL = 60
 ORDER_ADD_CONSTRAINT = 70
 ORDER_JUNCTION = 80
 ORDER_ARCHIVE_TABLE = 90
+ORDER_NOTIFY = 99
 
 
 @dataclass
@@ -155,6 +156,8 @@ class Planner:
         if not section["is_active"]:
             if live.table is not None:
                 ops.append(self.archive_table(section, live))
+                if self.settings.notify_pgrst:
+                    ops.append(self.notify_postgrest())
             return ops
         if live.table is None:
             ops.append(self.create_table(section, fields))
@@ -167,7 +170,14 @@ class Planner:
             ops.extend(self.alter_table(section, table_name, live.table, fields, old_fields))
         ops.extend(self.junctions(section, fields, live))
         ops.sort(key=lambda op: op.order)
+        if ops and self.settings.notify_pgrst:
+            ops.append(self.notify_postgrest())
         return ops
+
+    def notify_postgrest(self) -> Operation:
+        notify = "NOTIFY pgrst, 'reload schema'"
+        return Operation("notify_postgrest", "Tell PostgREST (Supabase API) to reload its schema cache",
+                         [Step(notify)], [Step(notify)], order=ORDER_NOTIFY)
 
     # -- create table ------------------------------------------------------------------
     def create_table(self, section: dict, fields: list[DesiredField]) -> Operation:

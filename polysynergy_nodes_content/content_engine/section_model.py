@@ -19,6 +19,7 @@ from polysynergy_section_field.section_field_runner import FieldType, FieldTypeR
 from . import names
 from .errors import InvalidInput, NotFound, PendingMigration
 from .identifiers import SYSTEM_COLUMNS
+from .records import json_safe
 from .settings import EngineSettings
 
 
@@ -39,6 +40,38 @@ class FieldModel:
     def short_id(self) -> str:
         return names.short_id(self.id)
 
+    def __post_init__(self):
+        cls = type(self.ft)
+        # The base validate() + serialize() both call parse_value(); when a type keeps
+        # them, parse once (validate -> check -> parameter in one step).
+        self._single_parse = cls.validate is FieldType.validate and cls.serialize is FieldType.serialize
+        self._plain_output = cls.deserialize is FieldType.deserialize
+
+    def to_param(self, value):
+        """A non-null input value as the parameter psycopg sends; raise ValueError(reason)."""
+        ft, settings = self.ft, self.settings
+        if self._single_parse:
+            try:
+                parsed = ft.parse_value(value, settings)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(str(exc) or "is invalid") from None
+            message = ft.check_value(parsed, settings)
+            if message is not None:
+                raise ValueError(message)
+            return parsed
+        ok, message = ft.validate(value, settings)
+        if not ok:
+            raise ValueError(message or "is invalid")
+        return ft.serialize(value, settings)
+
+    def output(self, value):
+        """A database value as JSON-safe output."""
+        if value is None:
+            return None
+        if self._plain_output:
+            return json_safe(value)
+        return self.ft.deserialize(value, self.settings)
+
 
 @dataclass
 class SectionModel:
@@ -49,22 +82,49 @@ class SectionModel:
     fields: dict  # handle -> FieldModel
     pending_handles: set = field(default_factory=set)
     loaded_at: float = field(default_factory=time.monotonic)
+    #: Composed SQL rendered once per model (key -> query string); see ``sql_text``.
+    sql_cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        self.columns = [f for f in self.fields.values() if f.stores_column]
+        self.multi = [f for f in self.fields.values() if f.junction]
+        self._by_short_id = {f.short_id: f for f in self.fields.values()}
 
     @property
     def table(self) -> sql.Identifier:
         return sql.Identifier(self.schema, self.table_name)
 
     def column_fields(self) -> list[FieldModel]:
-        return [f for f in self.fields.values() if f.stores_column]
+        return self.columns
 
     def multi_fields(self) -> list[FieldModel]:
-        return [f for f in self.fields.values() if f.junction]
+        return self.multi
 
     def field_by_short_id(self, short: str) -> FieldModel | None:
-        for f in self.fields.values():
-            if f.short_id == short:
-                return f
-        return None
+        return self._by_short_id.get(short)
+
+    def sql_text(self, conn, key, build) -> str:
+        """``build()`` rendered for ``conn`` once, then reused (identifiers never change
+        within one model; a reloaded model starts with an empty cache)."""
+        text = self.sql_cache.get(key)
+        if text is None:
+            text = build().as_string(conn)
+            if len(self.sql_cache) < 512:
+                self.sql_cache[key] = text
+        return text
+
+    def output_plan(self, names: tuple) -> list:
+        """Per result column: (name, converter or None) for the columns of a result."""
+        key = ("out", names)
+        plan = self.sql_cache.get(key)
+        if plan is None:
+            plan = []
+            for name in names:
+                f = self.fields.get(name)
+                plan.append((name, f.output if f is not None else None))
+            if len(self.sql_cache) < 512:
+                self.sql_cache[key] = plan
+        return plan
 
     def unknown_field(self, key) -> InvalidInput:
         if key in self.pending_handles:

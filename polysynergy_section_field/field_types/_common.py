@@ -113,7 +113,7 @@ def to_decimal(value: Any, what: str = "a number") -> Decimal:
         result = Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"must be a finite number (NaN and Infinity are not allowed)")
+            raise ValueError("must be a finite number (NaN and Infinity are not allowed)")
         # repr() is the shortest string that round-trips, so 0.1 becomes Decimal("0.1").
         result = Decimal(repr(value))
     elif isinstance(value, str):

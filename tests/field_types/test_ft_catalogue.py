@@ -144,3 +144,10 @@ def test_entry_point_plugins_are_loaded(tmp_path, monkeypatch):
     assert {"isbn_demo", "issn_demo"} <= set(added)
     assert registry.get("isbn_demo").label == "ISBN"
     assert registry.get("isbn_demo").icon == "isbn.svg"
+
+
+def test_describe_is_json_safe():
+    import json
+
+    for cls in BUILTIN_FIELD_TYPES:
+        json.dumps(cls().describe())

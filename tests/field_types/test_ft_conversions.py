@@ -167,3 +167,42 @@ def test_templates_compose_with_any_column_name():
     conversion = REGISTRY.get("text").conversion_to(select, {}, {"options": ["it's", "{x}"]})
     rendered = conversion.failure_sql('we"ird col', "text").as_string(None)
     assert '"we""ird col"' in rendered and "'it''s'" in rendered and "'{x}'" in rendered
+
+
+SAMPLE_SETTINGS = {
+    "select": {"options": ["a", "b"]},
+    "multi_select": {"options": ["a", "b"], "maxItems": 1},
+    "relation": {"targetSection": "x"},
+    "text": {"maxLength": 10, "minLength": 1},
+    "decimal": {"precision": 6, "scale": 2, "min": 0},
+    "percentage": {"max": 50},
+}
+
+
+def test_every_offered_conversion_runs_on_postgres(conn):
+    """Each (source, target) pair the catalogue offers produces SQL PostgreSQL accepts."""
+    offered = 0
+    for source in REGISTRY:
+        old = SAMPLE_SETTINGS.get(source.handle, {})
+        for target in REGISTRY:
+            new = SAMPLE_SETTINGS.get(target.handle, {})
+            conversion = source.conversion_to(target, old, new)
+            if conversion is None:
+                continue
+            offered += 1
+            column_type = target.column_type(new)
+            for template in (conversion.using, conversion.failure_predicate or ""):
+                assert "%" not in template
+            with conn.transaction(force_rollback=True):
+                conn.execute(sql.SQL("CREATE TABLE conv ({})").format(source.get_migration_sql("c", old)))
+                conn.execute("INSERT INTO conv DEFAULT VALUES")
+                failure = conversion.failure_sql("c", column_type)
+                if failure is not None:
+                    count = conn.execute(sql.SQL("SELECT count(*) FROM conv WHERE {}").format(failure)).fetchone()
+                    assert count[0] == 0, f"{source.handle} -> {target.handle}: NULL counted as failing"
+                conn.execute(
+                    sql.SQL("ALTER TABLE conv ALTER COLUMN c TYPE {} USING {}").format(
+                        sql.SQL(column_type), conversion.using_sql("c", column_type)
+                    )
+                )
+    assert offered > 100

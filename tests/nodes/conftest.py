@@ -77,3 +77,34 @@ def make_node():
 @pytest.fixture
 def execute_node():
     return run
+
+
+RESEARCH_FIELDS = [
+    dict(handle="company_name", label="Company Name", field_type_handle="text",
+         field_settings={"maxLength": 200}, is_required=True, is_unique=True),
+    dict(handle="uses_kubernetes", label="Uses Kubernetes", field_type_handle="boolean", is_required=False),
+    dict(handle="kubernetes_confidence", label="Confidence Level", field_type_handle="select",
+         field_settings={"options": ["hoog", "middel", "laag"]}),
+    dict(handle="industry", label="Industry", field_type_handle="text"),
+    dict(handle="outreach_suggestion", label="Outreach Message", field_type_handle="textarea",
+         field_settings={"rows": 5}),
+]
+
+
+@pytest.fixture
+def engine(database_url):
+    """The shared engine for this test's database (used to set up and inspect state)."""
+    from polysynergy_nodes_content.content_engine.engine import get_engine
+
+    return get_engine(database_url)
+
+
+@pytest.fixture
+def research_section(engine):
+    """The seed's research_companies section, with its five fields, migrated."""
+    section = engine.create_section("research_companies", "Research Companies",
+                                    description="Companies researched for Kubernetes usage")
+    fields = {spec["handle"]: engine.add_field(section["id"], **spec) for spec in RESEARCH_FIELDS}
+    plan = engine.plan_migration(section["id"])
+    engine.apply_migration(plan["id"], confirm=True)
+    return {"section": section, "fields": fields}

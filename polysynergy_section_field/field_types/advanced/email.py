@@ -15,7 +15,8 @@ from .._text_like import TextLikeFieldType
 class EmailField(TextLikeFieldType):
     """An email address, checked with ``email-validator`` (syntax only, no DNS).
 
-    The stored form is the library's normalized address (domain in lower case). The
+    Surrounding spaces are removed; the stored form is the library's normalized
+    address (domain in lower case, internationalized domains as Unicode). The
     database enforces a simple shape (``x@y.z``, no spaces) with a ``format`` rule.
     """
 

@@ -59,6 +59,8 @@ class IntegerField(NumericFieldType):
         elif isinstance(value, str):
             if not _WHOLE.fullmatch(value):
                 raise ValueError("must be a whole number")
+            if len(value.strip().lstrip("+-").lstrip("0")) > 19:  # also avoids int()'s digit limit
+                raise ValueError(f"must be between {BIGINT_MIN} and {BIGINT_MAX}")
             result = int(value)
         else:
             raise ValueError("must be a whole number")

@@ -1,0 +1,1 @@
+"""The ``polysynergy-content`` command-line tool (click + rich) over the ContentEngine."""

@@ -1,0 +1,92 @@
+"""``db status|start|stop``: the embedded PostgreSQL this tool runs when no URL is given."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ..content_engine import embedded
+from ..content_engine.database import URL_ENV_VARS, close_pools
+from .common import ContentGroup, DatabaseChoice, emit, json_option, mask_url, state
+
+
+@click.group("db", cls=ContentGroup)
+def db_group():
+    """See, start or stop the embedded PostgreSQL (used when no database URL is set)."""
+
+
+def _configured_url() -> tuple[str | None, str | None]:
+    st = state()
+    if st.database_url:
+        return st.database_url, "--database-url"
+    for name in URL_ENV_VARS:
+        if os.environ.get(name, "").strip():
+            return os.environ[name].strip(), name
+    return None, None
+
+
+@db_group.command("status")
+@json_option
+def status_cmd():
+    """Whether the embedded server runs (pid, data directory, URL) and which database commands use."""
+    st = state()
+    info = embedded.embedded_status(st.data_dir)
+    url, source = _configured_url()
+    info["commands_use"] = {"url": mask_url(url), "source": source} if url else {
+        "url": info["url"], "source": "embedded"}
+    if info["url"]:
+        info["psql"] = embedded.psql_command(info["url"])
+
+    def render():
+        c = st.console
+        state_text = f"[green]running[/green] (pid {info['pid']})" if info["running"] else "[yellow]stopped[/yellow]"
+        c.print(f"Embedded PostgreSQL: {state_text}")
+        c.print(f"  data directory: {info['data_dir']}" + ("" if info["initialized"] else " (not created yet)"))
+        if info["url"]:
+            c.print(f"  URL:  {info['url']}", soft_wrap=True)
+            c.print(f"  psql: {info['psql']}", soft_wrap=True)
+        if url:
+            c.print(f"Commands use {mask_url(url)} (from {source}), not the embedded server.", soft_wrap=True)
+        else:
+            c.print("Commands use the embedded server (started on demand).")
+
+    emit(info, render)
+
+
+@db_group.command("start")
+@json_option
+def start_cmd():
+    """Start the embedded server (or reuse the running one)."""
+    st = state()
+    db = embedded.start_embedded(st.data_dir)
+    st.choice = DatabaseChoice(db.url, "embedded", str(db.data_dir), db.pid, db.started_now)
+    info = {"started": db.started_now, "pid": db.pid, "data_dir": str(db.data_dir), "url": db.url,
+            "psql": embedded.psql_command(db.url)}
+
+    def render():
+        verb = "Started" if db.started_now else "Already running:"
+        st.console.print(f"{verb} embedded PostgreSQL, pid {db.pid}, data in {db.data_dir}")
+        st.console.print(f"  URL:  {db.url}", soft_wrap=True)
+        st.console.print(f"  psql: {info['psql']}", soft_wrap=True)
+
+    emit(info, render)
+
+
+@db_group.command("stop")
+@json_option
+def stop_cmd():
+    """Stop the embedded server cleanly (fast shutdown; data is kept)."""
+    st = state()
+    status = embedded.embedded_status(st.data_dir)
+    close_pools()  # our own connections first, so the shutdown does not race them
+    stopped = embedded.stop_embedded(st.data_dir)
+    info = {"stopped": stopped, "pid": status["pid"], "data_dir": status["data_dir"]}
+
+    def render():
+        if stopped:
+            st.console.print(f"Stopped the embedded PostgreSQL (pid {status['pid']}); data kept in {status['data_dir']}")
+        else:
+            st.console.print(f"The embedded PostgreSQL was not running (data directory {status['data_dir']}).")
+
+    emit(info, render)

@@ -1,0 +1,179 @@
+"""``entries query|get|create|update|delete|import|export``."""
+
+from __future__ import annotations
+
+import click
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..content_engine import transfer
+from ..content_engine.errors import InvalidInput
+from .common import ContentGroup, emit, json_option, parse_json_arg, state, table
+
+
+@click.group("entries", cls=ContentGroup)
+def entries_group():
+    """Entries of a section: validated writes, JSON filters, streamed CSV / JSON Lines transfer."""
+
+
+def entries_table(entries: list[dict], title: str | None = None, max_columns: int | None = None):
+    columns: list[str] = []
+    for e in entries:
+        for k in e:
+            if k not in columns and k not in ("created_at", "updated_at"):
+                columns.append(k)
+    if max_columns:
+        columns = columns[:max_columns]
+    rows = [[e.get(c) for c in columns] for e in entries]
+    return table(title, columns, rows)
+
+
+@entries_group.command("query")
+@click.argument("section")
+@click.option("--filter", "-f", "filters", metavar="JSON",
+              help='Filters as JSON, e.g. \'{"uses_kubernetes": true}\' or \'{"score": {"_gt": 5}}\'.')
+@click.option("--order-by", "-o", metavar="ORDER", help='E.g. "created_at DESC, company_name".')
+@click.option("--limit", "-l", type=int, help="At most this many entries (engine default when omitted).")
+@click.option("--offset", type=int, default=0, show_default=True)
+@json_option
+def query_cmd(section, filters, order_by, limit, offset):
+    """Query SECTION's entries."""
+    st = state()
+    result = st.engine().query_entries(section, parse_json_arg(filters, "filter", allow_stdin=False), order_by, limit,
+                                       offset)
+
+    def render():
+        n = len(result["entries"])
+        title = f"{section}: {n} of {result['total_count']} entries (offset {result['offset']})"
+        st.console.print(entries_table(result["entries"], title))
+
+    emit(result, render)
+
+
+@entries_group.command("get")
+@click.argument("section")
+@click.argument("entry_id")
+@json_option
+def get_cmd(section, entry_id):
+    """One entry by id."""
+    st = state()
+    entry = st.engine().get_entry(section, entry_id)
+    emit({"entry": entry}, lambda: st.console.print(table(None, ["field", "value"], [[k, v] for k, v in entry.items()])))
+
+
+@entries_group.command("create")
+@click.argument("section")
+@click.argument("data", metavar="JSON")
+@json_option
+def create_cmd(section, data):
+    """Create an entry from a JSON object (or several from a JSON list, all-or-nothing).
+    JSON may be `-` (stdin) or `@file.json`."""
+    st = state()
+    value = parse_json_arg(data, "data")
+    engine = st.engine()
+    if isinstance(value, list):
+        created = engine.create_entries(section, value)
+        emit({"entries": created},
+             lambda: st.console.print(entries_table(created, f"Created {len(created)} entries in {section}")))
+        return
+    if not isinstance(value, dict):
+        raise InvalidInput("data must be a JSON object (or a list of objects)", field="data")
+    entry = engine.create_entry(section, value)
+    emit({"entry": entry}, lambda: st.console.print(entries_table([entry], f"Created entry {entry['id']}")))
+
+
+@entries_group.command("update")
+@click.argument("section")
+@click.argument("entry_id")
+@click.argument("data", metavar="JSON")
+@json_option
+def update_cmd(section, entry_id, data):
+    """Change the fields given in JSON (an object; `-` reads stdin) of one entry."""
+    st = state()
+    value = parse_json_arg(data, "data")
+    if not isinstance(value, dict):
+        raise InvalidInput("data must be a JSON object of field handles and values", field="data")
+    entry = st.engine().update_entry(section, entry_id, value)
+    emit({"entry": entry}, lambda: st.console.print(entries_table([entry], f"Updated entry {entry['id']}")))
+
+
+@entries_group.command("delete")
+@click.argument("section")
+@click.argument("entry_ids", metavar="ENTRY_ID...", nargs=-1, required=True)
+@json_option
+def delete_cmd(section, entry_ids):
+    """Delete entries by id."""
+    st = state()
+    engine = st.engine()
+    for entry_id in entry_ids:
+        engine.delete_entry(section, entry_id)
+    emit({"deleted": list(entry_ids)},
+         lambda: st.console.print(f"[green]Deleted[/green] {len(entry_ids)} entr{'y' if len(entry_ids) == 1 else 'ies'}"))
+
+
+def _progress(description: str, bytes_mode: bool):
+    st = state()
+    console = st.err
+    columns = [TextColumn("[bold]{task.description}"), BarColumn()]
+    columns += [DownloadColumn()] if bytes_mode else [MofNCompleteColumn()]
+    columns += [TextColumn("{task.fields[rows]} rows"), TimeElapsedColumn()]
+    return Progress(*columns, console=console, disable=st.json or not console.is_terminal, transient=False)
+
+
+@entries_group.command("import")
+@click.argument("section")
+@click.argument("file", metavar="FILE")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: from the file name (CSV).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=transfer.DEFAULT_BATCH, show_default=True,
+              help="Rows per COPY batch (all batches share one transaction).")
+@json_option
+def import_cmd(section, file, fmt, batch_size):
+    """Import FILE (CSV with a header row, or JSON Lines; `-` reads stdin) into SECTION.
+
+    All-or-nothing: the first bad line (CSV: the header is line 1) stops the import and
+    nothing is stored. CSV values are converted per field type: empty -> null,
+    true/false for booleans, JSON for json, multi_select and multiple relations.
+    Columns id, created_at and updated_at (as in an export) are ignored."""
+    st = state()
+    engine = st.engine()
+    with _progress(f"import {section}", bytes_mode=True) as progress:
+        task = progress.add_task(f"import {section}", total=None, rows=0)
+        result = transfer.import_entries(
+            engine, section, file, fmt, batch_size,
+            progress=lambda rows, done: progress.update(task, completed=done, rows=rows),
+            on_start=lambda total: progress.update(task, total=total))
+
+    def render():
+        ignored = f" (ignored columns: {', '.join(result['ignored_columns'])})" if result["ignored_columns"] else ""
+        st.console.print(f"[green]Imported[/green] {result['imported']} entries into {section}{ignored}")
+
+    emit(result, render)
+
+
+@entries_group.command("export")
+@click.argument("section")
+@click.argument("file", metavar="[FILE]", default="-")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: from the file name (CSV).")
+@click.option("--filter", "-f", "filters", metavar="JSON", help="Only entries matching these filters.")
+@click.option("--order-by", "-o", metavar="ORDER", help='Default "created_at, id".')
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=transfer.DEFAULT_BATCH, show_default=True)
+@json_option
+def export_cmd(section, file, fmt, filters, order_by, batch_size):
+    """Export SECTION's entries to FILE (default `-`: stdout) as CSV or JSON Lines, streamed."""
+    st = state()
+    engine = st.engine()
+    if file == "-" and st.json:
+        raise InvalidInput("--json reports on stdout; give a FILE to export to", field="file")
+    with _progress(f"export {section}", bytes_mode=False) as progress:
+        task = progress.add_task(f"export {section}", total=None, rows=0)
+        result = transfer.export_entries(
+            engine, section, file, fmt, parse_json_arg(filters, "filter", allow_stdin=False), order_by, batch_size,
+            progress=lambda rows, _: progress.update(task, completed=rows, rows=rows),
+            on_start=lambda total: progress.update(task, total=total))
+
+    def render():
+        if file != "-":
+            st.console.print(f"[green]Exported[/green] {result['exported']} entries of {section} to {file}")
+        else:
+            st.err.print(f"Exported {result['exported']} entries of {section}")
+
+    emit(result, render)

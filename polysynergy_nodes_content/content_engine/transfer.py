@@ -1,0 +1,405 @@
+"""Streamed import and export of entries as CSV or JSON Lines.
+
+Both directions run in constant memory:
+
+* **Import** reads the file row by row, converts and validates each row, and writes
+  rows to the table with ``COPY`` in batches of ``batch_size``. All batches run in
+  *one* transaction on one connection, so an import is all-or-nothing: the first bad
+  row (or a database rule such as a unique field) rolls everything back, and the
+  error names its line in the file (for CSV the header is line 1).
+* **Export** reads through a server-side cursor in chunks and writes as it goes.
+
+This module uses a few stable internals of the entry service, because the public
+``create_entries`` takes a whole list at once (at most 100,000 items) in its own
+transaction:
+
+* ``engine.pool.connection()`` - one pooled connection, one transaction;
+* ``engine.entries.models.get(conn, handle, refresh=True)`` - the section's applied model;
+* ``engine.entries._check_keys(model, data, retry_ok=False)`` - unknown / read-only keys;
+* ``engine.entries._validate(model, data, partial=False)`` - field validation and serialisation;
+* ``engine.entries._copy_rows(conn, model, rows, return_entries=False)`` - the COPY path;
+* ``engine.entries._links(conn, model, ids)`` and ``engine.entries._output(model, row, links)``
+  - reading multiple relations and turning rows into JSON-safe entries;
+* ``query.FilterCompiler`` and ``query.compile_order_by`` - the query language.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import psycopg
+from psycopg import sql
+
+from .errors import ContentError, DatabaseFailure, InvalidInput
+from .identifiers import SYSTEM_COLUMNS
+from .query import FilterCompiler, compile_order_by
+from .section_model import FieldModel, SectionModel
+
+FORMATS = ("csv", "jsonl")
+DEFAULT_BATCH = 5000
+_TRUE = {"true", "t", "yes", "y", "1", "on"}
+_FALSE = {"false", "f", "no", "n", "0", "off"}
+
+#: progress(done_rows, done_bytes) - called after every batch.
+Progress = Callable[[int, int], None]
+
+
+class ImportError_(InvalidInput):
+    """A bad row in an import file; ``line`` is its line number in the file."""
+
+    def __init__(self, message: str, line: int | None, field: str | None = None, errors=None):
+        super().__init__(message, field=field, errors=errors)
+        self.line = line
+
+
+def detect_format(path: str | None, given: str | None) -> str:
+    """The format asked for, else the one the file name suggests (default CSV)."""
+    if given:
+        fmt = given.lower()
+        if fmt in ("ndjson", "json", "jsonlines"):
+            fmt = "jsonl"
+        if fmt not in FORMATS:
+            raise InvalidInput(f"unknown format '{given}' (use csv or jsonl)", field="format")
+        return fmt
+    suffix = Path(path or "").suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    return "csv"
+
+
+# -- values --------------------------------------------------------------------------------
+def _json_or_list(text: str) -> Any:
+    stripped = text.strip()
+    if stripped.startswith("["):
+        return json.loads(stripped)
+    return [part.strip() for part in stripped.split(",") if part.strip()]
+
+
+def convert_csv_value(field: FieldModel, text: str) -> Any:
+    """A CSV cell (always a string) as the value the field type expects.
+
+    Empty -> None; booleans from true/false/yes/no/1/0; integers and numbers parsed;
+    json, multi_select and multiple relations from JSON (lists also as a,b,c);
+    everything else is passed through as text for the field type to validate."""
+    if text is None or text == "":
+        return None
+    handle = field.ft.handle
+    try:
+        if handle == "boolean":
+            low = text.strip().lower()
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+            raise ValueError("must be true or false")
+        if handle == "integer":
+            stripped = text.strip()
+            try:
+                return int(stripped)
+            except ValueError:
+                as_float = float(stripped)
+                if as_float.is_integer():
+                    return int(as_float)
+                raise ValueError("must be a whole number") from None
+        if handle == "number":
+            return float(text.strip())
+        if handle == "json":
+            return json.loads(text)
+        if handle == "multi_select" or field.junction:
+            return _json_or_list(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"is not valid JSON ({exc.msg})") from None
+    except ValueError as exc:
+        message = str(exc)
+        if message.startswith("must be") or message.startswith("is not"):
+            raise
+        raise ValueError(f"{text[:40]!r} is not a valid {handle}") from None
+    return text
+
+
+def csv_cell(value: Any) -> str:
+    """A JSON-safe output value as a CSV cell (the inverse of convert_csv_value)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+# -- reading with a byte count ---------------------------------------------------------------
+class _CountingReader(io.RawIOBase):
+    """A binary stream that counts the bytes read (for progress bars)."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.count += n
+        return n
+
+
+def _open_source(source) -> tuple[IO[str], _CountingReader, int | None, Callable[[], None]]:
+    """(text stream, byte counter, total size or None, close)."""
+    if source in (None, "-"):
+        raw: IO[bytes] = sys.stdin.buffer
+        total = None
+        owned = False
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            raw = open(path, "rb")
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="file") from None
+        total = path.stat().st_size
+        owned = True
+    else:
+        raw = getattr(source, "buffer", source)
+        total = None
+        owned = False
+    counter = _CountingReader(raw)
+    text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding="utf-8-sig", newline="")
+
+    def close() -> None:
+        text.detach()
+        if owned:
+            raw.close()
+
+    return text, counter, total, close
+
+
+@dataclass
+class _Row:
+    line: int
+    data: dict
+
+
+def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str]):
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise ImportError_(f"line 1: {exc}", line=1) from None
+    header = [h.strip() for h in header]
+    seen = set()
+    columns: list[tuple[int, FieldModel]] = []
+    for position, name in enumerate(header):
+        if name in seen:
+            raise ImportError_(f"line 1: column '{name}' appears twice in the header", line=1, field=name)
+        seen.add(name)
+        if name in SYSTEM_COLUMNS or name == "":
+            ignored.append(name or f"column {position + 1}")
+            continue
+        field = model.fields.get(name)
+        if field is None:
+            err = model.unknown_field(name)
+            raise ImportError_(f"line 1: header: {err}", line=1, field=name)
+        columns.append((position, field))
+    width = len(header)
+    previous = reader.line_num
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = previous + 1
+            raise ImportError_(f"line {line}: {exc}", line=line) from None
+        line = previous + 1
+        previous = reader.line_num
+        if not cells or (len(cells) == 1 and cells[0] == "" and width > 1):
+            continue  # a blank line
+        if len(cells) != width:
+            raise ImportError_(f"line {line}: expected {width} values (as in the header), got {len(cells)}", line=line)
+        data = {}
+        for position, field in columns:
+            try:
+                data[field.handle] = convert_csv_value(field, cells[position])
+            except ValueError as exc:
+                raise ImportError_(f"line {line}: field '{field.handle}': {exc}", line=line, field=field.handle) from None
+        yield _Row(line, data)
+
+
+def _jsonl_rows(text: IO[str], model: SectionModel, ignored: list[str]):
+    for number, raw in enumerate(text, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ImportError_(f"line {number}: not valid JSON: {exc.msg} at column {exc.colno}", line=number) from None
+        if not isinstance(item, dict):
+            raise ImportError_(f"line {number}: each line must be a JSON object of field handles and values", line=number)
+        for key in SYSTEM_COLUMNS:
+            if key in item:
+                item.pop(key)
+                if key not in ignored:
+                    ignored.append(key)
+        yield _Row(number, item)
+
+
+def import_entries(engine, section: str, source, fmt: str | None = None, batch_size: int = DEFAULT_BATCH,
+                   progress: Progress | None = None, on_start: Callable[[int | None], None] | None = None) -> dict:
+    """Import a CSV or JSON Lines file (path, "-" for stdin, or a binary file object).
+
+    All-or-nothing: one transaction; the first bad line raises ImportError_ (exit code 2)
+    naming the line, and nothing is imported."""
+    fmt = detect_format(source if isinstance(source, str) else None, fmt)
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise InvalidInput("batch size must be a whole number of at least 1", field="batch_size")
+    engine.ensure_installed()
+    service = engine.entries
+    text, counter, total, close = _open_source(source)
+    ignored: list[str] = []
+    imported = 0
+    try:
+        if on_start is not None:
+            on_start(total)
+        try:
+            with engine.pool.connection() as conn:
+                model = service.models.get(conn, section, refresh=True)
+                rows = _csv_rows(text, model, ignored) if fmt == "csv" else _jsonl_rows(text, model, ignored)
+                batch: list[dict] = []
+                lines: list[int] = []
+
+                def flush() -> None:
+                    nonlocal imported
+                    try:
+                        service._copy_rows(conn, model, batch, return_entries=False)
+                    except InvalidInput as exc:
+                        line = lines[exc.index] if exc.index is not None and 0 <= exc.index < len(lines) else None
+                        message = str(exc)
+                        if exc.index is not None and message.startswith(f"item {exc.index}: "):
+                            message = message[len(f"item {exc.index}: "):]
+                        where = f"line {line}: " if line is not None else f"lines {lines[0]}-{lines[-1]}: "
+                        raise ImportError_(where + message, line=line if line is not None else lines[0],
+                                           field=exc.field) from None
+                    imported += len(batch)
+                    batch.clear()
+                    lines.clear()
+                    if progress is not None:
+                        progress(imported, counter.count)
+
+                for row in rows:
+                    try:
+                        given = service._check_keys(model, row.data, retry_ok=False)
+                        values = service._validate(model, given, partial=False)
+                    except InvalidInput as exc:
+                        raise ImportError_(f"line {row.line}: {exc}", line=row.line, field=exc.field,
+                                           errors=exc.errors) from None
+                    batch.append(values)
+                    lines.append(row.line)
+                    if len(batch) >= batch_size:
+                        flush()
+                if batch:
+                    flush()
+        except ContentError:
+            raise
+        except psycopg.Error as exc:
+            raise DatabaseFailure(f"database error during import, nothing was imported: {_primary(exc)}") from exc
+    finally:
+        close()
+    if progress is not None:
+        progress(imported, counter.count)
+    return {"section": section, "format": fmt, "imported": imported, "ignored_columns": ignored}
+
+
+# -- export -----------------------------------------------------------------------------------
+def export_columns(model: SectionModel) -> list[str]:
+    return ["id", *model.fields, "created_at", "updated_at"]
+
+
+def export_entries(engine, section: str, dest, fmt: str | None = None, filters=None, order_by=None,
+                   batch_size: int = DEFAULT_BATCH, progress: Progress | None = None,
+                   on_start: Callable[[int | None], None] | None = None) -> dict:
+    """Write a section's entries (optionally filtered and ordered) to ``dest``
+    (path, "-" for stdout, or a text file object) through a server-side cursor."""
+    fmt = detect_format(dest if isinstance(dest, str) and dest != "-" else None, fmt)
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise InvalidInput("batch size must be a whole number of at least 1", field="batch_size")
+    engine.ensure_installed()
+    service = engine.entries
+    if dest in (None, "-"):
+        out: IO[str] = sys.stdout
+        owned = False
+    elif isinstance(dest, (str, os.PathLike)):
+        try:
+            out = open(dest, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {dest}: {exc.strerror}", field="file") from None
+        owned = True
+    else:
+        out, owned = dest, False
+    written = 0
+    try:
+        with engine.pool.connection() as conn:
+            model = service.models.get(conn, section, refresh=True)
+            alias = sql.Identifier("t")
+            compiler = FilterCompiler(model, engine.registry, alias)
+            where = compiler.compile(filters)
+            order = compile_order_by(model, order_by or "created_at, id", alias)
+            if on_start is not None:
+                total = conn.execute(
+                    sql.SQL("SELECT count(*) FROM {} AS t WHERE {}").format(model.table, where), compiler.params
+                ).fetchone()[0]
+                on_start(total)
+            columns = export_columns(model)
+            writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+            if writer is not None:
+                writer.writerow(columns)
+            with conn.cursor(name="content_export") as cur:
+                cur.itersize = batch_size
+                cur.execute(sql.SQL("SELECT t.* FROM {} AS t WHERE {} ORDER BY {}").format(model.table, where, order),
+                            compiler.params)
+                while True:
+                    chunk = cur.fetchmany(batch_size)
+                    if not chunk:
+                        break
+                    names = [c.name for c in cur.description]
+                    records = [dict(zip(names, r)) for r in chunk]
+                    links = service._links(conn, model, [r["id"] for r in records]) if model.multi_fields() else {}
+                    for record in records:
+                        entry = service._output(model, record, {h: m.get(record["id"], []) for h, m in links.items()})
+                        if writer is not None:
+                            writer.writerow([csv_cell(entry.get(c)) for c in columns])
+                        else:
+                            out.write(json.dumps({c: entry.get(c) for c in columns}, ensure_ascii=False) + "\n")
+                    written += len(records)
+                    if progress is not None:
+                        progress(written, 0)
+    except ContentError:
+        raise
+    except psycopg.Error as exc:
+        raise DatabaseFailure(f"database error during export: {_primary(exc)}") from exc
+    finally:
+        if owned:
+            out.close()
+        else:
+            out.flush()
+    return {"section": section, "format": fmt, "exported": written,
+            "file": None if dest in (None, "-") or not isinstance(dest, (str, os.PathLike)) else str(dest)}
+
+
+def _primary(exc: psycopg.Error) -> str:
+    diag = getattr(exc, "diag", None)
+    if diag is not None and diag.message_primary:
+        return diag.message_primary
+    return str(exc).strip()

@@ -1,0 +1,418 @@
+"""Each node against a real PostgreSQL: success, failure, stale outputs, event loops, URLs."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from conftest import build_node, run
+from content_node_contract import CONTRACT, node_class, outputs_of
+
+NO_URL_MESSAGE = (
+    "No database URL: set the database_url input, or the SECTIONS_DATABASE_URL or DATABASE_URL environment variable"
+)
+EMPTY = {
+    "SectionCreate": {"section_id": "", "table_name": "", "migration_id": None},
+    "SectionFieldAdd": {"field_id": "", "migration_id": None},
+    "SectionFieldRemove": {"migration_id": None},
+    "SectionFieldUpdate": {"migration_id": None},
+    "MigrationGenerate": {"migration_sql": "", "migration_id": None, "is_destructive": False, "warnings": []},
+    "MigrationApply": {"success": False},
+    "MigrationRollback": {"success": False},
+    "EntryCreate": {"entry_id": None, "created_data": {}},
+    "EntryUpdate": {"success": False, "updated_data": {}},
+    "EntryQuery": {"entries": [], "total_count": 0},
+    "EntryDelete": {"success": False},
+}
+
+
+def node(class_name, **inputs):
+    return build_node(node_class(class_name), **inputs)
+
+
+def succeeded(instance):
+    assert instance.false_path is False, instance.false_path
+    assert isinstance(instance.true_path, dict)
+    return instance
+
+
+def failed(instance, *fragments):
+    assert instance.true_path is False
+    assert set(instance.false_path) == {"error"}
+    message = instance.false_path["error"]
+    for fragment in fragments:
+        assert fragment in message, message
+    class_name = type(instance).__name__
+    for name, empty in EMPTY[class_name].items():
+        assert getattr(instance, name) == empty, f"{class_name}.{name} not reset"
+    if class_name in ("MigrationApply", "MigrationRollback"):
+        assert instance.error_message == message
+    return message
+
+
+def swis(**extra):
+    return {"company_name": "SWIS", "uses_kubernetes": True, "kubernetes_confidence": "hoog", **extra}
+
+
+# -- sections and fields --------------------------------------------------------------
+def test_section_create_success_and_failures(database_url):
+    created = succeeded(run(node("SectionCreate", handle="products", label="Products", database_url=database_url)))
+    assert created.table_name == "products"
+    uuid.UUID(created.section_id)
+    uuid.UUID(created.migration_id)
+    assert created.true_path["section"]["handle"] == "products"
+    assert created.true_path["migration"]["status"] == "generated"
+
+    failed(run(node("SectionCreate", handle="products", label="Again", database_url=database_url)), "products")
+    failed(run(node("SectionCreate", handle="Bad Handle", label="Bad", database_url=database_url)))
+    failed(run(node("SectionCreate", handle="", label="Nothing", database_url=database_url)), "handle is required")
+
+
+def test_section_field_add_success_and_failures(database_url, engine):
+    section = engine.create_section("products", "Products")
+    added = succeeded(run(node(
+        "SectionFieldAdd", section_id=section["id"], field_handle="title", field_label="Title",
+        field_type_handle="text", field_settings={"maxLength": 80}, is_required=True, ui_width="half",
+        tab_name="Main", help_text="The product name", placeholder="Name", database_url=database_url,
+    )))
+    field = added.true_path["field"]
+    assert field["id"] == added.field_id and field["handle"] == "title"
+    assert (field["ui_width"], field["tab_name"], field["help_text"], field["placeholder"]) == ("half", "Main", "The product name", "Name")
+    assert field["is_required"] is True and field["field_settings"]["maxLength"] == 80
+    assert added.migration_id and "title" in added.true_path["migration"]["sql"]
+
+    by_handle = succeeded(run(node(
+        "SectionFieldAdd", section_id="products", field_handle="in_stock", field_type_handle="boolean",
+        default_value=True, sort_order=0, database_url=database_url,
+    )))
+    assert by_handle.true_path["field"]["sort_order"] == 0
+    assert by_handle.true_path["field"]["label"]
+
+    message = failed(run(node(
+        "SectionFieldAdd", section_id=section["id"], field_handle="weird", field_type_handle="no_such_type",
+        database_url=database_url,
+    )), "no_such_type")
+    assert "text" in message  # lists the known types
+    failed(run(node(
+        "SectionFieldAdd", section_id=section["id"], field_handle="title", field_type_handle="text",
+        database_url=database_url,
+    )), "already exists")
+    failed(run(node(
+        "SectionFieldAdd", section_id=str(uuid.uuid4()), field_handle="x", field_type_handle="text",
+        database_url=database_url,
+    )))
+    failed(run(node(
+        "SectionFieldAdd", section_id=section["id"], field_handle="x", field_type_handle="text",
+        ui_width="huge", database_url=database_url,
+    )), "ui_width")
+    failed(run(node(
+        "SectionFieldAdd", section_id="", field_handle="x", field_type_handle="text", database_url=database_url,
+    )), "section_id is required")
+
+
+def test_section_field_remove_success_and_failures(database_url, research_section):
+    removed = succeeded(run(node(
+        "SectionFieldRemove", section_id="research_companies", field_handle="industry", database_url=database_url,
+    )))
+    plan = removed.true_path["migration"]
+    assert removed.migration_id == plan["id"]
+    assert plan["is_destructive"] is True and plan["warnings"]
+    assert removed.true_path["field"]["handle"] == "industry"
+
+    failed(run(node(
+        "SectionFieldRemove", section_id="research_companies", field_handle="industry", database_url=database_url,
+    )), "industry")
+    failed(run(node(
+        "SectionFieldRemove", section_id="research_companies", field_handle="", database_url=database_url,
+    )), "field_handle is required")
+
+
+def test_section_field_update_success_and_failures(database_url, research_section):
+    industry = research_section["fields"]["industry"]
+    label_only = succeeded(run(node(
+        "SectionFieldUpdate", field_id=industry["id"], updates={"label": "Sector"}, database_url=database_url,
+    )))
+    assert label_only.true_path["field"]["label"] == "Sector"
+    assert label_only.migration_id is None, "a label change needs no table change"
+
+    required = succeeded(run(node(
+        "SectionFieldUpdate", field_id=industry["id"], updates={"is_required": True}, database_url=database_url,
+    )))
+    assert required.migration_id
+    assert "SET NOT NULL" in required.true_path["migration"]["sql"]
+
+    failed(run(node(
+        "SectionFieldUpdate", field_id=industry["id"], updates={"colour": "red"}, database_url=database_url,
+    )), "colour")
+    failed(run(node(
+        "SectionFieldUpdate", field_id=industry["id"], updates={}, database_url=database_url,
+    )), "updates is empty")
+    failed(run(node(
+        "SectionFieldUpdate", field_id=str(uuid.uuid4()), updates={"label": "X"}, database_url=database_url,
+    )))
+
+
+# -- migrations ---------------------------------------------------------------------------
+def test_migration_generate_success_nothing_to_do_and_failure(database_url, research_section):
+    up_to_date = succeeded(run(node("MigrationGenerate", section_id="research_companies", database_url=database_url)))
+    assert up_to_date.migration_id is None and up_to_date.migration_sql == ""
+    assert up_to_date.is_destructive is False
+
+    field = research_section["fields"]["company_name"]
+    run(node("SectionFieldUpdate", field_id=field["id"], updates={"field_settings": {"maxLength": 50}},
+             database_url=database_url))
+    narrowing = succeeded(run(node("MigrationGenerate", section_id="research_companies", database_url=database_url)))
+    assert narrowing.migration_id and "character varying(50)" in narrowing.migration_sql
+    assert narrowing.is_destructive is True
+    assert narrowing.warnings and all(isinstance(w, str) for w in narrowing.warnings)
+    assert narrowing.true_path["migration"]["down_sql"]
+
+    failed(run(node("MigrationGenerate", section_id="no_such_section", database_url=database_url)), "no_such_section")
+    failed(run(node("MigrationGenerate", section_id=None, database_url=database_url)), "section_id is required")
+
+
+def test_migration_apply_refusals_and_success(database_url, research_section):
+    removed = run(node("SectionFieldRemove", section_id="research_companies", field_handle="industry",
+                       database_url=database_url))
+    message = failed(run(node("MigrationApply", migration_id=removed.migration_id, database_url=database_url)), "confirm")
+    assert "destructive" in message
+    refused_string = run(node("MigrationApply", migration_id=removed.migration_id, confirm="false",
+                              database_url=database_url))
+    failed(refused_string, "confirm")
+
+    applied = succeeded(run(node("MigrationApply", migration_id=removed.migration_id, confirm="true",
+                                 database_url=database_url)))
+    assert applied.success is True and applied.error_message is None
+    assert applied.true_path["migration_id"] == removed.migration_id
+
+    failed(run(node("MigrationApply", migration_id=removed.migration_id, confirm=True, database_url=database_url)))
+    failed(run(node("MigrationApply", migration_id=str(uuid.uuid4()), confirm=True, database_url=database_url)))
+    failed(run(node("MigrationApply", migration_id="", database_url=database_url)), "migration_id is required")
+    failed(run(node("MigrationApply", migration_id="x", confirm="perhaps", database_url=database_url)),
+           "confirm must be true or false")
+
+
+def test_migration_apply_refuses_a_superseded_plan(database_url, engine):
+    section = engine.create_section("notes", "Notes")
+    first = run(node("SectionFieldAdd", section_id=section["id"], field_handle="title", field_type_handle="text",
+                     database_url=database_url))
+    second = run(node("SectionFieldAdd", section_id=section["id"], field_handle="body", field_type_handle="textarea",
+                      database_url=database_url))
+    assert first.migration_id != second.migration_id
+    failed(run(node("MigrationApply", migration_id=first.migration_id, confirm=True, database_url=database_url)),
+           "superseded")
+    succeeded(run(node("MigrationApply", migration_id=second.migration_id, confirm=True, database_url=database_url)))
+
+
+def test_migration_rollback_success_and_failures(database_url, research_section):
+    added = run(node("SectionFieldAdd", section_id="research_companies", field_handle="website",
+                     field_type_handle="url", database_url=database_url))
+    failed(run(node("MigrationRollback", migration_id=added.migration_id, database_url=database_url)))
+    succeeded(run(node("MigrationApply", migration_id=added.migration_id, database_url=database_url)))
+
+    rolled_back = succeeded(run(node("MigrationRollback", migration_id=added.migration_id, database_url=database_url)))
+    assert rolled_back.success is True and rolled_back.error_message is None
+    assert rolled_back.true_path["migration"]["status"] == "rolled_back"
+
+    failed(run(node("MigrationRollback", migration_id=added.migration_id, database_url=database_url)))
+    failed(run(node("MigrationRollback", migration_id=str(uuid.uuid4()), database_url=database_url)))
+    failed(run(node("MigrationRollback", migration_id=" ", database_url=database_url)), "migration_id is required")
+
+
+# -- entries ----------------------------------------------------------------------------------
+def test_entry_create_single_batch_and_failures(database_url, research_section):
+    single = succeeded(run(node("EntryCreate", section_handle="research_companies", field_data=swis(),
+                                database_url=database_url)))
+    uuid.UUID(single.entry_id)
+    assert single.created_data["company_name"] == "SWIS"
+
+    batch = succeeded(run(node(
+        "EntryCreate", section_handle="research_companies",
+        field_data=[{"company_name": "Acme"}, {"company_name": "Globex", "uses_kubernetes": False}],
+        database_url=database_url,
+    )))
+    assert isinstance(batch.entry_id, list) and len(batch.entry_id) == 2
+    assert [e["company_name"] for e in batch.created_data] == ["Acme", "Globex"]
+    assert batch.true_path["entry_id"] == batch.entry_id
+
+    failed(run(node("EntryCreate", section_handle="research_companies", field_data={"industry": "Retail"},
+                    database_url=database_url)), "company_name")
+    failed(run(node("EntryCreate", section_handle="research_companies", field_data=swis(),
+                    database_url=database_url)), "company_name")  # unique
+    failed(run(node("EntryCreate", section_handle="research_companies",
+                    field_data=swis(company_name="Other", kubernetes_confidence="enorm"),
+                    database_url=database_url)), "kubernetes_confidence")
+    failed(run(node("EntryCreate", section_handle="research_companies",
+                    field_data=[{"company_name": "Fine"}, {"industry": "no name"}],
+                    database_url=database_url)), "company_name")
+    failed(run(node("EntryCreate", section_handle="no_such_section", field_data=swis(),
+                    database_url=database_url)), "no_such_section")
+
+
+def test_entry_create_before_the_table_exists(database_url, engine):
+    section = engine.create_section("drafts", "Drafts")
+    engine.add_field(section["id"], "title", "Title", "text")
+    failed(run(node("EntryCreate", section_handle="drafts", field_data={"title": "x"}, database_url=database_url)))
+
+
+def test_entry_update_success_and_failures(database_url, research_section, engine):
+    entry = engine.create_entry("research_companies", swis())
+    updated = succeeded(run(node("EntryUpdate", section_handle="research_companies", entry_id=entry["id"],
+                                 field_data={"industry": "Hosting"}, database_url=database_url)))
+    assert updated.success is True
+    assert updated.updated_data["industry"] == "Hosting" and updated.updated_data["company_name"] == "SWIS"
+    assert updated.true_path["entry_id"] == entry["id"]
+
+    failed(run(node("EntryUpdate", section_handle="research_companies", entry_id=str(uuid.uuid4()),
+                    field_data={"industry": "x"}, database_url=database_url)))
+    failed(run(node("EntryUpdate", section_handle="research_companies", entry_id=entry["id"],
+                    field_data={"no_such_field": 1}, database_url=database_url)), "no_such_field")
+    failed(run(node("EntryUpdate", section_handle="research_companies", entry_id=entry["id"],
+                    field_data={"uses_kubernetes": "certainly"}, database_url=database_url)), "uses_kubernetes")
+
+
+def test_entry_query_success_paging_and_failures(database_url, research_section, engine):
+    engine.create_entries("research_companies", [
+        swis(company_name=f"Company {i}", uses_kubernetes=i % 2 == 0) for i in range(5)
+    ])
+    page = succeeded(run(node("EntryQuery", section_handle="research_companies", filters={"uses_kubernetes": True},
+                              order_by="company_name ASC", limit=2, offset=1, database_url=database_url)))
+    assert page.total_count == 3
+    assert [e["company_name"] for e in page.entries] == ["Company 2", "Company 4"]
+    assert page.true_path["limit"] == 2 and page.true_path["offset"] == 1
+
+    everything = succeeded(run(node("EntryQuery", section_handle="research_companies", filters=[], order_by="",
+                                    limit=0, database_url=database_url)))
+    assert everything.total_count == 5 and len(everything.entries) == 5
+
+    failed(run(node("EntryQuery", section_handle="research_companies", filters={"no_such_field": 1},
+                    database_url=database_url)), "no_such_field")
+    failed(run(node("EntryQuery", section_handle="research_companies", order_by="no_such_field DESC",
+                    database_url=database_url)), "no_such_field")
+    failed(run(node("EntryQuery", section_handle="research_companies", limit="many",
+                    database_url=database_url)), "limit must be a whole number")
+
+
+def test_entry_delete_success_and_failures(database_url, research_section, engine):
+    entry = engine.create_entry("research_companies", swis())
+    deleted = succeeded(run(node("EntryDelete", section_handle="research_companies", entry_id=entry["id"],
+                                 database_url=database_url)))
+    assert deleted.success is True and deleted.true_path["entry_id"] == entry["id"]
+    failed(run(node("EntryDelete", section_handle="research_companies", entry_id=entry["id"],
+                    database_url=database_url)), "does not exist")
+    failed(run(node("EntryDelete", section_handle="research_companies", entry_id="",
+                    database_url=database_url)), "entry_id is required")
+
+
+# -- protocol -------------------------------------------------------------------------------
+def test_every_node_runs_in_two_event_loops(database_url, research_section, engine):
+    """The same instance executed twice, each time under a new asyncio.run loop."""
+    url = database_url
+    fields = research_section["fields"]
+    entries = engine.create_entries("research_companies", [swis(company_name=n) for n in ("A", "B", "C", "D")])
+    ids = [e["id"] for e in entries]
+
+    def twice(class_name, first: dict, second: dict, check):
+        instance = node(class_name, database_url=url, **first)
+        succeeded(run(instance))
+        check(instance)
+        for name, value in second.items():
+            setattr(instance, name, value)
+        succeeded(run(instance))
+        check(instance)
+
+    twice("SectionCreate", {"handle": "one", "label": "One"}, {"handle": "two", "label": "Two"},
+          lambda n: n.section_id and n.migration_id)
+    twice("SectionFieldAdd", {"section_id": "one", "field_handle": "a", "field_type_handle": "text"},
+          {"field_handle": "b"}, lambda n: n.field_id and n.migration_id)
+    twice("SectionFieldUpdate", {"field_id": fields["industry"]["id"], "updates": {"label": "X"}},
+          {"updates": {"label": "Y"}}, lambda n: n.migration_id is None)
+    twice("SectionFieldRemove", {"section_id": "one", "field_handle": "a"}, {"field_handle": "b"},
+          lambda n: n.migration_id)
+    twice("MigrationGenerate", {"section_id": "research_companies"}, {"section_id": "one"},
+          lambda n: isinstance(n.migration_sql, str))
+    one = engine.plan_migration("one")["id"]
+    two = engine.plan_migration("two")["id"]
+    twice("MigrationApply", {"migration_id": one, "confirm": True}, {"migration_id": two}, lambda n: n.success)
+    twice("MigrationRollback", {"migration_id": one}, {"migration_id": two}, lambda n: n.success)
+    twice("EntryCreate", {"section_handle": "research_companies", "field_data": swis(company_name="E")},
+          {"field_data": swis(company_name="F")}, lambda n: n.entry_id)
+    twice("EntryUpdate", {"section_handle": "research_companies", "entry_id": ids[0], "field_data": {"industry": "1"}},
+          {"field_data": {"industry": "2"}}, lambda n: n.success)
+    twice("EntryQuery", {"section_handle": "research_companies"}, {"filters": {"company_name": "A"}},
+          lambda n: n.total_count >= 1)
+    twice("EntryDelete", {"section_handle": "research_companies", "entry_id": ids[1]}, {"entry_id": ids[2]},
+          lambda n: n.success)
+
+
+@pytest.mark.parametrize("class_name", sorted(CONTRACT))
+def test_failure_resets_outputs_of_an_earlier_run(class_name, database_url, research_section, engine):
+    """Run once successfully, then fail: no output of the first run may survive."""
+    url = database_url
+    entry = engine.create_entry("research_companies", swis())
+    field = research_section["fields"]["industry"]
+    plan_id = None
+    if class_name in ("MigrationApply", "MigrationRollback"):
+        engine.update_field(field["id"], {"is_unique": True})
+        plan_id = engine.plan_migration("research_companies")["id"]
+    good = {
+        "SectionCreate": {"handle": "fresh", "label": "Fresh"},
+        "SectionFieldAdd": {"section_id": "research_companies", "field_handle": "extra", "field_type_handle": "text"},
+        "SectionFieldRemove": {"section_id": "research_companies", "field_handle": "industry"},
+        "SectionFieldUpdate": {"field_id": field["id"], "updates": {"is_unique": True}},
+        "MigrationGenerate": {"section_id": "research_companies"},
+        "MigrationApply": {"migration_id": plan_id, "confirm": True},
+        "MigrationRollback": {"migration_id": plan_id},
+        "EntryCreate": {"section_handle": "research_companies", "field_data": swis(company_name="Fresh")},
+        "EntryUpdate": {"section_handle": "research_companies", "entry_id": entry["id"], "field_data": {"industry": "x"}},
+        "EntryQuery": {"section_handle": "research_companies"},
+        "EntryDelete": {"section_handle": "research_companies", "entry_id": entry["id"]},
+    }[class_name]
+    instance = node(class_name, database_url=url, **good)
+    if class_name == "MigrationRollback":
+        engine.apply_migration(plan_id, confirm=True)
+    if class_name == "MigrationGenerate":
+        engine.update_field(field["id"], {"is_unique": True})
+    succeeded(run(instance))
+    assert any(getattr(instance, name) not in (None, "", [], {}, False, 0) for name in outputs_of(class_name))
+
+    first_input = CONTRACT[class_name][1][0]
+    setattr(instance, first_input, "")  # every node's first input is required
+    failed(run(instance), f"{first_input} is required")
+    assert instance.true_path is False
+
+
+# -- database URL resolution ---------------------------------------------------------------------
+def test_sections_database_url_env_is_used_when_the_input_is_empty(database_url, monkeypatch):
+    monkeypatch.setenv("SECTIONS_DATABASE_URL", database_url)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nowhere?connect_timeout=1")
+    created = succeeded(run(node("SectionCreate", handle="from_env", label="From env", database_url="")))
+    assert created.table_name == "from_env"
+
+
+def test_database_url_env_is_the_last_fallback(database_url, monkeypatch):
+    monkeypatch.delenv("SECTIONS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    created = succeeded(run(node("SectionCreate", handle="from_database_url", label="From env", database_url=None)))
+    assert created.table_name == "from_database_url"
+
+
+def test_the_input_wins_over_the_environment(database_url, monkeypatch):
+    monkeypatch.setenv("SECTIONS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nowhere?connect_timeout=1")
+    created = succeeded(run(node("SectionCreate", handle="explicit", label="Explicit", database_url=database_url)))
+    assert created.table_name == "explicit"
+
+
+@pytest.mark.parametrize("class_name", sorted(CONTRACT))
+def test_no_url_anywhere_fails_with_a_message_that_says_so(class_name, no_database_env):
+    instance = node(class_name)
+    run(instance)
+    assert failed(instance) == NO_URL_MESSAGE
+
+
+def test_unresolved_secret_placeholders_are_reported(no_database_env):
+    missing = run(node("EntryQuery", section_handle="x", database_url="<SECRET::NOT::FOUND>"))
+    assert "secret it refers to was not found" in failed(missing)
+    raw = run(node("EntryQuery", section_handle="x", database_url="<secret:CONTENT_DB>"))
+    assert "<secret:CONTENT_DB>" in failed(raw)
