@@ -228,7 +228,7 @@ def parse_json_arg(value: str | None, name: str, allow_stdin: bool = True):
         return None
     text = value
     if allow_stdin and value == "-":
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
     elif value.startswith("@"):
         try:
             with open(value[1:], encoding="utf-8") as fh:

@@ -39,11 +39,11 @@ def render_review(console: Console, mig: dict, down: bool = False, show_sql: boo
         console.print("[bold]Lint findings:[/bold]")
         for f in findings:
             style = _SEVERITY_STYLE.get(f.get("severity"), "")
-            console.print(f"  [{style}]{f['severity'].upper()}[/{style}] [{escape(f['rule'])}] "
+            console.print(f"  [{style}]{f['severity'].upper()}[/{style}] {escape('[' + f['rule'] + ']')} "
                           f"step {f.get('operation')}: {escape(f['message'])}")
     infos = [f for f in lint if f.get("severity") == "info"]
     for f in infos:
-        console.print(f"  [cyan]INFO[/cyan] [{escape(f['rule'])}] {escape(f['message'])}")
+        console.print(f"  [cyan]INFO[/cyan] {escape('[' + f['rule'] + ']')} {escape(f['message'])}")
     prechecks = mig.get("prechecks") or []
     if prechecks:
         console.print("[bold]Pre-checks (rows counted now):[/bold]")

@@ -21,6 +21,16 @@ from .errors import ConfigurationError
 DEFAULT_DATABASE = "polysynergy_content"
 
 
+def _import_pgserver():
+    """Import pgserver without platformdirs' RuntimeDirWarning (XDG_RUNTIME_DIR unset) on every command."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+    return pgserver
+
+
 def default_data_dir() -> Path:
     override = os.environ.get("SECTIONS_EMBEDDED_DIR")
     if override:
@@ -59,7 +69,7 @@ def is_running(data_dir: Path | None = None) -> bool:
 def start_embedded(data_dir: Path | str | None = None, database: str = DEFAULT_DATABASE) -> EmbeddedDatabase:
     """Start (or reuse) the embedded server and make sure ``database`` exists."""
     try:
-        import pgserver
+        pgserver = _import_pgserver()
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ConfigurationError(
             "No database URL was given and the embedded PostgreSQL is not installed: "
@@ -102,6 +112,7 @@ def embedded_url(data_dir: Path | str | None = None, database: str = DEFAULT_DAT
     if _postmaster_pid(path) is None:
         return None
     try:
+        _import_pgserver()
         from pgserver.utils import PostmasterInfo
     except ImportError:  # pragma: no cover - depends on the install
         return None
@@ -148,6 +159,7 @@ def psql_command(url: str) -> str:
     psql = shutil.which("psql")
     if psql is None:
         try:
+            _import_pgserver()
             from pgserver._commands import POSTGRES_BIN_PATH
 
             candidate = Path(POSTGRES_BIN_PATH) / "psql"

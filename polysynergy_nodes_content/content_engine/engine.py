@@ -30,7 +30,7 @@ def get_engine(database_url: str | None = None, settings: EngineSettings | None 
     """The shared engine for a URL (explicit, else SECTIONS_DATABASE_URL, else DATABASE_URL)."""
     url = resolve_database_url(database_url)
     settings = settings or EngineSettings.from_env()
-    key = (url, settings)
+    key = (url, repr(settings))
     engine = _engines.get(key)
     if engine is None:
         with _engines_lock:

@@ -9,18 +9,22 @@ Both directions run in constant memory:
   error names its line in the file (for CSV the header is line 1).
 * **Export** reads through a server-side cursor in chunks and writes as it goes.
 
-This module uses a few stable internals of the entry service, because the public
+This module uses a few internals of the entry service, because the public
 ``create_entries`` takes a whole list at once (at most 100,000 items) in its own
-transaction:
+transaction. It keeps that surface small:
 
 * ``engine.pool.connection()`` - one pooled connection, one transaction;
-* ``engine.entries.models.get(conn, handle, refresh=True)`` - the section's applied model;
-* ``engine.entries._check_keys(model, data, retry_ok=False)`` - unknown / read-only keys;
-* ``engine.entries._validate(model, data, partial=False)`` - field validation and serialisation;
-* ``engine.entries._copy_rows(conn, model, rows, return_entries=False)`` - the COPY path;
-* ``engine.entries._links(conn, model, ids)`` and ``engine.entries._output(model, row, links)``
-  - reading multiple relations and turning rows into JSON-safe entries;
+* ``engine.entries.models.get(conn, handle, refresh=True)`` - the section's applied
+  model (``SectionModel``: ``fields``, ``schema``, ``table``, ``unknown_field``; and
+  ``FieldModel``: ``handle``, ``ft``, ``settings``, ``junction``, ``stores_column``);
+* ``engine.entries._validate(model, data, partial=False)`` - field validation and
+  serialisation to parameters;
+* ``engine.entries._copy_rows(conn, model, rows, return_entries=False)`` - the COPY
+  path (errors are InvalidInput with ``index`` = the row in the batch);
 * ``query.FilterCompiler`` and ``query.compile_order_by`` - the query language.
+
+Key checks (unknown and system columns), output conversion and the reading of
+multiple relations are done here, so they do not depend on private helpers.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from psycopg import sql
 
 from .errors import ContentError, DatabaseFailure, InvalidInput
 from .identifiers import SYSTEM_COLUMNS
+from .records import json_safe
 from .query import FilterCompiler, compile_order_by
 from .section_model import FieldModel, SectionModel
 
@@ -52,7 +57,7 @@ _FALSE = {"false", "f", "no", "n", "0", "off"}
 Progress = Callable[[int, int], None]
 
 
-class ImportError_(InvalidInput):
+class ImportLineError(InvalidInput):
     """A bad row in an import file; ``line`` is its line number in the file."""
 
     def __init__(self, message: str, line: int | None, field: str | None = None, errors=None):
@@ -197,13 +202,13 @@ def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str]):
     except StopIteration:
         return
     except csv.Error as exc:
-        raise ImportError_(f"line 1: {exc}", line=1) from None
+        raise ImportLineError(f"line 1: {exc}", line=1) from None
     header = [h.strip() for h in header]
     seen = set()
     columns: list[tuple[int, FieldModel]] = []
     for position, name in enumerate(header):
         if name in seen:
-            raise ImportError_(f"line 1: column '{name}' appears twice in the header", line=1, field=name)
+            raise ImportLineError(f"line 1: column '{name}' appears twice in the header", line=1, field=name)
         seen.add(name)
         if name in SYSTEM_COLUMNS or name == "":
             ignored.append(name or f"column {position + 1}")
@@ -211,7 +216,7 @@ def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str]):
         field = model.fields.get(name)
         if field is None:
             err = model.unknown_field(name)
-            raise ImportError_(f"line 1: header: {err}", line=1, field=name)
+            raise ImportLineError(f"line 1: header: {err}", line=1, field=name)
         columns.append((position, field))
     width = len(header)
     previous = reader.line_num
@@ -222,19 +227,19 @@ def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str]):
             return
         except csv.Error as exc:
             line = previous + 1
-            raise ImportError_(f"line {line}: {exc}", line=line) from None
+            raise ImportLineError(f"line {line}: {exc}", line=line) from None
         line = previous + 1
         previous = reader.line_num
         if not cells or (len(cells) == 1 and cells[0] == "" and width > 1):
             continue  # a blank line
         if len(cells) != width:
-            raise ImportError_(f"line {line}: expected {width} values (as in the header), got {len(cells)}", line=line)
+            raise ImportLineError(f"line {line}: expected {width} values (as in the header), got {len(cells)}", line=line)
         data = {}
         for position, field in columns:
             try:
                 data[field.handle] = convert_csv_value(field, cells[position])
             except ValueError as exc:
-                raise ImportError_(f"line {line}: field '{field.handle}': {exc}", line=line, field=field.handle) from None
+                raise ImportLineError(f"line {line}: field '{field.handle}': {exc}", line=line, field=field.handle) from None
         yield _Row(line, data)
 
 
@@ -245,9 +250,9 @@ def _jsonl_rows(text: IO[str], model: SectionModel, ignored: list[str]):
         try:
             item = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise ImportError_(f"line {number}: not valid JSON: {exc.msg} at column {exc.colno}", line=number) from None
+            raise ImportLineError(f"line {number}: not valid JSON: {exc.msg} at column {exc.colno}", line=number) from None
         if not isinstance(item, dict):
-            raise ImportError_(f"line {number}: each line must be a JSON object of field handles and values", line=number)
+            raise ImportLineError(f"line {number}: each line must be a JSON object of field handles and values", line=number)
         for key in SYSTEM_COLUMNS:
             if key in item:
                 item.pop(key)
@@ -260,7 +265,7 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
                    progress: Progress | None = None, on_start: Callable[[int | None], None] | None = None) -> dict:
     """Import a CSV or JSON Lines file (path, "-" for stdin, or a binary file object).
 
-    All-or-nothing: one transaction; the first bad line raises ImportError_ (exit code 2)
+    All-or-nothing: one transaction; the first bad line raises ImportLineError (exit code 2)
     naming the line, and nothing is imported."""
     fmt = detect_format(source if isinstance(source, str) else None, fmt)
     if not isinstance(batch_size, int) or batch_size < 1:
@@ -290,7 +295,7 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
                         if exc.index is not None and message.startswith(f"item {exc.index}: "):
                             message = message[len(f"item {exc.index}: "):]
                         where = f"line {line}: " if line is not None else f"lines {lines[0]}-{lines[-1]}: "
-                        raise ImportError_(where + message, line=line if line is not None else lines[0],
+                        raise ImportLineError(where + message, line=line if line is not None else lines[0],
                                            field=exc.field) from None
                     imported += len(batch)
                     batch.clear()
@@ -300,10 +305,10 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
 
                 for row in rows:
                     try:
-                        given = service._check_keys(model, row.data, retry_ok=False)
-                        values = service._validate(model, given, partial=False)
+                        _check_keys(model, row.data)
+                        values = service._validate(model, row.data, partial=False)
                     except InvalidInput as exc:
-                        raise ImportError_(f"line {row.line}: {exc}", line=row.line, field=exc.field,
+                        raise ImportLineError(f"line {row.line}: {exc}", line=row.line, field=exc.field,
                                            errors=exc.errors) from None
                     batch.append(values)
                     lines.append(row.line)
@@ -320,6 +325,14 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
     if progress is not None:
         progress(imported, counter.count)
     return {"section": section, "format": fmt, "imported": imported, "ignored_columns": ignored}
+
+
+def _check_keys(model: SectionModel, data: dict) -> None:
+    for key in data:
+        if key not in model.fields:
+            if key in SYSTEM_COLUMNS:
+                raise InvalidInput(f"field '{key}': is a system column and is read-only", field=str(key))
+            raise model.unknown_field(str(key)[:80])
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -362,6 +375,7 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
                 ).fetchone()[0]
                 on_start(total)
             columns = export_columns(model)
+            multi = [f for f in model.fields.values() if f.junction]
             writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
             if writer is not None:
                 writer.writerow(columns)
@@ -375,9 +389,9 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
                         break
                     names = [c.name for c in cur.description]
                     records = [dict(zip(names, r)) for r in chunk]
-                    links = service._links(conn, model, [r["id"] for r in records]) if model.multi_fields() else {}
+                    links = _links(conn, model, multi, [r["id"] for r in records]) if multi else {}
                     for record in records:
-                        entry = service._output(model, record, {h: m.get(record["id"], []) for h, m in links.items()})
+                        entry = _output(model, record, multi, links)
                         if writer is not None:
                             writer.writerow([csv_cell(entry.get(c)) for c in columns])
                         else:
@@ -396,6 +410,34 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
             out.flush()
     return {"section": section, "format": fmt, "exported": written,
             "file": None if dest in (None, "-") or not isinstance(dest, (str, os.PathLike)) else str(dest)}
+
+
+def _output(model: SectionModel, record: dict, multi: list, links: dict) -> dict:
+    out = {}
+    for key, value in record.items():
+        field = model.fields.get(key)
+        if value is None:
+            out[key] = None
+        elif field is not None:
+            out[key] = json_safe(field.ft.deserialize(value, field.settings))
+        else:
+            out[key] = json_safe(value)
+    for field in multi:
+        out[field.handle] = [str(t) for t in links.get(field.handle, {}).get(record["id"], [])]
+    return out
+
+
+def _links(conn, model: SectionModel, multi: list, ids: list) -> dict:
+    """Field handle -> {source id -> [target ids in order]} for multiple relations."""
+    result: dict = {}
+    for field in multi:
+        rows = conn.execute(
+            sql.SQL("SELECT source_id, array_agg(target_id ORDER BY sort_order, created_at) FROM {} "
+                    "WHERE source_id = ANY(%s) GROUP BY source_id").format(sql.Identifier(model.schema, field.junction)),
+            (ids,),
+        ).fetchall()
+        result[field.handle] = {src: targets for src, targets in rows}
+    return result
 
 
 def _primary(exc: psycopg.Error) -> str:

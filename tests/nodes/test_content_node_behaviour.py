@@ -154,9 +154,10 @@ def test_section_field_update_success_and_failures(database_url, research_sectio
 
 
 # -- migrations ---------------------------------------------------------------------------
-def test_migration_generate_success_nothing_to_do_and_failure(database_url, research_section):
+def test_migration_generate_success_nothing_to_do_and_failure(database_url, research_section, engine):
     up_to_date = succeeded(run(node("MigrationGenerate", section_id="research_companies", database_url=database_url)))
-    assert up_to_date.migration_id is None and up_to_date.migration_sql == ""
+    assert up_to_date.migration_id is None
+    assert "nothing to migrate" in up_to_date.migration_sql.lower()
     assert up_to_date.is_destructive is False
 
     field = research_section["fields"]["company_name"]
@@ -164,9 +165,13 @@ def test_migration_generate_success_nothing_to_do_and_failure(database_url, rese
              database_url=database_url))
     narrowing = succeeded(run(node("MigrationGenerate", section_id="research_companies", database_url=database_url)))
     assert narrowing.migration_id and "character varying(50)" in narrowing.migration_sql
-    assert narrowing.is_destructive is True
     assert narrowing.warnings and all(isinstance(w, str) for w in narrowing.warnings)
-    assert narrowing.true_path["migration"]["down_sql"]
+    assert narrowing.true_path["migration"]["down_sql"] and narrowing.true_path["migration"]["prechecks"]
+
+    engine.remove_field("research_companies", "industry")
+    dropping = succeeded(run(node("MigrationGenerate", section_id="research_companies", database_url=database_url)))
+    assert dropping.is_destructive is True and dropping.migration_id != narrowing.migration_id
+    assert any("industry" in warning for warning in dropping.warnings)
 
     failed(run(node("MigrationGenerate", section_id="no_such_section", database_url=database_url)), "no_such_section")
     failed(run(node("MigrationGenerate", section_id=None, database_url=database_url)), "section_id is required")
@@ -416,3 +421,64 @@ def test_unresolved_secret_placeholders_are_reported(no_database_env):
     assert "secret it refers to was not found" in failed(missing)
     raw = run(node("EntryQuery", section_handle="x", database_url="<secret:CONTENT_DB>"))
     assert "<secret:CONTENT_DB>" in failed(raw)
+
+
+# -- JSON inputs in the shapes the runtime delivers ------------------------------------------------
+def test_json_inputs_accept_strings_empty_lists_and_dock_pairs(database_url, engine):
+    url = database_url
+    engine.create_section("catalog", "Catalog")
+    as_string = succeeded(run(node("SectionFieldAdd", section_id="catalog", field_handle="title",
+                                   field_type_handle="text", field_settings='{"maxLength": 120}', is_required="true",
+                                   database_url=url)))
+    assert as_string.true_path["field"]["field_settings"]["maxLength"] == 120
+    assert as_string.true_path["field"]["is_required"] is True
+    as_empty = succeeded(run(node("SectionFieldAdd", section_id="catalog", field_handle="notes",
+                                  field_type_handle="textarea", field_settings=[], database_url=url)))
+    assert as_empty.field_id
+    as_pairs = succeeded(run(node("SectionFieldAdd", section_id="catalog", field_handle="grade",
+                                  field_type_handle="select",
+                                  field_settings=[{"handle": "options", "value": '["a", "b", "c"]'}],
+                                  database_url=url)))
+    assert as_pairs.true_path["field"]["field_settings"]["options"] == ["a", "b", "c"]
+    updated = succeeded(run(node("SectionFieldUpdate", field_id=as_empty.field_id,
+                                 updates=[{"handle": "label", "value": "Remarks"}], database_url=url)))
+    assert updated.true_path["field"]["label"] == "Remarks"
+    updated = succeeded(run(node("SectionFieldUpdate", field_id=as_empty.field_id,
+                                 updates='{"help_text": "Anything else"}', database_url=url)))
+    assert updated.true_path["field"]["help_text"] == "Anything else"
+    engine.apply_migration(engine.plan_migration("catalog")["id"], confirm=True)
+
+    first = succeeded(run(node("EntryCreate", section_handle="catalog",
+                               field_data='{"title": "Lamp", "grade": "a"}', database_url=url)))
+    second = succeeded(run(node("EntryCreate", section_handle="catalog",
+                                field_data=[{"handle": "title", "value": "Desk"}, {"handle": "grade", "value": "b"}],
+                                database_url=url)))
+    batch = succeeded(run(node("EntryCreate", section_handle="catalog",
+                               field_data='[{"title": "Chair"}, {"title": "Shelf", "grade": "a"}]', database_url=url)))
+    assert second.created_data["title"] == "Desk" and len(batch.entry_id) == 2
+    succeeded(run(node("EntryUpdate", section_handle="catalog", entry_id=first.entry_id,
+                       field_data='{"notes": "bright"}', database_url=url)))
+
+    by_string = succeeded(run(node("EntryQuery", section_handle="catalog", filters='{"grade": "a"}', database_url=url)))
+    by_pairs = succeeded(run(node("EntryQuery", section_handle="catalog",
+                                  filters=[{"handle": "grade", "value": "a"}], database_url=url)))
+    unfiltered = succeeded(run(node("EntryQuery", section_handle="catalog", filters=[], database_url=url)))
+    assert by_string.total_count == by_pairs.total_count == 2
+    assert unfiltered.total_count == 4
+    assert by_string.entries == by_pairs.entries
+
+
+@pytest.mark.parametrize(
+    "class_name, inputs, name",
+    [
+        ("SectionFieldAdd", {"section_id": "s", "field_handle": "f", "field_type_handle": "text",
+                             "field_settings": '{"maxLength": '}, "field_settings"),
+        ("SectionFieldUpdate", {"field_id": "00000000-0000-0000-0000-000000000000", "updates": "{label: x}"}, "updates"),
+        ("EntryCreate", {"section_handle": "s", "field_data": '{"title": "x",}'}, "field_data"),
+        ("EntryUpdate", {"section_handle": "s", "entry_id": "e", "field_data": "not json"}, "field_data"),
+        ("EntryQuery", {"section_handle": "s", "filters": "[1, 2"}, "filters"),
+    ],
+)
+def test_bad_json_strings_name_the_input(class_name, inputs, name, database_url):
+    message = failed(run(node(class_name, database_url=database_url, **inputs)))
+    assert message.startswith(f"{name} is not valid JSON"), message

@@ -1,0 +1,109 @@
+"""Exit codes: 2 bad input, 3 refused (stale, needs confirmation, declined), 4 database error."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+
+def test_bad_input_exits_2(run, companies):
+    assert run.json("entries", "query", "no_such_section", expect=2)["error"]["type"] == "NotFound"
+    err = run.json("entries", "query", companies, "--filter", "{not json", expect=2)["error"]
+    assert "not valid JSON" in err["message"]
+    err = run.json("entries", "query", companies, "--filter", '{"uses_kubernetes": {"_gt": 1}}', expect=2)["error"]
+    assert err["field"] == "uses_kubernetes"
+    err = run.json("entries", "create", companies, '{"company_name": "A", "kubernetes_confidence": "x"}',
+                   expect=2)["error"]
+    assert err["field"] == "kubernetes_confidence"
+    run("entries", "create", companies, '{"company_name": "A"}')
+    err = run.json("entries", "create", companies, '{"company_name": "A"}', expect=2)["error"]
+    assert "already exists" in err["message"]
+    assert run.json("entries", "get", companies, "not-a-uuid", expect=2)["ok"] is False
+    assert run.json("sections", "create", "Bad Handle", expect=2)["error"]["type"] == "InvalidInput"
+    run("fields", "add", companies, "x", "-t", "no_such_type", expect=2)
+    run("fields", "update", companies, "industry", expect=2)  # nothing to change
+    run("entries", "import", companies, "/no/such/file.csv", expect=2)
+    run("migrations", "apply", companies, "--yes", expect=2)  # nothing pending
+    run("sections", "diagram", "nope", expect=2)
+    # click's own usage errors are exit 2 as well
+    run("entries", "query", expect=2)
+    run("no-such-command", expect=2)
+    text = run("entries", "query", "no_such_section", expect=2)
+    assert "Invalid input:" in text.stderr
+
+
+def test_refused_exits_3(run, companies):
+    run("entries", "create", companies, '{"company_name": "Acme", "industry": "x"}')
+    run("fields", "remove", companies, "industry")
+    plan = run.json("migrations", "plan", companies)["migration"]
+    assert plan["is_destructive"] is True
+    # declined at the prompt
+    result = run("migrations", "apply", plan["id"], input="n\n", expect=3)
+    assert "cancelled" in result.stderr
+    # no answer possible (no terminal, no --yes)
+    result = run("migrations", "apply", plan["id"], input="", expect=3)
+    assert "--yes" in result.stderr
+    # stale: the configuration changed after planning
+    run("fields", "add", companies, "website", "-t", "text")
+    err = run.json("migrations", "apply", plan["id"], "--yes", expect=3)["error"]
+    assert err["type"] == "StaleMigration"
+    # entries on a section whose table does not exist yet
+    run("sections", "create", "draft")
+    assert run.json("entries", "query", "draft", expect=3)["error"]["type"] == "PendingMigration"
+    # rollback that is not the latest / not applied
+    first = run.json("migrations", "list", "--section", companies)["migrations"][0]
+    newer = run.json("migrations", "plan", companies)["migration"]
+    run("migrations", "apply", newer["id"], "--yes")
+    err = run.json("migrations", "rollback", first["id"], "--yes", expect=3)["error"]
+    assert "latest applied" in err["message"]
+    # declining a rollback
+    run("migrations", "rollback", companies, input="n\n", expect=3)
+    # an already applied migration
+    assert run.json("migrations", "apply", newer["id"], "--yes", expect=3)["error"]["type"] == "Refused"
+
+
+def test_destructive_apply_without_confirmation_in_the_engine_is_refused(run, companies):
+    """The CLI passes confirm=True only after a yes; the engine refuses otherwise (NeedsConfirmation)."""
+    from polysynergy_nodes_content.content_engine.engine import ContentEngine
+    from polysynergy_nodes_content.content_engine.errors import NeedsConfirmation
+
+    run("fields", "remove", companies, "industry")
+    plan = run.json("migrations", "plan", companies)["migration"]
+    engine = ContentEngine(run.url)
+    try:
+        engine.apply_migration(plan["id"])
+    except NeedsConfirmation as exc:
+        assert exc.exit_code == 3
+    else:  # pragma: no cover
+        raise AssertionError("a destructive migration was applied without confirmation")
+    run("migrations", "apply", plan["id"], input="y\n")
+
+
+def test_unreachable_database_exits_4(database_url):
+    from click.testing import CliRunner
+
+    from polysynergy_nodes_content.cli.main import cli
+
+    params = conninfo_to_dict(database_url)
+    params["dbname"] = "no_such_database_here"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--database-url", make_conninfo(**params), "sections", "list"])
+    assert result.exit_code == 4, result.output
+    assert "Database error" in result.stderr and "no_such_database_here" in result.stderr
+    result = runner.invoke(cli, ["--json", "--database-url", make_conninfo(**params), "init"])
+    assert result.exit_code == 4
+    assert '"DatabaseFailure"' in result.stdout
+
+
+def test_failed_migration_exits_4(run, database_url, companies):
+    """A migration whose SQL fails in the database (here: a conflicting object created out of band)."""
+    run("fields", "add", companies, "website", "-t", "text", "--unique")
+    plan = run.json("migrations", "plan", companies)["migration"]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        # Something else takes the name of the unique constraint the migration is about to create.
+        names = [line.split('"')[1] for line in plan["sql"].splitlines() if "ADD CONSTRAINT" in line]
+        assert names, plan["sql"]
+        conn.execute(f'CREATE TABLE custom."{names[0]}" (x int)')
+    err = run.json("migrations", "apply", plan["id"], "--yes", expect=4)["error"]
+    assert err["type"] == "DatabaseFailure" and "nothing was changed" in err["message"]
+    assert run.json("migrations", "show", plan["id"])["migration"]["status"] == "failed"
