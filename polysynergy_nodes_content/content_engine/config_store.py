@@ -140,6 +140,17 @@ class ConfigStore:
             (*values.values(), section["id"]),
         )
 
+    def referencing_fields(self, section: dict) -> list[str]:
+        """``section.field`` names of relation fields in other sections that target this one."""
+        rows = self._all(
+            sql.SQL(
+                "SELECT s.handle AS section, f.handle FROM {} f JOIN {} s ON s.id = f.section_id "
+                "WHERE f.related_section_id = %s AND f.section_id <> %s ORDER BY 1, 2"
+            ).format(self._t("section_fields"), self._t("sections")),
+            (section["id"], section["id"]),
+        )
+        return [f"{r['section']}.{r['handle']}" for r in rows]
+
     def delete_section_config(self, section_id) -> None:
         self.conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(self._t("sections")), (section_id,))
 

@@ -17,7 +17,7 @@ from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
 from .config_store import ConfigStore
 from .database import get_pool, resolve_database_url
-from .errors import ContentError, DatabaseFailure
+from .errors import ContentError, DatabaseFailure, InvalidInput
 from .migrations import Migrations
 from .schema_install import install_system_schema, installed_version, migration_files
 from .settings import EngineSettings
@@ -179,6 +179,13 @@ class ContentEngine:
         with self.connection() as conn:
             store = self._store(conn)
             found = store.find_section(section, lock=True)
+            referencing = store.referencing_fields(found)
+            if referencing:
+                raise InvalidInput(
+                    f"section '{found['handle']}' is the target of relation field(s) {', '.join(referencing)}; "
+                    "remove or retarget those fields first",
+                    field="section",
+                )
             if found["applied_state"] is None:
                 store.delete_section_config(found["id"])
                 return {"deleted": True, "section": found, "migration": None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -101,7 +103,7 @@ def test_failed_migration_exits_4(run, database_url, companies):
     plan = run.json("migrations", "plan", companies)["migration"]
     with psycopg.connect(database_url, autocommit=True) as conn:
         # Something else takes the name of the unique constraint the migration is about to create.
-        names = [line.split('"')[1] for line in plan["sql"].splitlines() if "ADD CONSTRAINT" in line]
+        names = re.findall(r'ADD CONSTRAINT "([^"]+)" UNIQUE', plan["sql"])
         assert names, plan["sql"]
         conn.execute(f'CREATE TABLE custom."{names[0]}" (x int)')
     err = run.json("migrations", "apply", plan["id"], "--yes", expect=4)["error"]

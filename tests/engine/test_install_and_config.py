@@ -126,3 +126,22 @@ def test_duplicate_section_and_table_name_clash(engine):
     engine.add_field(blog["id"], "people", "People", "relation", {"targetSection": "people", "allowMultiple": True})
     with pytest.raises(InvalidInput, match="relation table"):
         engine.create_section("blog_people", "Clash")
+
+
+def test_a_section_that_relations_point_to_cannot_be_deleted(engine):
+    make_section(engine, "people", [{"handle": "name", "type": "text"}])
+    blog = engine.create_section("blog", "Blog")
+    engine.add_field(blog["id"], "author", "Author", "relation", {"targetSection": "people"})
+    with pytest.raises(InvalidInput, match=r"blog\.author"):
+        engine.delete_section("people")
+    engine.remove_field(blog["id"], "author")
+    result = engine.delete_section("people")
+    assert result["migration"]["is_destructive"]
+
+
+def test_deleting_a_section_without_a_table_removes_its_configuration(engine):
+    section = engine.create_section("draft", "Draft")
+    engine.add_field(section["id"], "a", "A", "text")
+    assert engine.delete_section("draft")["deleted"] is True
+    with pytest.raises(NotFound):
+        engine.get_section("draft")
