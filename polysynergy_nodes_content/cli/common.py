@@ -267,7 +267,10 @@ def cell(value) -> str:
 def table(title: str | None, columns: list[str], rows: list[list], **kwargs) -> Table:
     t = Table(title=title, show_lines=False, **kwargs)
     for c in columns:
-        t.add_column(c, overflow="fold")
+        if c == "id":
+            t.add_column(c, no_wrap=True, min_width=36)
+        else:
+            t.add_column(c, overflow="fold")
     for r in rows:
         t.add_row(*(_escape(cell(v)) for v in r))
     return t

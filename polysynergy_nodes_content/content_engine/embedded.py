@@ -59,6 +59,11 @@ def _postmaster_pid(data_dir: Path) -> int | None:
         return None
     except PermissionError:
         pass
+    try:  # a zombie (exited, not reaped by a container's init) is not running
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            return None
+    except (OSError, IndexError):
+        pass
     return pid
 
 

@@ -18,7 +18,7 @@ from polysynergy_section_field.section_field_runner import FieldType, FieldTypeR
 
 from . import names
 from .errors import InvalidInput, NotFound, PendingMigration
-from .identifiers import SYSTEM_COLUMNS
+from .identifiers import IDENTIFIER_PATTERN, SYSTEM_COLUMNS
 from .records import json_safe
 from .settings import EngineSettings
 
@@ -155,11 +155,17 @@ class ModelCache:
                 self._models.pop(handle, None)
 
     def get(self, conn, handle, refresh: bool = False) -> SectionModel:
-        if not isinstance(handle, str) or not handle.strip():
+        if not isinstance(handle, str):
             raise InvalidInput("section_handle must be a non-empty string", field="section_handle")
         model = None if refresh else self._models.get(handle)
         if model is not None and time.monotonic() - model.loaded_at < self.max_age:
             return model
+        if not handle.strip():
+            raise InvalidInput("section_handle must be a non-empty string", field="section_handle")
+        if not IDENTIFIER_PATTERN.match(handle) or len(handle) > 63:
+            # Section handles are identifiers; anything else cannot exist (and never reaches SQL).
+            raise NotFound(f"section {handle[:80]!r} does not exist (section handles look like "
+                           "'blog_posts')", field="section_handle")
         model = self.load(conn, handle)
         with self._lock:
             self._models[handle] = model

@@ -142,9 +142,17 @@ def test_sections_fields_migrations_workflow(run, database_url):
     # delete a section without a table at once; with a table via a destructive migration
     run("sections", "create", "scratch")
     assert run.json("sections", "delete", "scratch")["deleted"] is True
-    deleted = run.json("sections", "delete", "people")
+    err = run.json("sections", "delete", "people", expect=2)["error"]  # still the target of companies' relations
+    assert "companies.ceo" in err["message"]
+    deleted = run.json("sections", "delete", "companies")
     assert deleted["deleted"] is False and deleted["migration"]["is_destructive"] is True
-    assert "Apply it with" in run("sections", "delete", "companies").stdout
+    run("sections", "create", "solo")
+    run("fields", "add", "solo", "name", "-t", "text")
+    run("migrations", "apply", run.json("migrations", "plan", "solo")["migration"]["id"], "--yes")
+    text = run("sections", "delete", "solo").stdout
+    assert "DESTRUCTIVE" in text and "Apply it with" in text
+    run("migrations", "apply", "solo", "--yes")
+    assert "solo" not in {s["handle"] for s in run.json("sections", "list")["sections"] if s["is_active"]}
 
 
 def test_fields_update_options(run):

@@ -16,13 +16,18 @@ from polysynergy_nodes_content.content_engine.embedded import is_running, stop_e
 
 
 def _alive(pid: int) -> bool:
+    """Running (a zombie left for a non-reaping init counts as stopped)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return True
-    return True
+    return state not in ("Z", "X")
 
 
 @pytest.fixture

@@ -1,0 +1,269 @@
+"""Entries through the engine against hand-written psycopg, side by side on one server.
+
+    .venv/bin/python bench/bench_entries.py            # full run (~2-4 minutes on 2 cores)
+    .venv/bin/python bench/bench_entries.py --quick    # fewer repetitions, 200k rows
+    .venv/bin/python bench/bench_entries.py --profile  # also cProfile the engine side
+
+Server: CONTENT_BENCH_DATABASE_URL, else SECTIONS_DATABASE_URL, else an embedded
+PostgreSQL. A scratch database is created on that server and dropped at the end.
+
+(a) a validated single create (engine.create_entry) vs INSERT ... RETURNING * over a
+    connection from the same pool;
+(b) a batch of 10,000 entries (engine.create_entries) vs COPY of the same rows;
+(c) a filtered, ordered, limited query with total count on 1,000,000 rows
+    (engine.query_entries) vs the same two statements written by hand, pipelined.
+
+Engine and raw runs alternate; figures are medians after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import gc
+import io
+import os
+import pstats
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from polysynergy_nodes_content.content_engine.database import close_pools, get_pool  # noqa: E402
+from polysynergy_nodes_content.content_engine.engine import ContentEngine  # noqa: E402
+
+TARGETS = {"a": 1.5, "b": 2.0, "c": 1.2}
+FIELDS = [
+    ("title", "text", {"maxLength": 200}, True, True),
+    ("views", "integer", {"min": 0}, False, False),
+    ("price", "decimal", {"precision": 10, "scale": 2}, False, False),
+    ("status", "select", {"options": ["draft", "review", "published", "archived"]}, False, False),
+    ("published", "boolean", {}, False, False),
+    ("published_at", "datetime", {}, False, False),
+]
+COLUMNS = [f[0] for f in FIELDS]
+STATUSES = ["draft", "review", "published", "archived"]
+
+
+def server_url() -> tuple[str, object]:
+    for name in ("CONTENT_BENCH_DATABASE_URL", "SECTIONS_DATABASE_URL"):
+        if os.environ.get(name, "").strip():
+            return os.environ[name].strip(), None
+    from polysynergy_nodes_content.content_engine.embedded import start_embedded
+
+    data_dir = Path(os.environ.get("CONTENT_BENCH_EMBEDDED_DIR", "/tmp/polysynergy-content-bench"))
+    db = start_embedded(data_dir, database="postgres")
+    return db.url, db
+
+
+def scratch_database(url: str) -> tuple[str, str]:
+    name = f"content_bench_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    params = conninfo_to_dict(url)
+    params["dbname"] = name
+    return name, make_conninfo(**params)
+
+
+def make_section(engine: ContentEngine, handle: str) -> None:
+    section = engine.create_section(handle, handle)
+    for name, type_handle, settings, required, unique in FIELDS:
+        engine.add_field(section["id"], name, name, type_handle, settings, is_required=required, is_unique=unique)
+    engine.apply_migration(engine.plan_migration(section["id"])["id"], confirm=True)
+
+
+def item(i: int) -> dict:
+    return {
+        "title": f"Entry number {i}",
+        "views": i % 1000,
+        "price": f"{i % 500}.{i % 100:02d}",
+        "status": STATUSES[i % 4],
+        "published": i % 3 == 0,
+        "published_at": "2025-10-31T10:30:00+00:00",
+    }
+
+
+def median_ms(values) -> float:
+    return statistics.median(values) * 1000
+
+
+def alternate(engine_fn, raw_fn, repetitions: int, warmup: int, between=None):
+    """Run engine and raw alternately (starting side flips); return both timing lists."""
+    for i in range(warmup):
+        engine_fn(-1 - 2 * i)
+        raw_fn(-2 - 2 * i)
+        if between:
+            between()
+    engine_times, raw_times = [], []
+    gc.collect()
+    for i in range(repetitions):
+        order = ((engine_fn, engine_times), (raw_fn, raw_times))
+        if i % 2:
+            order = order[::-1]
+        for fn, times in order:
+            start = time.perf_counter()
+            fn(i)
+            times.append(time.perf_counter() - start)
+        if between:
+            between()
+    return engine_times, raw_times
+
+
+def profile(label: str, fn, calls: int) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(calls):
+        fn(10_000_000 + i)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+    print(f"\n--- profile: {label} (engine side, {calls} calls, by own time) ---")
+    print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
+
+
+def bench_single(engine, pool, repetitions, do_profile):
+    table = "custom.bench_single"
+    insert = (f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
+              "RETURNING *")
+
+    def engine_fn(i):
+        engine.create_entry("bench_single", item(i))
+
+    def raw_fn(i):
+        data = item(i + 50_000_000)
+        with pool.connection() as conn:
+            conn.execute(insert, [data[c] for c in COLUMNS]).fetchone()
+
+    result = alternate(engine_fn, raw_fn, repetitions, warmup=200)
+    if do_profile:
+        profile("single create", lambda i: engine_fn(20_000_000 + i), 2000)
+    return result
+
+
+def bench_batch(engine, pool, repetitions, do_profile, size=10_000):
+    batches = [[item(r * size + i) for i in range(size)] for r in range(2)]
+    copy_sql = f"COPY custom.bench_batch ({', '.join(COLUMNS)}) FROM STDIN"
+
+    def engine_fn(i):
+        engine.create_entries("bench_batch", batches[0])
+
+    def raw_fn(i):
+        with pool.connection() as conn:
+            with conn.cursor().copy(copy_sql) as copy:
+                for row in batches[1]:
+                    copy.write_row([row[c] for c in COLUMNS])
+
+    def truncate():
+        with pool.connection() as conn:
+            conn.execute("TRUNCATE custom.bench_batch")
+
+    # The two sides write different titles (title is unique); truncate after each pair.
+    result = alternate(engine_fn, raw_fn, repetitions, warmup=2, between=truncate)
+    if do_profile:
+        def once(i):
+            engine_fn(0)
+            truncate()
+        profile("batch create of 10,000", once, 3)
+    return result
+
+
+def load_big(engine, pool, rows: int) -> None:
+    started = time.perf_counter()
+    with pool.connection() as conn:
+        conn.execute(f"""
+            INSERT INTO custom.bench_query ({', '.join(COLUMNS)})
+            SELECT 'Entry number ' || g, g % 1000, ((g % 500) || '.' || lpad((g % 100)::text, 2, '0'))::numeric,
+                   (ARRAY['draft', 'review', 'published', 'archived'])[1 + g % 4], g % 3 = 0,
+                   timestamptz '2025-01-01' + g * interval '1 minute'
+            FROM generate_series(1, {rows}) AS g""")
+        # Fair for both sides: an index on the filtered and ordered columns.
+        conn.execute("CREATE INDEX bench_query_status_views ON custom.bench_query (status, views)")
+    with psycopg.connect(engine.url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE custom.bench_query")
+    print(f"loaded {rows:,} rows in {time.perf_counter() - started:.1f}s")
+
+
+def bench_query(engine, pool, repetitions, do_profile):
+    filters = {"status": {"_in": ["published", "review"]}, "views": {"_gte": 900}, "published": True}
+    order_by = "views DESC"
+    rows_sql = ("SELECT t.* FROM custom.bench_query AS t WHERE t.status = ANY(%s) AND t.views >= %s "
+                "AND t.published = %s ORDER BY t.views DESC, t.id LIMIT %s OFFSET %s")
+    count_sql = ("SELECT count(*) FROM custom.bench_query AS t WHERE t.status = ANY(%s) AND t.views >= %s "
+                 "AND t.published = %s")
+    params = (["published", "review"], 900, True)
+    outcome = {}
+
+    def engine_fn(i):
+        outcome["engine"] = engine.query_entries("bench_query", filters, order_by, 50, 0)
+
+    def raw_fn(i):
+        with pool.connection() as conn:
+            with conn.pipeline():
+                rows = conn.execute(rows_sql, (*params, 50, 0))
+                count = conn.cursor().execute(count_sql, params)
+            outcome["raw"] = (rows.fetchall(), count.fetchone()[0])
+
+    result = alternate(engine_fn, raw_fn, repetitions, warmup=10)
+    got, raw = outcome["engine"], outcome["raw"]
+    assert got["total_count"] == raw[1], (got["total_count"], raw[1])
+    assert [e["id"] for e in got["entries"]] == [str(r[0]) for r in raw[0]], "engine and raw rows differ"
+    print(f"query: {len(got['entries'])} rows of {got['total_count']:,} matching")
+    if do_profile:
+        profile("query on the big table", engine_fn, 50)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions and 200k rows")
+    parser.add_argument("--profile", action="store_true", help="cProfile the engine side of each case")
+    parser.add_argument("--rows", type=int, default=None, help="rows for the query case (default 1,000,000)")
+    args = parser.parse_args()
+    reps_single, reps_batch, reps_query = (300, 5, 21) if args.quick else (2000, 15, 101)
+    rows = args.rows or (200_000 if args.quick else 1_000_000)
+
+    server, _embedded = server_url()
+    name, url = scratch_database(server)
+    print(f"server: PostgreSQL {psycopg.connect(url).info.server_version}, scratch database {name}")
+    print(f"python {sys.version.split()[0]}, psycopg {psycopg.__version__}, cores {os.cpu_count()}")
+    started = time.perf_counter()
+    try:
+        engine = ContentEngine(url)
+        engine.install()
+        for handle in ("bench_single", "bench_batch", "bench_query"):
+            make_section(engine, handle)
+        pool = get_pool(url)  # the engine's own pool: both sides pay the same checkout
+        load_big(engine, pool, rows)
+        results = {
+            "a": ("single create (validated)", "INSERT ... RETURNING *", *bench_single(engine, pool, reps_single, args.profile)),
+            "b": ("batch create 10,000", "COPY", *bench_batch(engine, pool, reps_batch, args.profile)),
+            "c": (f"query {rows:,} rows: filter+order+limit+count", "same SQL, pipelined",
+                  *bench_query(engine, pool, reps_query, args.profile)),
+        }
+        print()
+        print(f"{'case':<48} {'engine ms':>10} {'raw ms':>9} {'ratio':>6} {'target':>7}  met  (reps)  raw side")
+        for key, (label, raw_label, eng, raw) in results.items():
+            e_ms, r_ms = median_ms(eng), median_ms(raw)
+            ratio = e_ms / r_ms
+            met = "yes" if ratio <= TARGETS[key] else "NO"
+            print(f"({key}) {label:<44} {e_ms:>10.3f} {r_ms:>9.3f} {ratio:>6.2f} {'<= ' + str(TARGETS[key]):>7}  "
+                  f"{met:<4} ({len(eng)})  {raw_label}")
+        print(f"\ntotal time {time.perf_counter() - started:.0f}s")
+    finally:
+        close_pools()
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+if __name__ == "__main__":
+    main()
