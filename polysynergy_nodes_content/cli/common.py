@@ -7,7 +7,6 @@ Exit codes: 0 success, 2 bad input (also click usage errors and configuration),
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys

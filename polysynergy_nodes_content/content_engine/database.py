@@ -9,6 +9,8 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
+import weakref
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from psycopg_pool import ConnectionPool
@@ -55,6 +57,21 @@ def split_url_options(url: str) -> tuple[str, bool | None]:
     return urlunsplit(parts._replace(query=urlencode(kept))), choice
 
 
+#: A connection idle longer than this is pinged before use; busy ones are not (a round trip saved).
+IDLE_CHECK_SECONDS = 5.0
+_returned_at: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _mark_returned(conn) -> None:
+    _returned_at[conn] = time.monotonic()
+
+
+def _check_if_idle(conn) -> None:
+    """Like ConnectionPool.check_connection, but only for connections that sat idle."""
+    if time.monotonic() - _returned_at.get(conn, 0.0) > IDLE_CHECK_SECONDS:
+        ConnectionPool.check_connection(conn)
+
+
 def get_pool(url: str, prepared_statements: bool = True, min_size: int = 1, max_size: int = 10) -> ConnectionPool:
     """The process-wide pool for ``url`` (created and opened on first use)."""
     clean_url, choice = split_url_options(url)
@@ -73,7 +90,8 @@ def get_pool(url: str, prepared_statements: bool = True, min_size: int = 1, max_
                 min_size=min_size,
                 max_size=max_size,
                 kwargs=kwargs,
-                check=ConnectionPool.check_connection,
+                check=_check_if_idle,
+                reset=_mark_returned,
                 open=False,
                 name=f"content-{len(_pools)}",
             )

@@ -7,8 +7,10 @@ Multiple relations live in junction tables written in the same transaction.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import uuid
+from decimal import Decimal
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -201,42 +203,53 @@ class EntryService:
             raise InvalidInput(f"a batch holds at most {MAX_BATCH} entries (got {len(items)})", field="field_data")
         if not items:
             return []
-
-        def work(conn, model, final):
-            rows = []
-            check_keys, validate = self._check_keys, self._validate
+        if any(not isinstance(item, dict) for item in items):
+            parsed = []
             for index, item in enumerate(items):
                 try:
-                    rows.append(validate(model, check_keys(model, item, final), False))
+                    parsed.append(parse_json_input(item, "field_data"))
                 except InvalidInput as exc:
-                    raise InvalidInput(f"item {index}: {exc}", field=exc.field, index=index, errors=exc.errors) from None
-            return self._copy_rows(conn, model, rows, return_entries)
+                    raise InvalidInput(f"item {index}: {exc}", field=exc.field, index=index) from None
+            items = parsed
+        return self._run(section_handle, lambda conn, model, final: self._copy_rows(
+            conn, model, items, final, return_entries))
 
-        return self._run(section_handle, work)
-
-    def _copy_rows(self, conn, model: SectionModel, rows: list[dict], return_entries: bool) -> list:
+    def _copy_rows(self, conn, model: SectionModel, items: list, final: bool, return_entries: bool) -> list:
+        """Validate and COPY in one pass: the server stores rows while later items are
+        still being validated. A failing item aborts the COPY (nothing is kept)."""
         given = set()
-        for row in rows:
-            given.update(row)
-        # Every column some row sets, plus every column with a default (evaluated once:
+        for item in items:
+            if isinstance(item, dict):
+                given.update(item)
+        # Every column some item sets, plus every column with a default (evaluated once:
         # COPY cannot fall back to it per row, and the output must show it).
         column_fields = [f for f in model.columns if f.handle in given or f.has_default]
         handles = tuple(f.handle for f in column_fields)
         defaults = {f.handle: self._default_value(conn, model, f) for f in column_fields if f.has_default}
         copy_defaults = {h: d[1] for h, d in defaults.items()}
-        ids = [uuid.uuid4() for _ in rows]
         now = conn.execute("SELECT now()").fetchone()[0]
+        check_keys, validate, new_id = self._check_keys, self._validate, uuid.uuid4
+        # Ids as text: COPY sends text anyway, and the output needs the string.
+        ids: list = []
+        rows: list = []
         try:
             copy_sql = model.sql_text(conn, ("copy", handles), lambda: sql.SQL("COPY {} ({}) FROM STDIN").format(
                 model.table, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles)))))
             with conn.cursor() as cur:
                 with cur.copy(copy_sql) as copy:
                     write = copy.write_row
-                    if copy_defaults:
-                        for entry_id, row in zip(ids, rows):
+                    for index, item in enumerate(items):
+                        try:
+                            row = validate(model, check_keys(model, item, final), False)
+                        except InvalidInput as exc:
+                            raise InvalidInput(f"item {index}: {exc}", field=exc.field, index=index,
+                                               errors=exc.errors) from None
+                        entry_id = str(new_id())
+                        ids.append(entry_id)
+                        rows.append(row)
+                        if copy_defaults:
                             write([entry_id, *[row[h] if h in row else copy_defaults.get(h) for h in handles]])
-                    else:
-                        for entry_id, row in zip(ids, rows):
+                        else:
                             write([entry_id, *[row.get(h) for h in handles]])
             for field in model.multi:
                 if field.handle not in given:
@@ -252,26 +265,24 @@ class EntryService:
         except psycopg.Error as exc:
             raise translate_error(exc, model, batch=True, rows=rows) from None
         if not return_entries:
-            return [str(i) for i in ids]
-        names = ("id", *(f.handle for f in model.columns), "created_at", "updated_at")
-        plan = model.output_plan(names)
-        typed_defaults = {h: d[0] for h, d in defaults.items()}
-        multi = model.multi
-        out = []
-        for entry_id, row in zip(ids, rows):
-            values = [entry_id]
-            for f in model.columns:
-                value = row.get(f.handle, typed_defaults.get(f.handle))
-                values.append(getattr(value, "obj", value))  # unwrap Jsonb parameters
-            values.append(now)
-            values.append(now)
-            entry = {}
-            for (name, convert), value in zip(plan, values):
-                entry[name] = None if value is None else (convert(value) if convert else json_safe(value))
-            for f in multi:
-                entry[f.handle] = [str(t) for t in row.get(f.handle) or ()]
-            out.append(entry)
-        return out
+            return ids
+        # Output from the parameters (what was just written), not a read back; built
+        # column by column. Equal parameters give equal output: each distinct value of
+        # an immutable type is converted once.
+        names = ["id"]
+        columns = [ids]
+        for f in model.columns:
+            pair = defaults.get(f.handle)
+            handle, default = f.handle, (None if pair is None else pair[0])
+            names.append(handle)
+            columns.append(_convert_column(f, [row.get(handle, default) for row in rows]))
+        stamp = json_safe(now)
+        names += ["created_at", "updated_at"]
+        columns += [[stamp] * len(rows)] * 2
+        for f in model.multi:
+            names.append(f.handle)
+            columns.append([[str(t) for t in row.get(f.handle) or ()] for row in rows])
+        return [dict(zip(names, values)) for values in zip(*columns)]
 
     def _default_value(self, conn, model, field: FieldModel) -> tuple:
         """The column default as (typed value, text for COPY), evaluated once."""
@@ -369,6 +380,30 @@ class EntryService:
 
 
 _ALIAS = sql.Identifier("t")
+_MISSING = object()
+#: Immutable parameter types whose output can be memoised within a batch.
+_MEMO_TYPES = frozenset({str, int, float, bool, Decimal, uuid.UUID, _dt.datetime, _dt.date, _dt.time})
+
+
+def _convert_column(field: FieldModel, values: list) -> list:
+    convert = field.output
+    memo: dict = {}
+    out = []
+    append = out.append
+    for value in values:
+        if value is None:
+            append(None)
+        elif value.__class__ in _MEMO_TYPES:
+            key = (value.__class__, value)
+            converted = memo.get(key, _MISSING)
+            if converted is _MISSING:
+                converted = convert(value)
+                if len(memo) < 50_000:
+                    memo[key] = converted
+            append(converted)
+        else:
+            append(convert(getattr(value, "obj", value)))  # unwrap Jsonb parameters
+    return out
 
 
 def _primary(exc: psycopg.Error) -> str:

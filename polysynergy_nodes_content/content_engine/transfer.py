@@ -9,22 +9,19 @@ Both directions run in constant memory:
   error names its line in the file (for CSV the header is line 1).
 * **Export** reads through a server-side cursor in chunks and writes as it goes.
 
-This module uses a few internals of the entry service, because the public
-``create_entries`` takes a whole list at once (at most 100,000 items) in its own
-transaction. It keeps that surface small:
+It writes with its own ``COPY`` (not ``EntryService.create_many``, which takes a
+whole list in its own transaction) and depends only on:
 
 * ``engine.pool.connection()`` - one pooled connection, one transaction;
 * ``engine.entries.models.get(conn, handle, refresh=True)`` - the section's applied
-  model (``SectionModel``: ``fields``, ``schema``, ``table``, ``unknown_field``; and
-  ``FieldModel``: ``handle``, ``ft``, ``settings``, ``junction``, ``stores_column``);
-* ``engine.entries._validate(model, data, partial=False)`` - field validation and
-  serialisation to parameters;
-* ``engine.entries._copy_rows(conn, model, rows, return_entries=False)`` - the COPY
-  path (errors are InvalidInput with ``index`` = the row in the batch);
+  model (``SectionModel``: ``fields``, ``schema``, ``table``, ``table_name``,
+  ``unknown_field``; ``FieldModel``: ``handle``, ``ft``, ``settings``, ``required``,
+  ``has_default``, ``stores_column``, ``junction``, ``target_section``, ``short_id``);
+* the public field-type API (``validate``, ``serialize``, ``deserialize``);
 * ``query.FilterCompiler`` and ``query.compile_order_by`` - the query language.
 
-Key checks (unknown and system columns), output conversion and the reading of
-multiple relations are done here, so they do not depend on private helpers.
+Validation follows the entry service's rules (required, unknown and read-only keys,
+empty multiple relations); database errors are named like its messages.
 """
 
 from __future__ import annotations
@@ -33,13 +30,16 @@ import csv
 import io
 import json
 import os
+import re
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import psycopg
+from psycopg import errors as pg_errors
 from psycopg import sql
 
 from .errors import ContentError, DatabaseFailure, InvalidInput
@@ -271,7 +271,6 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
     if not isinstance(batch_size, int) or batch_size < 1:
         raise InvalidInput("batch size must be a whole number of at least 1", field="batch_size")
     engine.ensure_installed()
-    service = engine.entries
     text, counter, total, close = _open_source(source)
     ignored: list[str] = []
     imported = 0
@@ -280,42 +279,23 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
             on_start(total)
         try:
             with engine.pool.connection() as conn:
-                model = service.models.get(conn, section, refresh=True)
+                model = engine.entries.models.get(conn, section, refresh=True)
+                writer = _BatchWriter(conn, model)
                 rows = _csv_rows(text, model, ignored) if fmt == "csv" else _jsonl_rows(text, model, ignored)
                 batch: list[dict] = []
                 lines: list[int] = []
-
-                def flush() -> None:
-                    nonlocal imported
-                    try:
-                        service._copy_rows(conn, model, batch, return_entries=False)
-                    except InvalidInput as exc:
-                        line = lines[exc.index] if exc.index is not None and 0 <= exc.index < len(lines) else None
-                        message = str(exc)
-                        if exc.index is not None and message.startswith(f"item {exc.index}: "):
-                            message = message[len(f"item {exc.index}: "):]
-                        where = f"line {line}: " if line is not None else f"lines {lines[0]}-{lines[-1]}: "
-                        raise ImportLineError(where + message, line=line if line is not None else lines[0],
-                                           field=exc.field) from None
-                    imported += len(batch)
-                    batch.clear()
-                    lines.clear()
-                    if progress is not None:
-                        progress(imported, counter.count)
-
                 for row in rows:
-                    try:
-                        _check_keys(model, row.data)
-                        values = service._validate(model, row.data, partial=False)
-                    except InvalidInput as exc:
-                        raise ImportLineError(f"line {row.line}: {exc}", line=row.line, field=exc.field,
-                                           errors=exc.errors) from None
-                    batch.append(values)
+                    batch.append(validate_row(model, row.data, row.line))
                     lines.append(row.line)
                     if len(batch) >= batch_size:
-                        flush()
+                        writer.write(batch, lines)
+                        imported += len(batch)
+                        batch, lines = [], []
+                        if progress is not None:
+                            progress(imported, counter.count)
                 if batch:
-                    flush()
+                    writer.write(batch, lines)
+                    imported += len(batch)
         except ContentError:
             raise
         except psycopg.Error as exc:
@@ -327,12 +307,158 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
     return {"section": section, "format": fmt, "imported": imported, "ignored_columns": ignored}
 
 
-def _check_keys(model: SectionModel, data: dict) -> None:
+def validate_row(model: SectionModel, data: dict, line: int) -> dict:
+    """Field handle -> database parameter, through the field types' validate/serialize.
+
+    Unknown keys and system columns are refused; every problem of the row is named."""
     for key in data:
         if key not in model.fields:
             if key in SYSTEM_COLUMNS:
-                raise InvalidInput(f"field '{key}': is a system column and is read-only", field=str(key))
-            raise model.unknown_field(str(key)[:80])
+                raise ImportLineError(f"line {line}: field '{key}': is a system column and is read-only",
+                                      line=line, field=str(key))
+            err = model.unknown_field(str(key)[:80])
+            raise ImportLineError(f"line {line}: {err}", line=line, field=err.field)
+    errors: list[tuple[str, str]] = []
+    values: dict = {}
+    for field in model.fields.values():
+        handle = field.handle
+        if handle not in data:
+            if field.required and not field.has_default:
+                errors.append((handle, "is required"))
+            continue
+        value = data[handle]
+        if value is None or (field.junction and value == []):
+            if field.required:
+                errors.append((handle, "is required and cannot be empty"))
+            else:
+                values[handle] = [] if field.junction else None
+            continue
+        try:
+            ok, message = field.ft.validate(value, field.settings)
+        except (TypeError, ValueError) as exc:
+            ok, message = False, str(exc)
+        if not ok:
+            errors.append((handle, message or "is invalid"))
+            continue
+        values[handle] = field.ft.serialize(value, field.settings)
+    if errors:
+        text = "; ".join(f"field '{h}': {m}" for h, m in errors)
+        raise ImportLineError(f"line {line}: {text}", line=line, field=errors[0][0],
+                              errors=[{"field": h, "message": m} for h, m in errors])
+    return values
+
+
+class _BatchWriter:
+    """COPY of validated rows (and their junction rows) on the import's connection."""
+
+    def __init__(self, conn, model: SectionModel):
+        self.conn = conn
+        self.model = model
+        self.defaults: dict = {}
+
+    def _default_text(self, field: FieldModel):
+        """A column default as text, evaluated once (a COPY row cannot ask for DEFAULT)."""
+        if field.handle not in self.defaults:
+            expr = self.conn.execute(
+                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
+                "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = %s::regclass AND a.attname = %s",
+                (self.model.table.as_string(self.conn), field.handle),
+            ).fetchone()
+            value = None
+            if expr is not None:  # from the catalog, written by the planner from a validated default
+                value = self.conn.execute(sql.SQL("SELECT ({})::text").format(sql.SQL(expr[0]))).fetchone()[0]
+            self.defaults[field.handle] = value
+        return self.defaults[field.handle]
+
+    def write(self, rows: list[dict], lines: list[int]) -> None:
+        model = self.model
+        given: set = set()
+        for row in rows:
+            given.update(row)
+        columns = [f for f in model.fields.values() if f.stores_column and f.handle in given]
+        partial = [f for f in columns if f.has_default and any(f.handle not in r for r in rows)]
+        fill = {f.handle: self._default_text(f) for f in partial}
+        ids = [uuid.uuid4() for _ in rows]
+        junction_owner: list[int] = []
+        multi = [f for f in model.fields.values() if f.junction and f.handle in given]
+        try:
+            with self.conn.cursor() as cur:
+                copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    model.table, sql.SQL(", ").join(sql.Identifier(n) for n in ("id", *(f.handle for f in columns))))
+                with cur.copy(copy_sql) as copy:
+                    for entry_id, row in zip(ids, rows):
+                        copy.write_row([entry_id, *(row[f.handle] if f.handle in row else fill.get(f.handle)
+                                                    for f in columns)])
+            for field in multi:
+                junction_owner = []
+                with self.conn.cursor() as cur:
+                    copy_sql = sql.SQL("COPY {} (source_id, target_id, sort_order) FROM STDIN").format(
+                        sql.Identifier(model.schema, field.junction))
+                    with cur.copy(copy_sql) as copy:
+                        for index, (entry_id, row) in enumerate(zip(ids, rows)):
+                            for order, target in enumerate(row.get(field.handle) or ()):
+                                copy.write_row((entry_id, target, order))
+                                junction_owner.append(index)
+        except psycopg.Error as exc:
+            raise _translate(exc, model, rows, lines) from None
+
+
+_COPY_LINE = re.compile(r"COPY (\S+), line (\d+)")
+_DETAIL_KEY = re.compile(r"Key \(([^)]*)\)=\((.*)\)")
+
+
+def _translate(exc: psycopg.Error, model: SectionModel, rows: list[dict], lines: list[int]) -> ContentError:
+    """A COPY error as a message naming the line of the file and the field."""
+    diag = exc.diag
+    constraint = diag.constraint_name or ""
+    parts = constraint.split("_")
+    field = None
+    if len(parts) >= 2 and parts[0] in ("uq", "fk", "ck", "nn", "jx"):
+        field = next((f for f in model.fields.values() if getattr(f, "short_id", None) == parts[1]), None)
+    detail = diag.message_detail or ""
+    key = _DETAIL_KEY.search(detail)
+    if field is None and diag.column_name:
+        field = model.fields.get(diag.column_name)
+    if field is None and key and key.group(1) in model.fields:
+        field = model.fields[key.group(1)]
+    name = field.handle if field else (diag.column_name or constraint or "entry")
+    if isinstance(exc, pg_errors.UniqueViolation):
+        reason = ("lists the same related entry twice" if constraint.endswith("_pair")
+                  else "this value already exists in another entry (the field is unique)")
+    elif isinstance(exc, pg_errors.ForeignKeyViolation):
+        reason = f"the related entry does not exist in section '{field.target_section if field else '?'}'"
+    elif isinstance(exc, pg_errors.CheckViolation):
+        rule = parts[2] if len(parts) >= 3 and parts[0] == "ck" else "value"
+        reason = f"the value breaks the field's {rule} rule"
+    elif isinstance(exc, pg_errors.NotNullViolation):
+        reason = "is required"
+    elif isinstance(exc, pg_errors.DataError):
+        reason = f"the value is not valid: {_primary(exc)}"
+    else:
+        return DatabaseFailure(f"database error during import, nothing was imported: {_primary(exc)}")
+    index = None
+    copy_line = _COPY_LINE.search(diag.context or "")
+    on_main_table = copy_line is not None and copy_line.group(1) in (model.table_name, f"{model.schema}.{model.table_name}")
+    if copy_line and on_main_table and not isinstance(exc, pg_errors.ForeignKeyViolation):
+        index = int(copy_line.group(2)) - 1
+    elif field is not None and key:
+        index = _locate(key.group(2), field, rows)  # foreign keys are checked after the COPY: find the value
+    line = lines[index] if index is not None and 0 <= index < len(lines) else None
+    where = f"line {line}: " if line is not None else f"one of lines {lines[0]}-{lines[-1]}: "
+    return ImportLineError(f"{where}field '{name}': {reason}", line=line if line is not None else lines[0], field=name)
+
+
+def _locate(wanted: str, field: FieldModel, rows: list[dict]) -> int | None:
+    for index, row in enumerate(rows):
+        value = row.get(field.handle)
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            if any(str(v) == wanted for v in value):
+                return index
+        elif str(getattr(value, "obj", value)) == wanted:
+            return index
+    return None
 
 
 # -- export -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from validated settings are formatted with ``int()`` and string literals go thro
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from decimal import Context, Decimal, InvalidOperation
@@ -103,6 +104,9 @@ def require_str(value: Any, what: str = "a string") -> str:
     return value
 
 
+_NUMBER_TEXT = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+
 def to_decimal(value: Any, what: str = "a number") -> Decimal:
     """A finite Decimal from an int, float, Decimal or numeric string (not a bool)."""
     if isinstance(value, bool):
@@ -118,7 +122,7 @@ def to_decimal(value: Any, what: str = "a number") -> Decimal:
         result = Decimal(repr(value))
     elif isinstance(value, str):
         text = value.strip()
-        if not re.fullmatch(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?", text):
+        if not _NUMBER_TEXT.fullmatch(text):
             raise ValueError(f"must be {what}")
         try:
             result = Decimal(text)
@@ -143,6 +147,16 @@ def to_float(value: Any) -> float:
     return result
 
 
+@functools.lru_cache(maxsize=64)
+def _quantum(scale: int) -> Decimal:
+    return Decimal(1).scaleb(-scale)
+
+
+@functools.lru_cache(maxsize=64)
+def _context(precision: int) -> Context:
+    return Context(prec=precision)
+
+
 def fixed_point(value: Decimal, scale: int | None = None) -> str:
     """Canonical fixed-point text: no exponent, exactly ``scale`` decimals if given.
 
@@ -152,7 +166,7 @@ def fixed_point(value: Decimal, scale: int | None = None) -> str:
         digits = len(value.as_tuple().digits)
         exponent = value.as_tuple().exponent
         width = digits + abs(exponent if isinstance(exponent, int) else 0) + scale + 2
-        value = value.quantize(Decimal(1).scaleb(-scale), context=Context(prec=max(28, width)))
+        value = value.quantize(_quantum(scale), context=_context(max(28, width)))
     if value.is_zero():
         value = value.copy_abs()  # no "-0.00"
     return format(value, "f")

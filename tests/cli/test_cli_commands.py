@@ -7,7 +7,6 @@ import sys
 
 import click
 import psycopg
-import pytest
 from click.testing import CliRunner
 
 from polysynergy_nodes_content.cli.main import cli

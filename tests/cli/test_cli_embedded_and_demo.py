@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def embedded_dir(monkeypatch):
 
         close_pools()
         stop_embedded(path / "pg")
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _json(result) -> dict:

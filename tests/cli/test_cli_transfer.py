@@ -169,3 +169,28 @@ def test_import_100k_rows_with_one_bad_line_imports_nothing(run, companies, data
     assert run.json("entries", "export", companies, exported, "--batch-size", "7000")["exported"] == 100_000
     with open(exported, encoding="utf-8") as fh:
         assert sum(1 for _ in fh) == 100_000
+
+
+def test_import_database_rules_name_the_line(run, tmp_path):
+    section = _typed_section(run)
+    run("fields", "add", section, "status", "-t", "text", "--default", '"new"')
+    run("migrations", "apply", run.json("migrations", "plan", section)["migration"]["id"], "--yes")
+    tag = run.json("entries", "create", "tags", '{"name": "one"}')["entry"]["id"]
+    missing = "00000000-0000-4000-8000-000000000000"
+    source = tmp_path / "rel.csv"
+    source.write_text(f"title,tag\nA,{tag}\nB,{missing}\nC,{tag}\n", encoding="utf-8")
+    err = run.json("entries", "import", section, source, expect=2)["error"]
+    assert err["line"] == 3 and err["field"] == "tag" and "does not exist in section" in err["message"]
+    source.write_text(f'title,tags\nA,"[""{tag}""]"\nB,\nC,"{tag},{missing}"\n', encoding="utf-8")
+    err = run.json("entries", "import", section, source, expect=2)["error"]
+    assert err["line"] == 4 and err["field"] == "tags"
+    source = tmp_path / "dup.jsonl"
+    source.write_text('{"title": "A"}\n{"title": "B", "status": "done"}\n{"title": "A"}\n', encoding="utf-8")
+    err = run.json("entries", "import", section, source, "--batch-size", "2", expect=2)["error"]
+    assert err["line"] == 3 and err["field"] == "title" and "already exists" in err["message"]
+    assert run.json("entries", "query", section)["total_count"] == 0
+    # a default applies to rows that leave the field out (JSON Lines rows may differ)
+    source.write_text('{"title": "A"}\n{"title": "B", "status": "done"}\n', encoding="utf-8")
+    assert run.json("entries", "import", section, source)["imported"] == 2
+    got = {e["title"]: e["status"] for e in run.json("entries", "query", section)["entries"]}
+    assert got == {"A": "new", "B": "done"}

@@ -11,7 +11,6 @@ import pytest
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound, PendingMigration
 
-from conftest import build_section
 
 FULL = {
     "title": "Hello", "body": "Some text\nwith lines", "views": 3, "rating": 4.5, "price": "12.50",

@@ -6,12 +6,9 @@ import uuid
 
 import pytest
 
-from conftest import build_node, run
+from content_node_harness import NO_URL_MESSAGE, build_node, run
 from content_node_contract import CONTRACT, node_class, outputs_of
 
-NO_URL_MESSAGE = (
-    "No database URL: set the database_url input, or the SECTIONS_DATABASE_URL or DATABASE_URL environment variable"
-)
 EMPTY = {
     "SectionCreate": {"section_id": "", "table_name": "", "migration_id": None},
     "SectionFieldAdd": {"field_id": "", "migration_id": None},

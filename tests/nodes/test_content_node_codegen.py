@@ -12,7 +12,7 @@ import asyncio
 
 import pytest
 
-from conftest import REAL_RUNTIME
+from content_node_harness import REAL_RUNTIME
 from content_codegen_sim import build_module, flow_value
 from content_node_contract import CONTRACT, node_class, node_file
 

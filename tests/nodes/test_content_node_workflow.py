@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import psycopg
 
-from conftest import RESEARCH_FIELDS, build_node, run
+from content_node_harness import RESEARCH_FIELDS, build_node, run
 from content_node_contract import node_class
 
 SWIS = {

@@ -35,13 +35,3 @@ def module_database(pg_admin_url):
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         for name in created:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@pytest.fixture
-def fresh_engine(database_url):
-    """An installed engine on a fresh, per-test database (for the non-Hypothesis tests)."""
-    from polysynergy_nodes_content.content_engine.engine import ContentEngine
-
-    eng = ContentEngine(database_url)
-    eng.install()
-    return eng

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
-from stress_helpers import STRESS_SETTINGS, diff_snapshots, live_state, q, scaled, system_snapshot
+from stress_helpers import diff_snapshots, live_state, q, scaled, system_snapshot
 from stress_strategies import (
     KEYWORDS,
     SAFE_CHARS,
@@ -58,11 +58,18 @@ def world(module_database):
     canary, _ = _section(engine, "canary", {"title": ("text", {}), "n": ("integer", {})},
                          [{"title": f"row {i}", "n": i} for i in range(5)])
     things, _ = _section(engine, "things", THINGS_FIELDS)
-    scratch, _ = _section(engine, "scratch", {"base": ("text", {})}, [{"base": "x"}, {"base": "y"}])
+    # Empty on purpose: planning a checked field on a populated table hits an engine bug
+    # (see test_adding_a_checked_field_to_a_populated_table_can_be_planned).
+    scratch, _ = _section(engine, "scratch", {"base": ("text", {})})
     oracle, oracle_rows = _section(engine, "oracle", {"s": ("text", {}), "n": ("integer", {})},
                                    [{"s": s, "n": (i * 7) % 11 - 5 if i % 5 else None} for i, s in enumerate(ORACLE_TEXTS)])
-    return SimpleNamespace(url=url, engine=engine, people_ids=[p["id"] for p in people], things=things,
+    return World(url=url, engine=engine, people_ids=[p["id"] for p in people], things=things,
                            scratch=scratch, canary=canary, oracle_rows=oracle_rows)
+
+
+class World(SimpleNamespace):
+    def __repr__(self):  # keeps Hypothesis' failure reports readable
+        return "<world>"
 
 
 def snapshot(world, **kw):
@@ -92,7 +99,7 @@ def expected_label(label, handle):
 
 
 # -- sections ------------------------------------------------------------------------------
-@STRESS_SETTINGS
+@scaled(150)
 @given(handle=identifiers(), label=labels(),
        description=st.one_of(st.none(), st.text(SAFE_CHARS, max_size=40)),
        icon=st.one_of(st.none(), st.text(SAFE_CHARS, max_size=10)))
@@ -239,6 +246,18 @@ def test_field_definitions_are_stored_exactly_or_rejected_and_migrate_cleanly(wo
     if isinstance(settings, dict):
         for key, value in settings.items():
             assert field["field_settings"].get(key) == value, (key, field["field_settings"])
+    try:
+        _plan_apply_and_undo(world, engine, scratch_id, handle, kind, settings, live_before)
+    finally:
+        if any(f["handle"] == handle for f in engine.get_section(scratch_id)["fields"]):
+            engine.remove_field(scratch_id, handle)
+            engine.plan_migration(scratch_id)
+    assert config(engine, scratch_id) == config_before
+    assert live(world, "scratch") == live_before
+    assert_unchanged(before, snapshot(world, exclude_section_ids=[scratch_id], exclude_schemas=("content_archive",)))
+
+
+def _plan_apply_and_undo(world, engine, scratch_id, handle, kind, settings, live_before):
     migration = engine.plan_migration(scratch_id)
     assert migration["id"] is not None
     try:
@@ -256,9 +275,28 @@ def test_field_definitions_are_stored_exactly_or_rejected_and_migrate_cleanly(wo
                                            "AND attnum > 0 AND NOT attisdropped")}
         assert (handle in names) or (kind == "relation" and settings.get("allowMultiple") is True)
         engine.rollback_migration(migration["id"])
-    assert config(engine, scratch_id) == config_before
-    assert live(world, "scratch") == live_before
-    assert_unchanged(before, snapshot(world, exclude_section_ids=[scratch_id], exclude_schemas=("content_archive",)))
+
+
+CHECKED_TYPES = [("integer", {"min": 0}), ("number", {}), ("decimal", {"min": 0}), ("date", {}), ("datetime", {}),
+                 ("select", {"options": ["a", "b"]}), ("multi_select", {"options": ["a", "b"]}), ("email", {}),
+                 ("url", {}), ("slug", {}), ("phone", {}), ("color", {}), ("percentage", {})]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine bug: Planner.add_column calls add_check(..., populated) without live_col=False, so the pre-check "
+    "'rows that break the new rule' queries the column before it exists: plan_migration fails with "
+    "DatabaseFailure 'column ... does not exist' on any populated table"))
+@pytest.mark.parametrize("kind, settings", CHECKED_TYPES, ids=[k for k, _ in CHECKED_TYPES])
+def test_adding_a_checked_field_to_a_populated_table_can_be_planned(world, kind, settings):
+    engine = world.engine
+    canary_id = world.canary["id"]
+    engine.add_field(canary_id, "added", None, kind, settings)
+    try:
+        migration = engine.plan_migration(canary_id)
+        assert migration["id"] is not None
+    finally:
+        engine.remove_field(canary_id, "added")
+        engine.plan_migration(canary_id)
 
 
 def config(engine, section_id):
@@ -271,7 +309,7 @@ def live(world, handle):
 
 
 # -- entries -------------------------------------------------------------------------------
-@scaled(200)
+@scaled(150)
 @given(data=st.data())
 def test_valid_entry_values_of_every_type_are_stored_exactly(world, data):
     engine = world.engine
@@ -295,7 +333,7 @@ def test_valid_entry_values_of_every_type_are_stored_exactly(world, data):
             assert updated[handle] == created[handle], handle
 
 
-@scaled(250)
+@scaled(150)
 @given(data=st.data())
 def test_any_entry_data_is_stored_or_rejected_cleanly(world, data):
     engine = world.engine
@@ -309,7 +347,7 @@ def test_any_entry_data_is_stored_or_rejected_cleanly(world, data):
         assert str(exc)
         assert count(world, "things") == before_count
     else:
-        assert isinstance(entry, dict) or entry in (None, [], "")
+        assert isinstance(entry, dict) or entry in (None, []) or (isinstance(entry, str) and not entry.strip())
         assert count(world, "things") == before_count + 1
         assert engine.get_entry("things", created["id"]) == created
         # The stored form is canonical: writing it back changes nothing.
@@ -320,7 +358,7 @@ def test_any_entry_data_is_stored_or_rejected_cleanly(world, data):
 
 
 # -- filters and order_by ------------------------------------------------------------------
-@scaled(250)
+@scaled(150)
 @given(data=st.data())
 def test_filter_documents_compile_or_are_rejected_cleanly(world, data):
     engine = world.engine
@@ -438,3 +476,48 @@ def test_order_by_is_applied_exactly_or_rejected(world, order_by):
         n_null = len(keys) - len(present)
         if n_null:
             assert all(k is None for k in (keys[:n_null] if nulls_first else keys[-n_null:])), order_by
+
+
+SURROGATE = "bad \ud800 text"
+SURROGATE_BUG = ("engine bug: a str with a lone surrogate passes validation and psycopg raises a raw "
+                 "UnicodeEncodeError (not a ContentError) when encoding the parameter")
+
+
+def _surrogate_call(world, where):
+    engine = world.engine
+    if where == "entry value":
+        return engine.create_entry("things", {"t_text": SURROGATE})
+    if where == "entry json":
+        return engine.create_entry("things", {"t_json": {"k": SURROGATE}})
+    if where == "section label":
+        return engine.create_section("surrogate_label", SURROGATE)
+    if where == "field label":
+        return engine.add_field(world.scratch["id"], "surrogate_field", SURROGATE, "text")
+    if where == "filter value":
+        return engine.query_entries("things", {"t_text": {"_eq": SURROGATE}})
+    if where == "order_by":
+        return engine.query_entries("things", None, SURROGATE)
+    raise AssertionError(where)
+
+
+@pytest.mark.parametrize("where", [
+    pytest.param("entry value", marks=pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)),
+    "entry json",
+    pytest.param("section label", marks=pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)),
+    pytest.param("field label", marks=pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)),
+    pytest.param("filter value", marks=pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)),
+    "order_by",
+])
+def test_lone_surrogates_are_rejected_with_a_content_error(world, where):
+    before = snapshot(world)
+    try:
+        with pytest.raises(ContentError):
+            _surrogate_call(world, where)
+    finally:
+        for s in world.engine.list_sections():
+            if s["handle"] == "surrogate_label":
+                world.engine.delete_section(s["id"])
+        if any(f["handle"] == "surrogate_field" for f in world.engine.get_section(world.scratch["id"])["fields"]):
+            world.engine.remove_field(world.scratch["id"], "surrogate_field")
+            world.engine.plan_migration(world.scratch["id"])
+    assert_unchanged(before, snapshot(world))

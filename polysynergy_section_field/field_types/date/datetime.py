@@ -53,4 +53,6 @@ class DateTimeField(TemporalFieldType):
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc).isoformat()
+        elif value.tzinfo is not dt.timezone.utc:
+            value = value.astimezone(dt.timezone.utc)
+        return value.isoformat()

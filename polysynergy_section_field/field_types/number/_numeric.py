@@ -152,7 +152,8 @@ class DecimalBase(NumericFieldType):
         if places > scale:
             return f"must have at most {scale} decimal places (got {places})"
         whole_digits = precision - scale
-        if value.copy_abs() >= Decimal(10) ** whole_digits:
+        # adjusted() is the power of ten of the leading digit: |value| >= 10**n exactly when it is >= n.
+        if not value.is_zero() and value.adjusted() >= whole_digits:
             return f"must have at most {whole_digits} digits before the decimal point"
         return None
 

@@ -1,0 +1,213 @@
+"""Migrations under load: apply time and the longest insert stall per operation kind.
+
+A table of 1,000,000 rows gets a steady stream of inserts (one every 5 ms, through
+plain psycopg on its own connection) while the engine applies one migration per
+operation kind: add a nullable column, add a (unique) index, add a relation, rename a
+column, change a column's type, drop a column (archived first). For each, the bench
+reports the apply time, the inserts made during it, the longest insert stall and the
+failed inserts. The target: no stall longer than the lock timeout, zero failures.
+
+    .venv/bin/python bench/bench_migrations.py            # 1,000,000 rows
+    BENCH_ROWS=100000 .venv/bin/python bench/bench_migrations.py
+
+Uses CONTENT_BENCH_DATABASE_URL (a URL to a server where it may create and drop the
+database ``content_bench_migrations``), else an embedded PostgreSQL in a temporary
+directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from polysynergy_nodes_content.content_engine.database import close_pools  # noqa: E402
+from polysynergy_nodes_content.content_engine.engine import ContentEngine  # noqa: E402
+from polysynergy_nodes_content.content_engine.errors import ContentError  # noqa: E402
+from polysynergy_nodes_content.content_engine.settings import EngineSettings  # noqa: E402
+
+ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+INSERT_EVERY_S = 0.005
+LOCK_TIMEOUT_MS = int(os.environ.get("BENCH_LOCK_TIMEOUT_MS", "2000"))
+DBNAME = "content_bench_migrations"
+
+
+class Inserter(threading.Thread):
+    """Inserts one row every 5 ms and records (start, latency, ok) for each insert."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.conn = psycopg.connect(url, autocommit=True, prepare_threshold=None)
+        self.stop = threading.Event()
+        self.records: list[tuple[float, float, bool]] = []
+        self.errors: list[str] = []
+
+    def run(self):
+        query = "INSERT INTO custom.bench (title, code) VALUES (%s, %s)"
+        next_at = time.monotonic()
+        while not self.stop.is_set():
+            started = time.monotonic()
+            ok = True
+            try:
+                self.conn.execute(query, ("live insert", uuid.uuid4().hex))
+            except psycopg.Error as exc:
+                ok = False
+                self.errors.append(str(exc).strip().splitlines()[0])
+                if self.conn.broken:
+                    self.conn = psycopg.connect(self.conn.info.dsn, autocommit=True, prepare_threshold=None)
+            self.records.append((started, time.monotonic() - started, ok))
+            next_at += INSERT_EVERY_S
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            if next_at < time.monotonic() - 1:  # after a long stall, do not burst to catch up
+                next_at = time.monotonic()
+
+    def window(self, start: float, end: float):
+        """Inserts that were running at some moment between start and end."""
+        return [r for r in list(self.records) if r[0] <= end and r[0] + r[1] >= start]
+
+
+def field(engine, section_id, handle):
+    return next(f for f in engine.get_section(section_id)["fields"] if f["handle"] == handle)
+
+
+def operations(engine, sid):
+    """(name, change) pairs; each change edits the configuration of section ``bench``."""
+    return [
+        ("add nullable column", lambda: engine.add_field(sid, "note", None, "text")),
+        ("add index (unique, concurrently)", lambda: engine.update_field(field(engine, sid, "code")["id"],
+                                                                        {"is_unique": True})),
+        ("add relation (FK + index)", lambda: engine.add_field(sid, "owner", None, "relation",
+                                                               {"targetSection": "owners"})),
+        ("rename column", lambda: engine.update_field(field(engine, sid, "extra")["id"], {"handle": "extra_renamed"})),
+        ("change type (integer -> number)", lambda: engine.update_field(field(engine, sid, "num")["id"],
+                                                                       {"field_type_handle": "number"})),
+        ("drop column (archived)", lambda: engine.remove_field(sid, "extra_renamed")),
+    ]
+
+
+def fill(url: str, rows: int) -> float:
+    started = time.monotonic()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO custom.bench (title, code, num, extra) "
+            "SELECT 'title ' || g, md5(g::text), g, 'extra ' || g FROM generate_series(1, %s) g", (rows,))
+        conn.execute("VACUUM ANALYZE custom.bench")
+    return time.monotonic() - started
+
+
+def run(url: str) -> list[dict]:
+    engine = ContentEngine(url, EngineSettings(lock_timeout_ms=LOCK_TIMEOUT_MS, grants={}, enable_rls=False))
+    engine.install()
+    owners = engine.create_section("owners")
+    engine.add_field(owners["id"], "name", None, "text")
+    engine.apply_migration(engine.plan_migration(owners["id"])["id"])
+    engine.create_entries("owners", [{"name": f"owner {i}"} for i in range(10)])
+    bench = engine.create_section("bench")
+    sid = bench["id"]
+    for handle, kind in (("title", "text"), ("code", "text"), ("num", "integer"), ("extra", "text")):
+        engine.add_field(sid, handle, None, kind)
+    engine.apply_migration(engine.plan_migration(sid)["id"])
+    print(f"filling custom.bench with {ROWS:,} rows ...", flush=True)
+    print(f"  filled in {fill(url, ROWS):.1f} s", flush=True)
+
+    inserter = Inserter(url)
+    inserter.start()
+    time.sleep(1.0)
+    results = []
+    try:
+        for name, change in operations(engine, sid):
+            change()
+            plan_started = time.monotonic()
+            error = None
+            try:
+                migration = engine.plan_migration(sid)
+                plan_s = time.monotonic() - plan_started
+                started = time.monotonic()
+                engine.apply_migration(migration["id"], confirm=True)
+            except ContentError as exc:
+                plan_s = time.monotonic() - plan_started
+                started = time.monotonic()
+                error = str(exc)
+            ended = time.monotonic()
+            time.sleep(0.3)  # let inserts that were stalled finish
+            window = inserter.window(started, ended)
+            results.append({
+                "operation": name,
+                "plan_s": plan_s,
+                "apply_s": ended - started,
+                "inserts": len(window),
+                "max_stall_ms": max((r[1] for r in window), default=0.0) * 1000,
+                "failed": sum(1 for r in window if not r[2]),
+                "error": error,
+            })
+            print(f"  done: {name} ({ended - started:.2f} s)", flush=True)
+            time.sleep(0.5)
+    finally:
+        inserter.stop.set()
+        inserter.join(10)
+    total_failed = sum(1 for r in inserter.records if not r[2])
+    results.append({"operation": "whole run", "plan_s": 0.0, "apply_s": 0.0, "inserts": len(inserter.records),
+                    "max_stall_ms": max((r[1] for r in inserter.records), default=0.0) * 1000,
+                    "failed": total_failed, "error": "; ".join(sorted(set(inserter.errors))[:3]) or None})
+    close_pools()
+    return results
+
+
+def report(results: list[dict]) -> None:
+    print()
+    print(f"Migrations under load: {ROWS:,} rows, one insert every {INSERT_EVERY_S * 1000:.0f} ms, "
+          f"lock_timeout {LOCK_TIMEOUT_MS} ms")
+    header = f"{'operation':34} {'plan s':>7} {'apply s':>8} {'inserts':>8} {'max stall ms':>13} {'failed':>7}  target"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        ok = r["max_stall_ms"] < LOCK_TIMEOUT_MS and r["failed"] == 0 and not (r["error"] and r["operation"] != "whole run")
+        print(f"{r['operation']:34} {r['plan_s']:7.2f} {r['apply_s']:8.2f} {r['inserts']:8d} {r['max_stall_ms']:13.1f} "
+              f"{r['failed']:7d}  {'ok' if ok else 'MISSED'}")
+        if r["error"]:
+            print(f"    error: {r['error'][:200]}")
+
+
+def main() -> int:
+    bench_url = os.environ.get("CONTENT_BENCH_DATABASE_URL")
+    data_dir = None
+    if bench_url:
+        admin = bench_url
+    else:
+        from polysynergy_nodes_content.content_engine.embedded import start_embedded
+
+        data_dir = Path(tempfile.mkdtemp(prefix="content-bench-migrations-")) / "pgdata"
+        admin = start_embedded(data_dir, database="postgres").url
+    params = conninfo_to_dict(admin)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DBNAME)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DBNAME)))
+    params["dbname"] = DBNAME
+    try:
+        results = run(make_conninfo(**params))
+        report(results)
+    finally:
+        close_pools()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DBNAME)))
+        if data_dir is not None:
+            from polysynergy_nodes_content.content_engine.embedded import stop_embedded
+
+            stop_embedded(data_dir)
+            shutil.rmtree(data_dir.parent, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
