@@ -86,6 +86,34 @@ def choose_database(explicit: str | None, data_dir: str | None, database: str | 
     return DatabaseChoice(db.url, "embedded", str(db.data_dir), db.pid, db.started_now)
 
 
+def close_pools_for(url: str | None, whole_server: bool = False) -> None:
+    """Close this process's pools to ``url`` (or to any database of its server), e.g.
+    before that database is dropped or the embedded server is stopped."""
+    if not url:
+        return
+    from urllib.parse import unquote
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    from ..content_engine import database
+
+    def where(u: str) -> tuple:
+        try:
+            params = conninfo_to_dict(unquote(split_url_options(u)[0]))
+        except psycopg.Error:
+            return (u,)
+        server = (params.get("host"), str(params.get("port") or ""))
+        return server if whole_server else (*server, params.get("dbname"))
+
+    wanted = where(url)
+    for key, pool in list(getattr(database, "_pools", {}).items()):
+        if where(str(key[0])) == wanted:
+            try:
+                pool.close(timeout=5)
+            except Exception:  # pragma: no cover - best effort
+                pass
+
+
 def check_connection(url: str, timeout: int = 10) -> None:
     """Fail fast (exit 4) with a clear message when the database cannot be reached."""
     clean, _ = split_url_options(url)

@@ -7,9 +7,8 @@ import os
 import click
 
 from ..content_engine import embedded
-from ..content_engine import database
 from ..content_engine.database import URL_ENV_VARS
-from .common import ContentGroup, DatabaseChoice, emit, json_option, mask_url, state
+from .common import ContentGroup, DatabaseChoice, close_pools_for, emit, json_option, mask_url, state
 
 
 @click.group("db", cls=ContentGroup)
@@ -80,7 +79,7 @@ def stop_cmd():
     """Stop the embedded server cleanly (fast shutdown; data is kept)."""
     st = state()
     status = embedded.embedded_status(st.data_dir)
-    _close_embedded_pools(status)  # our own connections first, so the shutdown does not race them
+    close_pools_for(status.get("url"), whole_server=True)  # our connections first: no race with the shutdown
     stopped = embedded.stop_embedded(st.data_dir)
     info = {"stopped": stopped, "pid": status["pid"], "data_dir": status["data_dir"]}
 
@@ -92,18 +91,3 @@ def stop_cmd():
 
     emit(info, render)
 
-
-def _close_embedded_pools(status: dict) -> None:
-    """Close this process's pools to the embedded server (other pools stay open)."""
-    url = status.get("url")
-    if not url or "host=" not in url:
-        return
-    host = "host=" + url.split("host=", 1)[1].split("&", 1)[0]
-    from urllib.parse import unquote
-
-    for key, pool in list(getattr(database, "_pools", {}).items()):
-        if host in unquote(str(key[0])):
-            try:
-                pool.close(timeout=5)
-            except Exception:  # pragma: no cover - best effort before a shutdown
-                pass

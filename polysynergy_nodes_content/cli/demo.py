@@ -14,7 +14,7 @@ from rich.rule import Rule
 
 from ..content_engine import embedded
 from ..content_engine.errors import InvalidInput, NotFound, Refused
-from .common import DatabaseChoice, choose_database, emit, json_option, state, table
+from .common import DatabaseChoice, choose_database, close_pools_for, emit, json_option, state, table
 from .entries import entries_table
 from .migrations import render_review
 from .sections import _field_rows
@@ -56,6 +56,7 @@ def demo_cmd(handle):
         choice = st.use_database(choose_database(st.database_url, st.data_dir))
         fresh = False
     else:
+        close_pools_for(embedded.embedded_url(st.data_dir, DEMO_DATABASE))  # in-process reruns: no stale connections
         db = embedded.recreate_database(st.data_dir, DEMO_DATABASE)
         choice = st.use_database(DatabaseChoice(db.url, "embedded", str(db.data_dir), db.pid, db.started_now))
         fresh = True

@@ -18,7 +18,7 @@ from polysynergy_section_field.section_field_runner import FieldSettingsError, F
 from .errors import InvalidInput, NotFound
 from .identifiers import check_field_handle, check_identifier
 from .names import junction_table_name
-from .records import json_safe, row_dict
+from .records import UNENCODABLE_MESSAGE, is_unencodable, json_safe, row_dict
 from .settings import EngineSettings
 
 UI_WIDTHS = ("full", "half", "third", "quarter")
@@ -72,6 +72,7 @@ class ConfigStore:
 
     def create_section(self, handle, label, description=None, icon=None, title_field_handle=None) -> dict:
         check_identifier(handle, "section handle")
+        _check_texts({"description": description, "icon": icon, "title_field_handle": title_field_handle}, "section")
         label = _require_text(label, "label") if label not in (None, "") else handle.replace("_", " ").title()
         self._check_table_name_free(handle)
         return self._one(
@@ -130,6 +131,7 @@ class ConfigStore:
             values["label"] = _require_text(values["label"], "label")
         if not values:
             return section
+        _check_texts(values, "section")
         assignments = sql.SQL(", ").join(
             sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values
         )
@@ -238,6 +240,9 @@ class ConfigStore:
                 raise InvalidInput(f"field '{handle}': a multiple relation cannot be unique", field=handle)
             if not stores_column:
                 self._check_junction_name_free(section, handle)
+        _check_texts({k: merged.get(k) for k in ("help_text", "placeholder", "tab_name")}, handle)
+        if is_unencodable(raw_settings):
+            raise InvalidInput(f"field '{handle}': field_settings {UNENCODABLE_MESSAGE}", field=handle)
         default_value = merged.get("default_value")
         if isinstance(default_value, str) and existing is not None and default_value == existing.get("default_value"):
             default_text = default_value  # unchanged, already JSON text
@@ -415,9 +420,17 @@ def _adapt(row: dict) -> dict:
 def _require_text(value, name: str, field: str | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{name} must be a non-empty string", field=field or name)
+    if is_unencodable(value):
+        raise InvalidInput(f"{name} {UNENCODABLE_MESSAGE}", field=field or name)
     if len(value) > 255:
         raise InvalidInput(f"{name} is too long (at most 255 characters)", field=field or name)
     return value.strip()
+
+
+def _check_texts(values: dict, where: str) -> None:
+    for key, value in values.items():
+        if is_unencodable(value):
+            raise InvalidInput(f"{where}: {key} {UNENCODABLE_MESSAGE}", field=key)
 
 
 def _bool(value, name: str, handle: str) -> bool:

@@ -19,7 +19,7 @@ from psycopg import sql
 from .errors import ContentError, DatabaseFailure, InvalidInput, NotFound
 from .identifiers import SYSTEM_COLUMNS
 from .query import FilterCompiler, check_paging, compile_order_by, parse_json_input
-from .records import json_safe
+from .records import UNENCODABLE_MESSAGE, is_unencodable, json_safe
 from .section_model import FieldModel, ModelCache, SectionModel, parse_entry_id
 
 MAX_BATCH = 100_000
@@ -110,6 +110,9 @@ class EntryService:
                 values[handle] = field.to_param(value)
             except ValueError as exc:
                 errors.append((handle, str(exc)))
+                continue
+            if is_unencodable(values[handle]):
+                errors.append((handle, UNENCODABLE_MESSAGE))
         if errors:
             text = "; ".join(f"field '{h}': {m}" for h, m in errors)
             raise InvalidInput(text, field=errors[0][0], errors=[{"field": h, "message": m} for h, m in errors])
@@ -157,7 +160,8 @@ class EntryService:
                 )
 
     def _fetch(self, conn, model: SectionModel, entry_id) -> dict:
-        query = model.sql_text(conn, "get", lambda: sql.SQL("SELECT * FROM {} WHERE id = %s").format(model.table))
+        query = model.sql_text(conn, "get", lambda: sql.SQL("SELECT {} FROM {} WHERE id = %s").format(
+            model.select_list(), model.table))
         cur = conn.execute(query, (entry_id,))
         row = cur.fetchone()
         if row is None:
@@ -175,12 +179,12 @@ class EntryService:
             columns = tuple(k for k in values if fields[k].stores_column)
             if columns:
                 query = model.sql_text(conn, ("insert", columns), lambda: sql.SQL(
-                    "INSERT INTO {} ({}) VALUES ({}) RETURNING *").format(
+                    "INSERT INTO {} ({}) VALUES ({}) RETURNING {}").format(
                     model.table, sql.SQL(", ").join(map(sql.Identifier, columns)),
-                    sql.SQL(", ").join(sql.Placeholder() * len(columns))))
+                    sql.SQL(", ").join(sql.Placeholder() * len(columns)), model.select_list()))
             else:
                 query = model.sql_text(conn, ("insert", ()), lambda: sql.SQL(
-                    "INSERT INTO {} DEFAULT VALUES RETURNING *").format(model.table))
+                    "INSERT INTO {} DEFAULT VALUES RETURNING {}").format(model.table, model.select_list()))
             try:
                 cur = conn.execute(query, [values[k] for k in columns])
                 row = cur.fetchone()
@@ -351,8 +355,8 @@ class EntryService:
             compiler = FilterCompiler(model, self.registry, _ALIAS)
             where = compiler.compile(filters)
             order = compile_order_by(model, order_by, _ALIAS)
-            rows_sql = sql.SQL("SELECT t.* FROM {} AS t WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
-                model.table, where, order).as_string(conn)
+            rows_sql = sql.SQL("SELECT {} FROM {} AS t WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
+                model.select_list("t"), model.table, where, order).as_string(conn)
             count_sql = sql.SQL("SELECT count(*) FROM {} AS t WHERE {}").format(model.table, where).as_string(conn)
             params = compiler.params
             try:

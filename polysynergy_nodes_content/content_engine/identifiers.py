@@ -15,6 +15,8 @@ from .errors import InvalidInput
 IDENTIFIER_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_IDENTIFIER_BYTES = 63
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at")
+#: PostgreSQL's hidden system columns: a user column may not share their names.
+POSTGRES_SYSTEM_COLUMNS = ("ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid")
 
 
 def check_identifier(value, what: str = "handle") -> str:
@@ -25,7 +27,7 @@ def check_identifier(value, what: str = "handle") -> str:
         raise InvalidInput(
             f"{what} '{value[:70]}' is too long ({len(value.encode('utf-8'))} bytes, at most 63)", field=what
         )
-    if not IDENTIFIER_PATTERN.match(value):
+    if not IDENTIFIER_PATTERN.fullmatch(value):
         raise InvalidInput(
             f"{what} {value!r} is invalid: use lower-case letters, digits and underscores, "
             "starting with a letter (pattern ^[a-z][a-z0-9_]*$)",
@@ -37,9 +39,10 @@ def check_identifier(value, what: str = "handle") -> str:
 def check_field_handle(value) -> str:
     """A field handle: a valid identifier that is not a system column."""
     check_identifier(value, "field handle")
-    if value in SYSTEM_COLUMNS:
+    if value in SYSTEM_COLUMNS or value in POSTGRES_SYSTEM_COLUMNS:
         raise InvalidInput(
-            f"field handle '{value}' is reserved for a system column ({', '.join(SYSTEM_COLUMNS)})",
+            f"field handle '{value}' is reserved for a system column "
+            f"({', '.join(SYSTEM_COLUMNS + POSTGRES_SYSTEM_COLUMNS)})",
             field="field handle",
         )
     return value

@@ -223,6 +223,7 @@ class Migrations:
             conn.close()
 
     def _apply_locked(self, conn, migration_id, confirm: bool) -> dict:
+        original = conn
         mig = self._load(migration_id, conn)
         store = ConfigStore(conn, self.settings, self.registry)
         section = store.find_section(mig["section_id"])
@@ -267,15 +268,22 @@ class Migrations:
         try:
             run_steps(conn, up, finish)
         except _PostPhaseFailure as exc:
-            # The transaction committed but CONCURRENTLY work after it failed: undo it all.
+            # The transaction committed but work after it failed: undo it all, on a fresh
+            # connection if this one was killed.
             down = [Step.from_dict(s) for s in mig["down_steps"]]
+            if conn.closed or conn.broken:
+                conn.close()
+                conn = self._connect()
             try:
                 run_steps(conn, down, lambda c: self._reset_after_failure(c, mig, section))
             except Exception as undo_exc:  # pragma: no cover - double fault
                 message = f"{exc.message}; undoing the migration also failed: {_message(undo_exc)}"
-                self._record_failure(mig["id"], message, conn)
+                self._record_failure(mig["id"], message, None, force=True)
                 raise DatabaseFailure(message) from None
-            self._record_failure(mig["id"], exc.message, conn)
+            finally:
+                if conn is not original:
+                    conn.close()
+            self._record_failure(mig["id"], exc.message)
             self.on_change()
             raise DatabaseFailure(f"migration {mig['version']} failed and was undone: {exc.message}") from None
         except _LockTimeout:
@@ -308,12 +316,15 @@ class Migrations:
             (live.fingerprint(), mig["id"]),
         )
 
-    def _record_failure(self, migration_id, message: str, conn=None) -> None:
+    def _record_failure(self, migration_id, message: str, conn=None, force: bool = False) -> None:
+        """Mark a migration failed with its error (``force`` also overrides 'applied')."""
+        statuses = ["generated", "failed"] + (["applied"] if force else [])
+
         def write(c):
             c.execute(
-                sql.SQL("UPDATE {} SET status = 'failed', error_message = %s WHERE id = %s AND status = 'generated' "
-                        "OR id = %s AND status = 'failed'").format(self._t("section_migrations")),
-                (message, str(migration_id), str(migration_id)),
+                sql.SQL("UPDATE {} SET status = 'failed', error_message = %s WHERE id = %s AND status = ANY(%s)").format(
+                    self._t("section_migrations")),
+                (message, str(migration_id), statuses),
             )
             c.execute(
                 sql.SQL("UPDATE {} s SET migration_status = 'failed' FROM {} m WHERE m.id = %s AND s.id = m.section_id "
@@ -425,7 +436,7 @@ def _message(exc: BaseException) -> str:
 
 
 def _fail(exc: Exception, statement: str, post: bool = False):
-    first_line = statement.strip().splitlines()[0][:200]
+    first_line = (statement.strip().splitlines() or ["the migration"])[0][:200]
     if isinstance(exc, pg_errors.LockNotAvailable):
         return _LockTimeout(
             f"could not get a lock within the lock timeout while running: {first_line} "

@@ -352,12 +352,13 @@ class Planner:
         if f.required:
             result.append(self.set_not_null(table_name, f, populated, new_column=True))
         for name, expression in f.checks().items():
-            result.append(self.add_check(table_name, f, name, expression, populated))
+            # A new column holds only NULL or its (validated) default: nothing to count yet.
+            result.append(self.add_check(table_name, f, name, expression, populated, live_col=False))
         if f.unique:
             result.append(self.add_unique(table_name, f, populated, new_column=True))
         target = f.ft.foreign_key_target(f.settings)
         if target is not None:
-            result.append(self.add_foreign_key(section, table_name, f))
+            result.append(self.add_foreign_key(section, table_name, f, populated, new_column=True))
         if f.ft.index_method(f.settings) and not f.unique:
             result.append(self.add_index(table_name, f, new_column=True))
         return result
@@ -432,6 +433,7 @@ class Planner:
                 fk_dropped = True
         ix = names.index_name(fid)
         wants_index = f.ft.index_method(f.settings) is not None and not f.unique
+        has_index = ix in live.indexes and live.indexes[ix]["valid"]  # an invalid build counts as missing
         if ix in live.indexes and not wants_index:
             ops.append(self.drop_index(table_name, live, ix, f))
         if column != f.handle:
@@ -471,8 +473,8 @@ class Planner:
         if f.unique and uq not in live.constraints:
             ops.append(self.add_unique(table_name, f, populated, new_column=False, live_col=column))
         if target_table is not None and (fk not in live.constraints or fk_dropped):
-            ops.append(self.add_foreign_key(section, table_name, f))
-        if wants_index and ix not in live.indexes:
+            ops.append(self.add_foreign_key(section, table_name, f, populated, new_column=False))
+        if wants_index and not has_index:
             ops.append(self.add_index(table_name, f, new_column=False))
         return ops
 
@@ -593,8 +595,11 @@ class Planner:
                   live_col: str | None = None) -> Operation:
         t = self.table(table_name)
         ident = sql.Identifier(name)
+        # On a populated table VALIDATE runs after the commit, in its own transaction: it only
+        # takes a SHARE UPDATE EXCLUSIVE lock, so writers keep going while it scans.
         up = [Step(self.r(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}) NOT VALID").format(t, ident, expression))),
-              Step(self.r(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(t, ident)))]
+              Step(self.r(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(t, ident)),
+                   phase="post" if populated else "main")]
         down = [Step(self.r(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(t, ident)))]
         kind = name.split("_")[2] if name.count("_") >= 2 else "rule"
         op = Operation("add_check", f"Database rule ({kind}) for field '{f.handle}'", up, down, order=ORDER_ADD_CONSTRAINT)
@@ -648,18 +653,32 @@ class Planner:
                                        f"{dupes} row(s) duplicate another value; the apply will fail until they are fixed"))
         return op
 
-    def add_foreign_key(self, section, table_name, f: DesiredField) -> Operation:
+    def add_foreign_key(self, section, table_name, f: DesiredField, populated: bool = False,
+                        new_column: bool = True) -> Operation:
         t = self.table(table_name)
         name = sql.Identifier(names.foreign_key_name(f.id))
         target = self.table(self.target_table(f, section))
         up = [
             Step(self.r(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE SET NULL NOT VALID").format(
                 t, name, sql.Identifier(f.handle), target))),
-            Step(self.r(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(t, name))),
+            Step(self.r(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(t, name)),
+                 phase="post" if populated else "main"),
         ]
         down = [Step(self.r(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(t, name)))]
-        return Operation("add_foreign_key", f"Relation of field '{f.handle}' to {self.schema}.{self.target_table(f, section)}",
-                         up, down, order=ORDER_ADD_CONSTRAINT)
+        op = Operation("add_foreign_key", f"Relation of field '{f.handle}' to {self.schema}.{self.target_table(f, section)}",
+                       up, down, order=ORDER_ADD_CONSTRAINT)
+        if populated and not new_column:
+            col = sql.Identifier(f.handle)
+            check = self.precheck(
+                f"rows of {f.handle} that point to no entry of {self.target_table(f, section)}",
+                sql.SQL("SELECT count(*) FROM {} AS s WHERE s.{} IS NOT NULL AND NOT EXISTS "
+                        "(SELECT 1 FROM {} AS x WHERE x.id = s.{})").format(t, col, target, col),
+            )
+            op.prechecks.append(check)
+            if check.count:
+                op.lint.append(Finding("adding-foreign-key-constraint", "error",
+                                       f"{check.count} row(s) point nowhere; the apply will fail until they are fixed"))
+        return op
 
     def add_index(self, table_name, f: DesiredField, new_column: bool) -> Operation:
         t = self.table(table_name)

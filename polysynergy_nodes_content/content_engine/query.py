@@ -15,6 +15,7 @@ from psycopg import sql
 from polysynergy_section_field.section_field_runner import FieldTypeError
 
 from .errors import InvalidInput
+from .records import UNENCODABLE_MESSAGE, is_unencodable
 from .identifiers import SYSTEM_COLUMNS
 from .section_model import FieldModel, SectionModel
 
@@ -53,6 +54,8 @@ class FilterCompiler:
 
     def compile(self, filters) -> sql.Composable:
         filters = parse_json_input(filters, "filters")
+        if is_unencodable(filters):
+            raise InvalidInput(f"filters {UNENCODABLE_MESSAGE}", field="filters")
         if filters in (None, [], {}):
             return sql.SQL("TRUE")
         if not isinstance(filters, dict):

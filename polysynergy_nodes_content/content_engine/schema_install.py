@@ -43,7 +43,10 @@ def install_system_schema(conn: psycopg.Connection, settings: EngineSettings) ->
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (INSTALL_LOCK_KEY,))
         for schema in (settings.system_schema, settings.content_schema, settings.archive_schema):
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            # Look first: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the
+            # schema exists, which a role that only owns its schemas does not have.
+            if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is None:
+                conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         conn.execute(
             sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
                 sql.Identifier(settings.content_schema),

@@ -103,6 +103,14 @@ class SectionModel:
     def field_by_short_id(self, short: str) -> FieldModel | None:
         return self._by_short_id.get(short)
 
+    def select_list(self, alias: str | None = None) -> sql.Composed:
+        """The model's columns by name, never ``*``: a prepared statement then keeps its
+        result type when someone adds a column ("cached plan must not change result type")."""
+        names = ["id", *(f.handle for f in self.fields.values() if f.stores_column), "created_at", "updated_at"]
+        if alias:
+            return sql.SQL(", ").join(sql.Identifier(alias, n) for n in names)
+        return sql.SQL(", ").join(sql.Identifier(n) for n in names)
+
     def sql_text(self, conn, key, build) -> str:
         """``build()`` rendered for ``conn`` once, then reused (identifiers never change
         within one model; a reloaded model starts with an empty cache)."""

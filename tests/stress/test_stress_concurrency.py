@@ -115,14 +115,8 @@ def check_writers(database_url, writers, seed_rows):
     return worst
 
 
-PREPARED_BUG = (
-    "engine bug: with prepared statements on (the default), create_entry's prepared 'INSERT ... RETURNING *' fails "
-    "with 'cached plan must not change result type' (FeatureNotSupported) once a migration adds a column; "
-    "EntryService._run retries only UndefinedColumn/UndefinedTable, so concurrent writes fail")
-
-
 @pytest.mark.parametrize("prepared_statements", [
-    pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=PREPARED_BUG), id="prepared"),
+    pytest.param(True, id="prepared"),
     pytest.param(False, id="unprepared"),
 ])
 def test_writers_lose_nothing_and_never_wait_past_the_lock_timeout_during_migrations(database_url, prepared_statements):

@@ -62,10 +62,6 @@ def install_as(role, url, admin, settings):
     return engine
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: install_system_schema runs CREATE SCHEMA IF NOT EXISTS for all three schemas; PostgreSQL checks "
-    "CREATE on the database before IF NOT EXISTS, so a role that owns the pre-created schemas (but may not create "
-    "schemas) cannot install: DatabaseFailure 'permission denied for database'"))
 def test_install_as_a_role_that_owns_the_schemas_but_cannot_create_schemas(database_url, owner):
     role, url = owner
     ContentEngine(url, EngineSettings(system_schema="content_sys")).install()

@@ -155,8 +155,6 @@ def test_a_new_section_table_is_named_exactly_by_its_handle(world, handle, field
     assert_unchanged(before, snapshot(world, exclude_schemas=("content_archive",)))
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: field handles that are PostgreSQL system column names (ctid, xmin, "
-                                       "...) pass check_field_handle; the migration then fails at apply time")
 @pytest.mark.parametrize("handle", PG_SYSTEM_COLUMNS)
 def test_postgres_system_column_names_are_refused_as_field_handles(world, handle):
     section_id = world.scratch["id"]
@@ -169,8 +167,6 @@ def test_postgres_system_column_names_are_refused_as_field_handles(world, handle
             world.engine.plan_migration(section_id)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: IDENTIFIER_PATTERN uses '$', which also matches before a trailing "
-                                       "newline, so 'name\\n' passes check_identifier")
 @pytest.mark.parametrize("where", ["section", "field"])
 def test_trailing_newline_in_a_handle_is_rejected(world, where):
     engine = world.engine
@@ -282,10 +278,6 @@ CHECKED_TYPES = [("integer", {"min": 0}), ("number", {}), ("decimal", {"min": 0}
                  ("url", {}), ("slug", {}), ("phone", {}), ("color", {}), ("percentage", {})]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: Planner.add_column calls add_check(..., populated) without live_col=False, so the pre-check "
-    "'rows that break the new rule' queries the column before it exists: plan_migration fails with "
-    "DatabaseFailure 'column ... does not exist' on any populated table"))
 @pytest.mark.parametrize("kind, settings", CHECKED_TYPES, ids=[k for k, _ in CHECKED_TYPES])
 def test_adding_a_checked_field_to_a_populated_table_can_be_planned(world, kind, settings):
     engine = world.engine
@@ -479,8 +471,6 @@ def test_order_by_is_applied_exactly_or_rejected(world, order_by):
 
 
 SURROGATE = "bad \ud800 text"
-SURROGATE_BUG = ("engine bug: a str with a lone surrogate passes validation and psycopg raises a raw "
-                 "UnicodeEncodeError (not a ContentError) when encoding the parameter")
 
 
 def _surrogate_call(world, where):
@@ -501,11 +491,11 @@ def _surrogate_call(world, where):
 
 
 @pytest.mark.parametrize("where", [
-    pytest.param("entry value", marks=pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)),
+    "entry value",
     "entry json",
-    pytest.param("section label", marks=pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)),
-    pytest.param("field label", marks=pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)),
-    pytest.param("filter value", marks=pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)),
+    "section label",
+    "field label",
+    "filter value",
     "order_by",
 ])
 def test_lone_surrogates_are_rejected_with_a_content_error(world, where):
