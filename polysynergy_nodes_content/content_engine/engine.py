@@ -32,10 +32,10 @@ def get_engine(database_url: str | None = None, settings: EngineSettings | None 
     settings = settings or EngineSettings.from_env()
     key = (url, repr(settings))
     engine = _engines.get(key)
-    if engine is None:
+    if engine is None or engine.pool.closed:
         with _engines_lock:
             engine = _engines.get(key)
-            if engine is None:
+            if engine is None or engine.pool.closed:  # closed pools are not reused
                 engine = ContentEngine(url, settings)
                 _engines[key] = engine
     engine.ensure_installed()

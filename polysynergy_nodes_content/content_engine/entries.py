@@ -54,7 +54,14 @@ class EntryService:
             try:
                 with self.engine.pool.connection() as conn:
                     model = self.models.get(conn, section_handle, refresh=final)
-                    return work(conn, model, final)
+                    try:
+                        return work(conn, model, final)
+                    except psycopg.OperationalError:
+                        # The server closed a pooled connection (restart, terminate): nothing
+                        # was committed on it, so the work is safe to run once more.
+                        if conn.broken and not final:
+                            raise _Retry() from None
+                        raise
             except _Retry:
                 continue
             except (pg_errors.UndefinedColumn, pg_errors.UndefinedTable):
@@ -70,7 +77,10 @@ class EntryService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _check_keys(self, model: SectionModel, data, final: bool) -> dict:
+        text = data.strip() if isinstance(data, str) else None
         data = parse_json_input(data, "field_data")
+        if text and not isinstance(data, dict):  # e.g. "null" or "[1]" typed as JSON
+            raise InvalidInput("field_data must be a JSON object of field handles and values", field="field_data")
         if data is None or data == []:
             data = {}
         if not isinstance(data, dict):
