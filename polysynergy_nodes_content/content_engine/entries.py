@@ -439,21 +439,23 @@ def _primary(exc: psycopg.Error) -> str:
 _DETAIL_KEY = re.compile(r"^Key \((.+?)\)=\((.*)\) ", re.DOTALL)
 
 
-def translate_error(exc: psycopg.Error, model: SectionModel, batch: bool = False, rows: list | None = None) -> ContentError:
-    """A database error as a message that names the field (and the batch item).
+def explain_db_error(exc: psycopg.Error, model: SectionModel) -> tuple[FieldModel | None, str, str] | None:
+    """(field, its name, the reason) for a constraint or data error; None for other errors.
 
-    A missing column or table is returned as is: the model was stale, and ``_run``
-    reloads it and tries once more."""
-    if isinstance(exc, (pg_errors.UndefinedColumn, pg_errors.UndefinedTable)):
-        return exc
+    Generated constraint names carry the field id (``uq_<id>``, ``ck_<id>_<kind>_...``),
+    so the field is found even after a rename."""
     diag = exc.diag
     constraint = diag.constraint_name or ""
-    field = None
     parts = constraint.split("_")
+    field = None
     if len(parts) >= 2 and parts[0] in ("uq", "fk", "ck", "nn", "jx"):
         field = model.field_by_short_id(parts[1])
     if field is None and diag.column_name:
         field = model.fields.get(diag.column_name)
+    if field is None:
+        key = _DETAIL_KEY.match(diag.message_detail or "")
+        if key and key.group(1) in model.fields:
+            field = model.fields[key.group(1)]
     name = field.handle if field else (diag.column_name or constraint or "entry")
     if isinstance(exc, pg_errors.UniqueViolation):
         if constraint.endswith("_pair"):
@@ -471,22 +473,36 @@ def translate_error(exc: psycopg.Error, model: SectionModel, batch: bool = False
     elif isinstance(exc, pg_errors.DataError):
         reason = f"the value is not valid: {_primary(exc)}"
     else:
+        return None
+    return field, name, reason
+
+
+def translate_error(exc: psycopg.Error, model: SectionModel, batch: bool = False, rows: list | None = None) -> ContentError:
+    """A database error as a message that names the field (and the batch item).
+
+    A missing column or table is returned as is: the model was stale, and ``_run``
+    reloads it and tries once more."""
+    if isinstance(exc, (pg_errors.UndefinedColumn, pg_errors.UndefinedTable)):
+        return exc
+    explained = explain_db_error(exc, model)
+    if explained is None:
         return DatabaseFailure(f"database error: {_primary(exc)}")
+    field, name, reason = explained
     index = None
     if batch:
         # Foreign keys are checked after the COPY (no line number); junction rows are
         # not the batch's items: find the item by the value the detail names.
-        match = _COPY_LINE.search(diag.context or "")
+        match = _COPY_LINE.search(exc.diag.context or "")
         deferred = isinstance(exc, pg_errors.ForeignKeyViolation) or (field is not None and field.junction)
         if match and not deferred:
             index = int(match.group(1)) - 1
         elif field is not None and rows is not None:
-            index = _locate(diag.message_detail or "", field, rows)
+            index = locate_item(exc.diag.message_detail or "", field, rows)
     prefix = f"item {index}: " if index is not None else ""
     return InvalidInput(f"{prefix}field '{name}': {reason}", field=name, index=index)
 
 
-def _locate(detail: str, field: FieldModel, rows: list) -> int | None:
+def locate_item(detail: str, field: FieldModel, rows: list) -> int | None:
     """The batch item whose value is named in ``Key (col)=(value)`` (FK checks run after COPY)."""
     match = _DETAIL_KEY.match(detail)
     if not match:
@@ -496,7 +512,7 @@ def _locate(detail: str, field: FieldModel, rows: list) -> int | None:
         value = row.get(field.handle)
         if value is None:
             continue
-        if field.junction is not None:
+        if isinstance(value, (list, tuple)):
             if any(str(v) == wanted for v in value):
                 return index
         elif str(getattr(value, "obj", value)) == wanted:

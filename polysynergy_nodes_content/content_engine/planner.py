@@ -542,7 +542,7 @@ class Planner:
                                    "rewrites the table under an exclusive lock; writes wait for it"))
         if back is None:
             op.lint.append(Finding("lossy-rollback", "info",
-                                   f"rollback converts back with a text cast; values may not round-trip exactly"))
+                                   "rollback converts back with a text cast; values may not round-trip exactly"))
         return op
 
     def change_default(self, table_name, f: DesiredField, live_default: str | None) -> Operation:

@@ -42,6 +42,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
+from .entries import explain_db_error, locate_item
 from .errors import ContentError, DatabaseFailure, InvalidInput
 from .identifiers import SYSTEM_COLUMNS
 from .records import json_safe
@@ -404,61 +405,25 @@ class _BatchWriter:
 
 
 _COPY_LINE = re.compile(r"COPY (\S+), line (\d+)")
-_DETAIL_KEY = re.compile(r"Key \(([^)]*)\)=\((.*)\)")
 
 
 def _translate(exc: psycopg.Error, model: SectionModel, rows: list[dict], lines: list[int]) -> ContentError:
     """A COPY error as a message naming the line of the file and the field."""
-    diag = exc.diag
-    constraint = diag.constraint_name or ""
-    parts = constraint.split("_")
-    field = None
-    if len(parts) >= 2 and parts[0] in ("uq", "fk", "ck", "nn", "jx"):
-        field = next((f for f in model.fields.values() if getattr(f, "short_id", None) == parts[1]), None)
-    detail = diag.message_detail or ""
-    key = _DETAIL_KEY.search(detail)
-    if field is None and diag.column_name:
-        field = model.fields.get(diag.column_name)
-    if field is None and key and key.group(1) in model.fields:
-        field = model.fields[key.group(1)]
-    name = field.handle if field else (diag.column_name or constraint or "entry")
-    if isinstance(exc, pg_errors.UniqueViolation):
-        reason = ("lists the same related entry twice" if constraint.endswith("_pair")
-                  else "this value already exists in another entry (the field is unique)")
-    elif isinstance(exc, pg_errors.ForeignKeyViolation):
-        reason = f"the related entry does not exist in section '{field.target_section if field else '?'}'"
-    elif isinstance(exc, pg_errors.CheckViolation):
-        rule = parts[2] if len(parts) >= 3 and parts[0] == "ck" else "value"
-        reason = f"the value breaks the field's {rule} rule"
-    elif isinstance(exc, pg_errors.NotNullViolation):
-        reason = "is required"
-    elif isinstance(exc, pg_errors.DataError):
-        reason = f"the value is not valid: {_primary(exc)}"
-    else:
+    explained = explain_db_error(exc, model)
+    if explained is None:
         return DatabaseFailure(f"database error during import, nothing was imported: {_primary(exc)}")
+    field, name, reason = explained
     index = None
-    copy_line = _COPY_LINE.search(diag.context or "")
+    copy_line = _COPY_LINE.search(exc.diag.context or "")
     on_main_table = copy_line is not None and copy_line.group(1) in (model.table_name, f"{model.schema}.{model.table_name}")
     if copy_line and on_main_table and not isinstance(exc, pg_errors.ForeignKeyViolation):
         index = int(copy_line.group(2)) - 1
-    elif field is not None and key:
-        index = _locate(key.group(2), field, rows)  # foreign keys are checked after the COPY: find the value
+    elif field is not None:
+        # Foreign keys are checked after the COPY: find the row by the value the detail names.
+        index = locate_item(exc.diag.message_detail or "", field, rows)
     line = lines[index] if index is not None and 0 <= index < len(lines) else None
     where = f"line {line}: " if line is not None else f"one of lines {lines[0]}-{lines[-1]}: "
     return ImportLineError(f"{where}field '{name}': {reason}", line=line if line is not None else lines[0], field=name)
-
-
-def _locate(wanted: str, field: FieldModel, rows: list[dict]) -> int | None:
-    for index, row in enumerate(rows):
-        value = row.get(field.handle)
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            if any(str(v) == wanted for v in value):
-                return index
-        elif str(getattr(value, "obj", value)) == wanted:
-            return index
-    return None
 
 
 # -- export -----------------------------------------------------------------------------------
