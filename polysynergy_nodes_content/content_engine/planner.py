@@ -313,8 +313,8 @@ class Planner:
     # -- alter table -------------------------------------------------------------------
     def alter_table(self, section, table_name, live: LiveTable, fields, old_fields) -> list[Operation]:
         ops: list[Operation] = []
-        t = self.table(table_name)
-        populated = self.row_count(live.name) > 0
+        populated = self.conn.execute(
+            sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(self.table(live.name))).fetchone()[0]
         desired_ids = {f.id for f in fields if f.stores_column}
         for column, info in live.columns.items():
             comment = info["comment"] or ""
@@ -334,7 +334,6 @@ class Planner:
                 ops.extend(self.add_column(section, table_name, f, populated))
             else:
                 ops.extend(self.change_column(section, table_name, live, column, f, old_fields.get(f.id), populated))
-        del t
         return ops
 
     def add_column(self, section, table_name, f: DesiredField, populated: bool) -> list[Operation]:
