@@ -137,10 +137,20 @@ class ConfigStore:
         )
         structural = bool({"handle", "is_active"} & set(values))
         bump = sql.SQL(", config_version = config_version + 1, migration_status = 'pending'") if structural else sql.SQL("")
-        return self._one(
+        updated = self._one(
             sql.SQL("UPDATE {} SET {}{} WHERE id = %s RETURNING *").format(self._t("sections"), assignments, bump),
             (*values.values(), section["id"]),
         )
+        if "table_name" in values:
+            # Relation fields name their target by handle: follow the rename.
+            self.conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET field_settings = jsonb_set(field_settings, '{{targetSection}}', to_jsonb(%s::text)) "
+                    "WHERE related_section_id = %s AND field_settings ? 'targetSection'"
+                ).format(self._t("section_fields")),
+                (values["handle"], section["id"]),
+            )
+        return updated
 
     def referencing_fields(self, section: dict) -> list[str]:
         """``section.field`` names of relation fields in other sections that target this one."""

@@ -145,3 +145,21 @@ def test_deleting_a_section_without_a_table_removes_its_configuration(engine):
     assert engine.delete_section("draft")["deleted"] is True
     with pytest.raises(NotFound):
         engine.get_section("draft")
+
+
+def test_renaming_a_target_section_keeps_relations_working(engine):
+    make_section(engine, "authors", [{"handle": "name", "type": "text"}], [{"name": "Ann"}])
+    blog = make_section(engine, "blog", [{"handle": "title", "type": "text"}])
+    engine.add_field(blog["id"], "author", "Author", "relation", {"targetSection": "authors"})
+    engine.add_field(blog["id"], "editors", "Editors", "relation", {"targetSection": "authors", "allowMultiple": True})
+    engine.apply_migration(engine.plan_migration(blog["id"])["id"])
+    authors = engine.get_section("authors")
+    engine.update_section(authors["id"], {"handle": "writers"})
+    engine.apply_migration(engine.plan_migration(authors["id"])["id"])
+    fields = {f["handle"]: f for f in engine.get_section("blog")["fields"]}
+    assert fields["author"]["field_settings"]["targetSection"] == "writers"
+    assert fields["editors"]["field_settings"]["targetSection"] == "writers"
+    assert engine.plan_migration(blog["id"])["operations"] == []
+    ann = engine.query_entries("writers")["entries"][0]["id"]
+    post = engine.create_entry("blog", {"title": "Hi", "author": ann, "editors": [ann]})
+    assert post["author"] == ann and post["editors"] == [ann]
