@@ -8,8 +8,11 @@ server keeps running after the command that started it so later commands reuse i
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import signal
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +26,6 @@ DEFAULT_DATABASE = "polysynergy_content"
 
 def _import_pgserver():
     """Import pgserver without platformdirs' RuntimeDirWarning (XDG_RUNTIME_DIR unset) on every command."""
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver
@@ -158,9 +159,6 @@ def recreate_database(data_dir: Path | str | None, database: str) -> EmbeddedDat
 
 def psql_command(url: str) -> str:
     """A psql command line for ``url`` (the psql bundled with pgserver when none is on PATH)."""
-    import shlex
-    import shutil
-
     psql = shutil.which("psql")
     if psql is None:
         try:

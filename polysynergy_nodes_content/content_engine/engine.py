@@ -17,6 +17,7 @@ from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
 from .config_store import ConfigStore
 from .database import get_pool, resolve_database_url
+from .entries import EntryService
 from .errors import ContentError, DatabaseFailure, InvalidInput
 from .migrations import Migrations
 from .schema_install import install_system_schema, installed_version, migration_files
@@ -66,8 +67,6 @@ class ContentEngine:
         self._installed = False
         self._install_lock = threading.Lock()
         self.migrations = Migrations(self.url, self.pool, self.settings, self.registry, actor, self._config_changed)
-        from .entries import EntryService
-
         self.entries = EntryService(self)
 
     # -- plumbing --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
 from .catalog import read_section
 from .config_store import ConfigStore
+from .database import split_url_options
 from .errors import DatabaseFailure, InvalidInput, NeedsConfirmation, NotFound, Refused, StaleMigration
 from .operations import Operation, Step, ordered_steps, render_script
 from .planner import Planner
@@ -192,8 +193,6 @@ class Migrations:
         raise AssertionError("unreachable")
 
     def _connect(self) -> psycopg.Connection:
-        from .database import split_url_options
-
         url, _ = split_url_options(self.url)
         conn = psycopg.connect(url, autocommit=True)
         conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{self.settings.lock_timeout_ms}ms")))
@@ -266,7 +265,7 @@ class Migrations:
             )
 
         try:
-            run_steps(conn, up, finish)
+            run_steps(conn, up, finish, self._connect)
         except _PostPhaseFailure as exc:
             # The transaction committed but work after it failed: undo it all, on a fresh
             # connection if this one was killed.
@@ -275,7 +274,7 @@ class Migrations:
                 conn.close()
                 conn = self._connect()
             try:
-                run_steps(conn, down, lambda c: self._reset_after_failure(c, mig, section))
+                run_steps(conn, down, lambda c: self._reset_after_failure(c, mig, section), self._connect)
             except Exception as undo_exc:  # pragma: no cover - double fault
                 message = f"{exc.message}; undoing the migration also failed: {_message(undo_exc)}"
                 self._record_failure(mig["id"], message, None, force=True)
@@ -400,7 +399,7 @@ class Migrations:
             )
 
         try:
-            run_steps(conn, down, finish)
+            run_steps(conn, down, finish, self._connect)
         except (_StepFailure, _LockTimeout) as exc:
             raise DatabaseFailure(f"rollback of migration {mig['version']} failed, nothing was changed: {exc.message}") from None
         except _PostPhaseFailure as exc:
@@ -457,19 +456,54 @@ def _run_concurrent(conn, step: Step) -> None:
         ).fetchone()
         if invalid:  # a CONCURRENTLY build that died earlier leaves an invalid index behind
             conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.Identifier(invalid[0], step.index_name)))
+    if step.repeat:
+        _run_batches(conn, step)
+        return
     conn.execute(step.sql)
 
 
-def _undo(conn, done: list[Step]) -> None:
-    for step in reversed(done):
-        for statement in step.undo:
-            try:
-                conn.execute(statement)
-            except psycopg.Error:  # pragma: no cover - best effort; the index is harmless if left
-                pass
+BATCH_START = "00000000-0000-0000-0000-000000000000"
 
 
-def run_steps(conn: psycopg.Connection, steps: list[Step], finish: Callable) -> None:
+def _run_batches(conn, step: Step) -> None:
+    """A backfill: one short transaction per batch, so writers never wait long."""
+    after = BATCH_START
+    while True:
+        with conn.transaction():
+            conn.execute("SET LOCAL polysynergy.restoring = 'on'")  # a backfill is not an edit
+            done = [r[0] for r in conn.execute(step.sql, {"after": after}).fetchall()]
+        if not done:
+            return
+        after = max(done)
+
+
+def _undo(conn, done: list[Step], reconnect: Callable | None = None) -> None:
+    """Undo the non-transactional steps that ran, on a fresh connection if this one died
+    (a leftover sync trigger of an online type change must not outlive a failed apply)."""
+    own = None
+    if conn.closed or conn.broken:
+        # An index build that died leaves at most an INVALID index, harmless to writers and
+        # dropped by the retry; dropping it now would wait for every open transaction.
+        done = [step for step in done if not step.index_name]
+        if reconnect is None or not any(step.undo for step in done):
+            return
+        try:
+            conn = own = reconnect()
+        except psycopg.Error:  # pragma: no cover - the server is gone
+            return
+    try:
+        for step in reversed(done):
+            for statement in step.undo:
+                try:
+                    conn.execute(statement)
+                except psycopg.Error:  # pragma: no cover - best effort; the rest is still undone
+                    pass
+    finally:
+        if own is not None:
+            own.close()
+
+
+def run_steps(conn: psycopg.Connection, steps: list[Step], finish: Callable, reconnect: Callable | None = None) -> None:
     """Run pre steps, the main transaction (ending with ``finish``), then post steps.
 
     On failure before or inside the transaction the completed pre steps are undone.
@@ -485,7 +519,7 @@ def run_steps(conn: psycopg.Connection, steps: list[Step], finish: Callable) -> 
             _run_concurrent(conn, step)
         except psycopg.Error as exc:
             failure = _fail(exc, step.sql)
-            _undo(conn, done + [step])
+            _undo(conn, done + [step], reconnect)
             raise failure from None
         done.append(step)
     current = None
@@ -498,7 +532,7 @@ def run_steps(conn: psycopg.Connection, steps: list[Step], finish: Callable) -> 
             finish(conn)
     except psycopg.Error as exc:
         failure = _fail(exc, current or "")
-        _undo(conn, done)
+        _undo(conn, done, reconnect)
         raise failure from None
     done_post: list[Step] = []
     for step in post:
@@ -506,7 +540,7 @@ def run_steps(conn: psycopg.Connection, steps: list[Step], finish: Callable) -> 
             _run_concurrent(conn, step)
         except psycopg.Error as exc:
             failure = _fail(exc, step.sql, post=True)
-            _undo(conn, done_post + [step])
+            _undo(conn, done_post + [step], reconnect)
             if isinstance(failure, _LockTimeout):
                 failure = _PostPhaseFailure(failure.message)
             raise failure from None

@@ -56,6 +56,19 @@ def check_name(field_id, kind: str, expression_text: str) -> str:
     return short_name(f"ck_{short_id(field_id)}", kind, digest)
 
 
+def shadow_column(field_id) -> str:
+    """The new column an online type change fills before it takes the field's place."""
+    return f"pc_{short_id(field_id)}_new"
+
+
+def shadow_sync_name(field_id) -> str:
+    return f"pc_{short_id(field_id)}_sync"
+
+
+def shadow_index_name(index: str) -> str:
+    return f"{index}_new"
+
+
 def not_null_check_name(field_id) -> str:
     return f"nn_{short_id(field_id)}"
 

@@ -20,6 +20,9 @@ class Step:
     undo: list = field(default_factory=list)
     #: For CREATE INDEX CONCURRENTLY: an invalid leftover of this name is dropped first.
     index_name: str | None = None
+    #: A batch statement (``%(after)s`` = the last id done, returns the ids it did), run
+    #: again in its own transaction until it returns nothing.
+    repeat: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,6 +61,8 @@ class Operation:
     prechecks: list = field(default_factory=list)
     #: Planner ordering: drops of constraints first, additions last.
     order: int = 50
+    #: Names of the constraints the operation drops (so a later step does not restore them twice).
+    names: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -111,7 +116,11 @@ def render_script(title: list[str], operations: list[Operation], direction: str,
                     chunk.append(f"-- {finding.severity.upper()} [{finding.rule}]: {finding.message}")
                 for check in op.prechecks:
                     chunk.append(f"-- PRE-CHECK: {check.description}: {check.count} row(s)")
-            chunk.extend(s.sql.rstrip(";") + ";" for s in steps)
+            for s in steps:
+                if s.repeat:
+                    chunk.append(f"-- Repeated, each batch in its own transaction, until no row is left "
+                                 f"(%(after)s = the last id of the previous batch):")
+                chunk.append(s.sql.rstrip(";") + ";")
             chunks.append("\n".join(chunk))
         if chunks:
             lines.append("")

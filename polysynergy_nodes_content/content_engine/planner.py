@@ -38,6 +38,8 @@ ORDER_ADD_CONSTRAINT = 70
 ORDER_JUNCTION = 80
 ORDER_ARCHIVE_TABLE = 90
 ORDER_NOTIFY = 99
+#: Rows per backfill transaction of an online type change.
+BACKFILL_BATCH = 5000
 
 
 @dataclass
@@ -445,8 +447,20 @@ class Planner:
             op.lint.append(Finding("renaming-column", "warning",
                                    f"clients that read or write '{column}' break until updated"))
             ops.append(op)
-        if _norm_type(info["type"]) != _norm_type(f.column_type):
-            ops.append(self.alter_type(table_name, f, info["type"], old, populated, column))
+        type_changes = _norm_type(info["type"]) != _norm_type(f.column_type)
+        online = None
+        if type_changes:
+            conversion, back, old_name = self.conversion_for(f, old)
+            if (populated and conversion.rewrites and self.settings.online_type_changes
+                    and column == f.handle):
+                # The old column goes away with all its constraints; everything the field
+                # wants is then added to the new column as for a new field.
+                dropped = {n for op in ops if op.kind == "drop_constraint" for n in op.names}
+                online = names.shadow_column(fid)
+                ops.append(self.alter_type_online(table_name, f, live, conversion, back, old_name, dropped))
+                live_checks, has_index = set(), False
+            else:
+                ops.append(self.alter_type(table_name, f, info["type"], conversion, back, old_name, column))
         old_default = old.get("default_value") if old else None
         new_default = json.dumps(f.default_value) if f.has_default else None
         if (old_default is not None or new_default is not None) and (
@@ -454,7 +468,7 @@ class Planner:
             or (info["default"] is None) != (new_default is None)
         ):
             ops.append(self.change_default(table_name, f, info["default"]))
-        if f.required and not info["not_null"]:
+        if f.required and (not info["not_null"] or online):
             ops.append(self.set_not_null(table_name, f, populated, new_column=False, live_col=column))
         elif not f.required and info["not_null"]:
             op = Operation("drop_not_null", f"Field '{f.handle}' no longer required (DROP NOT NULL)",
@@ -464,17 +478,16 @@ class Planner:
             op.lint.append(Finding("dropping-not-null", "info",
                                    "rollback fails if rows with NULL were written in the meantime"))
             ops.append(op)
-        type_changes = _norm_type(info["type"]) != _norm_type(f.column_type)
         for name in sorted(set(desired_checks) - live_checks):
             # After a type change the old column cannot be checked with the new rule: the conversion count covers it.
             ops.append(self.add_check(table_name, f, name, desired_checks[name], populated,
                                       False if type_changes else column))
-        if f.unique and uq not in live.constraints:
-            ops.append(self.add_unique(table_name, f, populated, new_column=False, live_col=column))
-        if target_table is not None and (fk not in live.constraints or fk_dropped):
-            ops.append(self.add_foreign_key(section, table_name, f, populated, new_column=False))
+        if f.unique and (uq not in live.constraints or online):
+            ops.append(self.add_unique(table_name, f, populated, new_column=False, live_col=column, shadow=online))
+        if target_table is not None and (fk not in live.constraints or fk_dropped or online):
+            ops.append(self.add_foreign_key(section, table_name, f, populated, new_column=bool(online)))
         if wants_index and not has_index:
-            ops.append(self.add_index(table_name, f, new_column=False))
+            ops.append(self.add_index(table_name, f, new_column=False, shadow=online))
         return ops
 
     def drop_constraint(self, table_name, live: LiveTable, name: str, description: str) -> Operation:
@@ -487,6 +500,7 @@ class Planner:
                 t, sql.Identifier(name), sql.SQL(con["definition"]))))],
             order=ORDER_DROP_CONSTRAINT,
             lint=[Finding("dropping-constraint", "info", f"constraint {name} is removed")] if con["type"] == "f" else [],
+            names=[name],
         )
 
     def drop_index(self, table_name, live: LiveTable, name: str, f: DesiredField) -> Operation:
@@ -499,10 +513,8 @@ class Planner:
             order=ORDER_DROP_CONSTRAINT,
         )
 
-    def alter_type(self, table_name, f: DesiredField, live_type: str, old: dict | None, populated: bool,
-                   live_col: str | None = None) -> Operation:
-        t = self.table(table_name)
-        col = sql.Identifier(f.handle)
+    def conversion_for(self, f: DesiredField, old: dict | None):
+        """(conversion, conversion back or None, old type name) for a field's type change."""
         old_ft = self.registry.get(old["field_type_handle"]) if old and old["field_type_handle"] in self.registry else None
         old_settings = (old or {}).get("field_settings") or {}
         conversion = old_ft.conversion_to(f.ft, old_settings, f.settings) if old_ft else None
@@ -512,36 +524,115 @@ class Planner:
                 f"add a new field and copy the data instead",
                 field=f.handle,
             )
-        if conversion is None:
-            conversion = Conversion()
-        using = conversion.using_sql(f.handle, f.column_type)
-        up = [Step(self.r(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}").format(
-            t, col, sql.SQL(f.column_type), using)))]
         back = f.ft.conversion_to(old_ft, f.settings, old_settings) if old_ft else None
-        back_using = (back.using_sql(f.handle, live_type) if back else
-                      sql.SQL("{}::text::{}").format(col, sql.SQL(live_type)))
-        down = [Step(self.r(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}").format(
-            t, col, sql.SQL(live_type), back_using)))]
-        old_name = old_ft.handle if old_ft else live_type
-        op = Operation("alter_type", f"Change field '{f.handle}' from {old_name} ({live_type}) to {f.ft.handle} ({f.column_type})",
-                       up, down, order=ORDER_ALTER_TYPE)
-        failure = conversion.failure_sql(live_col or f.handle, f.column_type)
+        return conversion or Conversion(), back, (old_ft.handle if old_ft else None)
+
+    def back_using(self, f: DesiredField, back: Conversion | None, live_type: str) -> sql.Composable:
+        if back is not None:
+            return back.using_sql(f.handle, live_type)
+        return sql.SQL("{}::text::{}").format(sql.Identifier(f.handle), sql.SQL(live_type))
+
+    def type_change_checks(self, op: Operation, f: DesiredField, table_name: str, live_col: str,
+                           conversion: Conversion, back: Conversion | None) -> None:
+        """The pre-check count of values that do not convert, and the findings."""
+        t = self.table(table_name)
+        failure = conversion.failure_sql(live_col, f.column_type)
         if failure is not None:
             check = self.precheck(
                 f"rows whose {f.handle} cannot be converted to {f.column_type}",
                 sql.SQL("SELECT count(*) FROM {} WHERE {} IS NOT NULL AND ({})").format(
-                    t, sql.Identifier(live_col or f.handle), failure),
+                    t, sql.Identifier(live_col), failure),
             )
             op.prechecks.append(check)
             if check.count:
                 op.lint.append(Finding("changing-column-type", "error",
                                        f"{check.count} row(s) do not convert; the apply will fail until they are fixed"))
-        if conversion.rewrites:
-            op.lint.append(Finding("changing-column-type", "warning",
-                                   "rewrites the table under an exclusive lock; writes wait for it"))
         if back is None:
             op.lint.append(Finding("lossy-rollback", "info",
                                    "rollback converts back with a text cast; values may not round-trip exactly"))
+
+    def alter_type(self, table_name, f: DesiredField, live_type: str, conversion: Conversion,
+                   back: Conversion | None, old_name: str | None, live_col: str) -> Operation:
+        t = self.table(table_name)
+        col = sql.Identifier(f.handle)
+        using = conversion.using_sql(f.handle, f.column_type)
+        up = [Step(self.r(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}").format(
+            t, col, sql.SQL(f.column_type), using)))]
+        down = [Step(self.r(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}").format(
+            t, col, sql.SQL(live_type), self.back_using(f, back, live_type))))]
+        op = Operation("alter_type", f"Change field '{f.handle}' from {old_name or live_type} ({live_type}) to "
+                       f"{f.ft.handle} ({f.column_type})", up, down, order=ORDER_ALTER_TYPE)
+        self.type_change_checks(op, f, table_name, live_col, conversion, back)
+        if conversion.rewrites:
+            op.lint.append(Finding("changing-column-type", "warning",
+                                   "rewrites the table under an exclusive lock; writes wait for it"))
+        return op
+
+    def alter_type_online(self, table_name, f: DesiredField, live: LiveTable, conversion: Conversion,
+                          back: Conversion | None, old_name: str | None, dropped: set) -> Operation:
+        """A type change without a rewrite under lock.
+
+        Before the transaction: a new column, a trigger that converts every write into
+        it, and a batched backfill (each batch its own transaction). In the transaction:
+        the old column is dropped and the new one renamed into its place; the field's
+        constraints are added to it by the operations that follow. Rolling back converts
+        the column back in place (a rewrite) and restores the old constraints."""
+        t = self.table(table_name)
+        col = f.handle
+        info = live.columns[col]
+        shadow = names.shadow_column(f.id)
+        sync = names.shadow_sync_name(f.id)
+        function = sql.Identifier(self.settings.system_schema, sync)
+        new_value = conversion.using_expression(sql.SQL("NEW.{}").format(sql.Identifier(col)), f.column_type)
+        backfill = sql.SQL(
+            "WITH batch AS (SELECT id FROM {t} WHERE id > %(after)s::uuid ORDER BY id LIMIT {size}) "
+            "UPDATE {t} AS x SET {shadow} = {using} FROM batch WHERE x.id = batch.id RETURNING x.id"
+        ).format(t=t, shadow=sql.Identifier(shadow), using=conversion.using_sql(col, f.column_type),
+                 size=sql.Literal(BACKFILL_BATCH))
+        up = [
+            Step(self.r(sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(t, sql.Identifier(shadow), sql.SQL(f.column_type))),
+                 phase="pre", undo=[self.r(sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(t, sql.Identifier(shadow)))]),
+            Step(self.r(sql.SQL(
+                "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $pc$ "
+                "BEGIN NEW.{} := {}; RETURN NEW; END $pc$").format(function, sql.Identifier(shadow), new_value)),
+                 phase="pre", undo=[self.r(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(function))]),
+            Step(self.r(sql.SQL("CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()").format(
+                sql.Identifier(sync), t, function)),
+                 phase="pre", undo=[self.r(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(sync), t))]),
+            Step(self.r(backfill), phase="pre", repeat=True),
+            Step(self.r(sql.SQL("DROP TRIGGER {} ON {}").format(sql.Identifier(sync), t))),
+            Step(self.r(sql.SQL("DROP FUNCTION {}()").format(function))),
+            Step(self.r(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(t, sql.Identifier(col)))),
+            Step(self.r(sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}").format(t, sql.Identifier(shadow), sql.Identifier(col)))),
+            Step(self.r(self.column_comment(t, f))),
+        ]
+        if f.has_default:
+            up.append(Step(self.r(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
+                t, sql.Identifier(col), f.ft.default_sql(f.default_value, f.settings)))))
+        ident = sql.Identifier(col)
+        down = [Step(self.r(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}").format(
+            t, ident, sql.SQL(info["type"]), self.back_using(f, back, info["type"]))))]
+        down.append(Step(self.r(
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(t, ident, sql.SQL(info["default"]))
+            if info["default"] is not None else
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(t, ident))))
+        if info["not_null"]:
+            down.append(Step(self.r(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(t, ident))))
+        for name, con in live.constraints.items():
+            if con["columns"] == [col] and con["type"] in ("c", "u", "f") and name not in dropped:
+                down.append(Step(self.r(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                    t, sql.Identifier(name), sql.SQL(con["definition"])))))
+        for name, idx in live.indexes.items():
+            if name not in live.constraints and _index_on_column(idx["definition"], col):
+                down.append(Step(self.r(sql.SQL(idx["definition"]))))
+        op = Operation(
+            "alter_type", f"Change field '{f.handle}' from {old_name or info['type']} ({info['type']}) to "
+            f"{f.ft.handle} ({f.column_type}) online: a new column filled in batches, then swapped in",
+            up, down, order=ORDER_ALTER_TYPE)
+        self.type_change_checks(op, f, table_name, col, conversion, back)
+        op.lint.append(Finding("changing-column-type", "info",
+                               "no rewrite under lock: writers keep going while the new column is filled; "
+                               "rolling back converts in place (a rewrite)"))
         return op
 
     def change_default(self, table_name, f: DesiredField, live_default: str | None) -> Operation:
@@ -618,14 +709,25 @@ class Planner:
         return op
 
     def add_unique(self, table_name, f: DesiredField, populated: bool, new_column: bool,
-                   live_col: str | None = None) -> Operation:
+                   live_col: str | None = None, shadow: str | None = None) -> Operation:
         t = self.table(table_name)
         col = sql.Identifier(f.handle)
         old_col = sql.Identifier(live_col or f.handle)
         name = names.unique_name(f.id)
         ident = sql.Identifier(name)
         qualified = sql.Identifier(self.schema, name)
-        if populated and not new_column:
+        if shadow:
+            # Built on the new column of an online type change, renamed once the old one is gone.
+            temp = names.shadow_index_name(name)
+            up = [
+                Step(self.r(sql.SQL("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})").format(
+                    sql.Identifier(temp), t, sql.Identifier(shadow))), phase="pre",
+                     undo=[self.r(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.Identifier(self.schema, temp)))],
+                     index_name=temp),
+                Step(self.r(sql.SQL("ALTER INDEX {} RENAME TO {}").format(sql.Identifier(self.schema, temp), ident))),
+                Step(self.r(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}").format(t, ident, ident))),
+            ]
+        elif populated and not new_column:
             up = [
                 Step(self.r(sql.SQL("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})").format(ident, t, col)),
                      phase="pre", undo=[self.r(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(qualified))],
@@ -679,11 +781,23 @@ class Planner:
                                        f"{check.count} row(s) point nowhere; the apply will fail until they are fixed"))
         return op
 
-    def add_index(self, table_name, f: DesiredField, new_column: bool) -> Operation:
+    def add_index(self, table_name, f: DesiredField, new_column: bool, shadow: str | None = None) -> Operation:
         t = self.table(table_name)
         name = names.index_name(f.id)
         qualified = sql.Identifier(self.schema, name)
         method = f.ft.index_method(f.settings)
+        if shadow:
+            # Built on the new column of an online type change, renamed once the old one is gone.
+            temp = names.shadow_index_name(name)
+            up = [Step(self.r(sql.SQL("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} USING {} ({})").format(
+                      sql.Identifier(temp), t, sql.SQL(method), sql.Identifier(shadow))), phase="pre",
+                      undo=[self.r(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.Identifier(self.schema, temp)))],
+                      index_name=temp),
+                  Step(self.r(sql.SQL("ALTER INDEX {} RENAME TO {}").format(sql.Identifier(self.schema, temp), sql.Identifier(name))))]
+            # In the transaction, so the old index can be restored under its name right after.
+            down = [Step(self.r(sql.SQL("DROP INDEX IF EXISTS {}").format(qualified)))]
+            return Operation("add_index", f"Index ({method}) on field '{f.handle}', built CONCURRENTLY on the new column",
+                             up, down, order=ORDER_ADD_CONSTRAINT)
         up = [Step(self.r(sql.SQL("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} USING {} ({})").format(
             sql.Identifier(name), t, sql.SQL(method), sql.Identifier(f.handle))),
             phase="post" if new_column else "pre",

@@ -31,6 +31,9 @@ class EngineSettings:
     statement_timeout_ms: int = 300_000
     #: Attempts of an apply that hit the lock timeout.
     lock_retries: int = 3
+    #: Change a column's type on a populated table without a rewrite under lock: a new
+    #: column kept in sync by a trigger, filled in batches, then swapped in.
+    online_type_changes: bool = True
     #: Grants on new tables to these roles, where they exist (Supabase API roles).
     grants: dict = field(default_factory=lambda: dict(DEFAULT_GRANTS))
     #: Enable row level security on new tables (no policy: server-side access only).

@@ -64,7 +64,11 @@ class Conversion:
     rewrites: bool = True
 
     def using_sql(self, column: str, column_type: str) -> sql.Composed:
-        return sql.SQL(self.using).format(column=sql.Identifier(column), type=sql.SQL(column_type))
+        return self.using_expression(sql.Identifier(column), column_type)
+
+    def using_expression(self, expression: sql.Composable, column_type: str) -> sql.Composed:
+        """The conversion applied to any expression (``NEW.col`` in a trigger, say)."""
+        return sql.SQL(self.using).format(column=expression, type=sql.SQL(column_type))
 
     def failure_sql(self, column: str, column_type: str) -> sql.Composed | None:
         if self.failure_predicate is None:
