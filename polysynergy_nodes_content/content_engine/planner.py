@@ -596,8 +596,9 @@ class Planner:
                 "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $pc$ "
                 "BEGIN NEW.{} := {}; RETURN NEW; END $pc$").format(function, sql.Identifier(shadow), new_value)),
                  phase="pre", undo=[self.r(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(function))]),
-            Step(self.r(sql.SQL("CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()").format(
-                sql.Identifier(sync), t, function)),
+            # UPDATE OF: the backfill (which sets only the new column) does not fire it.
+            Step(self.r(sql.SQL("CREATE TRIGGER {} BEFORE INSERT OR UPDATE OF {} ON {} FOR EACH ROW EXECUTE FUNCTION {}()").format(
+                sql.Identifier(sync), sql.Identifier(col), t, function)),
                  phase="pre", undo=[self.r(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(sync), t))]),
             Step(self.r(backfill), phase="pre", repeat=True),
             Step(self.r(sql.SQL("DROP TRIGGER {} ON {}").format(sql.Identifier(sync), t))),
