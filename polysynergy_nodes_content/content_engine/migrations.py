@@ -62,6 +62,12 @@ class Migrations:
     def _t(self, name: str) -> sql.Identifier:
         return sql.Identifier(self.settings.system_schema, name)
 
+    def _live(self, conn, section: dict):
+        """The section's live table (found by its id comment; by the applied name as a fallback)."""
+        applied = section["applied_state"]
+        name = applied["section"]["table_name"] if applied else section["table_name"]
+        return read_section(conn, self.settings.content_schema, section["id"], name)
+
     # -- plan ------------------------------------------------------------------------
     def plan(self, section_ref) -> dict:
         with self.pool.connection() as conn:
@@ -69,8 +75,7 @@ class Migrations:
             section = store.find_section(section_ref, lock=True)
             snapshot = store.snapshot(section["id"])
             applied = section["applied_state"]
-            live_name = applied["section"]["table_name"] if applied else section["table_name"]
-            live = read_section(conn, self.settings.content_schema, section["id"], live_name)
+            live = self._live(conn, section)
             migration_id = str(uuid.uuid4())
             ops = Planner(conn, self.settings, self.registry, migration_id).plan(snapshot, applied, live)
             conn.execute(
@@ -244,9 +249,7 @@ class Migrations:
             raise NeedsConfirmation(
                 "this migration is destructive and needs confirm=True: " + "; ".join(destructive))
         up = [Step.from_dict(s) for s in mig["steps"]]
-        applied = section["applied_state"]
-        live_name = applied["section"]["table_name"] if applied else section["table_name"]
-        live = read_section(conn, self.settings.content_schema, section["id"], live_name)
+        live = self._live(conn, section)
         if live.fingerprint(_created_indexes(up)) != mig["schema_fingerprint"]:
             raise StaleMigration(
                 f"the live table of section '{section['handle']}' changed since migration {mig['version']} was "
@@ -307,9 +310,7 @@ class Migrations:
 
     def _store_result_fingerprint(self, conn, mig, section) -> None:
         section = ConfigStore(conn, self.settings, self.registry).find_section(section["id"])
-        applied = section["applied_state"]
-        live_name = applied["section"]["table_name"] if applied else section["table_name"]
-        live = read_section(conn, self.settings.content_schema, section["id"], live_name)
+        live = self._live(conn, section)
         conn.execute(
             sql.SQL("UPDATE {} SET result_fingerprint = %s WHERE id = %s").format(self._t("section_migrations")),
             (live.fingerprint(), mig["id"]),
@@ -373,9 +374,7 @@ class Migrations:
         if not mig["is_reversible"]:
             raise Refused(f"migration {mig['version']} is irreversible")
         down = [Step.from_dict(s) for s in mig["down_steps"]]
-        applied = section["applied_state"]
-        live_name = applied["section"]["table_name"] if applied else section["table_name"]
-        live = read_section(conn, self.settings.content_schema, section["id"], live_name)
+        live = self._live(conn, section)
         if mig["result_fingerprint"] and live.fingerprint(_created_indexes(down)) != mig["result_fingerprint"]:
             raise StaleMigration(
                 f"the live table of section '{section['handle']}' changed since migration {mig['version']} was "

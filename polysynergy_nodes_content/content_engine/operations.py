@@ -118,8 +118,8 @@ def render_script(title: list[str], operations: list[Operation], direction: str,
                     chunk.append(f"-- PRE-CHECK: {check.description}: {check.count} row(s)")
             for s in steps:
                 if s.repeat:
-                    chunk.append(f"-- Repeated, each batch in its own transaction, until no row is left "
-                                 f"(%(after)s = the last id of the previous batch):")
+                    chunk.append("-- Repeated, each batch in its own transaction, until no row is left "
+                                 "(%(after)s = the last id of the previous batch):")
                 chunk.append(s.sql.rstrip(";") + ";")
             chunks.append("\n".join(chunk))
         if chunks:
