@@ -18,7 +18,7 @@ from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 from .config_store import ConfigStore
 from .database import get_pool, resolve_database_url
 from .entries import EntryService
-from .errors import ContentError, DatabaseFailure, InvalidInput
+from .errors import ContentError, DatabaseFailure, InvalidInput, database_message
 from .migrations import Migrations
 from .schema_install import install_system_schema, installed_version, migration_files
 from .settings import EngineSettings
@@ -261,14 +261,7 @@ def _translate(fn, *args):
     except ContentError:
         raise
     except psycopg.Error as exc:
-        raise DatabaseFailure(_db_message(exc)) from exc
-
-
-def _db_message(exc: psycopg.Error) -> str:
-    diag = getattr(exc, "diag", None)
-    if diag is not None and diag.message_primary:
-        return f"database error: {diag.message_primary}"
-    return f"database error: {str(exc).strip()}"
+        raise DatabaseFailure(f"database error: {database_message(exc)}") from exc
 
 
 class _translating:
@@ -283,5 +276,5 @@ class _translating:
     def __exit__(self, exc_type, exc, tb):
         suppressed = self.ctx.__exit__(exc_type, exc, tb)
         if exc is not None and isinstance(exc, psycopg.Error) and not isinstance(exc, ContentError):
-            raise DatabaseFailure(_db_message(exc)) from exc
+            raise DatabaseFailure(f"database error: {database_message(exc)}") from exc
         return suppressed

@@ -17,7 +17,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from .errors import ContentError, DatabaseFailure, InvalidInput, NotFound
+from .errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
 from .identifiers import SYSTEM_COLUMNS
 from .query import FilterCompiler, check_paging, compile_order_by, parse_json_input
 from .records import UNENCODABLE_MESSAGE, is_unencodable, json_safe
@@ -74,7 +74,7 @@ class EntryService:
             except ContentError:
                 raise
             except psycopg.Error as exc:
-                raise DatabaseFailure(f"database error: {_primary(exc)}") from exc
+                raise DatabaseFailure(f"database error: {database_message(exc)}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _check_keys(self, model: SectionModel, data, final: bool) -> dict:
@@ -429,13 +429,6 @@ def _convert_column(field: FieldModel, values: list) -> list:
     return out
 
 
-def _primary(exc: psycopg.Error) -> str:
-    diag = getattr(exc, "diag", None)
-    if diag is not None and diag.message_primary:
-        return diag.message_primary
-    return str(exc).strip()
-
-
 _DETAIL_KEY = re.compile(r"^Key \((.+?)\)=\((.*)\) ", re.DOTALL)
 
 
@@ -471,7 +464,7 @@ def explain_db_error(exc: psycopg.Error, model: SectionModel) -> tuple[FieldMode
     elif isinstance(exc, pg_errors.NotNullViolation):
         reason = "is required"
     elif isinstance(exc, pg_errors.DataError):
-        reason = f"the value is not valid: {_primary(exc)}"
+        reason = f"the value is not valid: {database_message(exc)}"
     else:
         return None
     return field, name, reason
@@ -486,7 +479,7 @@ def translate_error(exc: psycopg.Error, model: SectionModel, batch: bool = False
         return exc
     explained = explain_db_error(exc, model)
     if explained is None:
-        return DatabaseFailure(f"database error: {_primary(exc)}")
+        return DatabaseFailure(f"database error: {database_message(exc)}")
     field, name, reason = explained
     index = None
     if batch:

@@ -56,3 +56,14 @@ class ConfigurationError(ContentError):
     """No database URL, or a setting that cannot work."""
 
     exit_code = 2
+
+
+def database_message(exc: BaseException, with_detail: bool = False) -> str:
+    """The server's own message of a psycopg error (plus its detail line if asked)."""
+    diag = getattr(exc, "diag", None)
+    if diag is not None and diag.message_primary:
+        text = diag.message_primary
+        if with_detail and diag.message_detail:
+            text += f" ({diag.message_detail})"
+        return text
+    return str(exc).strip()

@@ -23,7 +23,8 @@ from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 from .catalog import read_section
 from .config_store import ConfigStore
 from .database import split_url_options
-from .errors import DatabaseFailure, InvalidInput, NeedsConfirmation, NotFound, Refused, StaleMigration
+from .errors import (DatabaseFailure, InvalidInput, NeedsConfirmation, NotFound, Refused, StaleMigration,
+                     database_message)
 from .operations import Operation, Step, ordered_steps, render_script
 from .planner import Planner
 from .records import row_dict
@@ -279,7 +280,8 @@ class Migrations:
             try:
                 run_steps(conn, down, lambda c: self._reset_after_failure(c, mig, section), self._connect)
             except Exception as undo_exc:  # pragma: no cover - double fault
-                message = f"{exc.message}; undoing the migration also failed: {_message(undo_exc)}"
+                undo_error = database_message(undo_exc, with_detail=True)
+                message = f"{exc.message}; undoing the migration also failed: {undo_error}"
                 self._record_failure(mig["id"], message, None, force=True)
                 raise DatabaseFailure(message) from None
             finally:
@@ -424,15 +426,6 @@ class _PostPhaseFailure(_StepFailure):
     pass
 
 
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, psycopg.Error) and exc.diag and exc.diag.message_primary:
-        text = exc.diag.message_primary
-        if exc.diag.message_detail:
-            text += f" ({exc.diag.message_detail})"
-        return text
-    return str(exc).strip()
-
-
 def _fail(exc: Exception, statement: str, post: bool = False):
     first_line = (statement.strip().splitlines() or ["the migration"])[0][:200]
     if isinstance(exc, pg_errors.LockNotAvailable):
@@ -442,7 +435,7 @@ def _fail(exc: Exception, statement: str, post: bool = False):
     if isinstance(exc, pg_errors.QueryCanceled):
         message = f"statement timeout while running: {first_line}"
     else:
-        message = f"{_message(exc)} (while running: {first_line})"
+        message = f"{database_message(exc, with_detail=True)} (while running: {first_line})"
     return _PostPhaseFailure(message) if post else _StepFailure(message)
 
 

@@ -759,7 +759,8 @@ class Planner:
                         new_column: bool = True) -> Operation:
         t = self.table(table_name)
         name = sql.Identifier(names.foreign_key_name(f.id))
-        target = self.table(self.target_table(f, section))
+        target_name = self.target_table(f, section)
+        target = self.table(target_name)
         up = [
             Step(self.r(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE SET NULL NOT VALID").format(
                 t, name, sql.Identifier(f.handle), target))),
@@ -767,12 +768,12 @@ class Planner:
                  phase="post" if populated else "main"),
         ]
         down = [Step(self.r(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(t, name)))]
-        op = Operation("add_foreign_key", f"Relation of field '{f.handle}' to {self.schema}.{self.target_table(f, section)}",
+        op = Operation("add_foreign_key", f"Relation of field '{f.handle}' to {self.schema}.{target_name}",
                        up, down, order=ORDER_ADD_CONSTRAINT)
         if populated and not new_column:
             col = sql.Identifier(f.handle)
             check = self.precheck(
-                f"rows of {f.handle} that point to no entry of {self.target_table(f, section)}",
+                f"rows of {f.handle} that point to no entry of {target_name}",
                 sql.SQL("SELECT count(*) FROM {} AS s WHERE s.{} IS NOT NULL AND NOT EXISTS "
                         "(SELECT 1 FROM {} AS x WHERE x.id = s.{})").format(t, col, target, col),
             )

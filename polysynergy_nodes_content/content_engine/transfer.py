@@ -43,7 +43,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from .entries import explain_db_error, locate_item
-from .errors import ContentError, DatabaseFailure, InvalidInput
+from .errors import ContentError, DatabaseFailure, InvalidInput, database_message
 from .identifiers import SYSTEM_COLUMNS
 from .records import json_safe
 from .query import FilterCompiler, compile_order_by
@@ -300,7 +300,7 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
         except ContentError:
             raise
         except psycopg.Error as exc:
-            raise DatabaseFailure(f"database error during import, nothing was imported: {_primary(exc)}") from exc
+            raise DatabaseFailure(f"database error during import, nothing was imported: {database_message(exc)}") from exc
     finally:
         close()
     if progress is not None:
@@ -411,7 +411,7 @@ def _translate(exc: psycopg.Error, model: SectionModel, rows: list[dict], lines:
     """A COPY error as a message naming the line of the file and the field."""
     explained = explain_db_error(exc, model)
     if explained is None:
-        return DatabaseFailure(f"database error during import, nothing was imported: {_primary(exc)}")
+        return DatabaseFailure(f"database error during import, nothing was imported: {database_message(exc)}")
     field, name, reason = explained
     index = None
     copy_line = _COPY_LINE.search(exc.diag.context or "")
@@ -493,7 +493,7 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
     except ContentError:
         raise
     except psycopg.Error as exc:
-        raise DatabaseFailure(f"database error during export: {_primary(exc)}") from exc
+        raise DatabaseFailure(f"database error during export: {database_message(exc)}") from exc
     finally:
         if owned:
             out.close()
@@ -529,10 +529,3 @@ def _links(conn, model: SectionModel, multi: list, ids: list) -> dict:
         ).fetchall()
         result[field.handle] = {src: targets for src, targets in rows}
     return result
-
-
-def _primary(exc: psycopg.Error) -> str:
-    diag = getattr(exc, "diag", None)
-    if diag is not None and diag.message_primary:
-        return diag.message_primary
-    return str(exc).strip()
