@@ -94,10 +94,12 @@ class ConfigStore:
             raise InvalidInput(f"a section with handle '{name}' already exists", field="handle")
         for field in self._all(
             sql.SQL(
-                "SELECT f.handle, s.handle AS section_handle FROM {} f JOIN {} s ON s.id = f.section_id "
-                "WHERE f.field_type_handle = 'relation' AND (f.field_settings->>'allowMultiple')::boolean"
+                "SELECT f.handle, f.field_type_handle, f.field_settings, s.handle AS section_handle "
+                "FROM {} f JOIN {} s ON s.id = f.section_id WHERE f.related_section_id IS NOT NULL"
             ).format(self._t("section_fields"), self._t("sections"))
         ):
+            if not self._uses_junction(field):
+                continue
             if junction_table_name(field["section_handle"], field["handle"]) == name:
                 raise InvalidInput(
                     f"'{name}' is taken by the relation table of field "
@@ -142,15 +144,31 @@ class ConfigStore:
             (*values.values(), section["id"]),
         )
         if "table_name" in values:
-            # Relation fields name their target by handle: follow the rename.
-            self.conn.execute(
-                sql.SQL(
-                    "UPDATE {} SET field_settings = jsonb_set(field_settings, '{{targetSection}}', to_jsonb(%s::text)) "
-                    "WHERE related_section_id = %s AND field_settings ? 'targetSection'"
-                ).format(self._t("section_fields")),
-                (values["handle"], section["id"]),
-            )
+            self._follow_renamed_target(section["id"], values["handle"])
         return updated
+
+    def _follow_renamed_target(self, section_id, handle: str) -> None:
+        """Relation fields name their target by handle: each type's ``retarget`` follows the rename."""
+        for field in self._all(
+            sql.SQL("SELECT id, field_type_handle, field_settings FROM {} WHERE related_section_id = %s").format(
+                self._t("section_fields")),
+            (section_id,),
+        ):
+            if field["field_type_handle"] not in self.registry:
+                continue
+            settings = field["field_settings"] or {}
+            changed = self.registry.get(field["field_type_handle"]).retarget(settings, handle)
+            if changed != settings:
+                self.conn.execute(
+                    sql.SQL("UPDATE {} SET field_settings = %s WHERE id = %s").format(self._t("section_fields")),
+                    (Jsonb(changed), field["id"]),
+                )
+
+    def _uses_junction(self, field: dict) -> bool:
+        """Whether a stored field keeps its links in a junction table (asked of its type)."""
+        if field["field_type_handle"] not in self.registry:
+            return False
+        return self.registry.get(field["field_type_handle"]).uses_junction(field["field_settings"] or {})
 
     def referencing_fields(self, section: dict) -> list[str]:
         """``section.field`` names of relation fields in other sections that target this one."""

@@ -9,12 +9,43 @@ configuration.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from .identifiers import short_name
 
 SECTION_MARK = "polysynergy:section:"
 FIELD_MARK = "polysynergy:field:"
 JUNCTION_MARK = "polysynergy:junction:"
+
+
+def section_mark(section_id) -> str:
+    """The comment on a section's table."""
+    return SECTION_MARK + str(section_id)
+
+
+def field_mark(field_id) -> str:
+    """The comment on a field's column."""
+    return FIELD_MARK + str(field_id)
+
+
+def junction_mark(section_id, field_id) -> str:
+    """The comment on a junction table: its owner section and its field."""
+    return f"{JUNCTION_MARK}{section_id}:{field_id}"
+
+
+def field_id_of_comment(comment: str | None) -> str | None:
+    """The field id a column comment carries, or None for a column of no field."""
+    if comment and comment.startswith(FIELD_MARK):
+        return comment[len(FIELD_MARK):]
+    return None
+
+
+def junction_of_comment(comment: str | None) -> tuple[str, str] | None:
+    """(section id, field id) a junction table's comment carries, or None."""
+    if not comment or not comment.startswith(JUNCTION_MARK):
+        return None
+    owner, _, field_id = comment[len(JUNCTION_MARK):].partition(":")
+    return owner, field_id
 
 
 def short_id(any_id) -> str:
@@ -87,3 +118,39 @@ def junction_object_name(field_id, suffix: str) -> str:
 
 def policy_name(role: str) -> str:
     return short_name("content_read", role)
+
+
+#: Prefixes of the names made above that carry a field's short id.
+FIELD_PREFIXES = ("uq", "fk", "ix", "ck", "nn", "jx", "pc")
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """What a generated constraint or index name says about itself."""
+
+    prefix: str  # uq, fk, ix, ck, nn, jx, pc
+    field_short_id: str
+    #: The rule kind of a check (``length``, ``range``...), the suffix of a junction object.
+    kind: str | None = None
+
+
+def parse_name(name: str | None) -> ParsedName | None:
+    """The parts of a name made by this module, or None for any other name."""
+    parts = (name or "").split("_")
+    if len(parts) < 2 or parts[0] not in FIELD_PREFIXES or not parts[1]:
+        return None
+    kind = parts[2] if len(parts) >= 3 and parts[0] in ("ck", "jx") else None
+    if parts[0] == "jx":
+        kind = "_".join(parts[2:]) or None
+    return ParsedName(parts[0], parts[1], kind)
+
+
+def is_check_of(name: str, field_id) -> bool:
+    """True for a check constraint made for this field (by ``check_name``)."""
+    return name.startswith(check_prefix(field_id))
+
+
+def check_kind(name: str) -> str:
+    """The rule kind a check constraint's name carries (``rule`` if it carries none)."""
+    parsed = parse_name(name)
+    return parsed.kind if parsed and parsed.prefix == "ck" and parsed.kind else "rule"

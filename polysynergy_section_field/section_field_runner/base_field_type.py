@@ -235,9 +235,35 @@ class FieldType:
             sql.Literal(self.serialize(value, settings or {})), sql.SQL(self.column_type(settings or {}))
         )
 
+    # -- relations -------------------------------------------------------------------
+    # The engine asks these hooks and never a type's handle, so a plugin relation type
+    # behaves exactly like the built-in one.
     def foreign_key_target(self, settings: dict | None = None) -> str | None:
         """Handle of the section a column references, if any."""
         return None
+
+    def relation_target(self, settings: dict | None = None) -> str | None:
+        """Handle of the section whose entries the field links to (column or junction)."""
+        return self.foreign_key_target(settings)
+
+    def is_relation(self, settings: dict | None = None) -> bool:
+        """True when the field links entries of another section."""
+        return self.relation_target(settings) is not None
+
+    def uses_junction(self, settings: dict | None = None) -> bool:
+        """True when the links live in a junction table instead of a column (many links)."""
+        return self.is_relation(settings) and not self.stores_column(settings)
+
+    def retarget(self, settings: dict | None, target_handle: str) -> dict:
+        """The settings after the target section got the handle ``target_handle``.
+
+        Called when a target section is renamed, so a relation keeps pointing at it.
+        """
+        return dict(settings or {})
+
+    def operators_for(self, settings: dict | None = None) -> frozenset[str]:
+        """The query operators allowed for a field with these settings."""
+        return self.filter_operators
 
     # -- type changes ---------------------------------------------------------------
     def conversion_to(

@@ -71,7 +71,7 @@ class RelationField(BuiltinFieldType):
     def is_multiple(settings: dict | None) -> bool:
         return bool((settings or {}).get("allowMultiple"))
 
-    def operators_for(self, settings: dict | None) -> frozenset[str]:
+    def operators_for(self, settings: dict | None = None) -> frozenset[str]:
         """The operators allowed for a field with these settings."""
         return MULTIPLE_OPERATORS if self.is_multiple(settings) else SINGLE_OPERATORS
 
@@ -112,6 +112,9 @@ class RelationField(BuiltinFieldType):
 
     def foreign_key_target(self, settings: dict | None = None) -> str | None:
         return (settings or {}).get("targetSection")
+
+    def retarget(self, settings: dict | None, target_handle: str) -> dict:
+        return {**(settings or {}), "targetSection": target_handle}
 
     def conversion_to(self, target, old_settings=None, new_settings=None) -> Conversion | None:
         if self.is_multiple(old_settings):

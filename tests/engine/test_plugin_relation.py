@@ -1,0 +1,97 @@
+"""A plugin relation type (its own handle and settings keys) behaves like the built-in one.
+
+The engine asks the field type's relation hooks (``relation_target``, ``uses_junction``,
+``retarget``) and never its handle, so renaming a target section, junction names and
+planning work the same for a relation type that is not called ``relation``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine_helpers import sql
+from polysynergy_nodes_content.content_engine.engine import ContentEngine
+from polysynergy_nodes_content.content_engine.errors import InvalidInput
+from polysynergy_section_field import FieldTypeRegistry, registered_field_types
+from polysynergy_section_field.field_types.relation.relation import RelationField
+
+
+class LinkField(RelationField):
+    """A relation whose settings say ``to`` and ``many`` instead of targetSection/allowMultiple."""
+
+    handle = "link"
+    label = "Link"
+
+    @property
+    def settings_schema(self) -> dict:
+        return {"type": "object", "additionalProperties": False, "required": ["to"],
+                "properties": {"to": {"type": "string"}, "many": {"type": "boolean"}}}
+
+    def check_settings(self, settings: dict) -> None:
+        pass
+
+    @staticmethod
+    def is_multiple(settings):
+        return bool((settings or {}).get("many"))
+
+    def foreign_key_target(self, settings=None):
+        return (settings or {}).get("to")
+
+    def retarget(self, settings, target_handle):
+        return {**(settings or {}), "to": target_handle}
+
+
+def test_base_field_type_relation_hooks_default_to_no_relation():
+    registry = FieldTypeRegistry(registered_field_types)
+    text = registry.get("text")
+    assert not text.is_relation({}) and not text.uses_junction({}) and text.relation_target({}) is None
+    assert text.retarget({"maxLength": 5}, "other") == {"maxLength": 5}
+    relation = registry.get("relation")
+    assert relation.uses_junction({"targetSection": "a", "allowMultiple": True})
+    assert not relation.uses_junction({"targetSection": "a"}) and relation.is_relation({"targetSection": "a"})
+    assert relation.retarget({"targetSection": "a", "allowMultiple": True}, "b") == {
+        "targetSection": "b", "allowMultiple": True}
+    assert relation.operators_for({"targetSection": "a", "allowMultiple": True}) == {"_contains", "_null", "_nnull"}
+
+
+@pytest.fixture
+def link_engine(database_url):
+    registry = FieldTypeRegistry(registered_field_types)
+    registry.register(LinkField)
+    engine = ContentEngine(database_url, registry=registry)
+    engine.install()
+    return engine
+
+
+def _apply(engine, section_id):
+    engine.apply_migration(engine.plan_migration(section_id)["id"], confirm=True)
+
+
+def test_plugin_relation_follows_a_renamed_target_and_keeps_working(link_engine):
+    engine = link_engine
+    people = engine.create_section("people")
+    engine.add_field(people["id"], "name", None, "text")
+    _apply(engine, people["id"])
+    posts = engine.create_section("posts")
+    engine.add_field(posts["id"], "author", None, "link", {"to": "people"})
+    engine.add_field(posts["id"], "readers", None, "link", {"to": "people", "many": True})
+    _apply(engine, posts["id"])
+    assert sql(engine, "SELECT count(*) FROM pg_tables WHERE schemaname = 'custom' AND tablename = 'posts_readers'") == [(1,)]
+
+    engine.update_section(people["id"], {"handle": "persons"})
+    settings = {f["handle"]: f["field_settings"] for f in engine.get_section(posts["id"])["fields"]}
+    assert settings == {"author": {"to": "persons"}, "readers": {"to": "persons", "many": True}}
+    _apply(engine, people["id"])
+    # The posts table still plans (its relation targets resolve to the renamed table).
+    plan = engine.plan_migration(posts["id"])
+    assert plan["status"] == "up_to_date", plan["sql"]
+
+
+def test_plugin_junction_name_is_reserved_like_the_built_in(link_engine):
+    engine = link_engine
+    people = engine.create_section("people")
+    posts = engine.create_section("posts")
+    engine.add_field(posts["id"], "readers", None, "link", {"to": "people", "many": True})
+    with pytest.raises(InvalidInput, match="taken by the relation table of field 'posts.readers'"):
+        engine.create_section("posts_readers")
+    assert people["handle"] == "people"
