@@ -22,6 +22,7 @@ from .catalog import LiveSection, LiveTable, section_table_of
 from .errors import InvalidInput
 from .identifiers import SYSTEM_COLUMNS
 from .operations import Finding, Operation, Precheck, Step
+from .privacy import API_ROLES, private_table_sql
 from .settings import EngineSettings
 
 # Operation order inside one migration.
@@ -372,6 +373,8 @@ class Planner:
         info = live.columns[column]
         up = [
             Step(self.r(sql.SQL("CREATE TABLE {} AS SELECT id, {} FROM {}").format(archive, col, t))),
+            Step(self.r(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (id)").format(archive))),
+            *(Step(self.r(s)) for s in private_table_sql(archive, self.existing_roles(API_ROLES))),
             Step(self.r(sql.SQL("COMMENT ON TABLE {} IS {}").format(archive, sql.Literal(
                 f"archived column {column} of {self.schema}.{table_name} (field {field_id}) "
                 f"by migration {self.migration_id}")))),
@@ -593,7 +596,8 @@ class Planner:
             Step(self.r(sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(t, sql.Identifier(shadow), sql.SQL(f.column_type))),
                  phase="pre", undo=[self.r(sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(t, sql.Identifier(shadow)))]),
             Step(self.r(sql.SQL(
-                "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $pc$ "
+                "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql "
+                "SET search_path = pg_catalog, pg_temp AS $pc$ "
                 "BEGIN NEW.{} := {}; RETURN NEW; END $pc$").format(function, sql.Identifier(shadow), new_value)),
                  phase="pre", undo=[self.r(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(function))]),
             # UPDATE OF: the backfill (which sets only the new column) does not fire it.
@@ -850,7 +854,9 @@ class Planner:
         up = [Step(self.r(body)),
               Step(self.r(sql.SQL("COMMENT ON TABLE {} IS {}").format(
                   t, sql.Literal(f"{names.JUNCTION_MARK}{section['id']}:{f.id}")))),
-              Step(self.r(sql.SQL("CREATE INDEX {} ON {} (target_id)").format(j("target_idx"), t)))]
+              Step(self.r(sql.SQL("CREATE INDEX {} ON {} (target_id)").format(j("target_idx"), t))),
+              # The pair key covers source_id too, but linters want an index of the key's own columns.
+              Step(self.r(sql.SQL("CREATE INDEX {} ON {} (source_id)").format(j("source_idx"), t)))]
         up.extend(Step(self.r(s)) for s in self.grants(t))
         archived = names.archived_name(name, self.migration_id)
         down = [Step(self.r(sql.SQL("ALTER TABLE {} RENAME TO {}").format(t, sql.Identifier(archived)))),

@@ -8,6 +8,7 @@ import pytest
 from engine_helpers import make_section, sql
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
+from polysynergy_nodes_content.content_engine.schema_install import migration_files
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 from polysynergy_section_field import default_registry
 
@@ -40,10 +41,13 @@ INSERT INTO sections (handle, label, table_name, created_at) VALUES ('legacy', '
 def test_install_is_idempotent_and_versioned(database_url):
     engine = ContentEngine(database_url)
     first = engine.install()
-    assert first["applied"] == ["001_system_tables.sql", "002_upgrade_seed_installation.sql"]
-    assert first["schema_version"] == 2
+    files = migration_files()
+    assert first["applied"] == [name for _, name, _ in files]
+    assert first["applied"][:3] == ["001_system_tables.sql", "002_upgrade_seed_installation.sql",
+                                    "003_private_system_tables.sql"]
+    assert first["schema_version"] == files[-1][0]
     second = engine.install()
-    assert second["applied"] == [] and second["schema_version"] == 2
+    assert second["applied"] == [] and second["schema_version"] == files[-1][0]
     schemas = {r[0] for r in sql(engine, "SELECT nspname FROM pg_namespace")}
     assert {"custom", "content_archive"} <= schemas
     types = sql(engine, "SELECT data_type FROM information_schema.columns WHERE table_schema = 'public' "
