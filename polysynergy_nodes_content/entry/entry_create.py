@@ -29,6 +29,13 @@ class EntryCreate(Node):
         has_in=True,
         info="JSON object of field values by field handle; a list of objects creates a batch in one transaction",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -57,6 +64,7 @@ class EntryCreate(Node):
             {"entry_id": None, "created_data": {}},
             entry_create,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
             section_handle=self.section_handle,
             field_data=self.field_data,
         )

@@ -29,6 +29,13 @@ class EntryDelete(Node):
         has_in=True,
         info="UUID of the entry to delete",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -52,6 +59,7 @@ class EntryDelete(Node):
             {"success": False},
             entry_delete,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
             section_handle=self.section_handle,
             entry_id=self.entry_id,
         )

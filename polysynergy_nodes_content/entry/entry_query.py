@@ -50,6 +50,13 @@ class EntryQuery(Node):
         has_in=True,
         info="Entries to skip, for paging",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -78,6 +85,7 @@ class EntryQuery(Node):
             {"entries": [], "total_count": 0},
             entry_query,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
             section_handle=self.section_handle,
             filters=self.filters,
             order_by=self.order_by,

@@ -36,6 +36,13 @@ class EntryUpdate(Node):
         has_in=True,
         info="JSON object of only the field values to change",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -64,6 +71,7 @@ class EntryUpdate(Node):
             {"success": False, "updated_data": {}},
             entry_update,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
             section_handle=self.section_handle,
             entry_id=self.entry_id,
             field_data=self.field_data,

@@ -29,6 +29,13 @@ class MigrationApply(Node):
         has_in=True,
         info="Safety flag: must be on to apply a destructive migration",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -52,13 +59,13 @@ class MigrationApply(Node):
     false_path: bool | dict = PathSettings(label="Error", info="Error message when the migration was refused or failed")
 
     async def execute(self):
-        applied = await run_node(
+        await run_node(
             self,
             {"success": False, "error_message": None},
             migration_apply,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
+            error_output="error_message",
             migration_id=self.migration_id,
             confirm=self.confirm,
         )
-        if not applied:
-            self.error_message = self.false_path["error"]

@@ -22,6 +22,13 @@ class MigrationGenerate(Node):
         has_in=True,
         info="Section UUID or handle",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -60,5 +67,6 @@ class MigrationGenerate(Node):
             {"migration_sql": "", "migration_id": None, "is_destructive": False, "warnings": []},
             migration_generate,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
             section_id=self.section_id,
         )

@@ -22,6 +22,13 @@ class MigrationRollback(Node):
         has_in=True,
         info="UUID of the applied migration to roll back",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -45,12 +52,12 @@ class MigrationRollback(Node):
     false_path: bool | dict = PathSettings(label="Error", info="Error message when the rollback was refused or failed")
 
     async def execute(self):
-        rolled_back = await run_node(
+        await run_node(
             self,
             {"success": False, "error_message": None},
             migration_rollback,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
+            error_output="error_message",
             migration_id=self.migration_id,
         )
-        if not rolled_back:
-            self.error_message = self.false_path["error"]

@@ -3,6 +3,8 @@
 The PolySynergy runtime hands a node its inputs in several shapes: a dict from a
 connection, a JSON string typed in a dock, ``[]`` for a dict left empty in the editor,
 or a list of ``{"handle": key, "value": value}`` pairs for a dict edited in the dock.
+An agent's path tool sends every argument as a string, all of them required: ``"10"``,
+``"true"``, JSON text, and ``""`` or ``"null"`` for a value it does not want to give.
 Every function here accepts those shapes and raises ``InvalidInput`` naming the input
 when a value cannot be used.
 """
@@ -19,6 +21,15 @@ _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off", "")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _PAIR_KEYS = {"handle", "value"}
+#: What a path tool sends for an argument it leaves out (every argument is required there).
+_NOT_GIVEN_TEXT = ("", "null")
+
+
+def is_not_given(value) -> bool:
+    """True for None and for the text a path tool sends instead: ``""`` or ``"null"``."""
+    if value is None:
+        return True
+    return isinstance(value, str) and value.strip().lower() in _NOT_GIVEN_TEXT
 
 
 def _describe(value) -> str:
@@ -97,13 +108,13 @@ def pairs_to_dict(pairs, name: str, decode_nested: bool = False) -> dict:
 def coerce_object(value, name: str, decode_nested: bool = False, allow_none: bool = False) -> dict | None:
     """A JSON-object input as a new dict.
 
-    Empty values (None, "", ``[]``, ``{}``) give ``{}``, or None when ``allow_none``.
+    Empty values (None, "", "null", ``[]``, ``{}``) give ``{}``, or None when ``allow_none``.
     ``decode_nested`` also decodes dock pair values written as JSON arrays/objects
     (e.g. select options typed as ``["a", "b"]`` in the dock).
     """
     original = value
     if isinstance(value, str):
-        if not value.strip():
+        if is_not_given(value):
             return None if allow_none else {}
         value = parse_json_text(value, name)
     if value is None:
@@ -129,7 +140,7 @@ def coerce_entry_data(value, name: str) -> dict | list[dict]:
     """
     original = value
     if isinstance(value, str):
-        if not value.strip():
+        if is_not_given(value):
             return {}
         value = parse_json_text(value, name)
     if value is None:
@@ -146,12 +157,15 @@ def coerce_entry_data(value, name: str) -> dict | list[dict]:
     raise InvalidInput(f"{name} must be a JSON object or a list of objects, got {shown}", field=name)
 
 
-def coerce_bool(value, name: str) -> bool:
-    """A boolean input; accepts the strings true/false/yes/no/on/off/1/0 and 0/1."""
+def coerce_bool(value, name: str, default: bool = False) -> bool:
+    """A boolean input; accepts the strings true/false/yes/no/on/off/1/0 and 0/1.
+
+    Not given (None, ``""``, ``"null"``) gives ``default``.
+    """
     if isinstance(value, bool):
         return value
-    if value is None:
-        return False
+    if is_not_given(value):
+        return default
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
@@ -164,8 +178,8 @@ def coerce_bool(value, name: str) -> bool:
 
 
 def coerce_int(value, name: str, default: int | None = None) -> int | None:
-    """A whole-number input; None or "" give ``default``."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    """A whole-number input; not given (None, ``""``, ``"null"``) gives ``default``."""
+    if is_not_given(value):
         return default
     if isinstance(value, bool):
         raise InvalidInput(f"{name} must be a whole number, got {value!r}", field=name)
@@ -187,10 +201,21 @@ def required_text(value, name: str) -> str:
 
 
 def optional_text(value, name: str) -> str | None:
-    """A text input; empty gives None. Numbers and UUIDs are turned into text."""
-    if value is None:
+    """A text input; not given (None, ``""``, ``"null"``) gives None. Numbers and UUIDs become text."""
+    if is_not_given(value):
         return None
     if isinstance(value, (dict, list, tuple, bool)):
         raise InvalidInput(f"{name} must be text, got {_describe(value)}", field=name)
     text = str(value).strip()
     return text or None
+
+
+def optional_value(value, name: str):
+    """A value of any JSON kind (a field default): not given gives None; JSON text of an
+    object or a list is decoded, any other text is kept as it is (``"10"`` for a number
+    field is converted by the field type)."""
+    if is_not_given(value):
+        return None
+    if _looks_like_json_container(value):
+        return parse_json_text(value, name)
+    return value

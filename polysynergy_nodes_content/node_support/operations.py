@@ -15,6 +15,7 @@ from polysynergy_nodes_content.node_support.json_input import coerce_entry_data
 from polysynergy_nodes_content.node_support.json_input import coerce_int
 from polysynergy_nodes_content.node_support.json_input import coerce_object
 from polysynergy_nodes_content.node_support.json_input import optional_text
+from polysynergy_nodes_content.node_support.json_input import optional_value
 from polysynergy_nodes_content.node_support.json_input import required_text
 
 
@@ -29,6 +30,21 @@ def _plan_outputs(plan: dict) -> dict:
         "is_destructive": bool(plan.get("is_destructive")),
         "warnings": list(plan.get("warnings") or []),
     }
+
+
+def _typed_default(engine, field_type_handle, settings, value):
+    """A default given as text (``"10"``, ``"true"``) as the number or boolean its field type reads.
+
+    Anything the type does not read that way is passed on unchanged, for the engine to
+    validate and report with its usual message.
+    """
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = engine.registry.get(str(field_type_handle).strip()).parse_value(value, settings or {})
+    except Exception:  # unknown type or unreadable value: the engine says which
+        return value
+    return parsed if isinstance(parsed, (bool, int, float)) else value
 
 
 # -- sections and fields ------------------------------------------------------------
@@ -68,8 +84,7 @@ def section_field_add(
     position = coerce_int(sort_order, "sort_order")
     if position is not None and position < 0:
         position = None  # the node's default (-1): after the existing fields
-    if isinstance(default_value, str) and not default_value.strip():
-        default_value = None
+    default_value = _typed_default(engine, field_type_handle, settings, optional_value(default_value, "default_value"))
     section = required_text(section_id, "section_id")
     field = engine.add_field(
         section,

@@ -15,14 +15,16 @@ import logging
 from polysynergy_node_runner.setup_context.node_error import NodeError
 
 from polysynergy_nodes_content.content_engine.engine import get_engine
-from polysynergy_nodes_content.content_engine.errors import ConfigurationError, ContentError
+from polysynergy_nodes_content.content_engine.errors import ConfigurationError, ContentError, InvalidInput
+from polysynergy_nodes_content.content_engine.records import json_safe
+from polysynergy_nodes_content.node_support.json_input import coerce_bool, is_not_given
 
 logger = logging.getLogger(__name__)
 
 
 def clean_database_url(value) -> str | None:
     """The ``database_url`` input, or None when it is empty (the engine then uses env vars)."""
-    if value is None:
+    if is_not_given(value):
         return None
     if not isinstance(value, str):
         raise ConfigurationError("database_url must be text (a postgresql:// URL)")
@@ -58,33 +60,69 @@ def error_for_path(error: BaseException) -> BaseException:
     return RuntimeError(f"{type(error).__name__}: {message}" if message else type(error).__name__)
 
 
-def apply_failure(node, error: BaseException, empty_outputs: dict) -> None:
-    """Reset every output, close the success path and put the error on ``false_path``."""
+def failure_result(error: BaseException) -> dict:
+    """The error as an agent's tool result: ``{"ok": false, "error", "field"}`` (+ ``index``)."""
+    shown = error_for_path(error)
+    result = {"ok": False, "error": str(shown), "field": getattr(shown, "field", None)}
+    index = getattr(shown, "index", None)
+    if index is not None:
+        result["index"] = index
+    return result
+
+
+def apply_failure(node, error: BaseException, empty_outputs: dict, on_success_path: bool = False,
+                  error_output: str | None = None) -> None:
+    """Reset every output and report the error.
+
+    Normally the success path closes and the error goes to ``false_path``; with
+    ``on_success_path`` (a node used as an agent's tool, where one result node should
+    serve both outcomes) ``true_path`` carries ``{"ok": false, ...}`` instead.
+    ``error_output`` names an output that also receives the message.
+    """
     for name, empty in empty_outputs.items():
         setattr(node, name, copy.deepcopy(empty))
-    node.true_path = False
-    node.false_path = NodeError.format(error_for_path(error))
+    if on_success_path:
+        node.false_path = False
+        node.true_path = failure_result(error)
+        message = node.true_path["error"]
+    else:
+        node.true_path = False
+        node.false_path = NodeError.format(error_for_path(error))
+        message = node.false_path["error"]
+    if error_output is not None:
+        setattr(node, error_output, message)
 
 
 def apply_success(node, outputs: dict, empty_outputs: dict, result: dict) -> None:
-    """Set every output (missing ones to their empty value) and open the success path."""
+    """Set every output (missing ones to their empty value) and open the success path.
+
+    Outputs and result are copied into plain JSON values, so nothing a later node does
+    to them reaches the engine, and nothing of this run is shared with the next.
+    """
     for name, empty in empty_outputs.items():
-        setattr(node, name, outputs[name] if name in outputs else copy.deepcopy(empty))
+        setattr(node, name, json_safe(outputs[name]) if name in outputs else copy.deepcopy(empty))
     node.false_path = False
-    node.true_path = result
+    node.true_path = {"ok": True, **json_safe(result)}
 
 
-async def run_node(node, empty_outputs: dict, operation, database_url, **arguments) -> bool:
+async def run_node(node, empty_outputs: dict, operation, database_url, *, errors_on_success_path=False,
+                   error_output: str | None = None, **arguments) -> bool:
     """Run a node's engine operation and apply the outcome to the node.
 
     ``operation(engine, **arguments)`` returns ``(outputs, result)``: the output values
     by name and the dict for ``true_path``. ``empty_outputs`` names every output with
-    its empty value. Returns True on success, False on failure.
+    its empty value. ``errors_on_success_path`` is the node's input of that name (any
+    of its string forms). Returns True on success, False on failure.
     """
     try:
+        on_success_path = coerce_bool(errors_on_success_path, "errors_on_success_path")
+    except InvalidInput as error:
+        apply_failure(node, error, empty_outputs, False, error_output)
+        return False
+    try:
         outputs, result = await run_engine_call(database_url, operation, **arguments)
-    except Exception as error:  # every failure goes to false_path, never into the flow
-        apply_failure(node, error, empty_outputs)
+    except Exception as error:  # every failure goes to a path, never into the flow
+        apply_failure(node, error, empty_outputs, on_success_path, error_output)
         return False
     apply_success(node, outputs, empty_outputs, result)
     return True

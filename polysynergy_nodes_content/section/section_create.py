@@ -43,6 +43,13 @@ class SectionCreate(Node):
         has_in=True,
         info="Optional icon name for the section",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -85,6 +92,7 @@ class SectionCreate(Node):
             {"section_id": "", "table_name": "", "migration_id": None},
             section_create,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
             handle=self.handle,
             label=self.label,
             description=self.description,

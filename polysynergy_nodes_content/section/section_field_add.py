@@ -106,6 +106,13 @@ class SectionFieldAdd(Node):
         has_in=True,
         info="Position among the fields starting at 0; -1 puts the field after the existing ones",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -134,6 +141,7 @@ class SectionFieldAdd(Node):
             {"field_id": "", "migration_id": None},
             section_field_add,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
             section_id=self.section_id,
             field_handle=self.field_handle,
             field_label=self.field_label,

@@ -29,6 +29,13 @@ class SectionFieldRemove(Node):
         has_in=True,
         info="Handle of the field to remove",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -52,6 +59,7 @@ class SectionFieldRemove(Node):
             {"migration_id": None},
             section_field_remove,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
             section_id=self.section_id,
             field_handle=self.field_handle,
         )

@@ -29,6 +29,13 @@ class SectionFieldUpdate(Node):
         has_in=True,
         info="JSON object of the settings to change: handle, label, field_type_handle, field_settings, is_required, is_unique, default_value, help_text, placeholder, ui_width, tab_name, sort_order, is_visible",
     )
+    errors_on_success_path: bool = NodeVariableSettings(
+        label="Errors On Success Path",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="For agent tools: on failure send {ok: false, error, field} on the success path instead of the error path",
+    )
     database_url: str = NodeVariableSettings(
         label="Database URL",
         default="",
@@ -52,6 +59,7 @@ class SectionFieldUpdate(Node):
             {"migration_id": None},
             section_field_update,
             self.database_url,
+            errors_on_success_path=self.errors_on_success_path,
             field_id=self.field_id,
             updates=self.updates,
         )

@@ -87,8 +87,12 @@ def node_class(class_name: str):
     return getattr(importlib.import_module(module_name(class_name)), class_name)
 
 
+#: Inputs every node has besides its own.
+COMMON_INPUTS = ["errors_on_success_path", "database_url"]
+
+
 def inputs_of(class_name: str) -> list[str]:
-    return CONTRACT[class_name][1] + ["database_url"]
+    return CONTRACT[class_name][1] + COMMON_INPUTS
 
 
 def outputs_of(class_name: str) -> list[str]:

@@ -100,6 +100,22 @@ def test_generated_nodes_run_in_two_event_loops(generated, database_url):
     assert generate.migration_id and "CREATE TABLE" in generate.migration_sql
 
 
+def test_generated_node_as_a_path_tool_reused_between_calls(generated, database_url):
+    """Strings only, errors on the success path, one instance for every call."""
+    create = instantiate(generated, "SectionCreate", handle="tool_section", label="Tool", description="null",
+                         icon="", errors_on_success_path="true", database_url=database_url)
+    asyncio.run(create.execute())
+    assert create.false_path is False and create.true_path["ok"] is True, create.true_path
+    first_id = create.section_id
+    for name, value in {"handle": "Not A Handle", "label": "Bad"}.items():
+        setattr(create, name, value)
+    asyncio.run(create.execute())
+    assert create.false_path is False and create.true_path["ok"] is False
+    assert "handle" in create.true_path["field"] and "handle" in create.true_path["error"]
+    assert (create.section_id, create.table_name, create.migration_id) == ("", "", None)
+    assert first_id
+
+
 # -- the real runtime's generator and ExecutableNode (only where it is installed) ---------
 real_only = pytest.mark.skipif(not REAL_RUNTIME, reason="polysynergy_node_runner is not installed")
 

@@ -138,6 +138,40 @@ def test_decorator_icon_and_readme(class_name):
         assert f"`{name}`" in text, f"{readme.name} does not describe {name}"
 
 
+DESTRUCTIVE = {"SectionFieldRemove", "MigrationApply", "MigrationRollback", "EntryDelete"}
+DOCK_ONLY = {"database_url", "errors_on_success_path"}
+
+
+def agent_tool_section(class_name: str) -> str:
+    text = node_file(class_name).with_name(f"{class_name}_README.md").read_text(encoding="utf-8")
+    assert "\n## Use as an agent tool\n" in text, f"{class_name}_README.md lacks the agent tool section"
+    return text.split("\n## Use as an agent tool\n", 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.mark.parametrize("class_name", CLASS_NAMES)
+def test_readme_explains_use_as_an_agent_tool(class_name):
+    section = agent_tool_section(class_name)
+    name = re.search(r"\*\*Suggested function name:\*\* `([^`]+)`", section)
+    assert name and re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", name.group(1)), "a function name a path tool keeps as is"
+    description = re.search(r"\*\*Description for the model:\*\* (.+)", section)
+    assert description and description.group(1).count(". ") == 0 and description.group(1).endswith(".")
+    rows = re.findall(r"^\| `(\w+)` \| `([^`]*)` \| (.+) \|$", section, flags=re.MULTILINE)
+    parameters = [row[0] for row in rows]
+    assert parameters, "no parameters with example values"
+    assert all(example for _, example, _ in rows), "every parameter has an example value"
+    source, tree = parse(class_name)
+    declared_inputs = {
+        name for name, statement in declarations(the_class(tree)).items()
+        if "has_in" in keywords(statement.value) and ast.literal_eval(keywords(statement.value)["has_in"])
+    }
+    assert set(parameters) <= declared_inputs - DOCK_ONLY, "parameters are the node's own inputs"
+    assert set(CONTRACT[class_name][1]) <= set(parameters), "every agent-facing input is described"
+    assert '**Result:** `{"ok": true' in section
+    assert '**Error:** `{"ok": false, "error": ' in section and '"field": ' in section
+    assert "errors_on_success_path = true" in section
+    assert ("**Requires confirmation:** yes" in section) == (class_name in DESTRUCTIVE)
+
+
 @pytest.mark.parametrize("class_name", CLASS_NAMES)
 def test_variables_annotations_and_defaults(class_name):
     source, tree = parse(class_name)
