@@ -134,3 +134,33 @@ def test_text_inputs():
         required_text("  ", "section_id")
     with pytest.raises(InvalidInput, match=r"^handle must be text"):
         required_text({"a": 1}, "handle")
+
+
+def test_null_text_means_not_given_everywhere():
+    from polysynergy_nodes_content.node_support.json_input import is_not_given, optional_value
+
+    for empty in (None, "", "  ", "null", "NULL", " Null "):
+        assert is_not_given(empty)
+        assert coerce_bool(empty, "confirm") is False
+        assert coerce_bool(empty, "confirm", default=True) is True
+        assert coerce_int(empty, "limit", default=50) == 50
+        assert optional_text(empty, "icon") is None
+        assert optional_value(empty, "default_value") is None
+        assert coerce_object(empty, "filters", allow_none=True) is None
+        assert coerce_entry_data(empty, "field_data") == {}
+    for given in ("0", "false", "nullable", "[]"):
+        assert not is_not_given(given)
+    with pytest.raises(InvalidInput, match=r"^entry_id is required$"):
+        required_text("null", "entry_id")
+
+
+def test_optional_value_decodes_json_containers_only():
+    from polysynergy_nodes_content.node_support.json_input import optional_value
+
+    assert optional_value('["a", "b"]', "default_value") == ["a", "b"]
+    assert optional_value('{"a": 1}', "default_value") == {"a": 1}
+    assert optional_value("10", "default_value") == "10"  # the field type reads it
+    assert optional_value(10, "default_value") == 10
+    with pytest.raises(InvalidInput, match=r"^default_value is not valid JSON"):
+        optional_value("[1, 2,]", "default_value")
+    assert optional_value("[draft", "default_value") == "[draft"
