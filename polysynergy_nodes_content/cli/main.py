@@ -77,6 +77,18 @@ def _register() -> None:
     cli.add_command(migrations_group)
     cli.add_command(entries_group)
     cli.add_command(demo_cmd)
+    _register_studio()
+
+
+def _register_studio() -> None:
+    """The descriptor commands (under ``sections``) and ``serve``."""
+    from .descriptor_commands import form_cmd, table_cmd
+    from .sections import sections_group
+    from .serve import serve_cmd
+
+    sections_group.add_command(form_cmd)
+    sections_group.add_command(table_cmd)
+    cli.add_command(serve_cmd)
 
 
 _register()

@@ -1,0 +1,28 @@
+"""``serve``: the content studio web page (needs the ``web`` extra)."""
+
+from __future__ import annotations
+
+import click
+
+from ..content_engine.errors import ConfigurationError
+from .common import state
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Anything but a loopback address exposes the studio to the network.")
+@click.option("--port", default=8765, show_default=True, type=int, help="Port (0 picks a free one).")
+def serve_cmd(host, port):
+    """Run the content studio: section builder, migration review, table view and entry forms.
+
+    Every page needs the access token: $SECTIONS_STUDIO_TOKEN, else one generated now
+    and printed with the URL. Stop with Ctrl-C."""
+    try:
+        from ..studio.server import run_studio
+    except ImportError as exc:  # the optional dependencies are missing
+        raise ConfigurationError(
+            f"the studio needs the 'web' extra ({exc.name} is missing): pip install 'polysynergy-nodes-content[web]'"
+        ) from None
+    st = state()
+    engine = st.engine()
+    run_studio(engine, host, port, database=st.database().sentence())

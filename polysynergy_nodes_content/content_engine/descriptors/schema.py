@@ -1,0 +1,60 @@
+"""The entry JSON Schema (draft 2020-12): which keys, which values, which are required.
+
+It mirrors the engine's write rules: unknown keys are refused, a required field must be
+present (unless it has a default) and never null, optional fields may be null, and each
+value follows its field type's rules (see ``value_schema``). Validate with format
+assertion on (``format_checker``) for dates, UUIDs and emails.
+"""
+
+from __future__ import annotations
+
+from .section_view import section_fields
+from .value_schema import value_schema
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def field_schema(field: dict, registry) -> dict:
+    """The schema of one field's value, with its title, description and default."""
+    settings = field.get("field_settings") or {}
+    handle = field["field_type_handle"]
+    ft = registry.get(handle)
+    rule = value_schema(handle, settings, ft)
+    multiple = handle == "relation" and settings.get("allowMultiple")
+    if field.get("is_required"):
+        schema = dict(rule)
+        if multiple:
+            schema["minItems"] = max(1, schema.get("minItems", 1))
+    else:
+        schema = {"anyOf": [{"type": "null"}, rule]}
+    schema["title"] = field.get("label") or field["handle"]
+    if field.get("help_text"):
+        schema["description"] = field["help_text"]
+    if field.get("default_value") is not None:
+        schema["default"] = field["default_value"]
+    schema["x-field-type"] = handle
+    return schema
+
+
+def entry_schema(section: dict, registry, source: str = "applied") -> dict:
+    """The JSON Schema of an entry of ``section`` as the engine accepts it on create.
+
+    For an update every key is optional: drop ``required`` (the schema's
+    ``x-update-schema`` says so)."""
+    fields = section_fields(section, source)
+    properties = {f["handle"]: field_schema(f, registry) for f in fields}
+    required = [f["handle"] for f in fields if f.get("is_required") and f.get("default_value") is None]
+    schema = {
+        "$schema": DIALECT,
+        "$id": f"urn:polysynergy-content:section:{section['handle']}",
+        "title": section.get("label") or section["handle"],
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "x-update-schema": "the same without 'required'",
+    }
+    if section.get("description"):
+        schema["description"] = section["description"]
+    if required:
+        schema["required"] = required
+    return schema

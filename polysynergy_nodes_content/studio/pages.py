@@ -1,0 +1,79 @@
+"""Rendering and form plumbing shared by every page of the studio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+
+from ..content_engine.errors import ContentError, InvalidInput
+from .security import Forbidden, check_csrf
+
+HERE = Path(__file__).parent
+environment = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def engine_of(request: Request):
+    return request.app.state.engine
+
+
+async def call(request: Request, fn, *args, **kwargs):
+    """Run an engine method off the event loop (the engine is synchronous)."""
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    session = request.state.session
+    if session is not None:
+        session.flash.append({"kind": kind, "text": message})
+
+
+def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    session = request.state.session
+    messages = []
+    if session is not None:
+        messages, session.flash[:] = list(session.flash), []
+    context.update(
+        request=request,
+        csrf_token=session.csrf if session is not None else "",
+        messages=messages,
+        path=request.url.path,
+    )
+    html = environment.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def read_form(request: Request):
+    """The posted form, after its CSRF token was checked (raises Forbidden)."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    return form
+
+
+def field_errors(exc: ContentError) -> dict[str, str]:
+    """Field handle -> message from an engine error (all of them for a batch of problems)."""
+    errors = getattr(exc, "errors", None) or []
+    out = {e["field"]: e["message"] for e in errors if isinstance(e, dict) and e.get("field")}
+    if not out and getattr(exc, "field", None):
+        out[exc.field] = str(exc)
+    return out
+
+
+def forbidden(exc: Forbidden) -> PlainTextResponse:
+    return PlainTextResponse(f"Forbidden: {exc}", status_code=403)
+
+
+__all__ = ["call", "engine_of", "flash", "render", "redirect", "read_form", "field_errors", "forbidden",
+           "InvalidInput", "ContentError"]
