@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .schema import entry_schema
-from .section_view import pending, section_fields, title_field
+from .section_view import default_of, pending, section_fields, title_field
 from .widgets import WIDTH_SPANS, options_of, widget_for
 
 GRID_COLUMNS = 12
@@ -21,7 +21,7 @@ def _field(f: dict, registry) -> dict:
         "label": f.get("label") or f["handle"],
         "help_text": f.get("help_text"),
         "placeholder": f.get("placeholder") or settings.get("placeholder"),
-        "default": f.get("default_value"),
+        "default": default_of(f),
         "required": bool(f.get("is_required")),
         "unique": bool(f.get("is_unique")),
         "settings": settings,

@@ -8,7 +8,7 @@ assertion on (``format_checker``) for dates, UUIDs and emails.
 
 from __future__ import annotations
 
-from .section_view import section_fields
+from .section_view import default_of, section_fields
 from .value_schema import value_schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -31,7 +31,7 @@ def field_schema(field: dict, registry) -> dict:
     if field.get("help_text"):
         schema["description"] = field["help_text"]
     if field.get("default_value") is not None:
-        schema["default"] = field["default_value"]
+        schema["default"] = default_of(field)
     schema["x-field-type"] = handle
     return schema
 

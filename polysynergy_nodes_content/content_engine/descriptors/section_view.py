@@ -7,6 +7,8 @@ request) so a builder can preview its form.
 
 from __future__ import annotations
 
+import json
+
 #: Field types whose value reads well as an entry's title, in order of preference.
 TITLE_TYPES = ("text", "slug", "email", "url", "phone", "select", "textarea")
 
@@ -53,3 +55,14 @@ def title_field(section: dict, fields: list[dict]) -> str:
 def pending(section: dict) -> bool:
     """True when the configuration differs from what the table was migrated to."""
     return section.get("migration_status") != "migrated"
+
+
+def default_of(field: dict):
+    """A field's default value (the configuration keeps it as JSON text)."""
+    raw = field.get("default_value")
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
