@@ -1,4 +1,4 @@
-"""``sections list|show|create|delete|diagram`` and ``fields add|update|remove``."""
+"""``sections list|show|create|update|delete|diagram`` and ``fields add|update|remove``."""
 
 from __future__ import annotations
 
@@ -68,7 +68,8 @@ def show_cmd(section):
 @click.option("--label", help="Display name (default: from the handle).")
 @click.option("--description")
 @click.option("--icon")
-@click.option("--title-field", help="Handle of the field used as an entry's title.")
+@click.option("--title-field", help="Handle of the title field; it must exist, so set it later with "
+                                    "`sections update SECTION --title-field FIELD`.")
 @json_option
 def create_cmd(handle, label, description, icon, title_field):
     """Create a section (its table is created by its first migration)."""
@@ -82,6 +83,32 @@ def create_cmd(handle, label, description, icon, title_field):
     emit({"section": created}, render)
 
 
+@sections_group.command("update")
+@click.argument("section")
+@click.option("--rename", "new_handle", metavar="HANDLE", help="New handle (the table is renamed by the next migration).")
+@click.option("--label")
+@click.option("--description")
+@click.option("--icon")
+@click.option("--title-field", help="Handle of the field used as an entry's title ('' for none).")
+@json_option
+def update_cmd(section, new_handle, label, description, icon, title_field):
+    """Change SECTION's handle, label, description, icon or title field (only the options given)."""
+    st = state()
+    pairs = {"handle": new_handle, "label": label, "description": description, "icon": icon,
+             "title_field_handle": title_field}
+    changes = {k: v for k, v in pairs.items() if v is not None}
+    if not changes:
+        raise InvalidInput("nothing to change: give at least one option (see --help)", field="changes")
+    updated = st.engine().update_section(section, changes)
+
+    def render():
+        st.console.print(f"[green]Updated section[/green] {updated['handle']}")
+        if "handle" in changes:
+            st.console.print(f"Review the change: polysynergy-content migrations plan {updated['handle']}")
+
+    emit({"section": updated}, render)
+
+
 @sections_group.command("delete")
 @click.argument("section")
 @json_option
@@ -92,12 +119,19 @@ def delete_cmd(section):
     result = st.engine().delete_section(section)
 
     def render():
+        if result.get("already_deleted"):
+            st.console.print(f"Section {result['section']['handle']} is already deleted: its table was archived by "
+                             f"migration {result['archived_by']} (roll that migration back to restore it).")
+            return
         if result["deleted"]:
             st.console.print(f"[green]Deleted section[/green] {result['section']['handle']} (it had no table).")
             return
         from .migrations import render_review
 
         mig = result["migration"]
+        if mig["id"] is None:
+            st.console.print(f"Section {result['section']['handle']} is deactivated; nothing is left to migrate.")
+            return
         st.console.print(f"Section {result['section']['handle']} is deactivated; its table is archived by this migration:")
         render_review(st.console, mig)
         st.console.print(f"Apply it with: polysynergy-content migrations apply {mig['id']}")

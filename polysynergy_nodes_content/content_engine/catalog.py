@@ -52,8 +52,10 @@ def _find_table(conn, schema: str, comment: str, fallback_name: str | None) -> t
     if row is None and fallback_name:
         row = conn.execute(
             "SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname = %s",
-            (schema, fallback_name),
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname = %s "
+            # never another section's table (a reused handle): only one without a section mark
+            "AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE %s",
+            (schema, fallback_name, SECTION_MARK + "%"),
         ).fetchone()
     return (row[0], row[1]) if row else None
 

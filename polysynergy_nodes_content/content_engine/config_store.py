@@ -15,9 +15,10 @@ from psycopg.types.json import Jsonb
 
 from polysynergy_section_field.section_field_runner import FieldSettingsError, FieldTypeRegistry, UnknownFieldTypeError
 
-from .errors import InvalidInput, NotFound
+from .config_checks import applied_field, check_title_field, check_type_change, take_settings_default
+from .errors import InvalidInput, NotFound, Refused
 from .identifiers import check_field_handle, check_identifier
-from .names import junction_table_name
+from .names import archived_name, junction_table_name
 from .records import UNENCODABLE_MESSAGE, is_unencodable, json_safe, row_dict
 from .settings import EngineSettings
 
@@ -74,6 +75,7 @@ class ConfigStore:
         check_identifier(handle, "section handle")
         _check_texts({"description": description, "icon": icon, "title_field_handle": title_field_handle}, "section")
         label = _require_text(label, "label") if label not in (None, "") else handle.replace("_", " ").title()
+        check_title_field({"handle": handle}, title_field_handle or None, [], self.registry)
         self._check_table_name_free(handle)
         return self._one(
             sql.SQL(
@@ -84,6 +86,7 @@ class ConfigStore:
         )
 
     def _check_table_name_free(self, name: str, section_id=None) -> None:
+        self._release_deleted_holder(name, section_id)
         taken = self._one(
             sql.SQL("SELECT handle FROM {} WHERE (handle = %s OR table_name = %s) AND id IS DISTINCT FROM %s").format(
                 self._t("sections")
@@ -116,6 +119,23 @@ class ConfigStore:
                 f"a table {self.settings.content_schema}.{name} already exists; choose another handle", field="handle"
             )
 
+    def _release_deleted_holder(self, name: str, section_id=None) -> None:
+        """A deleted section (its table archived by an applied migration) gives its handle
+        up: it moves to a retired name, so the handle can be used again. Rolling the
+        removal back restores the handle while it is still free."""
+        for holder in self._all(
+            sql.SQL(
+                "SELECT id, handle FROM {} WHERE (handle = %s OR table_name = %s) AND id IS DISTINCT FROM %s "
+                "AND NOT is_active AND (applied_state->'section'->>'is_active')::boolean IS FALSE FOR UPDATE"
+            ).format(self._t("sections")),
+            (name, name, section_id),
+        ):
+            retired = archived_name(holder["handle"], holder["id"])
+            self.conn.execute(
+                sql.SQL("UPDATE {} SET handle = %s, table_name = %s WHERE id = %s").format(self._t("sections")),
+                (retired, retired, holder["id"]),
+            )
+
     def update_section(self, ref, changes: dict) -> dict:
         section = self.find_section(ref, lock=True)
         unknown = set(changes) - set(SECTION_KEYS)
@@ -131,6 +151,9 @@ class ConfigStore:
             values["table_name"] = values["handle"]
         if "label" in values:
             values["label"] = _require_text(values["label"], "label")
+        if "title_field_handle" in values:
+            values["title_field_handle"] = values["title_field_handle"] or None
+            check_title_field(section, values["title_field_handle"], self.fields(section["id"]), self.registry)
         if not values:
             return section
         _check_texts(values, "section")
@@ -271,8 +294,9 @@ class ConfigStore:
         _check_texts({k: merged.get(k) for k in ("help_text", "placeholder", "tab_name")}, handle)
         if is_unencodable(raw_settings):
             raise InvalidInput(f"field '{handle}': field_settings {UNENCODABLE_MESSAGE}", field=handle)
-        default_value = merged.get("default_value")
-        if isinstance(default_value, str) and existing is not None and default_value == existing.get("default_value"):
+        settings, default_value, moved = take_settings_default(handle, settings, values, merged.get("default_value"))
+        if not moved and isinstance(default_value, str) and existing is not None and \
+                default_value == existing.get("default_value"):
             default_text = default_value  # unchanged, already JSON text
         elif default_value is None:
             default_text = None
@@ -363,10 +387,13 @@ class ConfigStore:
         existing = self.find_field(field_id, lock=True)
         section = self.find_section(existing["section_id"], lock=True)
         row = self.normalize_field(section, updates, existing)
+        check_type_change(self.registry, applied_field(section, existing["id"]), row)
         if row["handle"] != existing["handle"] and any(
             f["handle"] == row["handle"] for f in self.fields(section["id"])
         ):
             raise InvalidInput(f"field '{row['handle']}' already exists in section '{section['handle']}'", field=row["handle"])
+        if row["handle"] != existing["handle"] and section["title_field_handle"] == existing["handle"]:
+            self._set_title_field(section["id"], row["handle"])  # the title follows a rename
         updated = self._one(
             sql.SQL("UPDATE {} SET {} WHERE id = %s RETURNING *").format(
                 self._t("section_fields"),
@@ -381,8 +408,14 @@ class ConfigStore:
         section = self.find_section(section_ref, lock=True)
         field = self.find_field_by_handle(section["id"], handle)
         self.conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(self._t("section_fields")), (field["id"],))
+        if section["title_field_handle"] == field["handle"]:
+            self._set_title_field(section["id"], None)  # no title rather than a missing one
         self.bump(section["id"])
         return field
+
+    def _set_title_field(self, section_id, handle: str | None) -> None:
+        self.conn.execute(
+            sql.SQL("UPDATE {} SET title_field_handle = %s WHERE id = %s").format(self._t("sections")), (handle, section_id))
 
     # -- snapshots -----------------------------------------------------------------
     def snapshot(self, section_id) -> dict:
@@ -428,6 +461,15 @@ class ConfigStore:
                 (field["id"], section_id, *_adapt(row).values()),
             )
         section = state["section"]
+        holder = self._one(
+            sql.SQL("SELECT handle FROM {} WHERE (handle = %s OR table_name = %s) AND id <> %s").format(
+                self._t("sections")),
+            (section["handle"], section["table_name"], section_id),
+        )
+        if holder is not None:
+            raise Refused(
+                f"the handle '{section['handle']}' of this section is used by section '{holder['handle']}' now; "
+                "rename or delete that section first")
         self.conn.execute(
             sql.SQL("UPDATE {} SET handle = %s, table_name = %s, is_active = %s WHERE id = %s").format(
                 self._t("sections")

@@ -188,6 +188,10 @@ class ContentEngine:
             if found["applied_state"] is None:
                 store.delete_section_config(found["id"])
                 return {"deleted": True, "section": found, "migration": None}
+            if not found["is_active"] and found["applied_state"]["section"].get("is_active") is False:
+                # Its table is already archived: nothing is left to remove.
+                return {"deleted": True, "already_deleted": True, "section": found, "migration": None,
+                        "archived_by": found["last_migration_id"]}
             store.update_section(found["id"], {"is_active": False})
         return {"deleted": False, "section": self.get_section(found["id"]), "migration": self.plan_migration(found["id"])}
 
