@@ -68,6 +68,7 @@ def _register() -> None:
     from .db import db_group
     from .demo import demo_cmd
     from .entries import entries_group
+    from .mcp import mcp_cmd
     from .migrations import migrations_group
     from .sections import fields_group, sections_group
 
@@ -77,6 +78,7 @@ def _register() -> None:
     cli.add_command(migrations_group)
     cli.add_command(entries_group)
     cli.add_command(demo_cmd)
+    cli.add_command(mcp_cmd)
     _register_studio()
 
 

@@ -1,0 +1,68 @@
+"""How a tool reaches the engine: in a worker thread, inside the policy, errors translated.
+
+The engine is synchronous (psycopg over a pool); running each call in a thread keeps
+the server's event loop free for other requests and for cancellation.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from dataclasses import dataclass
+
+import anyio
+
+from polysynergy_nodes_content.content_engine.errors import NotFound
+from polysynergy_nodes_content.mcp_server.engine_access import EngineAccess
+from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal, ServerPolicy
+from polysynergy_nodes_content.mcp_server.tool_errors import tool_error
+
+
+@dataclass
+class ToolCalls:
+    access: EngineAccess
+    policy: ServerPolicy
+
+    async def run(self, work, *args, **kwargs):
+        """``work(engine, *args, **kwargs)`` in a thread; any failure becomes a ToolError."""
+        def call():
+            return work(self.access.engine(), *args, **kwargs)
+
+        try:
+            return await anyio.to_thread.run_sync(functools.partial(call))
+        except Exception as error:  # every failure is answered as a tool error, never a crash
+            raise tool_error(error, self.access.redact) from None
+
+    # -- helpers used inside ``work`` (they run in the worker thread) ----------------------
+    def section(self, engine, name: str) -> dict:
+        """The section called ``name`` (handle or id) if this server may use it.
+
+        A section outside the allow-list gets the same answer whether it exists or not.
+        """
+        name = (name or "").strip()
+        restricted = self.policy.sections is not None
+        if restricted and not _is_uuid(name) and name not in self.policy.sections:
+            raise PolicyRefusal(self.policy.unknown_section_message(name))
+        try:
+            found = engine.get_section(name)
+        except NotFound:
+            if restricted:
+                raise PolicyRefusal(self.policy.unknown_section_message(name)) from None
+            raise
+        self.policy.check_section(found["handle"])
+        return found
+
+    def field(self, section: dict, handle: str) -> dict:
+        for field in section.get("fields") or []:
+            if field["handle"] == handle or field["id"] == handle:
+                return field
+        known = ", ".join(f["handle"] for f in section.get("fields") or []) or "none"
+        raise NotFound(f"section '{section['handle']}' has no field '{handle}' (its fields: {known})", field="field")
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,71 @@
+"""The engine behind the server: connected on first use, read-only at the database on request.
+
+Connecting lazily lets the server start (and list its tools) while the database is
+down; every tool call then says plainly that it cannot connect, without the URL's
+password. In read-only mode every connection opens with
+``default_transaction_read_only=on``, so even a bug could not write, and nothing is
+installed: the server then works with a role that has only SELECT.
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from polysynergy_nodes_content.cli.common import check_connection
+from polysynergy_nodes_content.content_engine.engine import ContentEngine
+from polysynergy_nodes_content.content_engine.errors import ContentError, DatabaseFailure
+from polysynergy_nodes_content.mcp_server.redaction import Redactor
+
+READ_ONLY_OPTION = "-c default_transaction_read_only=on"
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+def read_only_url(url: str) -> str:
+    """``url`` with the libpq option that makes every transaction read-only."""
+    if "://" in url:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        options = [value for key, value in query if key == "options"] + [READ_ONLY_OPTION]
+        kept = [(key, value) for key, value in query if key != "options"]
+        return urlunsplit(parts._replace(query=urlencode(kept + [("options", " ".join(options))], quote_via=quote)))
+    params = conninfo_to_dict(url)
+    params["options"] = f"{params.get('options', '')} {READ_ONLY_OPTION}".strip()
+    return make_conninfo(**params)
+
+
+class EngineAccess:
+    """Builds the engine once it can connect; until then each call reports why not."""
+
+    def __init__(self, url: str, read_only: bool = False):
+        self.read_only = read_only
+        self.url = read_only_url(url) if read_only else url
+        self.redact = Redactor(url)
+        self._engine: ContentEngine | None = None
+        self._lock = threading.Lock()
+
+    def engine(self) -> ContentEngine:
+        if self._engine is not None:
+            return self._engine
+        with self._lock:
+            if self._engine is None:
+                check_connection(self.url, timeout=CONNECT_TIMEOUT_SECONDS)
+                engine = ContentEngine(self.url)
+                self._check_installed(engine)
+                self._engine = engine
+        return self._engine
+
+    def _check_installed(self, engine: ContentEngine) -> None:
+        try:
+            engine.ensure_installed()
+        except (ContentError, psycopg.Error) as exc:
+            if self.read_only:
+                raise DatabaseFailure(
+                    "the content system's tables are missing or older than this version, and a read-only server "
+                    "does not install them; run `polysynergy-content init` once with a role that may create "
+                    f"tables, then call again ({exc})"
+                ) from None
+            raise

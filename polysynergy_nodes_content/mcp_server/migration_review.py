@@ -1,0 +1,36 @@
+"""A planned migration as an agent sees it: what would change, the risks, and who applies it."""
+
+from __future__ import annotations
+
+from polysynergy_nodes_content.content_engine.records import json_safe
+from polysynergy_nodes_content.mcp_server.policy import ServerPolicy
+
+
+def _next_step(plan: dict, policy: ServerPolicy) -> str:
+    if plan.get("id") is None:
+        return "Nothing to apply: the table already matches the configuration."
+    command = f"polysynergy-content migrations apply {plan['id']}"
+    if plan.get("is_destructive"):
+        return ("This migration destroys data (the data is archived first), so it is never applied through this "
+                f"server: show the review to a person and ask them to apply it ({command}).")
+    if policy.allow_apply and not policy.read_only:
+        return "Show the review to the user; once they agree, call apply_migration with this migration_id."
+    return f"Applying is not enabled on this server: show the review to a person and ask them to apply it ({command})."
+
+
+def review(plan: dict, policy: ServerPolicy) -> dict:
+    """The review of ``plan`` (a migration record of the engine), JSON-safe."""
+    return json_safe({
+        "migration_id": plan.get("id"),
+        "section_id": plan.get("section_id"),
+        "status": plan.get("status"),
+        "is_destructive": bool(plan.get("is_destructive")),
+        "is_reversible": plan.get("is_reversible"),
+        "warnings": plan.get("warnings") or [],
+        "lint": plan.get("lint") or [],
+        "prechecks": plan.get("prechecks") or [],
+        "sql": plan.get("sql") or "",
+        "can_apply_here": bool(plan.get("id")) and policy.allow_apply and not policy.read_only
+        and not plan.get("is_destructive"),
+        "next_step": _next_step(plan, policy),
+    })

@@ -1,0 +1,62 @@
+"""Assemble the MCP server from the policy: which tools exist depends on how it was started."""
+
+from __future__ import annotations
+
+from mcp.server.mcpserver import MCPServer
+
+from polysynergy_nodes_content.mcp_server.calls import ToolCalls
+from polysynergy_nodes_content.mcp_server.content_tools import register_read_tools, register_write_tools
+from polysynergy_nodes_content.mcp_server.engine_access import EngineAccess
+from polysynergy_nodes_content.mcp_server.policy import ServerPolicy
+from polysynergy_nodes_content.mcp_server.resources import register_schema_resources, section_resources
+from polysynergy_nodes_content.mcp_server.schema_tools import register_apply_tool, register_schema_tools
+
+SERVER_NAME = "polysynergy-content"
+
+
+def instructions(policy: ServerPolicy) -> str:
+    limits = policy.describe()
+    parts = [
+        "A content system on PostgreSQL: sections are typed tables, entries are validated rows.",
+        "Start with list_sections, then describe_section before writing entries or filters: it gives each "
+        "field's type, rules, allowed filter operators and the entry JSON Schema.",
+        f"At most {policy.max_entries} entries per call.",
+    ]
+    if policy.read_only:
+        parts.append("This server is read-only.")
+    else:
+        parts.append("Schema changes are " + ("enabled" if policy.allow_schema_changes else "not enabled") +
+                     "; they only plan migrations. Applying is " +
+                     ("enabled for non-destructive migrations" if limits["apply_migrations"] else "done by a person") +
+                     "; destructive migrations are never applied here.")
+    if policy.sections is not None:
+        parts.append("Sections served: " + ", ".join(sorted(policy.sections)) + ".")
+    return " ".join(parts)
+
+
+class ContentServer(MCPServer):
+    """MCPServer whose resource list also names one schema resource per section."""
+
+    def __init__(self, calls: ToolCalls, **kwargs):
+        super().__init__(**kwargs)
+        self._calls = calls
+
+    async def list_resources(self):
+        return [*await super().list_resources(), *await section_resources(self._calls)]
+
+
+def build_server(database_url: str, policy: ServerPolicy) -> ContentServer:
+    """The server for one database and one policy (connects to the database on first use)."""
+    from importlib.metadata import version
+
+    calls = ToolCalls(EngineAccess(database_url, read_only=policy.read_only), policy)
+    server = ContentServer(calls, name=SERVER_NAME, version=version("polysynergy-nodes-content"),
+                           instructions=instructions(policy), log_level="WARNING")
+    register_read_tools(server, calls)
+    if not policy.read_only:
+        register_write_tools(server, calls)
+        if policy.allow_schema_changes:
+            register_schema_tools(server, calls)
+        register_apply_tool(server, calls)
+    register_schema_resources(server, calls)
+    return server
