@@ -138,7 +138,7 @@ def test_apply_with_the_flag_but_never_a_destructive_migration(database_url, res
 
     asyncio.run(session())
     destructive = [m for m in engine.list_migrations("research_companies") if m["is_destructive"]]
-    assert [m["status"] for m in destructive] == ["generated"], "the destructive plan was never applied"
+    assert destructive and not [m for m in destructive if m["status"] == "applied"], "never applied"
     live = engine.query_entries("research_companies")["entries"]
     assert [e["website"] for e in live] == ["https://swis.nl"]
 
