@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..content_engine.errors import ConfigurationError
-from .common import state
+from .common import choose_database, state
 
 
 @click.command("mcp")
@@ -30,6 +30,7 @@ def mcp_cmd(use_http, port, sections, read_only, allow_schema_changes, allow_app
     """
     try:
         from ..mcp_server.policy import ServerPolicy
+        from ..mcp_server.redaction import Redactor
         from ..mcp_server.server import build_server
         from ..mcp_server.transports import HOST, HTTP_PATH, TOKEN_ENV, http_token, run_http, run_stdio
     except ImportError as exc:
@@ -42,9 +43,12 @@ def mcp_cmd(use_http, port, sections, read_only, allow_schema_changes, allow_app
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     st = state()
-    choice = st.database()
-    server = build_server(choice.url, policy)
+    # Chosen like every command's database, but announced here: the URL's password may sit
+    # in places the usual masking does not look (a query parameter, a conninfo string).
+    choice = st.choice = choose_database(st.database_url, st.data_dir)
     err = st.err
+    err.print(Redactor(choice.url)(choice.sentence()), soft_wrap=True, markup=False, style="dim")
+    server = build_server(choice.url, policy)
     limits = policy.describe()
     err.print(f"[dim]MCP server: sections {limits['sections']}, read-only {limits['read_only']}, schema changes "
               f"{limits['schema_changes']}, apply {limits['apply_migrations']}, "

@@ -10,31 +10,31 @@ installed: the server then works with a role that has only SELECT.
 from __future__ import annotations
 
 import threading
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
-
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from polysynergy_nodes_content.cli.common import check_connection
+from polysynergy_nodes_content.content_engine.database import split_url_options
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import ContentError, DatabaseFailure
+from polysynergy_nodes_content.content_engine.settings import EngineSettings
 from polysynergy_nodes_content.mcp_server.redaction import Redactor
 
 READ_ONLY_OPTION = "-c default_transaction_read_only=on"
 CONNECT_TIMEOUT_SECONDS = 5
 
 
-def read_only_url(url: str) -> str:
-    """``url`` with the libpq option that makes every transaction read-only."""
-    if "://" in url:
-        parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        options = [value for key, value in query if key == "options"] + [READ_ONLY_OPTION]
-        kept = [(key, value) for key, value in query if key != "options"]
-        return urlunsplit(parts._replace(query=urlencode(kept + [("options", " ".join(options))], quote_via=quote)))
-    params = conninfo_to_dict(url)
-    params["options"] = f"{params.get('options', '')} {READ_ONLY_OPTION}".strip()
-    return make_conninfo(**params)
+def read_only_url(url: str) -> tuple[str, bool | None]:
+    """``url`` as a conninfo string with the libpq option that makes every transaction
+    read-only, and the URL's prepared-statements choice (None: not given).
+
+    The conninfo form keeps the option's space intact (a URL query would have to carry
+    it percent-encoded through every rewrite).
+    """
+    clean, prepared = split_url_options(url)
+    params = conninfo_to_dict(clean)
+    params["options"] = f"{params.get('options') or ''} {READ_ONLY_OPTION}".strip()
+    return make_conninfo(**params), prepared
 
 
 class EngineAccess:
@@ -42,7 +42,8 @@ class EngineAccess:
 
     def __init__(self, url: str, read_only: bool = False):
         self.read_only = read_only
-        self.url = read_only_url(url) if read_only else url
+        self.url, prepared = read_only_url(url) if read_only else (url, None)
+        self.settings = EngineSettings.from_env(**({} if prepared is None else {"prepared_statements": prepared}))
         self.redact = Redactor(url)
         self._engine: ContentEngine | None = None
         self._lock = threading.Lock()
@@ -53,7 +54,7 @@ class EngineAccess:
         with self._lock:
             if self._engine is None:
                 check_connection(self.url, timeout=CONNECT_TIMEOUT_SECONDS)
-                engine = ContentEngine(self.url)
+                engine = ContentEngine(self.url, self.settings)
                 self._check_installed(engine)
                 self._engine = engine
         return self._engine

@@ -7,18 +7,28 @@ from urllib.parse import unquote, urlsplit
 from psycopg.conninfo import conninfo_to_dict
 
 from polysynergy_nodes_content.cli.common import mask_url
+from polysynergy_nodes_content.content_engine.database import split_url_options
 
 MASK = "***"
 
 
-def _password_of(url: str) -> str | None:
+def passwords_in(url: str) -> set[str]:
+    """Every spelling of the password a URL or conninfo string carries (netloc or ``password=``)."""
+    found = set()
+    if "://" in url:
+        try:
+            raw = urlsplit(url).password
+        except ValueError:
+            raw = None
+        if raw:
+            found |= {raw, unquote(raw)}
     try:
-        if "://" in url:
-            password = urlsplit(url).password
-            return unquote(password) if password else None
-        return conninfo_to_dict(url).get("password")
-    except Exception:  # an unreadable URL has no password we could find
-        return None
+        password = conninfo_to_dict(split_url_options(url)[0]).get("password")
+    except Exception:  # an unreadable URL: what urlsplit found is all we have
+        password = None
+    if password:
+        found.add(password)
+    return found
 
 
 class Redactor:
@@ -27,16 +37,7 @@ class Redactor:
     def __init__(self, url: str | None):
         self.url = url or ""
         self.masked = mask_url(url) if url else ""
-        secrets = []
-        if url:
-            secrets.append(url)
-            password = _password_of(url)
-            if password:
-                secrets.append(password)
-                if "://" in url:
-                    raw = urlsplit(url).password
-                    if raw and raw != password:
-                        secrets.append(raw)  # the percent-encoded spelling
+        secrets = [url, *passwords_in(url)] if url else []
         # Longest first, so the whole URL is replaced before its password alone.
         self.secrets = sorted({s for s in secrets if len(s) >= 3}, key=len, reverse=True)
 
