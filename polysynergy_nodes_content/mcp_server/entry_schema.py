@@ -10,6 +10,13 @@ from __future__ import annotations
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _STRING_FORMATS = {"email": "email", "url": "uri", "date": "date", "datetime": "date-time", "time": "time"}
+#: Formats are only annotations to most validators: patterns make the shape checkable everywhere.
+_PATTERNS = {
+    "url": r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s]+$",
+    "date": r"^\d{4}-\d{2}-\d{2}$",
+    "datetime": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$",
+    "time": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+}
 _TEXT_TYPES = {"text", "textarea", "slug", "email", "url", "phone", "color"}
 _EXACT_DECIMALS = {"decimal", "currency"}
 
@@ -36,9 +43,11 @@ def value_schema(type_handle: str, settings: dict | None) -> dict:
                 schema[key] = settings[key]
         if type_handle in _STRING_FORMATS:
             schema["format"] = _STRING_FORMATS[type_handle]
+        if type_handle in _PATTERNS:
+            schema["pattern"] = _PATTERNS[type_handle]
         return schema
     if type_handle in ("date", "datetime", "time"):
-        return {"type": "string", "format": _STRING_FORMATS[type_handle]}
+        return {"type": "string", "format": _STRING_FORMATS[type_handle], "pattern": _PATTERNS[type_handle]}
     if type_handle == "boolean":
         return {"type": "boolean"}
     if type_handle == "integer":

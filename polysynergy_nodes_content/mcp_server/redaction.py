@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from psycopg.conninfo import conninfo_to_dict
 
@@ -13,7 +13,7 @@ MASK = "***"
 
 
 def passwords_in(url: str) -> set[str]:
-    """Every spelling of the password a URL or conninfo string carries (netloc or ``password=``)."""
+    """The password a URL or conninfo string carries (netloc or ``password=``), plain and percent-encoded."""
     found = set()
     if "://" in url:
         try:
@@ -28,7 +28,7 @@ def passwords_in(url: str) -> set[str]:
         password = None
     if password:
         found.add(password)
-    return found
+    return found | {quote(p, safe="") for p in found}
 
 
 class Redactor:
