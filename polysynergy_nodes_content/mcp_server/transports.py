@@ -1,6 +1,7 @@
 """Run the server over stdio (the default) or streamable HTTP on 127.0.0.1 behind a token.
 
-Over HTTP every request needs ``Authorization: Bearer <token>``; Host and Origin are
+Over HTTP every request needs the token (``Authorization: Bearer <token>``, or
+``?token=`` for clients that cannot send headers); Host and Origin are
 checked so a web page cannot reach the server through DNS rebinding or a cross-site
 request.
 """
@@ -11,6 +12,7 @@ import hmac
 import json
 import os
 import secrets
+from urllib.parse import parse_qs
 
 from mcp.server.transport_security import TransportSecuritySettings
 
@@ -32,16 +34,29 @@ def http_token() -> tuple[str, bool]:
 
 
 class BearerTokenGuard:
-    """ASGI wrapper: HTTP requests without the right bearer token get 401 and reach nothing."""
+    """ASGI wrapper: HTTP requests without the right token get 401 and reach nothing.
+
+    The token comes as ``Authorization: Bearer <token>``, or as ``?token=<token>`` for
+    clients that cannot set headers (PolySynergy's MCP tool node in URL mode).
+    """
 
     def __init__(self, app, token: str):
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.token = token.encode()
+
+    def _authorized(self, scope) -> bool:
+        header = dict(scope.get("headers") or []).get(b"authorization", b"")
+        scheme, _, given = header.partition(b" ")
+        if scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self.token):
+            return True
+        for value in parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", []):
+            if hmac.compare_digest(value.encode(), self.token):
+                return True
+        return False
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            given = dict(scope.get("headers") or []).get(b"authorization", b"")
-            if not hmac.compare_digest(given, self.expected):
+            if not self._authorized(scope):
                 body = json.dumps({"error": "missing or wrong bearer token (Authorization: Bearer <token>)"}).encode()
                 await send({"type": "http.response.start", "status": 401,
                             "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]})

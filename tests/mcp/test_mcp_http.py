@@ -88,3 +88,15 @@ def test_requests_without_the_token_or_from_another_site_are_refused(http_server
         form_post = http.post(http_server, data={"a": "b"}, headers={"authorization": f"Bearer {TOKEN}"})
         assert form_post.status_code in (400, 406, 415)
         assert http.post(http_server, json=INITIALIZE, headers=authorized).status_code == 200
+        assert http.post(f"{http_server}?token=nope", json=INITIALIZE, headers=MCP_HEADERS).status_code == 401
+
+
+def test_a_client_that_cannot_send_headers_puts_the_token_in_the_url(http_server):
+    """PolySynergy's MCP tool node in URL mode takes only a URL."""
+    async def session():
+        async with Client(f"{http_server}?token={TOKEN}") as client:
+            result = await client.call_tool("describe_section", {"section": "research_companies"})
+            assert not result.is_error
+            assert result.structured_content["entry_schema"]["required"] == ["company_name"]
+
+    asyncio.run(session())
