@@ -1,7 +1,8 @@
-"""A planned migration as an agent sees it: what would change, the risks, and who applies it."""
+"""A planned migration as an agent sees it: the engine's review descriptor, plus who may apply it."""
 
 from __future__ import annotations
 
+from polysynergy_nodes_content.content_engine.descriptors import review_descriptor
 from polysynergy_nodes_content.content_engine.records import json_safe
 from polysynergy_nodes_content.mcp_server.policy import ServerPolicy
 
@@ -20,17 +21,11 @@ def _next_step(plan: dict, policy: ServerPolicy) -> str:
 
 def review(plan: dict, policy: ServerPolicy) -> dict:
     """The review of ``plan`` (a migration record of the engine), JSON-safe."""
+    described = review_descriptor(plan)
+    destructive = described["destructive"]
     return json_safe({
         "migration_id": plan.get("id"),
-        "section_id": plan.get("section_id"),
-        "status": plan.get("status"),
-        "is_destructive": bool(plan.get("is_destructive")),
-        "is_reversible": plan.get("is_reversible"),
-        "warnings": plan.get("warnings") or [],
-        "lint": plan.get("lint") or [],
-        "prechecks": plan.get("prechecks") or [],
-        "sql": plan.get("sql") or "",
-        "can_apply_here": bool(plan.get("id")) and policy.allow_apply and not policy.read_only
-        and not plan.get("is_destructive"),
-        "next_step": _next_step(plan, policy),
+        **described,
+        "can_apply_here": bool(plan.get("id")) and policy.allow_apply and not policy.read_only and not destructive,
+        "next_step": _next_step({**plan, "is_destructive": destructive}, policy),
     })

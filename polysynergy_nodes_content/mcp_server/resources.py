@@ -11,9 +11,8 @@ import json
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from mcp.types import Resource
 
+from polysynergy_nodes_content.content_engine.descriptors import entry_schema
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
-from polysynergy_nodes_content.mcp_server.entry_schema import entry_schema
-from polysynergy_nodes_content.mcp_server.section_description import applied_fields
 
 SCHEMA_MIME = "application/schema+json"
 
@@ -27,8 +26,7 @@ def register_schema_resources(server, calls: ToolCalls) -> None:
                      description="JSON Schema (draft 2020-12) of one entry of a section")
     async def section_entry_schema(handle: str) -> str:
         def work(engine):
-            section = calls.section(engine, handle)
-            return entry_schema(section, applied_fields(section))
+            return entry_schema(calls.section(engine, handle), engine.registry)
 
         try:
             schema = await calls.run(work)

@@ -1,64 +1,64 @@
 """What an agent needs to know about a section, as plain JSON.
 
+Built on the engine's descriptors (the entry JSON Schema, the table's columns with
+their filter operators), so the agent sees the same rules as every other front end.
 Entries are written against the *applied* fields (what the live table has); fields
 configured since then are listed apart, so an agent knows to have them migrated first.
 """
 
 from __future__ import annotations
 
-from polysynergy_nodes_content.content_engine.identifiers import SYSTEM_COLUMNS
-from polysynergy_nodes_content.mcp_server.entry_schema import entry_schema
+from polysynergy_nodes_content.content_engine.descriptors import entry_schema, table_descriptor
+from polysynergy_nodes_content.content_engine.descriptors.section_view import default_of, section_fields
 
-#: The engine filters system columns like these field types (id as a relation to itself).
-_SYSTEM_COLUMN_TYPES = {"id": "relation", "created_at": "datetime", "updated_at": "datetime"}
 FILTER_EXAMPLE = {"_or": [{"field_a": "value"}, {"field_b": {"_gt": 5}}]}
 
 
-def applied_fields(section: dict) -> list[dict]:
-    applied = section.get("applied_state") or {}
-    return list(applied.get("fields") or [])
-
-
 def section_summary(section: dict) -> dict:
-    applied = {f["handle"] for f in applied_fields(section)}
+    applied = {f["handle"] for f in section_fields(section, "applied")}
+    configured = [f["handle"] for f in section.get("fields") or []]
     return {
         "handle": section["handle"],
         "label": section.get("label"),
         "description": section.get("description"),
-        "fields": [f["handle"] for f in section.get("fields") or []],
+        "fields": configured,
         "table_created": bool(section.get("applied_state")),
-        "pending_changes": section.get("migration_status") != "migrated"
-        or {f["handle"] for f in section.get("fields") or []} != applied,
+        "pending_changes": section.get("migration_status") != "migrated" or set(configured) != applied,
     }
 
 
-def _field(field: dict, registry) -> dict:
-    try:
-        field_type = registry.get(field["field_type_handle"])
-        operators = sorted(field_type.filter_operators)
-        sortable = bool(field_type.sortable)
-    except Exception:  # a type that is no longer registered: nothing can be filtered on it
-        operators, sortable = [], False
-    return {
-        "handle": field["handle"],
-        "label": field.get("label"),
-        "type": field["field_type_handle"],
-        "settings": field.get("field_settings") or {},
-        "required": bool(field.get("is_required")),
-        "unique": bool(field.get("is_unique")),
-        "default": field.get("default_value"),
-        "help_text": field.get("help_text"),
-        "filter_operators": operators,
-        "sortable": sortable,
-    }
+def _id_column(registry) -> dict:
+    # The engine filters ``id`` like a relation to the section itself.
+    return {"handle": "id", "type": "uuid", "read_only": True, "sortable": True,
+            "filter_operators": sorted(registry.get("relation").filter_operators)}
 
 
 def describe(section: dict, registry, policy_limits: dict) -> dict:
     """Fields, types, operators, the entry schema, and what is not migrated yet."""
-    applied = applied_fields(section)
+    applied = section_fields(section, "applied")
+    columns = {c["handle"]: c for c in table_descriptor(section, registry)["columns"]}
+    fields = []
+    for field in applied:
+        column = columns.get(field["handle"]) or {}
+        fields.append({
+            "handle": field["handle"],
+            "label": field.get("label"),
+            "type": field["field_type_handle"],
+            "settings": field.get("field_settings") or {},
+            "required": bool(field.get("is_required")),
+            "unique": bool(field.get("is_unique")),
+            "default": default_of(field),
+            "help_text": field.get("help_text"),
+            "filter_operators": column.get("filter_operators",
+                                           sorted(registry.get(field["field_type_handle"]).filter_operators)),
+            "sortable": column.get("sortable", False),
+        })
+    system = [_id_column(registry)] + [
+        {"handle": c["handle"], "type": c["type"], "read_only": True, "sortable": c["sortable"],
+         "filter_operators": c["filter_operators"]}
+        for c in columns.values() if c.get("system")
+    ]
     applied_handles = {f["handle"] for f in applied}
-    fields = [_field(f, registry) for f in applied]
-    pending = [f["handle"] for f in section.get("fields") or [] if f["handle"] not in applied_handles]
     return {
         "handle": section["handle"],
         "label": section.get("label"),
@@ -66,11 +66,9 @@ def describe(section: dict, registry, policy_limits: dict) -> dict:
         "title_field": section.get("title_field_handle"),
         "table_created": bool(section.get("applied_state")),
         "fields": fields,
-        "system_fields": [{"handle": name, "read_only": True, "sortable": True,
-                           "filter_operators": sorted(registry.get(_SYSTEM_COLUMN_TYPES[name]).filter_operators)}
-                          for name in SYSTEM_COLUMNS],
-        "fields_not_migrated_yet": pending,
-        "entry_schema": entry_schema(section, applied),
+        "system_fields": system,
+        "fields_not_migrated_yet": [f["handle"] for f in section.get("fields") or [] if f["handle"] not in applied_handles],
+        "entry_schema": entry_schema(section, registry),
         "filters": {
             "language": 'JSON: {"field": value} means _eq; {"field": {"_op": value}}; nest with _and / _or',
             "example": FILTER_EXAMPLE,

@@ -8,13 +8,14 @@ import json
 import jsonschema
 
 from mcp_session import mcp_server
+from polysynergy_nodes_content.content_engine.descriptors import entry_schema
 
 READ_TOOLS = {"list_sections", "describe_section", "query_entries", "get_entry"}
 WRITE_TOOLS = {"create_entries", "update_entry", "delete_entry", "plan_migration", "apply_migration"}
 SCHEMA_TOOLS = {"create_section", "add_field", "update_field", "remove_field"}
 
 
-def test_a_whole_session_list_describe_create_query_plan_and_apply_refused(database_url, research):
+def test_a_whole_session_list_describe_create_query_plan_and_apply_refused(database_url, research, engine):
     async def session():
         async with mcp_server(database_url, "--allow-schema-changes") as server:
             tools = await server.tools()
@@ -83,7 +84,7 @@ def test_a_whole_session_list_describe_create_query_plan_and_apply_refused(datab
             added = await server.call("add_field", section="research_companies", handle="employees",
                                       type="integer", settings={"min": 0}, help_text="Head count")
             assert added["field"]["handle"] == "employees"
-            assert added["migration"]["is_destructive"] is False and added["migration"]["can_apply_here"] is False
+            assert added["migration"]["destructive"] is False and added["migration"]["can_apply_here"] is False
             plan = await server.call("plan_migration", section="research_companies")
             assert "ADD COLUMN" in plan["sql"] and "employees" in plan["sql"]
             assert "ask them to apply it" in plan["next_step"]
@@ -104,8 +105,11 @@ def test_a_whole_session_list_describe_create_query_plan_and_apply_refused(datab
             assert deleted == {"deleted": True, "entry_id": swis["id"]}
             gone = await server.refused("get_entry", section="research_companies", entry_id=swis["id"])
             assert "does not exist" in gone and "query_entries" in gone
+            return schema
 
-    asyncio.run(session())
+    schema = asyncio.run(session())
+    # The schema is the engine's own entry descriptor (the same one every front end uses).
+    assert schema == entry_schema(engine.get_section("research_companies"), engine.registry)
 
 
 def test_apply_with_the_flag_but_never_a_destructive_migration(database_url, research, engine):
@@ -122,7 +126,7 @@ def test_apply_with_the_flag_but_never_a_destructive_migration(database_url, res
 
             removed = await server.call("remove_field", section="research_companies", field="industry")
             review = removed["migration"]
-            assert review["is_destructive"] is True and review["can_apply_here"] is False
+            assert review["destructive"] is True and review["needs_confirmation"] is True and review["can_apply_here"] is False
             assert "never applied through this server" in review["next_step"]
             refusal = await server.refused("apply_migration", migration_id=review["migration_id"])
             assert "destroys data" in refusal and "never applied" in refusal
