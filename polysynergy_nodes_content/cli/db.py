@@ -1,19 +1,22 @@
-"""``db status|start|stop``: the embedded PostgreSQL this tool runs when no URL is given."""
+"""``db status|start|stop``: the embedded PostgreSQL this tool runs when no URL is given;
+``db pooler``: the connection pooler in front of the database."""
 
 from __future__ import annotations
 
 import os
 
 import click
+from rich.markup import escape
 
 from ..content_engine import embedded
-from ..content_engine.database import URL_ENV_VARS
+from ..content_engine.database import URL_ENV_VARS, url_options
+from ..content_engine.pooler import detect
 from .common import ContentGroup, DatabaseChoice, close_pools_for, emit, json_option, mask_url, state
 
 
 @click.group("db", cls=ContentGroup)
 def db_group():
-    """See, start or stop the embedded PostgreSQL (used when no database URL is set)."""
+    """See, start or stop the embedded PostgreSQL (used when no database URL is set); see the pooler."""
 
 
 def _configured_url() -> tuple[str | None, str | None]:
@@ -91,3 +94,34 @@ def stop_cmd():
 
     emit(info, render)
 
+
+
+@db_group.command("pooler")
+@json_option
+def pooler_cmd():
+    """Which connection pooler sits in front of the database, and where migrations run."""
+    st = state()
+    engine = st.engine()
+    clean, options = url_options(engine.url)
+    main = detect(clean, options["pooler"] or engine.settings.pooler)
+    migrations = engine.migration_pooler()
+    info = {
+        "url": mask_url(engine.url), "pooler": main.mode, "reason": main.reason,
+        "migration_url": mask_url(engine.migration_url), "migration_pooler": migrations.mode,
+        "migration_reason": migrations.reason, "migrations_allowed": migrations.keeps_sessions,
+    }
+
+    def render():
+        c = st.console
+        c.print(f"Database: {escape(info['url'])}", soft_wrap=True)
+        c.print(f"  pooler: [bold]{main.mode}[/bold] ({escape(main.reason)})")
+        if engine.migration_url != engine.url:
+            c.print(f"Migrations use: {escape(info['migration_url'])}", soft_wrap=True)
+            c.print(f"  pooler: [bold]{migrations.mode}[/bold] ({escape(migrations.reason)})")
+        if migrations.keeps_sessions:
+            c.print("[green]Migrations can be applied and rolled back here.[/green]")
+        else:
+            c.print("[yellow]Migrations are refused here:[/yellow] set SECTIONS_MIGRATION_DATABASE_URL to the "
+                    "direct connection (Supabase: port 5432) or a session pooler.")
+
+    emit(info, render)

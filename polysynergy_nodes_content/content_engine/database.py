@@ -16,13 +16,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from psycopg_pool import ConnectionPool
 
 from .errors import ConfigurationError
+from .pooler import SUPABASE_TRANSACTION_PORT, behind_pooler, check_mode
 
 _pools: dict[tuple, ConnectionPool] = {}
 _lock = threading.Lock()
 
 URL_ENV_VARS = ("SECTIONS_DATABASE_URL", "DATABASE_URL")
-#: Our own URL option; psycopg does not know it, so it is removed before connecting.
+#: Our own URL options; psycopg does not know them, so they are removed before connecting.
 PREPARE_OPTION = "prepared_statements"
+POOLER_OPTION = "pooler"
 
 
 def resolve_database_url(explicit: str | None = None) -> str:
@@ -39,22 +41,39 @@ def resolve_database_url(explicit: str | None = None) -> str:
     )
 
 
-def split_url_options(url: str) -> tuple[str, bool | None]:
-    """Strip ``prepared_statements=false`` from a URL; return (url, choice or None)."""
+def url_options(url: str) -> tuple[str, dict]:
+    """Strip our options from a URL; return (url, {"prepared_statements": bool or None,
+    "pooler": mode or None}). Key=value connection strings carry none."""
+    options: dict = {PREPARE_OPTION: None, POOLER_OPTION: None}
     if "://" not in url:
-        return url, None
+        return url, options
     parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    choice = None
     kept = []
-    for key, value in query:
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key == PREPARE_OPTION:
-            choice = value.strip().lower() in ("1", "true", "yes", "on")
+            options[PREPARE_OPTION] = value.strip().lower() in ("1", "true", "yes", "on")
+        elif key == POOLER_OPTION:
+            options[POOLER_OPTION] = check_mode(value, "the pooler URL option")
         else:
             kept.append((key, value))
-    if choice is None and parts.port == 6543:
-        choice = False  # Supabase's transaction pooler port
-    return urlunsplit(parts._replace(query=urlencode(kept))), choice
+    return urlunsplit(parts._replace(query=urlencode(kept))), options
+
+
+def split_url_options(url: str) -> tuple[str, bool | None]:
+    """Strip our options from a URL; return (url, prepared statements choice or None)."""
+    clean, options = url_options(url)
+    choice = options[PREPARE_OPTION]
+    if choice is None and options[POOLER_OPTION] is not None:
+        choice = options[POOLER_OPTION] != "transaction"
+    if choice is None and "://" in url and urlsplit(url).port == SUPABASE_TRANSACTION_PORT:
+        choice = False
+    return clean, choice
+
+
+def _prepare_only_without_pooler(conn) -> None:
+    """Pool ``configure`` hook: prepared statements off on a connection through a pooler."""
+    if behind_pooler(conn):
+        conn.prepare_threshold = None
 
 
 #: A connection idle longer than this is pinged before use; busy ones are not (a round trip saved).
@@ -72,11 +91,18 @@ def _check_if_idle(conn) -> None:
         ConnectionPool.check_connection(conn)
 
 
-def get_pool(url: str, prepared_statements: bool = True, min_size: int = 1, max_size: int = 10) -> ConnectionPool:
-    """The process-wide pool for ``url`` (created and opened on first use)."""
+def get_pool(url: str, prepared_statements: bool | None = None, min_size: int = 1, max_size: int = 10,
+             pooler: str | None = None) -> ConnectionPool:
+    """The process-wide pool for ``url`` (created and opened on first use).
+
+    Prepared statements: the URL's choice, else ``prepared_statements``, else on unless
+    the pooler mode (``pooler``, or a probe of each new connection) says they break."""
     clean_url, choice = split_url_options(url)
     if choice is not None:
         prepared_statements = choice
+    mode = check_mode(pooler)
+    if prepared_statements is None and mode is not None:
+        prepared_statements = mode != "transaction"
     key = (clean_url, prepared_statements)
     pool = _pools.get(key)
     if pool is not None and not pool.closed:
@@ -84,12 +110,13 @@ def get_pool(url: str, prepared_statements: bool = True, min_size: int = 1, max_
     with _lock:
         pool = _pools.get(key)
         if pool is None or pool.closed:
-            kwargs = {} if prepared_statements else {"prepare_threshold": None}
+            kwargs = {"prepare_threshold": None} if prepared_statements is False else {}
             pool = ConnectionPool(
                 clean_url,
                 min_size=min_size,
                 max_size=max_size,
                 kwargs=kwargs,
+                configure=_prepare_only_without_pooler if prepared_statements is None else None,
                 check=_check_if_idle,
                 reset=_mark_returned,
                 open=False,

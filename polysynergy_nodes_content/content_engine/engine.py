@@ -16,10 +16,11 @@ from polysynergy_section_field import default_registry
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
 from .config_store import ConfigStore
-from .database import get_pool, resolve_database_url
+from .database import get_pool, resolve_database_url, url_options
 from .entries import EntryService
-from .errors import ContentError, DatabaseFailure, InvalidInput, database_message
+from .errors import ContentError, DatabaseFailure, InvalidInput, Refused, database_message
 from .migrations import Migrations
+from .pooler import Pooler, detect
 from .schema_install import install_system_schema, installed_version, migration_files
 from .settings import EngineSettings
 
@@ -31,7 +32,7 @@ def get_engine(database_url: str | None = None, settings: EngineSettings | None 
     """The shared engine for a URL (explicit, else SECTIONS_DATABASE_URL, else DATABASE_URL)."""
     url = resolve_database_url(database_url)
     settings = settings or EngineSettings.from_env()
-    key = (url, repr(settings))
+    key = (url, repr(settings), settings.migration_database_url)
     engine = _engines.get(key)
     if engine is None or engine.pool.closed:
         with _engines_lock:
@@ -62,11 +63,15 @@ class ContentEngine:
         self.registry = registry or default_registry()
         self.actor = actor
         self.pool = get_pool(
-            self.url, self.settings.prepared_statements, self.settings.pool_min_size, self.settings.pool_max_size
+            self.url, self.settings.prepared_statements, self.settings.pool_min_size, self.settings.pool_max_size,
+            pooler=self.settings.pooler,
         )
         self._installed = False
         self._install_lock = threading.Lock()
-        self.migrations = Migrations(self.url, self.pool, self.settings, self.registry, actor, self._config_changed)
+        #: Apply and rollback need one server session: the direct URL when the main one is pooled.
+        self.migration_url = self.settings.migration_database_url or self.url
+        self.migrations = Migrations(self.migration_url, self.pool, self.settings, self.registry, actor,
+                                     self._config_changed)
         self.entries = EntryService(self)
 
     # -- plumbing --------------------------------------------------------------------
@@ -233,11 +238,34 @@ class ContentEngine:
 
     def apply_migration(self, migration_id, confirm: bool = False) -> dict:
         self.ensure_installed()
+        self.require_session_connection()
         return _translate(self.migrations.apply, migration_id, confirm)
 
     def rollback_migration(self, migration_id) -> dict:
         self.ensure_installed()
+        self.require_session_connection()
         return _translate(self.migrations.rollback, migration_id)
+
+    def migration_pooler(self) -> Pooler:
+        """The pooler in front of the connection migrations use (see ``pooler.py``)."""
+        clean, options = url_options(self.migration_url)
+        explicit = options["pooler"] or (self.settings.pooler if self.migration_url == self.url else None)
+        return _translate(detect, clean, explicit)
+
+    def require_session_connection(self) -> None:
+        """Refuse to migrate through a transaction pooler: apply and rollback hold a session
+        advisory lock and session timeouts, and run CONCURRENTLY steps outside a transaction."""
+        pooler = self.migration_pooler()
+        if pooler.keeps_sessions:
+            return
+        what = "a transaction pooler" if pooler.mode == "transaction" else "a pooler of unknown mode"
+        hint = "" if pooler.mode == "transaction" else (
+            " If it is a session pooler, say so with ?pooler=session in the URL or SECTIONS_POOLER=session.")
+        raise Refused(
+            f"migrations cannot run through {what} ({pooler.reason}): apply and rollback need one database "
+            "session for their lock and settings. Use the direct connection (Supabase: port 5432 of "
+            "db.<project>.supabase.co) or a session pooler: set SECTIONS_MIGRATION_DATABASE_URL (the "
+            "migration_database_url setting) to it, or run the command with --database-url pointing there." + hint)
 
     # -- entries -----------------------------------------------------------------------
     def create_entry(self, section_handle, data: dict) -> dict:

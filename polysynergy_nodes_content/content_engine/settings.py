@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from .errors import ConfigurationError
 from .identifiers import check_identifier
+from .pooler import check_mode
 
 DEFAULT_GRANTS = {
     "service_role": ["SELECT", "INSERT", "UPDATE", "DELETE"],
@@ -42,8 +43,13 @@ class EngineSettings:
     read_policy_roles: tuple = ()
     #: End migrations with NOTIFY pgrst so PostgREST reloads its schema cache.
     notify_pgrst: bool = True
-    #: Prepared statements break behind Supabase's transaction pooler.
-    prepared_statements: bool = True
+    #: Prepared statements break behind a transaction pooler; None: on unless a pooler is found.
+    prepared_statements: bool | None = None
+    #: The pooler in front of the database URL: "auto" (detect), "none", "session" or "transaction".
+    pooler: str = "auto"
+    #: Where apply and rollback connect when the database URL goes through a transaction
+    #: pooler (Supabase: the direct connection, port 5432). None: the database URL.
+    migration_database_url: str | None = field(default=None, repr=False)
     default_limit: int = 50
     max_limit: int = 1000
     pool_min_size: int = 1
@@ -64,6 +70,7 @@ class EngineSettings:
                 raise ConfigurationError(f"unknown privileges for role {role}: {sorted(bad)}")
         for role in self.read_policy_roles:
             check_identifier(role, "policy role")
+        check_mode(self.pooler)
 
     def with_changes(self, **changes) -> "EngineSettings":
         return replace(self, **changes)
@@ -84,5 +91,9 @@ class EngineSettings:
             key = f"SECTIONS_{name.upper()}"
             if env.get(key):
                 values[name] = env[key].strip().lower() in ("1", "true", "yes", "on")
+        if env.get("SECTIONS_POOLER"):
+            values["pooler"] = env["SECTIONS_POOLER"].strip()
+        if env.get("SECTIONS_MIGRATION_DATABASE_URL", "").strip():
+            values["migration_database_url"] = env["SECTIONS_MIGRATION_DATABASE_URL"].strip()
         values.update(overrides)
         return cls(**values)
