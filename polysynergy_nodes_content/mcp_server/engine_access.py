@@ -65,8 +65,8 @@ class EngineAccess:
         except (ContentError, psycopg.Error) as exc:
             if self.read_only:
                 raise DatabaseFailure(
-                    "the content system's tables are missing or older than this version, and a read-only server "
-                    "does not install them; run `polysynergy-content init` once with a role that may create "
-                    f"tables, then call again ({exc})"
+                    "the content system's tables are missing, older than this version or lack a field type this "
+                    "server knows, and a read-only server does not install anything; run `polysynergy-content "
+                    f"init` once with a role that may create tables, then call again ({exc})"
                 ) from None
             raise
