@@ -184,3 +184,14 @@ def test_entries_per_call_are_capped(database_url, research):
             assert (await server.call("list_sections"))["limits"]["max_entries_per_call"] == 2
 
     asyncio.run(session())
+
+
+def test_a_read_only_server_installs_nothing_and_says_how_to(database_url):
+    async def session():
+        async with mcp_server(database_url, "--read-only") as server:
+            message = await server.refused("list_sections")
+            assert "read-only server does not install anything" in message and "polysynergy-content init" in message
+
+    asyncio.run(session())
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT to_regclass('public.sections')").fetchone()[0] is None, "nothing was created"
