@@ -23,6 +23,7 @@ class PathTool:
     """One node instance, called repeatedly with string arguments, answering like a result node."""
 
     def __init__(self, class_name: str, database_url: str):
+        self.outputs = CONTRACT[class_name][2]
         self.node = build_node(node_class(class_name))
         self.dock = {**DOCK, "database_url": database_url}
 
@@ -36,6 +37,9 @@ class PathTool:
         answer = self.node.true_path
         assert isinstance(answer, dict)
         assert json.loads(json.dumps(answer)) == answer, "the answer is plain JSON"
+        for name in self.outputs:
+            value = getattr(self.node, name)
+            assert json.loads(json.dumps(value)) == value, f"output {name} is plain JSON"
         return answer
 
 
