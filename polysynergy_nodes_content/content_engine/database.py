@@ -41,6 +41,18 @@ def resolve_database_url(explicit: str | None = None) -> str:
     )
 
 
+READ_URL_ENV_VAR = "SECTIONS_READ_DATABASE_URL"
+
+
+def resolve_read_url(explicit: str | None = None) -> str | None:
+    """Where reads go: the explicit URL, else SECTIONS_READ_DATABASE_URL, else None
+    (reads share the primary's pool)."""
+    if explicit and str(explicit).strip():
+        return str(explicit).strip()
+    value = os.environ.get(READ_URL_ENV_VAR, "").strip()
+    return value or None
+
+
 def url_options(url: str) -> tuple[str, dict]:
     """Strip our options from a URL; return (url, {"prepared_statements": bool or None,
     "pooler": mode or None}). Key=value connection strings carry none."""

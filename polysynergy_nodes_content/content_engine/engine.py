@@ -16,7 +16,7 @@ from polysynergy_section_field import default_registry
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
 from .config_store import ConfigStore
-from .database import get_pool, resolve_database_url, url_options
+from .database import get_pool, resolve_database_url, resolve_read_url, url_options
 from .entries import EntryService
 from .errors import ContentError, DatabaseFailure, InvalidInput, Refused, database_message
 from .migrations import Migrations
@@ -32,7 +32,7 @@ def get_engine(database_url: str | None = None, settings: EngineSettings | None 
     """The shared engine for a URL (explicit, else SECTIONS_DATABASE_URL, else DATABASE_URL)."""
     url = resolve_database_url(database_url)
     settings = settings or EngineSettings.from_env()
-    key = (url, repr(settings), settings.migration_database_url)
+    key = (url, repr(settings), settings.migration_database_url, resolve_read_url(None))
     engine = _engines.get(key)
     if engine is None or engine.pool.closed:
         with _engines_lock:
@@ -57,6 +57,7 @@ class ContentEngine:
         settings: EngineSettings | None = None,
         registry: FieldTypeRegistry | None = None,
         actor: str | None = None,
+        read_database_url: str | None = None,
     ):
         self.url = resolve_database_url(database_url)
         self.settings = settings or EngineSettings.from_env()
@@ -66,6 +67,11 @@ class ContentEngine:
             self.url, self.settings.prepared_statements, self.settings.pool_min_size, self.settings.pool_max_size,
             pooler=self.settings.pooler,
         )
+        #: Queries, exports and aggregates run here (SECTIONS_READ_DATABASE_URL, a replica).
+        self.read_url = resolve_read_url(read_database_url)
+        self.read_pool = self.pool if self.read_url is None else get_pool(
+            self.read_url, self.settings.prepared_statements, self.settings.pool_min_size, self.settings.pool_max_size,
+            pooler=self.settings.pooler)
         self._installed = False
         self._install_lock = threading.Lock()
         #: Apply and rollback need one server session: the direct URL when the main one is pooled.
@@ -271,11 +277,11 @@ class ContentEngine:
     def create_entry(self, section_handle, data: dict) -> dict:
         return self.entries.create(section_handle, data)
 
-    def create_entries(self, section_handle, items: list) -> list[dict]:
-        return self.entries.create_many(section_handle, items)
+    def create_entries(self, section_handle, items: list, on_conflict=None, keep_ids: bool = False) -> list[dict]:
+        return self.entries.create_many(section_handle, items, on_conflict=on_conflict, keep_ids=keep_ids)
 
-    def get_entry(self, section_handle, entry_id) -> dict:
-        return self.entries.get(section_handle, entry_id)
+    def get_entry(self, section_handle, entry_id, fields=None, primary: bool = False) -> dict:
+        return self.entries.get(section_handle, entry_id, fields=fields, primary=primary)
 
     def update_entry(self, section_handle, entry_id, data: dict) -> dict:
         return self.entries.update(section_handle, entry_id, data)
@@ -283,8 +289,10 @@ class ContentEngine:
     def delete_entry(self, section_handle, entry_id) -> bool:
         return self.entries.delete(section_handle, entry_id)
 
-    def query_entries(self, section_handle, filters=None, order_by=None, limit=None, offset=0) -> dict:
-        return self.entries.query(section_handle, filters, order_by, limit, offset)
+    def query_entries(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,
+                      count="exact", primary: bool = False) -> dict:
+        return self.entries.query(section_handle, filters, order_by, limit, offset, fields=fields, count=count,
+                                  primary=primary)
 
 
 def _translate(fn, *args):

@@ -1,34 +1,29 @@
 """Entries: validated create, update, get, delete and query of a section's rows.
 
-Validation happens before SQL and names the field and the reason; database errors
-(unique, foreign key, check, not null) are translated into the same kind of message.
-Multiple relations live in junction tables written in the same transaction.
+Every write takes the one row path of ``entry_rows`` (keys, values, defaults, output)
+and ``entry_errors`` (database errors named by field); batches and imports share the
+COPY writer of ``entry_batch``, which imports reach through ``EntryService.batch``.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import os
-import re
-import uuid
-from decimal import Decimal
+from contextlib import contextmanager
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
+from .entry_batch import BatchWriter, item_label
+from .entry_errors import translate_error
+from .entry_links import links_of, read_links, write_links
+from .entry_reads import QueryRequest, read_entries, run_query
+from .entry_references import resolve_references
+from .entry_rows import StaleModel, check_keys, output_row, validate_values
 from .errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
-from .identifiers import SYSTEM_COLUMNS
-from .query import FilterCompiler, check_paging, compile_order_by, parse_json_input
-from .records import UNENCODABLE_MESSAGE, is_unencodable, json_safe
-from .section_model import FieldModel, ModelCache, SectionModel, parse_entry_id
+from .query import parse_json_input
+from .section_model import ModelCache, SectionModel, parse_entry_id
 
 MAX_BATCH = 100_000
-_COPY_LINE = re.compile(r"COPY \S+, line (\d+)")
-
-
-class _Retry(Exception):
-    """The cached section model was stale; reload it and try once more."""
 
 
 class EntryService:
@@ -42,18 +37,25 @@ class EntryService:
         self.models.invalidate()
 
     # -- plumbing ------------------------------------------------------------------------
-    def _run(self, section_handle, work):
+    def pool_for(self, read: bool, primary: bool = False):
+        """The pool a piece of work runs on: reads go to the read replica when one is set,
+        unless ``primary`` asks for the primary (a read straight after a write)."""
+        if read and not primary:
+            return self.engine.read_pool
+        return self.engine.pool
+
+    def _run(self, section_handle, work, read: bool = False, primary: bool = False):
         """Run ``work(conn, model, final)`` in a transaction, reloading a stale model once.
 
         ``final`` is True on the second attempt (fresh model): an unknown key is then
-        reported instead of triggering another reload.
-        """
+        reported instead of triggering another reload."""
         if not self.engine._installed:
             self.engine.ensure_installed()
+        pool = self.pool_for(read, primary)
         for attempt in (0, 1):
             final = attempt == 1
             try:
-                with self.engine.pool.connection() as conn:
+                with pool.connection() as conn:
                     model = self.models.get(conn, section_handle, refresh=final)
                     try:
                         return work(conn, model, final)
@@ -61,9 +63,9 @@ class EntryService:
                         # The server closed a pooled connection (restart, terminate): nothing
                         # was committed on it, so the work is safe to run once more.
                         if conn.broken and not final:
-                            raise _Retry() from None
+                            raise StaleModel() from None
                         raise
-            except _Retry:
+            except StaleModel:
                 continue
             except (pg_errors.UndefinedColumn, pg_errors.UndefinedTable):
                 if not final:
@@ -77,103 +79,16 @@ class EntryService:
                 raise DatabaseFailure(f"database error: {database_message(exc)}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _check_keys(self, model: SectionModel, data, final: bool) -> dict:
-        text = data.strip() if isinstance(data, str) else None
-        data = parse_json_input(data, "field_data")
-        if text and not isinstance(data, dict):  # e.g. "null" or "[1]" typed as JSON
-            raise InvalidInput("field_data must be a JSON object of field handles and values", field="field_data")
-        if data is None or data == []:
-            data = {}
-        if not isinstance(data, dict):
-            raise InvalidInput("field_data must be a JSON object of field handles and values", field="field_data")
-        fields = model.fields
-        for key in data:
-            if key not in fields:
-                if key in SYSTEM_COLUMNS:
-                    raise InvalidInput(f"field '{key}': is a system column and is read-only", field=str(key))
-                if not final and isinstance(key, str):
-                    raise _Retry()  # maybe applied since the model was loaded
-                raise model.unknown_field(str(key)[:80])
-        return data
+    def load_model(self, conn, handle: str) -> SectionModel:
+        """The applied model of another section (a relation's target) on ``conn``."""
+        return self.models.get(conn, handle)
 
-    def _validate(self, model: SectionModel, data: dict, partial: bool) -> dict:
-        """Field handle -> parameter for every given field; raise one InvalidInput for all problems."""
-        errors: list[tuple[str, str]] = []
-        values: dict = {}
-        if partial:
-            candidates = [model.fields[k] for k in data]
-        else:
-            candidates = model.fields.values()
-        for field in candidates:
-            handle = field.handle
-            if handle not in data:
-                if field.required and not field.has_default:
-                    errors.append((handle, "is required"))
-                continue
-            value = data[handle]
-            if value is None or (field.junction is not None and value == []):
-                if field.required:
-                    errors.append((handle, "is required and cannot be empty"))
-                    continue
-                values[handle] = [] if field.junction is not None else None
-                continue
-            try:
-                param = field.to_param(value)
-            except ValueError as exc:
-                errors.append((handle, str(exc)))
-                continue
-            values[handle] = param
-            kind = param.__class__
-            if kind is str:
-                if not param.isascii() and is_unencodable(param):
-                    errors.append((handle, UNENCODABLE_MESSAGE))
-            elif kind not in _PLAIN_PARAMS and is_unencodable(param):
-                errors.append((handle, UNENCODABLE_MESSAGE))
-        if errors:
-            text = "; ".join(f"field '{h}': {m}" for h, m in errors)
-            raise InvalidInput(text, field=errors[0][0], errors=[{"field": h, "message": m} for h, m in errors])
-        return values
-
-    def _output(self, model: SectionModel, names: tuple, row, links: dict | None = None) -> dict:
-        out = {}
-        for (name, convert), value in zip(model.output_plan(names), row):
-            if value is None:
-                out[name] = None
-            elif convert is not None:
-                out[name] = convert(value)
-            else:
-                out[name] = json_safe(value)
-        for field in model.multi:
-            out[field.handle] = [str(t) for t in (links or {}).get(field.handle) or []]
-        return out
-
-    def _links(self, conn, model: SectionModel, ids: list) -> dict:
-        """Field handle -> {source id -> [target ids in order]} for multiple relations."""
-        result: dict = {}
-        for field in model.multi:
-            query = model.sql_text(conn, ("links", field.handle), lambda: sql.SQL(
-                "SELECT source_id, array_agg(target_id ORDER BY sort_order, created_at) FROM {} "
-                "WHERE source_id = ANY(%s) GROUP BY source_id").format(sql.Identifier(model.schema, field.junction)))
-            rows = conn.execute(query, (ids,)).fetchall()
-            result[field.handle] = {src: targets for src, targets in rows}
-        return result
-
-    def _write_links(self, conn, model: SectionModel, entry_id, values: dict, replace: bool) -> None:
-        for field in model.multi:
-            if field.handle not in values:
-                continue
-            table = sql.Identifier(model.schema, field.junction)
-            if replace:
-                conn.execute(model.sql_text(conn, ("unlink", field.handle), lambda: sql.SQL(
-                    "DELETE FROM {} WHERE source_id = %s").format(table)), (entry_id,))
-            targets = values[field.handle] or []
-            if targets:
-                conn.execute(
-                    model.sql_text(conn, ("link", field.handle), lambda: sql.SQL(
-                        "INSERT INTO {} (source_id, target_id, sort_order) "
-                        "SELECT %s, t, o - 1 FROM unnest(%s::uuid[]) WITH ORDINALITY AS u(t, o)").format(table)),
-                    (entry_id, targets),
-                )
+    def _prepare(self, conn, model: SectionModel, data, final: bool, partial: bool) -> dict:
+        """Keys checked, references by a target's field resolved, values validated."""
+        given = check_keys(model, data, final)
+        if model.relations:
+            given = resolve_references(conn, model, [given], self.load_model, item_label)[0]
+        return validate_values(model, given, partial=partial)
 
     def _fetch(self, conn, model: SectionModel, entry_id) -> dict:
         query = model.sql_text(conn, "get", lambda: sql.SQL("SELECT {} FROM {} WHERE id = %s").format(
@@ -183,14 +98,13 @@ class EntryService:
         if row is None:
             raise NotFound(f"entry '{entry_id}' does not exist in section '{model.handle}'", field="entry_id")
         names = tuple(c.name for c in cur.description)
-        links = self._links(conn, model, [entry_id]) if model.multi else {}
-        return self._output(model, names, row, {h: m.get(entry_id, []) for h, m in links.items()})
+        links = read_links(conn, model, [entry_id]) if model.multi else {}
+        return output_row(model, names, row, links_of(links, entry_id))
 
     # -- create ----------------------------------------------------------------------------
     def create(self, section_handle, data) -> dict:
         def work(conn, model, final):
-            given = self._check_keys(model, data, final)
-            values = self._validate(model, given, partial=False)
+            values = self._prepare(conn, model, data, final, partial=False)
             fields = model.fields
             columns = tuple(k for k in values if fields[k].stores_column)
             if columns:
@@ -206,131 +120,63 @@ class EntryService:
                 row = cur.fetchone()
                 names = tuple(c.name for c in cur.description)
                 if model.multi:
-                    self._write_links(conn, model, row[names.index("id")], values, replace=False)
+                    write_links(conn, model, [row[names.index("id")]], values, replace=False)
             except psycopg.Error as exc:
                 raise translate_error(exc, model) from None
             links = {f.handle: values.get(f.handle) or [] for f in model.multi}
-            return self._output(model, names, row, links)
+            return output_row(model, names, row, links)
 
         return self._run(section_handle, work)
 
-    def create_many(self, section_handle, items, return_entries: bool = True) -> list:
-        """All-or-nothing batch create with COPY; a validation error names the item index."""
-        items = parse_json_input(items, "field_data")
-        if not isinstance(items, list):
-            raise InvalidInput("a batch must be a JSON list of entries", field="field_data")
-        if len(items) > MAX_BATCH:
-            raise InvalidInput(f"a batch holds at most {MAX_BATCH} entries (got {len(items)})", field="field_data")
+    def create_many(self, section_handle, items, return_entries: bool = True, on_conflict=None,
+                    keep_ids: bool = False) -> list:
+        """All-or-nothing batch create with COPY; a validation error names the item index.
+
+        ``on_conflict`` (a unique field, or ``id``) updates the entries it matches
+        instead; ``keep_ids`` stores the ``id`` (and timestamps) the items carry."""
+        items = _parse_items(items)
         if not items:
             return []
-        if any(not isinstance(item, dict) for item in items):
-            parsed = []
-            for index, item in enumerate(items):
-                try:
-                    parsed.append(parse_json_input(item, "field_data"))
-                except InvalidInput as exc:
-                    raise InvalidInput(f"item {index}: {exc}", field=exc.field, index=index) from None
-            items = parsed
-        return self._run(section_handle, lambda conn, model, final: self._copy_rows(
-            conn, model, items, final, return_entries))
 
-    def _copy_rows(self, conn, model: SectionModel, items: list, final: bool, return_entries: bool) -> list:
-        """Validate and COPY in one pass: the server stores rows while later items are
-        still being validated. A failing item aborts the COPY (nothing is kept)."""
-        given = set()
-        for item in items:
-            if isinstance(item, dict):
-                given.update(item)
-        # Every column some item sets, plus every column with a default (evaluated once:
-        # COPY cannot fall back to it per row, and the output must show it).
-        column_fields = [f for f in model.columns if f.handle in given or f.has_default]
-        handles = tuple(f.handle for f in column_fields)
-        defaults = {f.handle: self._default_value(conn, model, f) for f in column_fields if f.has_default}
-        copy_defaults = {h: d[1] for h, d in defaults.items()}
-        now = conn.execute("SELECT now()").fetchone()[0]
-        check_keys, validate = self._check_keys, self._validate
-        fresh_ids: list = []
-        # Ids as text: COPY sends text anyway, and the output needs the string.
-        ids: list = []
-        rows: list = []
-        try:
-            copy_sql = model.sql_text(conn, ("copy", handles), lambda: sql.SQL("COPY {} ({}) FROM STDIN").format(
-                model.table, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles)))))
-            with conn.cursor() as cur:
-                with cur.copy(copy_sql) as copy:
-                    write = copy.write_row
-                    for index, item in enumerate(items):
-                        try:
-                            row = validate(model, check_keys(model, item, final), False)
-                        except InvalidInput as exc:
-                            raise InvalidInput(f"item {index}: {exc}", field=exc.field, index=index,
-                                               errors=exc.errors) from None
-                        if not fresh_ids:
-                            fresh_ids = new_ids(min(4096, len(items) - index))
-                        entry_id = fresh_ids.pop()
-                        ids.append(entry_id)
-                        rows.append(row)
-                        if copy_defaults:
-                            write([entry_id, *[row[h] if h in row else copy_defaults.get(h) for h in handles]])
-                        else:
-                            write([entry_id, *[row.get(h) for h in handles]])
-            for field in model.multi:
-                if field.handle not in given:
-                    continue
-                copy_sql = model.sql_text(conn, ("copylinks", field.handle), lambda: sql.SQL(
-                    "COPY {} (source_id, target_id, sort_order) FROM STDIN").format(
-                    sql.Identifier(model.schema, field.junction)))
-                with conn.cursor() as cur:
-                    with cur.copy(copy_sql) as copy:
-                        for entry_id, row in zip(ids, rows):
-                            for order, target in enumerate(row.get(field.handle) or ()):
-                                copy.write_row((entry_id, target, order))
-        except psycopg.Error as exc:
-            raise translate_error(exc, model, batch=True, rows=rows) from None
-        if not return_entries:
-            return ids
-        # Output from the parameters (what was just written), not a read back; built
-        # column by column. Equal parameters give equal output: each distinct value of
-        # an immutable type is converted once.
-        names = ["id"]
-        columns = [ids]
-        for f in model.columns:
-            pair = defaults.get(f.handle)
-            handle, default = f.handle, (None if pair is None else pair[0])
-            names.append(handle)
-            columns.append(_convert_column(f, [row.get(handle, default) for row in rows]))
-        stamp = json_safe(now)
-        names += ["created_at", "updated_at"]
-        columns += [[stamp] * len(rows)] * 2
-        for f in model.multi:
-            names.append(f.handle)
-            columns.append([[str(t) for t in row.get(f.handle) or ()] for row in rows])
-        return [dict(zip(names, values)) for values in zip(*columns)]
+        def work(conn, model, final):
+            writer = BatchWriter(conn, model, final=final, keep_ids=keep_ids, on_conflict=on_conflict,
+                                 load_model=self.load_model)
+            written = writer.write(items)
+            return writer.entries(written) if return_entries else written.ids
 
-    def _default_value(self, conn, model, field: FieldModel) -> tuple:
-        """The column default as (typed value, text for COPY), evaluated once."""
-        value = conn.execute(
-            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
-            "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = %s::regclass AND a.attname = %s",
-            (model.table.as_string(conn), field.handle),
-        ).fetchone()
-        if value is None:
-            return None, None
-        # The expression comes from the catalog (written by the planner from a validated default).
-        return tuple(conn.execute(sql.SQL("SELECT d, d::text FROM (SELECT {} AS d) s").format(
-            sql.SQL(value[0]))).fetchone())
+        return self._run(section_handle, work)
+
+    @contextmanager
+    def batch(self, section_handle, keep_ids: bool = False, on_conflict=None, label=item_label,
+              dry_run: bool = False):
+        """A BatchWriter on one connection and transaction, with a fresh model: the way
+        imports write. The transaction commits when the block ends without an error
+        (never for a ``dry_run``: it is rolled back)."""
+        if not self.engine._installed:
+            self.engine.ensure_installed()
+        with self.engine.pool.connection() as conn:
+            model = self.models.get(conn, section_handle, refresh=True)
+            try:
+                yield BatchWriter(conn, model, keep_ids=keep_ids, on_conflict=on_conflict, label=label,
+                                  load_model=self.load_model)
+            finally:
+                if dry_run:
+                    conn.rollback()
 
     # -- read / update / delete --------------------------------------------------------------
-    def get(self, section_handle, entry_id) -> dict:
+    def get(self, section_handle, entry_id, fields=None, primary: bool = False) -> dict:
         entry = parse_entry_id(entry_id)
-        return self._run(section_handle, lambda conn, model, final: self._fetch(conn, model, entry))
+        if fields is not None:
+            return self._run(section_handle, lambda conn, model, final: read_entries(
+                self, conn, model, fields, entry_id=entry), read=True, primary=primary)
+        return self._run(section_handle, lambda conn, model, final: self._fetch(conn, model, entry),
+                         read=True, primary=primary)
 
     def update(self, section_handle, entry_id, data) -> dict:
         entry = parse_entry_id(entry_id)
 
         def work(conn, model, final):
-            given = self._check_keys(model, data, final)
-            values = self._validate(model, given, partial=True)
+            values = self._prepare(conn, model, data, final, partial=True)
             columns = tuple(k for k in values if model.fields[k].stores_column)
             try:
                 if columns:
@@ -343,7 +189,7 @@ class EntryService:
                         "SELECT id FROM {} WHERE id = %s FOR UPDATE").format(model.table)), (entry,))
                 if cur.fetchone() is None:
                     raise NotFound(f"entry '{entry}' does not exist in section '{model.handle}'", field="entry_id")
-                self._write_links(conn, model, entry, values, replace=True)
+                write_links(conn, model, [entry], values, replace=True)
             except psycopg.Error as exc:
                 raise translate_error(exc, model) from None
             return self._fetch(conn, model, entry)
@@ -366,163 +212,25 @@ class EntryService:
         return self._run(section_handle, work)
 
     # -- query -----------------------------------------------------------------------------
-    def query(self, section_handle, filters=None, order_by=None, limit=None, offset=0) -> dict:
-        limit, offset = check_paging(limit, offset, self.settings)
-        filters = parse_json_input(filters, "filters")
+    def query(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,
+              count="exact", primary: bool = False) -> dict:
+        request = QueryRequest.build(self.settings, filters, order_by, limit, offset, fields, count)
+        return self._run(section_handle, lambda conn, model, final: run_query(self, conn, model, request),
+                         read=True, primary=primary)
 
-        def work(conn, model, final):
-            compiler = FilterCompiler(model, self.registry, _ALIAS)
-            where = compiler.compile(filters)
-            order = compile_order_by(model, order_by, _ALIAS)
-            rows_sql = sql.SQL("SELECT {} FROM {} AS t WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
-                model.select_list("t"), model.table, where, order).as_string(conn)
-            count_sql = sql.SQL("SELECT count(*) FROM {} AS t WHERE {}").format(model.table, where).as_string(conn)
-            params = compiler.params
+
+def _parse_items(items) -> list:
+    items = parse_json_input(items, "field_data")
+    if not isinstance(items, list):
+        raise InvalidInput("a batch must be a JSON list of entries", field="field_data")
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"a batch holds at most {MAX_BATCH} entries (got {len(items)})", field="field_data")
+    if any(not isinstance(item, dict) for item in items):
+        parsed = []
+        for index, item in enumerate(items):
             try:
-                with conn.pipeline():
-                    cur = conn.execute(rows_sql, (*params, limit, offset))
-                    count_cur = conn.cursor().execute(count_sql, params)
-                rows = cur.fetchall()
-                names = tuple(c.name for c in cur.description)
-                total = count_cur.fetchone()[0]
-            except psycopg.Error as exc:
-                raise translate_error(exc, model) from None
-            links = {}
-            if rows and model.multi:
-                id_at = names.index("id")
-                links = self._links(conn, model, [r[id_at] for r in rows])
-            output = self._output
-            if links:
-                id_at = names.index("id")
-                entries = [output(model, names, r, {h: m.get(r[id_at], []) for h, m in links.items()}) for r in rows]
-            else:
-                entries = [output(model, names, r) for r in rows]
-            return {"entries": entries, "total_count": total, "limit": limit, "offset": offset}
-
-        return self._run(section_handle, work)
-
-
-_ALIAS = sql.Identifier("t")
-_MISSING = object()
-#: Immutable parameter types whose output can be memoised within a batch.
-_MEMO_TYPES = frozenset({str, int, float, bool, Decimal, uuid.UUID, _dt.datetime, _dt.date, _dt.time})
-
-
-def _convert_column(field: FieldModel, values: list) -> list:
-    convert = field.output
-    memo: dict = {}
-    out = []
-    append = out.append
-    for value in values:
-        if value is None:
-            append(None)
-        elif value.__class__ in _MEMO_TYPES:
-            key = (value.__class__, value)
-            converted = memo.get(key, _MISSING)
-            if converted is _MISSING:
-                converted = convert(value)
-                if len(memo) < 50_000:
-                    memo[key] = converted
-            append(converted)
-        else:
-            append(convert(getattr(value, "obj", value)))  # unwrap Jsonb parameters
-    return out
-
-
-_DETAIL_KEY = re.compile(r"^Key \((.+?)\)=\((.*)\) ", re.DOTALL)
-
-
-def explain_db_error(exc: psycopg.Error, model: SectionModel) -> tuple[FieldModel | None, str, str] | None:
-    """(field, its name, the reason) for a constraint or data error; None for other errors.
-
-    Generated constraint names carry the field id (``uq_<id>``, ``ck_<id>_<kind>_...``),
-    so the field is found even after a rename."""
-    diag = exc.diag
-    constraint = diag.constraint_name or ""
-    parts = constraint.split("_")
-    field = None
-    if len(parts) >= 2 and parts[0] in ("uq", "fk", "ck", "nn", "jx"):
-        field = model.field_by_short_id(parts[1])
-    if field is None and diag.column_name:
-        field = model.fields.get(diag.column_name)
-    if field is None:
-        key = _DETAIL_KEY.match(diag.message_detail or "")
-        if key and key.group(1) in model.fields:
-            field = model.fields[key.group(1)]
-    name = field.handle if field else (diag.column_name or constraint or "entry")
-    if isinstance(exc, pg_errors.UniqueViolation):
-        if constraint.endswith("_pair"):
-            reason = "lists the same related entry twice"
-        else:
-            reason = "this value already exists in another entry (the field is unique)"
-    elif isinstance(exc, pg_errors.ForeignKeyViolation):
-        target = field.target_section if field else "the target section"
-        reason = f"the related entry does not exist in section '{target}'"
-    elif isinstance(exc, pg_errors.CheckViolation):
-        kind = parts[2] if len(parts) >= 3 and parts[0] == "ck" else "value"
-        reason = f"the value breaks the field's {kind} rule"
-    elif isinstance(exc, pg_errors.NotNullViolation):
-        reason = "is required"
-    elif isinstance(exc, pg_errors.DataError):
-        reason = f"the value is not valid: {database_message(exc)}"
-    else:
-        return None
-    return field, name, reason
-
-
-def translate_error(exc: psycopg.Error, model: SectionModel, batch: bool = False, rows: list | None = None) -> ContentError:
-    """A database error as a message that names the field (and the batch item).
-
-    A missing column or table is returned as is: the model was stale, and ``_run``
-    reloads it and tries once more."""
-    if isinstance(exc, (pg_errors.UndefinedColumn, pg_errors.UndefinedTable)):
-        return exc
-    explained = explain_db_error(exc, model)
-    if explained is None:
-        return DatabaseFailure(f"database error: {database_message(exc)}")
-    field, name, reason = explained
-    index = None
-    if batch:
-        # Foreign keys are checked after the COPY (no line number); junction rows are
-        # not the batch's items: find the item by the value the detail names.
-        match = _COPY_LINE.search(exc.diag.context or "")
-        deferred = isinstance(exc, pg_errors.ForeignKeyViolation) or (field is not None and field.junction)
-        if match and not deferred:
-            index = int(match.group(1)) - 1
-        elif field is not None and rows is not None:
-            index = locate_item(exc.diag.message_detail or "", field, rows)
-    prefix = f"item {index}: " if index is not None else ""
-    return InvalidInput(f"{prefix}field '{name}': {reason}", field=name, index=index)
-
-
-def locate_item(detail: str, field: FieldModel, rows: list) -> int | None:
-    """The batch item whose value is named in ``Key (col)=(value)`` (FK checks run after COPY)."""
-    match = _DETAIL_KEY.match(detail)
-    if not match:
-        return None
-    wanted = match.group(2)
-    for index, row in enumerate(rows):
-        value = row.get(field.handle)
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            if any(str(v) == wanted for v in value):
-                return index
-        elif str(getattr(value, "obj", value)) == wanted:
-            return index
-    return None
-
-
-#: Parameter types that cannot carry text, so they need no Unicode check.
-_PLAIN_PARAMS = frozenset({int, float, bool, Decimal, uuid.UUID, _dt.date, _dt.datetime, _dt.time})
-
-
-def new_ids(count: int) -> list[str]:
-    """``count`` random (version 4) UUIDs as text, made in one go: much cheaper per id
-    than ``str(uuid.uuid4())`` when a batch needs thousands."""
-    raw = bytearray(os.urandom(16 * count))
-    raw[6::16] = bytes((b & 0x0F) | 0x40 for b in raw[6::16])
-    raw[8::16] = bytes((b & 0x3F) | 0x80 for b in raw[8::16])
-    h = raw.hex()
-    return [f"{h[j:j + 8]}-{h[j + 8:j + 12]}-{h[j + 12:j + 16]}-{h[j + 16:j + 20]}-{h[j + 20:j + 32]}"
-            for j in range(0, 32 * count, 32)]
+                parsed.append(parse_json_input(item, "field_data"))
+            except InvalidInput as exc:
+                raise InvalidInput(f"item {index}: {exc}", field=exc.field, index=index) from None
+        items = parsed
+    return items

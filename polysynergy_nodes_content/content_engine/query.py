@@ -44,13 +44,35 @@ def parse_json_input(value, name: str):
     return value
 
 
+#: Operators that test the related entries of a relation against a nested filter.
+RELATED_OPERATORS = ("_some", "_none")
+
+
 class FilterCompiler:
-    def __init__(self, model: SectionModel, registry, alias: sql.Identifier):
+    """``load_model(handle)`` gives a relation's target model; without it, filters on
+    related fields are refused."""
+
+    def __init__(self, model: SectionModel, registry, alias: sql.Identifier, load_model=None, _shared=None):
         self.model = model
         self.registry = registry
         self.alias = alias
-        self.params: list = []
-        self.count = 0
+        self.load_model = load_model
+        # Parameters, the condition count and the alias counter are shared with the
+        # compilers of nested (related) filters.
+        self._shared = _shared if _shared is not None else {"params": [], "count": 0, "aliases": 0}
+        self.params: list = self._shared["params"]
+
+    @property
+    def count(self) -> int:
+        return self._shared["count"]
+
+    @count.setter
+    def count(self, value: int) -> None:
+        self._shared["count"] = value
+
+    def _new_alias(self, prefix: str) -> sql.Identifier:
+        self._shared["aliases"] += 1
+        return sql.Identifier(f"{prefix}{self._shared['aliases']}")
 
     def compile(self, filters) -> sql.Composable:
         filters = parse_json_input(filters, "filters")
@@ -95,6 +117,8 @@ class FilterCompiler:
 
     def _field(self, key, value, path: str) -> sql.Composable:
         field = self._lookup(key)
+        if field.target_section and isinstance(value, dict) and _is_related_filter(value):
+            return self._related(field, value, path)
         conditions = value if isinstance(value, dict) else {"_eq": value}
         if not conditions:
             raise InvalidInput(f"{path}: empty condition", field=key)
@@ -119,9 +143,39 @@ class FilterCompiler:
         self.params.extend(params)
         return condition
 
+    def _related(self, field: FieldModel, value: dict, path: str) -> sql.Composable:
+        """A filter on the related entries: ``{"author": {"name": "Ada"}}``, or for any
+        relation ``{"_some": {...}}`` / ``{"_none": {...}}``."""
+        if self.load_model is None or field.handle in SYSTEM_COLUMNS:
+            raise InvalidInput(f"{path}: filters on related fields are not available here", field=field.handle)
+        ops = [k for k in value if k in RELATED_OPERATORS]
+        if ops and len(value) > 1:
+            raise InvalidInput(f"{path}: use {ops[0]} alone, e.g. {{\"{field.handle}\": {{\"{ops[0]}\": "
+                               "{\"name\": \"Ada\"}}}}", field=field.handle)
+        op = ops[0] if ops else "_some"
+        nested = value[op] if ops else value
+        if not isinstance(nested, dict) or not nested:
+            raise InvalidInput(f"{path}.{op} must be a filter object on the related entries", field=field.handle)
+        target = self.load_model(field.target_section)
+        alias = self._new_alias("r")
+        inner = FilterCompiler(target, self.registry, alias, self.load_model, self._shared)
+        condition = inner._group(nested, f"{path}.{op}" if ops else path, 1)
+        if field.junction:
+            link = self._new_alias("j")
+            exists = sql.SQL("EXISTS (SELECT 1 FROM {} {} JOIN {} {} ON {}.id = {}.target_id "
+                             "WHERE {}.source_id = {}.id AND {})").format(
+                sql.Identifier(self.model.schema, field.junction), link, target.table, alias, alias, link,
+                link, self.alias, condition)
+        else:
+            exists = sql.SQL("EXISTS (SELECT 1 FROM {} {} WHERE {}.id = {}.{} AND {})").format(
+                target.table, alias, alias, self.alias, sql.Identifier(field.handle), condition)
+        return (sql.SQL("NOT ") + exists) if op == "_none" else exists
+
     def _relation_condition(self, field: FieldModel, op: str, operand, path: str) -> sql.Composable:
         junction = sql.Identifier(self.model.schema, field.junction)
-        exists = sql.SQL("EXISTS (SELECT 1 FROM {} j WHERE j.source_id = {}.id").format(junction, self.alias)
+        link = self._new_alias("j")
+        exists = sql.SQL("EXISTS (SELECT 1 FROM {} {} WHERE {}.source_id = {}.id").format(
+            junction, link, link, self.alias)
         if op in ("_null", "_nnull"):
             if not isinstance(operand, bool):
                 raise InvalidInput(f"filter on '{field.handle}': {op} takes true or false", field=field.handle)
@@ -134,12 +188,18 @@ class FilterCompiler:
             except ValueError:
                 raise InvalidInput(f"filter on '{field.handle}': _contains takes entry ids (UUIDs)", field=field.handle) from None
             self.params.append(parsed)
-            return exists + sql.SQL(" AND j.target_id = ANY(%s))")
+            return exists + sql.SQL(" AND {}.target_id = ANY(%s))").format(link)
         raise InvalidInput(
             f"filter on '{field.handle}': operator '{op[:40]}' is not supported on multiple relations "
-            "(allowed: _contains, _null, _nnull)",
+            "(allowed: _contains, _null, _nnull, and _some / _none with a filter on the related entries)",
             field=field.handle,
         )
+
+
+def _is_related_filter(value: dict) -> bool:
+    """A relation's condition that filters the related entries (not the id itself)."""
+    return any(not isinstance(k, str) or not k.startswith("_") or k in RELATED_OPERATORS or k in ("_and", "_or")
+               for k in value)
 
 
 def compile_order_by(model: SectionModel, order_by, alias: sql.Identifier) -> sql.Composable:

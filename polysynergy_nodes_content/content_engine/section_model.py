@@ -45,7 +45,7 @@ class FieldModel:
         # The base validate() + serialize() both call parse_value(); when a type keeps
         # them, parse once (validate -> check -> parameter in one step).
         self._single_parse = cls.validate is FieldType.validate and cls.serialize is FieldType.serialize
-        self._plain_output = cls.deserialize is FieldType.deserialize
+        self.plain_output = cls.deserialize is FieldType.deserialize
 
     def to_param(self, value):
         """A non-null input value as the parameter psycopg sends; raise ValueError(reason)."""
@@ -68,7 +68,7 @@ class FieldModel:
         """A database value as JSON-safe output."""
         if value is None:
             return None
-        if self._plain_output:
+        if self.plain_output:
             return json_safe(value)
         return self.ft.deserialize(value, self.settings)
 
@@ -88,6 +88,7 @@ class SectionModel:
     def __post_init__(self):
         self.columns = [f for f in self.fields.values() if f.stores_column]
         self.multi = [f for f in self.fields.values() if f.junction]
+        self.relations = [f for f in self.fields.values() if f.target_section]
         self._by_short_id = {f.short_id: f for f in self.fields.values()}
 
     @property
@@ -133,6 +134,10 @@ class SectionModel:
             if len(self.sql_cache) < 512:
                 self.sql_cache[key] = plan
         return plan
+
+    def rule_message(self, constraint: str) -> tuple[str, str] | None:
+        """(field or "entry", message) of a custom validation rule's CHECK, else None."""
+        return None
 
     def unknown_field(self, key) -> InvalidInput:
         if key in self.pending_handles:

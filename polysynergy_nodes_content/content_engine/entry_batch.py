@@ -1,0 +1,252 @@
+"""Many entries at once with ``COPY``: the writer batches and imports share.
+
+Rows are validated while the COPY runs (the server stores rows while later items are
+still being checked); a bad item aborts the COPY, so nothing of the batch is kept.
+With ``on_conflict`` the rows go to a temporary table first and one
+``INSERT ... ON CONFLICT DO UPDATE`` merges them; ``keep_ids`` writes the ids (and
+timestamps) an export carried, so an export imports back as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from .entry_errors import translate_error
+from .entry_links import copy_links, links_of, read_links
+from .entry_references import resolve_references
+from .entry_rows import StaleModel, check_keys, column_default, convert_column, new_ids, output_row, validate_values
+from .errors import InvalidInput
+from .records import json_safe
+from .section_model import FieldModel, SectionModel, parse_entry_id
+
+#: System columns an id-keeping write may carry.
+KEPT_COLUMNS = frozenset({"id", "created_at", "updated_at"})
+
+
+def item_label(index: int) -> str:
+    return f"item {index}"
+
+
+@dataclass
+class Written:
+    """What a batch stored: ids (text) and validated rows in item order; for an upsert,
+    whether each item created a new entry."""
+
+    ids: list
+    rows: list
+    created: list | None = None
+    stamp: object = None
+
+
+def conflict_field(model: SectionModel, on_conflict) -> str | None:
+    """The column an upsert matches on: ``id`` or a unique field of the section."""
+    if on_conflict in (None, ""):
+        return None
+    if on_conflict == "id":
+        return "id"
+    field = model.fields.get(on_conflict) if isinstance(on_conflict, str) else None
+    if field is None:
+        raise InvalidInput(f"on_conflict: unknown field '{str(on_conflict)[:80]}' in section '{model.handle}'",
+                           field="on_conflict")
+    if not field.unique or not field.stores_column:
+        raise InvalidInput(f"on_conflict: field '{field.handle}' is not unique, so it cannot identify an entry "
+                           "(make it unique, or use id)", field="on_conflict")
+    return field.handle
+
+
+class BatchWriter:
+    """Validated COPY of entries on one connection (the caller owns the transaction)."""
+
+    def __init__(self, conn, model: SectionModel, *, final: bool = True, keep_ids: bool = False,
+                 on_conflict=None, label=item_label, load_model=None):
+        self.conn = conn
+        self.load_model = load_model  # (conn, handle) -> SectionModel, for writes by a target's field
+        self.model = model
+        self.final = final
+        self.keep_ids = bool(keep_ids)
+        self.conflict = conflict_field(model, on_conflict)
+        self.label = label
+        self._defaults: dict = {}
+        self._system_ok = KEPT_COLUMNS if self.keep_ids else frozenset()
+
+    # -- validation -----------------------------------------------------------------
+    def check(self, item, index: int) -> dict:
+        """One item as validated parameters; errors name the item."""
+        try:
+            data = check_keys(self.model, item, self.final, self._system_ok)
+            row = validate_values(self.model, data, False)
+            if self._system_ok:
+                for key in KEPT_COLUMNS:
+                    if key in data:
+                        row[key] = _system_value(key, data[key])
+            return row
+        except InvalidInput as exc:
+            raise InvalidInput(f"{self.label(index)}: {exc}", field=exc.field, index=index,
+                               errors=exc.errors) from None
+
+    def _default(self, field: FieldModel) -> tuple:
+        if field.handle not in self._defaults:
+            self._defaults[field.handle] = column_default(self.conn, self.model, field)
+        return self._defaults[field.handle]
+
+    # -- writing --------------------------------------------------------------------
+    def write(self, items: list) -> Written:
+        """Store ``items`` (dicts of field values); all of them or, on error, none."""
+        model, conn = self.model, self.conn
+        if model.relations and self.load_model is not None:
+            items = resolve_references(conn, model, items, self.load_model, self.label)
+        given: set = set()
+        for item in items:
+            if isinstance(item, dict):
+                given.update(item)
+        fields = [f for f in model.columns if f.handle in given or (f.has_default and not self.conflict)]
+        extra = [k for k in ("created_at", "updated_at") if k in given and self.keep_ids]
+        handles = tuple(f.handle for f in fields)
+        defaults = {f.handle: self._default(f) for f in fields if f.has_default}
+        copy_defaults = {h: d[1] for h, d in defaults.items()}
+        stamp = conn.execute("SELECT now()").fetchone()[0]
+        target = self._stage(handles, extra) if self.conflict else model.table
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            target, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles, *extra)))).as_string(conn)
+        check = self.check
+        fresh: list = []
+        ids: list = []
+        rows: list = []
+        try:
+            with conn.cursor() as cur:
+                with cur.copy(copy_sql) as copy:
+                    write = copy.write_row
+                    for index, item in enumerate(items):
+                        row = check(item, index)
+                        entry_id = row.get("id") if self.keep_ids else None
+                        if entry_id is None:
+                            if not fresh:
+                                fresh = new_ids(min(4096, len(items) - index))
+                            entry_id = fresh.pop()
+                        ids.append(entry_id)
+                        rows.append(row)
+                        values = [entry_id]
+                        for h in handles:
+                            values.append(row[h] if h in row else copy_defaults.get(h))
+                        for h in extra:
+                            values.append(row.get(h, stamp))
+                        write(values)
+            created = None
+            if self.conflict:
+                ids, created = self._merge(handles, extra, ids, rows)
+            multi = [f.handle for f in model.multi if f.handle in given]
+            if multi:
+                copy_links(conn, model, ids, rows, multi, replace=bool(self.conflict))
+        except psycopg.Error as exc:
+            raise translate_error(exc, model, rows, self.label) from None
+        return Written(ids, rows, created, stamp)
+
+    def _stage(self, handles: tuple, extra: list) -> sql.Identifier:
+        """A temporary table shaped like the rows of this batch (dropped at commit)."""
+        stage = sql.Identifier("content_upsert_stage")
+        self.conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(stage))
+        self.conn.execute(sql.SQL(
+            "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {}, 0::bigint AS ord FROM {} WITH NO DATA").format(
+            stage, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles, *extra))), self.model.table))
+        self.conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN ord ADD GENERATED ALWAYS AS IDENTITY").format(stage))
+        return stage
+
+    def _merge(self, handles: tuple, extra: list, ids: list, rows: list) -> tuple[list, list]:
+        """INSERT the staged rows, updating entries whose conflict column matches."""
+        key = self.conflict
+        _check_duplicates(key, rows, ids, self.label)
+        columns = ("id", *handles, *extra)
+        updates = [c for c in (*handles, *extra) if c not in (key, "id", "created_at")]
+        stage = sql.Identifier("content_upsert_stage")
+        action = sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(
+            sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c)) for c in updates)) if updates \
+            else sql.SQL("DO UPDATE SET {} = {}.{}").format(sql.Identifier(key), self.model.table, sql.Identifier(key))
+        cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+        query = sql.SQL(
+            "WITH up AS (INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {stage} ORDER BY ord "
+            "ON CONFLICT ({key}) {action} RETURNING t.id, t.{key} AS k, (t.xmax = 0) AS created) "
+            "SELECT s.ord, up.id, up.created FROM up JOIN {stage} s "
+            "ON s.id = up.id OR (NOT up.created AND s.{key} = up.k) ORDER BY s.ord").format(
+            table=self.model.table, cols=cols, stage=stage, key=sql.Identifier(key), action=action)
+        merged = self.conn.execute(query).fetchall()
+        out_ids = list(ids)
+        created = [True] * len(ids)
+        for ord_, entry_id, was_created in merged:
+            out_ids[ord_ - 1] = str(entry_id)
+            created[ord_ - 1] = bool(was_created)
+        return out_ids, created
+
+    # -- output ---------------------------------------------------------------------
+    def entries(self, written: Written) -> list[dict]:
+        """The stored entries as output. A plain batch is built from what was written
+        (no read back); an upsert reads the merged entries back."""
+        model = self.model
+        if written.created is not None or self.keep_ids:
+            return self.read_back(written.ids)
+        ids, rows = written.ids, written.rows
+        names = ["id"]
+        columns = [ids]
+        for f in model.columns:
+            pair = self._defaults.get(f.handle)
+            handle, default = f.handle, (None if pair is None else pair[0])
+            names.append(handle)
+            columns.append(convert_column(f, [row.get(handle, default) for row in rows]))
+        stamp = json_safe(written.stamp)
+        names += ["created_at", "updated_at"]
+        columns += [[stamp] * len(rows)] * 2
+        for f in model.multi:
+            names.append(f.handle)
+            columns.append([[str(t) for t in row.get(f.handle) or ()] for row in rows])
+        return [dict(zip(names, values)) for values in zip(*columns)]
+
+    def read_back(self, ids: list) -> list[dict]:
+        model, conn = self.model, self.conn
+        cur = conn.execute(sql.SQL("SELECT {} FROM {} WHERE id = ANY(%s::uuid[])").format(
+            model.select_list(), model.table), (ids,))
+        names = tuple(c.name for c in cur.description)
+        by_id = {str(r[0]): r for r in cur.fetchall()}
+        links = read_links(conn, model, ids) if model.multi else {}
+        out = []
+        for entry_id in ids:
+            row = by_id[str(entry_id)]
+            out.append(output_row(model, names, row, links_of(links, row[0])))
+        return out
+
+
+def _system_value(key: str, value):
+    if key == "id":
+        try:
+            return str(parse_entry_id(value))
+        except InvalidInput:
+            raise InvalidInput(f"field 'id': {str(value)[:60]!r} is not a valid UUID", field="id") from None
+    if isinstance(value, _dt.datetime):
+        parsed = value
+    else:
+        try:
+            parsed = _dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InvalidInput(f"field '{key}': {str(value)[:60]!r} is not an ISO date and time", field=key) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
+    return parsed
+
+
+def _check_duplicates(key: str, rows: list, ids: list, label) -> None:
+    """Two items of one upsert may not name the same entry (the merge could not choose)."""
+    seen: dict = {}
+    for index, row in enumerate(rows):
+        value = ids[index] if key == "id" else row.get(key)
+        if value is None:
+            continue
+        marker = (value.__class__, getattr(value, "obj", value)) if not isinstance(value, (list, dict)) else repr(value)
+        first = seen.setdefault(marker, index)
+        if first != index:
+            raise InvalidInput(f"{label(index)}: field '{key}': the same value as {label(first)} "
+                               "(an upsert takes each entry once)", field=key, index=index)
+
+
+__all__ = ["BatchWriter", "Written", "StaleModel", "conflict_field", "item_label", "KEPT_COLUMNS"]
