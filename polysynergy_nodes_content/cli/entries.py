@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.text import Text
 
 from ..content_engine import transfer
 from ..content_engine.errors import InvalidInput
@@ -111,12 +113,22 @@ def delete_cmd(section, entry_ids):
 
 
 def _progress(description: str, bytes_mode: bool):
+    """A progress bar on stderr: done and total, rows, rows per second, time left."""
     st = state()
     console = st.err
     columns = [TextColumn("[bold]{task.description}"), BarColumn()]
     columns += [DownloadColumn()] if bytes_mode else [MofNCompleteColumn()]
-    columns += [TextColumn("{task.fields[rows]} rows"), TimeElapsedColumn()]
+    columns += [TextColumn("{task.fields[rows]} rows"), RowRateColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
     return Progress(*columns, console=console, disable=st.json or not console.is_terminal, transient=False)
+
+
+class RowRateColumn(ProgressColumn):
+    """Rows per second (the task's ``rows`` field over its elapsed time)."""
+
+    def render(self, task):
+        elapsed = task.elapsed or 0
+        rows = task.fields.get("rows") or 0
+        return Text(f"{rows / elapsed:,.0f} rows/s" if elapsed > 0 and rows else "", style="progress.data.speed")
 
 
 @entries_group.command("import")
@@ -125,28 +137,52 @@ def _progress(description: str, bytes_mode: bool):
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: from the file name (CSV).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=transfer.DEFAULT_BATCH, show_default=True,
               help="Rows per COPY batch (all batches share one transaction).")
+@click.option("--on-conflict", metavar="FIELD",
+              help="Update the entries whose unique FIELD (or id) matches a row instead of failing.")
+@click.option("--keep-ids", is_flag=True,
+              help="Keep the id, created_at and updated_at columns of an export (relations stay linked).")
+@click.option("--dry-run", is_flag=True, help="Check the whole file and report every bad row; write nothing.")
+@click.option("--max-errors", type=click.IntRange(1, 100_000), default=100, show_default=True,
+              help="With --dry-run: report at most this many problems (the totals count all).")
 @json_option
-def import_cmd(section, file, fmt, batch_size):
+def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, max_errors):
     """Import FILE (CSV with a header row, or JSON Lines; `-` reads stdin) into SECTION.
 
     All-or-nothing: the first bad line (CSV: the header is line 1) stops the import and
-    nothing is stored. CSV values are converted per field type: empty -> null,
-    true/false for booleans, JSON for json, multi_select and multiple relations.
-    Columns id, created_at and updated_at (as in an export) are ignored."""
+    nothing is stored; --dry-run lists every bad line instead. CSV values are converted
+    per field type: empty -> null, true/false for booleans, JSON for json, multi_select
+    and multiple relations. Columns id, created_at and updated_at (as in an export) are
+    ignored unless --keep-ids."""
     st = state()
     engine = st.engine()
-    with _progress(f"import {section}", bytes_mode=True) as progress:
-        task = progress.add_task(f"import {section}", total=None, rows=0)
+    label = f"{'check' if dry_run else 'import'} {section}"
+    with _progress(label, bytes_mode=True) as progress:
+        task = progress.add_task(label, total=None, rows=0)
         result = transfer.import_entries(
             engine, section, file, fmt, batch_size,
             progress=lambda rows, done: progress.update(task, completed=done, rows=rows),
-            on_start=lambda total: progress.update(task, total=total))
+            on_start=lambda total: progress.update(task, total=total),
+            on_conflict=on_conflict, keep_ids=keep_ids, dry_run=dry_run, max_errors=max_errors)
 
     def render():
         ignored = f" (ignored columns: {', '.join(result['ignored_columns'])})" if result["ignored_columns"] else ""
-        st.console.print(f"[green]Imported[/green] {result['imported']} entries into {section}{ignored}")
+        if not dry_run:
+            merged = f" ({result['created']} created, {result['updated']} updated)" if on_conflict else ""
+            st.console.print(f"[green]Imported[/green] {result['imported']} entries into {section}{merged}{ignored}")
+            return
+        if not result["invalid"]:
+            st.console.print(f"[green]Dry run:[/green] all {result['checked']} rows are valid; nothing was written"
+                             f"{ignored}")
+            return
+        rows = [[e["line"], e["field"] or "", e["message"]] for e in result["errors"]]
+        st.console.print(table(f"Dry run: {result['invalid']} of {result['checked']} rows are invalid; nothing was "
+                               "written", ["line", "field", "problem"], rows))
+        if result["errors_shown"] < result["errors_total"]:
+            st.console.print(f"(showing {result['errors_shown']} of {result['errors_total']} problems)")
 
     emit(result, render)
+    if dry_run and result["invalid"]:
+        raise click.exceptions.Exit(2)
 
 
 @entries_group.command("export")

@@ -150,9 +150,9 @@ class BatchWriter:
         stage = sql.Identifier("content_upsert_stage")
         self.conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(stage))
         self.conn.execute(sql.SQL(
-            "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {}, 0::bigint AS ord FROM {} WITH NO DATA").format(
+            "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
             stage, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles, *extra))), self.model.table))
-        self.conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN ord ADD GENERATED ALWAYS AS IDENTITY").format(stage))
+        self.conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN ord bigint GENERATED ALWAYS AS IDENTITY").format(stage))
         return stage
 
     def _merge(self, handles: tuple, extra: list, ids: list, rows: list) -> tuple[list, list]:

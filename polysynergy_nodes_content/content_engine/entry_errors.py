@@ -40,7 +40,7 @@ def explain_db_error(exc: psycopg.Error, model: SectionModel) -> tuple[FieldMode
     if isinstance(exc, pg_errors.UniqueViolation):
         if constraint.endswith("_pair"):
             reason = "lists the same related entry twice"
-        elif constraint.endswith("_pkey"):
+        elif parts[0] == "pk" or constraint.endswith("_pkey"):
             name, reason = "id", "an entry with this id already exists"
         else:
             reason = "this value already exists in another entry (the field is unique)"
