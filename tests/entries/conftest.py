@@ -80,3 +80,14 @@ def raw(database_url):
     """A plain autocommit connection to inspect the database behind the engine's back."""
     with psycopg.connect(database_url, autocommit=True) as connection:
         yield connection
+
+
+@pytest.fixture
+def build():
+    """``build_section`` for tests that make sections of their own."""
+    return build_section
+
+
+@pytest.fixture
+def article_fields():
+    return list(ARTICLE_FIELDS)

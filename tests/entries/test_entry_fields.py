@@ -50,10 +50,8 @@ def test_fields_as_comma_text_and_json_text(engine, library):
     assert a == b and a[0]["author"]["name"] == "Ada"
 
 
-def test_nested_levels(engine, sections, authors):
-    from conftest import build_section
-
-    build_section(engine, "issues", [
+def test_nested_levels(engine, sections, authors, build):
+    build(engine, "issues", [
         ("name", "text", {}, True, False),
         ("lead", "relation", {"targetSection": "articles"}, False, False),
     ])

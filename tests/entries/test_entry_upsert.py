@@ -57,8 +57,7 @@ def test_keep_ids_and_upsert_by_id(engine, sections, raw):
         engine.create_entries("articles", [{"id": "nope", "title": "t"}], keep_ids=True)
 
 
-def test_export_import_round_trip_with_relations(engine, database_url, new_database, authors):
-    from conftest import ARTICLE_FIELDS, build_section
+def test_export_import_round_trip_with_relations(engine, new_database, authors, build, article_fields):
     from polysynergy_nodes_content.content_engine.engine import ContentEngine
 
     engine.create_entry("articles", {"title": "one", "author": authors["Ada"], "views": 3, "price": "1.50",
@@ -73,9 +72,9 @@ def test_export_import_round_trip_with_relations(engine, database_url, new_datab
     for fmt in ("csv", "jsonl"):
         other = ContentEngine(new_database())
         other.install()
-        build_section(other, "authors", [("name", "text", {"maxLength": 100}, True, False),
+        build(other, "authors", [("name", "text", {"maxLength": 100}, True, False),
                                          ("email", "email", {}, False, True)])
-        build_section(other, "articles", ARTICLE_FIELDS)
+        build(other, "articles", article_fields)
         for section in ("authors", "articles"):
             result = transfer.import_entries(other, section, io.BytesIO(files[(section, fmt)]), fmt, keep_ids=True)
             assert result["ignored_columns"] == []
