@@ -47,9 +47,14 @@ CASES = {
     ),
     "rename_column": (lambda e, s: e.update_field(field_id(e, s, "title"), {"handle": "headline"}), {"rename_column"}),
     "alter_type": (
-        lambda e, s: e.update_field(field_id(e, s, "count_text"), {"field_type_handle": "integer"}), {"alter_type"}),
+        lambda e, s: e.update_field(field_id(e, s, "count_text"), {"field_type_handle": "integer"}),
+        {"alter_type_online"}),
     "shorter_varchar": (
-        lambda e, s: e.update_field(field_id(e, s, "title"), {"field_settings": {"maxLength": 20}}), {"alter_type"}),
+        lambda e, s: e.update_field(field_id(e, s, "title"), {"field_settings": {"maxLength": 20}}),
+        {"alter_type_online"}),
+    "longer_varchar": (
+        lambda e, s: e.update_field(field_id(e, s, "title"), {"field_settings": {"maxLength": 500}}),
+        {"alter_type_in_place"}),
     "set_not_null": (lambda e, s: e.update_field(field_id(e, s, "title"), {"is_required": True}), {"set_not_null"}),
     "drop_not_null": (lambda e, s: e.update_field(field_id(e, s, "score"), {"is_required": False}), {"drop_not_null"}),
     "set_default": (lambda e, s: e.update_field(field_id(e, s, "status"), {"default_value": "live"}), {"set_default"}),

@@ -1,0 +1,19 @@
+"""One class per migration operation kind; the planner's diff builds them, apply runs their steps."""
+
+from .base import LOCKS, MigrationOperation, PlanContext
+from .columns import AddColumn, DropColumn, RenameColumn, SetDefault
+from .constraints import AddCheck, AddForeignKey, AddUnique, DropConstraint
+from .indexes import AddIndex, DropIndex
+from .junctions import ArchiveJunction, CreateJunction, RenameJunction
+from .nullability import DropNotNull, SetNotNull
+from .tables import ArchiveTable, CreateTable, NotifyPostgrest, RenameTable
+from .types import AlterTypeInPlace, AlterTypeOnline
+
+#: Every operation kind, in the order a migration runs them.
+OPERATION_KINDS = (
+    DropConstraint, DropIndex, RenameTable, RenameColumn, DropColumn, ArchiveJunction, AlterTypeInPlace,
+    AlterTypeOnline, SetDefault, CreateTable, AddColumn, SetNotNull, DropNotNull, AddCheck, AddUnique,
+    AddForeignKey, AddIndex, CreateJunction, RenameJunction, ArchiveTable, NotifyPostgrest,
+)
+
+__all__ = [cls.__name__ for cls in OPERATION_KINDS] + ["LOCKS", "MigrationOperation", "OPERATION_KINDS", "PlanContext"]

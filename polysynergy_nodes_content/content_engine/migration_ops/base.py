@@ -1,0 +1,132 @@
+"""The base of every migration operation and the context the diff builds them in.
+
+An operation is the record apply and the review consume (``operations.Operation``:
+kind, description, up and down steps, pre-checks, findings) plus what it knows about
+itself: the lock it takes, the phases it runs in and whether it destroys data.
+Statements are rendered without a database connection, so the planner's diff stays pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg import sql
+
+from ..operations import Operation, Precheck, Step
+from ..settings import EngineSettings
+
+#: PostgreSQL lock modes an operation may declare, weakest first.
+LOCKS = ("NONE", "ACCESS SHARE", "SHARE UPDATE EXCLUSIVE", "SHARE", "ACCESS EXCLUSIVE")
+
+# Operation order inside one migration.
+ORDER_DROP_CONSTRAINT = 10
+ORDER_RENAME_TABLE = 20
+ORDER_RENAME_COLUMN = 25
+ORDER_DROP_COLUMN = 30
+ORDER_ALTER_TYPE = 40
+ORDER_DEFAULT = 45
+ORDER_CREATE_TABLE = 50
+ORDER_ADD_COLUMN = 55
+ORDER_NOT_NULL = 60
+ORDER_ADD_CONSTRAINT = 70
+ORDER_JUNCTION = 80
+ORDER_ARCHIVE_TABLE = 90
+ORDER_NOTIFY = 99
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """Where a migration's operations live: settings, schemas and the migration's id."""
+
+    settings: EngineSettings
+    migration_id: str
+
+    @property
+    def schema(self) -> str:
+        return self.settings.content_schema
+
+    @property
+    def archive_schema(self) -> str:
+        return self.settings.archive_schema
+
+    def table(self, name: str) -> sql.Identifier:
+        return sql.Identifier(self.schema, name)
+
+    def archived(self, schema_name: str, name: str) -> sql.Identifier:
+        return sql.Identifier(schema_name, name)
+
+
+def render(composed: sql.Composable) -> str:
+    """SQL text of a composed statement; no connection is needed for identifiers and literals."""
+    return composed.as_string(None)
+
+
+def step(composed: sql.Composable | str, phase: str = "main", undo: list | None = None,
+         index_name: str | None = None, repeat: bool = False) -> Step:
+    text = composed if isinstance(composed, str) else render(composed)
+    return Step(text, phase=phase, undo=list(undo or []), index_name=index_name, repeat=repeat)
+
+
+class MigrationOperation(Operation):
+    """An operation kind. Subclasses set ``kind``, ``order`` and ``lock`` and build their
+    steps in ``forwards``/``backwards``; ``checks`` lists the counts the review shows."""
+
+    kind: str = ""
+    #: The strongest lock its statements take, and for what.
+    lock: str = "ACCESS EXCLUSIVE"
+    lock_note: str = "brief: a catalog change"
+    destroys_data: bool = False
+
+    def __init__(self, ctx: PlanContext):
+        self.ctx = ctx
+        #: (pre-check, SQL returning its count), run after the diff by ``planning.measure``.
+        self.measures: list[tuple[Precheck, str]] = []
+        Operation.__init__(
+            self, kind=self.kind, description=self.describe(), up=self.forwards(), down=self.backwards(),
+            destructive=self.destroys_data, irreversible=self.irreversible_reason(), order=self.order,
+            names=self.dropped_names(),
+        )
+        self.prechecks = self.checks()
+
+    # -- what subclasses say ------------------------------------------------------
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def forwards(self) -> list[Step]:
+        raise NotImplementedError
+
+    def backwards(self) -> list[Step]:
+        raise NotImplementedError
+
+    def checks(self) -> list[Precheck]:
+        """Counts the reviewer must see; counted after the diff (see ``measure``)."""
+        return []
+
+    def irreversible_reason(self) -> str | None:
+        return None
+
+    def dropped_names(self) -> list[str]:
+        """Constraints this operation drops (so a later one does not restore them twice)."""
+        return []
+
+    # -- helpers ---------------------------------------------------------------------
+    def measure(self, description: str, count_sql: sql.Composable, blocking: bool = True,
+                shown: bool = True) -> Precheck:
+        """A pre-check counted later by running ``count_sql``; ``shown`` puts the query in the review."""
+        text = render(count_sql)
+        check = Precheck(description, text if shown else "", blocking, None)
+        self.measures.append((check, text))
+        return check
+
+    @property
+    def phases(self) -> tuple[str, ...]:
+        """The phases its forward steps run in (pre: before, main: inside, post: after the transaction)."""
+        return tuple(p for p in ("pre", "main", "post") if any(s.phase == p for s in self.up))
+
+    @property
+    def measured(self) -> int | None:
+        """The count of its first pre-check (None until measured, or without one)."""
+        return self.prechecks[0].count if self.prechecks else None
+
+    def table(self, name: str) -> sql.Identifier:
+        return self.ctx.table(name)

@@ -1,0 +1,139 @@
+"""Type changes: in place (ALTER COLUMN TYPE) or online (a new column filled in batches, swapped in)."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from .. import names
+from ..operations import Precheck, Step
+from .base import ORDER_ALTER_TYPE, MigrationOperation, step
+from .columns import restore_column_constraints
+from .tables import column_comment
+
+#: Rows per backfill transaction of an online type change.
+BACKFILL_BATCH = 5000
+
+
+class _TypeChange(MigrationOperation):
+    order = ORDER_ALTER_TYPE
+
+    def __init__(self, ctx, table_name: str, field, live_type: str, conversion, back, old_name: str | None,
+                 live_col: str):
+        self.table_name, self.field, self.live_type = table_name, field, live_type
+        self.conversion, self.back, self.old_name, self.live_col = conversion, back, old_name, live_col
+        super().__init__(ctx)
+
+    def _from_to(self) -> str:
+        f = self.field
+        return f"from {self.old_name or self.live_type} ({self.live_type}) to {f.ft.handle} ({f.column_type})"
+
+    def back_using(self) -> sql.Composable:
+        """How rollback converts the column back (a text cast when the type offers no way)."""
+        if self.back is not None:
+            return self.back.using_sql(self.field.handle, self.live_type)
+        return sql.SQL("{}::text::{}").format(sql.Identifier(self.field.handle), sql.SQL(self.live_type))
+
+    def convert_back(self) -> Step:
+        return step(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}").format(
+            self.table(self.table_name), sql.Identifier(self.field.handle), sql.SQL(self.live_type), self.back_using()))
+
+    @property
+    def rewrites(self) -> bool:
+        return self.conversion.rewrites
+
+    def checks(self) -> list[Precheck]:
+        f = self.field
+        failure = self.conversion.failure_sql(self.live_col, f.column_type)
+        if failure is None:
+            return []
+        return [self.measure(
+            f"rows whose {f.handle} cannot be converted to {f.column_type}",
+            sql.SQL("SELECT count(*) FROM {} WHERE {} IS NOT NULL AND ({})").format(
+                self.table(self.table_name), sql.Identifier(self.live_col), failure))]
+
+
+class AlterTypeInPlace(_TypeChange):
+    """ALTER COLUMN TYPE: instant when the cast relabels (a longer varchar), else a rewrite under lock."""
+
+    kind = "alter_type_in_place"
+    lock_note = "a rewrite holds it for the whole rewrite (used on empty tables or relabels)"
+
+    def describe(self) -> str:
+        return f"Change field '{self.field.handle}' {self._from_to()}"
+
+    def forwards(self) -> list[Step]:
+        f = self.field
+        return [step(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}").format(
+            self.table(self.table_name), sql.Identifier(f.handle), sql.SQL(f.column_type),
+            self.conversion.using_sql(f.handle, f.column_type)))]
+
+    def backwards(self) -> list[Step]:
+        return [self.convert_back()]
+
+
+class AlterTypeOnline(_TypeChange):
+    """A type change without a rewrite under lock.
+
+    Before the transaction: a new column, a trigger that converts every write into it, and
+    a batched backfill (each batch its own transaction). In the transaction: the old column
+    is dropped and the new one renamed into its place; the field's constraints are added to
+    it by the operations that follow. Rolling back converts the column back in place (a
+    rewrite) and restores the old constraints."""
+
+    kind = "alter_type_online"
+    lock_note = "brief, at the swap; the backfill runs in short batches before the transaction"
+
+    def __init__(self, ctx, table_name: str, field, live, conversion, back, old_name: str | None,
+                 dropped: set):
+        self.live, self.dropped = live, frozenset(dropped)
+        self.info = live.columns[field.handle]
+        super().__init__(ctx, table_name, field, self.info["type"], conversion, back, old_name, field.handle)
+
+    def describe(self) -> str:
+        return (f"Change field '{self.field.handle}' {self._from_to()} online: a new column filled in batches, "
+                "then swapped in")
+
+    def forwards(self) -> list[Step]:
+        f, t = self.field, self.table(self.table_name)
+        col, shadow = sql.Identifier(f.handle), sql.Identifier(names.shadow_column(f.id))
+        sync = sql.Identifier(names.shadow_sync_name(f.id))
+        function = sql.Identifier(self.ctx.settings.system_schema, names.shadow_sync_name(f.id))
+        new_value = self.conversion.using_expression(sql.SQL("NEW.{}").format(col), f.column_type)
+        backfill = sql.SQL(
+            "WITH batch AS (SELECT id FROM {t} WHERE id > %(after)s::uuid ORDER BY id LIMIT {size}) "
+            "UPDATE {t} AS x SET {shadow} = {using} FROM batch WHERE x.id = batch.id RETURNING x.id"
+        ).format(t=t, shadow=shadow, using=self.conversion.using_sql(f.handle, f.column_type),
+                 size=sql.Literal(BACKFILL_BATCH))
+        up = [
+            step(sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(t, shadow, sql.SQL(f.column_type)), phase="pre",
+                 undo=[step(sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(t, shadow)).sql]),
+            step(sql.SQL("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql "
+                         "SET search_path = pg_catalog, pg_temp AS $pc$ "
+                         "BEGIN NEW.{} := {}; RETURN NEW; END $pc$").format(function, shadow, new_value),
+                 phase="pre", undo=[step(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(function)).sql]),
+            # UPDATE OF: the backfill (which sets only the new column) does not fire it.
+            step(sql.SQL("CREATE TRIGGER {} BEFORE INSERT OR UPDATE OF {} ON {} FOR EACH ROW EXECUTE FUNCTION {}()").format(
+                sync, col, t, function),
+                 phase="pre", undo=[step(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sync, t)).sql]),
+            step(backfill, phase="pre", repeat=True),
+            step(sql.SQL("DROP TRIGGER {} ON {}").format(sync, t)),
+            step(sql.SQL("DROP FUNCTION {}()").format(function)),
+            step(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(t, col)),
+            step(sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}").format(t, shadow, col)),
+            step(column_comment(t, f.handle, f.id)),
+        ]
+        if f.has_default:
+            up.append(step(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(t, col, f.default_sql())))
+        return up
+
+    def backwards(self) -> list[Step]:
+        t, col, info = self.table(self.table_name), sql.Identifier(self.field.handle), self.info
+        down = [self.convert_back()]
+        down.append(step(
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(t, col, sql.SQL(info["default"]))
+            if info["default"] is not None else
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(t, col)))
+        if info["not_null"]:
+            down.append(step(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(t, col)))
+        down.extend(restore_column_constraints(t, self.live, self.field.handle, self.dropped))
+        return down
