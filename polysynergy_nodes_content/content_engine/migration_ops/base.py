@@ -8,7 +8,7 @@ Statements are rendered without a database connection, so the planner's diff sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from psycopg import sql
 
@@ -40,6 +40,8 @@ class PlanContext:
 
     settings: EngineSettings
     migration_id: str
+    #: Table name after the migration -> its live name now (a section renamed in this migration).
+    live_names: dict = field(default_factory=dict)
 
     @property
     def schema(self) -> str:
@@ -130,3 +132,9 @@ class MigrationOperation(Operation):
 
     def table(self, name: str) -> sql.Identifier:
         return self.ctx.table(name)
+
+    def table_before(self) -> sql.Identifier:
+        """The table as it is named before the migration: what pre-check counts and steps of
+        the ``pre`` phase (and their undo) must use, since a rename in the transaction has
+        not run yet."""
+        return self.ctx.table(self.ctx.live_names.get(self.table_name, self.table_name))

@@ -115,7 +115,7 @@ class DropColumn(MigrationOperation):
         return [self.measure(
             f"rows with a value in {self.column} (archived, restored by rollback)",
             sql.SQL("SELECT count(*) FROM {} WHERE {} IS NOT NULL").format(
-                self.table(self.table_name), sql.Identifier(self.column)),
+                self.table_before(), sql.Identifier(self.column)),
             blocking=False, shown=False)]
 
 

@@ -49,7 +49,7 @@ class AddCheck(MigrationOperation):
         return [self.measure(
             f"rows that break the new {self.rule_kind} rule of {f.handle}",
             sql.SQL("SELECT count(*) FROM {} WHERE NOT coalesce(({}), true)").format(
-                self.table(self.table_name), expression))]
+                self.table_before(), expression))]
 
 
 class AddUnique(MigrationOperation):
@@ -75,7 +75,7 @@ class AddUnique(MigrationOperation):
         return f"Field '{self.field.handle}' becomes unique"
 
     def _build(self, index: str, column: str, phase: str) -> Step:
-        t = self.table(self.table_name)
+        t = self.table_before() if phase == "pre" else self.table(self.table_name)
         return step(sql.SQL("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})").format(
                         sql.Identifier(index), t, sql.Identifier(column)), phase=phase,
                     undo=[step(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(
@@ -90,7 +90,7 @@ class AddUnique(MigrationOperation):
                     step(sql.SQL("ALTER INDEX {} RENAME TO {}").format(sql.Identifier(self.ctx.schema, temp), ident)),
                     step(attach)]
         if self.populated and not self.new_column:
-            return [self._build(self.name, self.field.handle, "pre"), step(attach)]
+            return [self._build(self.name, self.live_col, "pre"), step(attach)]
         if self.populated and not self.field.has_default:
             # A new column exists only once the transaction commits: build its index after it.
             # (With a default every row shares a value: one row builds at once, more fail at once.)
@@ -106,7 +106,7 @@ class AddUnique(MigrationOperation):
         if not self.populated:
             return []
         description = f"duplicate values in {self.field.handle}"
-        t = self.table(self.table_name)
+        t = self.table_before()
         if self.new_column and self.field.has_default:
             return [self.measure(description, sql.SQL("SELECT greatest(count(*) - 1, 0) FROM {}").format(t),
                                  shown=False)]
@@ -125,8 +125,10 @@ class AddForeignKey(MigrationOperation):
     order = ORDER_ADD_CONSTRAINT
     lock_note = "SHARE ROW EXCLUSIVE on both tables, brief; VALIDATE runs after the commit"
 
-    def __init__(self, ctx, table_name: str, field, target_table: str, populated: bool, new_column: bool):
+    def __init__(self, ctx, table_name: str, field, target_table: str, populated: bool, new_column: bool,
+                 live_col: str | None = None):
         self.table_name, self.field, self.target_table = table_name, field, target_table
+        self.live_col = live_col or field.handle
         self.populated, self.new_column = populated, new_column
         self.name = names.foreign_key_name(field.id)
         super().__init__(ctx)
@@ -149,12 +151,12 @@ class AddForeignKey(MigrationOperation):
     def checks(self) -> list[Precheck]:
         if not self.populated or self.new_column:
             return []
-        col = sql.Identifier(self.field.handle)
+        col = sql.Identifier(self.live_col)
         return [self.measure(
             f"rows of {self.field.handle} that point to no entry of {self.target_table}",
             sql.SQL("SELECT count(*) FROM {} AS s WHERE s.{} IS NOT NULL AND NOT EXISTS "
                     "(SELECT 1 FROM {} AS x WHERE x.id = s.{})").format(
-                self.table(self.table_name), col, self.table(self.target_table), col))]
+                self.table_before(), col, self.table(self.target_table), col))]
 
 
 class DropConstraint(MigrationOperation):

@@ -22,8 +22,10 @@ class AddIndex(MigrationOperation):
     lock = "SHARE UPDATE EXCLUSIVE"
     lock_note = "CONCURRENTLY: writers go on while it builds"
 
-    def __init__(self, ctx, table_name: str, field, new_column: bool, shadow: str | None = None):
+    def __init__(self, ctx, table_name: str, field, new_column: bool, shadow: str | None = None,
+                 live_col: str | None = None):
         self.table_name, self.field, self.new_column, self.shadow = table_name, field, new_column, shadow
+        self.live_col = live_col or field.handle
         self.name = names.index_name(field.id)
         self.method = field.index_method
         super().__init__(ctx)
@@ -33,8 +35,9 @@ class AddIndex(MigrationOperation):
         return f"Index ({self.method}) on field '{self.field.handle}', built CONCURRENTLY{where}"
 
     def _build(self, index: str, column: str, phase: str) -> Step:
+        t = self.table_before() if phase == "pre" else self.table(self.table_name)
         return step(sql.SQL("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} USING {} ({})").format(
-                        sql.Identifier(index), self.table(self.table_name), sql.SQL(self.method), sql.Identifier(column)),
+                        sql.Identifier(index), t, sql.SQL(self.method), sql.Identifier(column)),
                     phase=phase, undo=[drop_concurrently(self.ctx.schema, index)], index_name=index)
 
     def forwards(self) -> list[Step]:
@@ -43,7 +46,9 @@ class AddIndex(MigrationOperation):
             return [self._build(temp, self.shadow, "pre"),
                     step(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
                         sql.Identifier(self.ctx.schema, temp), sql.Identifier(self.name)))]
-        return [self._build(self.name, self.field.handle, "post" if self.new_column else "pre")]
+        if self.new_column:
+            return [self._build(self.name, self.field.handle, "post")]
+        return [self._build(self.name, self.live_col, "pre")]
 
     def backwards(self) -> list[Step]:
         if self.shadow:

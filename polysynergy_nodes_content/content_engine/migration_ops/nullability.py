@@ -48,10 +48,13 @@ class SetNotNull(MigrationOperation):
         t, col = self.table(self.table_name), sql.Identifier(self.field.handle)
         guard = sql.Identifier(names.not_null_check_name(self.field.id))
         scan = self.scan_phase
-        drop_guard = step(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(t, guard)).sql
-        add = step(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID").format(t, guard, col),
+        # Before the transaction the table and the column still have their live names.
+        g_table, g_col = (self.table_before(), sql.Identifier(self.live_col)) if scan == "pre" else (t, col)
+        drop_guard = step(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(g_table, guard)).sql
+        add = step(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID").format(
+                       g_table, guard, g_col),
                    phase="pre" if scan == "pre" else "main", undo=[drop_guard] if scan == "pre" else None)
-        validate = step(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(t, guard), phase=scan,
+        validate = step(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(g_table, guard), phase=scan,
                         undo=[drop_guard] if scan == "post" else None)
         finish = "post" if scan == "post" else "main"
         return [add, validate,
@@ -71,7 +74,7 @@ class SetNotNull(MigrationOperation):
         if not self.populated:
             return []
         description = f"rows where {self.field.handle} is NULL"
-        t = self.table(self.table_name)
+        t = self.table_before()
         if self.new_column and self.field.has_default:
             return [Precheck(description, "", True, 0)]
         if self.new_column:

@@ -49,7 +49,7 @@ class _TypeChange(MigrationOperation):
         return [self.measure(
             f"rows whose {f.handle} cannot be converted to {f.column_type}",
             sql.SQL("SELECT count(*) FROM {} WHERE {} IS NOT NULL AND ({})").format(
-                self.table(self.table_name), sql.Identifier(self.live_col), failure))]
+                self.table_before(), sql.Identifier(self.live_col), failure))]
 
 
 class AlterTypeInPlace(_TypeChange):
@@ -95,6 +95,7 @@ class AlterTypeOnline(_TypeChange):
 
     def forwards(self) -> list[Step]:
         f, t = self.field, self.table(self.table_name)
+        before = self.table_before()  # the pre steps run before a rename of the table
         col, shadow = sql.Identifier(f.handle), sql.Identifier(names.shadow_column(f.id))
         sync = sql.Identifier(names.shadow_sync_name(f.id))
         function = sql.Identifier(self.ctx.settings.system_schema, names.shadow_sync_name(f.id))
@@ -102,19 +103,19 @@ class AlterTypeOnline(_TypeChange):
         backfill = sql.SQL(
             "WITH batch AS (SELECT id FROM {t} WHERE id > %(after)s::uuid ORDER BY id LIMIT {size}) "
             "UPDATE {t} AS x SET {shadow} = {using} FROM batch WHERE x.id = batch.id RETURNING x.id"
-        ).format(t=t, shadow=shadow, using=self.conversion.using_sql(f.handle, f.column_type),
+        ).format(t=before, shadow=shadow, using=self.conversion.using_sql(f.handle, f.column_type),
                  size=sql.Literal(BACKFILL_BATCH))
         up = [
-            step(sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(t, shadow, sql.SQL(f.column_type)), phase="pre",
-                 undo=[step(sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(t, shadow)).sql]),
+            step(sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(before, shadow, sql.SQL(f.column_type)), phase="pre",
+                 undo=[step(sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(before, shadow)).sql]),
             step(sql.SQL("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql "
                          "SET search_path = pg_catalog, pg_temp AS $pc$ "
                          "BEGIN NEW.{} := {}; RETURN NEW; END $pc$").format(function, shadow, new_value),
                  phase="pre", undo=[step(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(function)).sql]),
             # UPDATE OF: the backfill (which sets only the new column) does not fire it.
             step(sql.SQL("CREATE TRIGGER {} BEFORE INSERT OR UPDATE OF {} ON {} FOR EACH ROW EXECUTE FUNCTION {}()").format(
-                sync, col, t, function),
-                 phase="pre", undo=[step(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sync, t)).sql]),
+                sync, col, before, function),
+                 phase="pre", undo=[step(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sync, before)).sql]),
             step(backfill, phase="pre", repeat=True),
             step(sql.SQL("DROP TRIGGER {} ON {}").format(sync, t)),
             step(sql.SQL("DROP FUNCTION {}()").format(function)),

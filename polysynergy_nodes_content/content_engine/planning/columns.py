@@ -81,9 +81,10 @@ class ColumnDiff:
         if f.unique and (uq not in live.constraints or online):
             ops.append(AddUnique(ctx, table_name, f, self.populated, new_column=False, live_col=column, shadow=online))
         if self.target_table is not None and (fk not in live.constraints or fk_dropped or online):
-            ops.append(AddForeignKey(ctx, table_name, f, self.target_table, self.populated, new_column=bool(online)))
+            ops.append(AddForeignKey(ctx, table_name, f, self.target_table, self.populated, new_column=bool(online),
+                                     live_col=column))
         if f.wants_index and not has_index:
-            ops.append(AddIndex(ctx, table_name, f, new_column=False, shadow=online))
+            ops.append(AddIndex(ctx, table_name, f, new_column=False, shadow=online, live_col=column))
         return ops
 
     def default_changes(self) -> bool:

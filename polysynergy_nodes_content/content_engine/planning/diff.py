@@ -25,7 +25,9 @@ from .snapshot import NO_TABLE, PlanningSnapshot
 
 def diff(snapshot: PlanningSnapshot, settings: EngineSettings, registry: FieldTypeRegistry, migration_id: str) -> list:
     """The operations that take the live table to the configuration, in the order they run."""
-    return _Diff(snapshot, PlanContext(settings, migration_id), registry).operations()
+    live = snapshot.live.table
+    renamed = {snapshot.section["table_name"]: live.name} if live is not None else {}
+    return _Diff(snapshot, PlanContext(settings, migration_id, renamed), registry).operations()
 
 
 def target_table(snapshot: PlanningSnapshot, field: DesiredField) -> str:
