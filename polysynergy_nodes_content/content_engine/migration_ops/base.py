@@ -111,6 +111,10 @@ class MigrationOperation(Operation):
         """Constraints this operation drops (so a later one does not restore them twice)."""
         return []
 
+    def to_dict(self) -> dict:
+        """The stored record, with the lock and phases the operation declares."""
+        return {**Operation.to_dict(self), "lock": f"{self.lock} ({self.lock_note})", "phases": list(self.phases)}
+
     # -- helpers ---------------------------------------------------------------------
     def measure(self, description: str, count_sql: sql.Composable, blocking: bool = True,
                 shown: bool = True) -> Precheck:

@@ -123,6 +123,7 @@ class AddForeignKey(MigrationOperation):
 
     kind = "add_foreign_key"
     order = ORDER_ADD_CONSTRAINT
+    lock = "SHARE ROW EXCLUSIVE"
     lock_note = "SHARE ROW EXCLUSIVE on both tables, brief; VALIDATE runs after the commit"
 
     def __init__(self, ctx, table_name: str, field, target_table: str, populated: bool, new_column: bool,
