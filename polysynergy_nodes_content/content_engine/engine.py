@@ -289,6 +289,12 @@ class ContentEngine:
     def delete_entry(self, section_handle, entry_id) -> bool:
         return self.entries.delete(section_handle, entry_id)
 
+    def update_entries(self, section_handle, filters, data: dict, confirm: bool = False, progress=None) -> dict:
+        return self.entries.update_many(section_handle, filters, data, confirm=confirm, progress=progress)
+
+    def delete_entries(self, section_handle, filters, confirm: bool = False, progress=None) -> dict:
+        return self.entries.delete_many(section_handle, filters, confirm=confirm, progress=progress)
+
     def query_entries(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,
                       count="exact", primary: bool = False) -> dict:
         return self.entries.query(section_handle, filters, order_by, limit, offset, fields=fields, count=count,

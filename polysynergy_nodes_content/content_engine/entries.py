@@ -14,6 +14,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from .entry_batch import BatchWriter, item_label
+from .entry_bulk import delete_matching, update_matching
 from .entry_errors import translate_error
 from .entry_links import links_of, read_links, write_links
 from .entry_reads import QueryRequest, read_entries, run_query
@@ -211,12 +212,30 @@ class EntryService:
 
         return self._run(section_handle, work)
 
+    # -- many at once ------------------------------------------------------------------------
+    def update_many(self, section_handle, filters, data, confirm: bool = False, progress=None) -> dict:
+        """Set ``data`` on every entry ``filters`` match; without ``confirm`` only count them."""
+        _check_confirm(confirm)
+        return self._run(section_handle, lambda conn, model, final: update_matching(
+            self, conn, model, final, filters, data, confirm, progress))
+
+    def delete_many(self, section_handle, filters, confirm: bool = False, progress=None) -> dict:
+        """Delete every entry ``filters`` match; without ``confirm`` only count them."""
+        _check_confirm(confirm)
+        return self._run(section_handle, lambda conn, model, final: delete_matching(
+            self, conn, model, filters, confirm, progress))
+
     # -- query -----------------------------------------------------------------------------
     def query(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,
               count="exact", primary: bool = False) -> dict:
         request = QueryRequest.build(self.settings, filters, order_by, limit, offset, fields, count)
         return self._run(section_handle, lambda conn, model, final: run_query(self, conn, model, request),
                          read=True, primary=primary)
+
+
+def _check_confirm(confirm) -> None:
+    if not isinstance(confirm, bool):
+        raise InvalidInput("confirm must be true or false", field="confirm")
 
 
 def _parse_items(items) -> list:

@@ -1,0 +1,94 @@
+"""Changing or deleting every entry a filter matches, all-or-nothing.
+
+Without ``confirm`` nothing changes: the result says how many entries would. With it,
+the matching entries are locked, then changed in chunks inside one transaction (so
+progress can be reported), validated like a single update.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from .entry_errors import translate_error
+from .entry_links import write_links
+from .entry_rows import check_keys, validate_values
+from .entry_references import resolve_references
+from .entry_batch import item_label
+from .errors import InvalidInput
+from .query import FilterCompiler, parse_json_input
+from .section_model import SectionModel
+
+CHUNK = 5000
+_ALIAS = sql.Identifier("t")
+
+
+def _where(service, conn, model: SectionModel, filters) -> FilterCompiler:
+    filters = parse_json_input(filters, "filters")
+    if filters in (None, {}, []):
+        raise InvalidInput("filters are required for a change of many entries; to match every entry use "
+                           "{\"id\": {\"_nnull\": true}}", field="filters")
+    compiler = FilterCompiler(model, service.registry, _ALIAS, lambda handle: service.load_model(conn, handle))
+    compiler.where = compiler.compile(filters)
+    return compiler
+
+
+def _matching_ids(conn, model: SectionModel, compiler: FilterCompiler) -> list:
+    """The ids of the matching entries, locked until the transaction ends."""
+    query = sql.SQL("SELECT t.id FROM {} AS t WHERE {} ORDER BY t.id FOR UPDATE").format(model.table, compiler.where)
+    return [r[0] for r in conn.execute(query, compiler.params).fetchall()]
+
+
+def _count(conn, model: SectionModel, compiler: FilterCompiler) -> int:
+    query = sql.SQL("SELECT count(*) FROM {} AS t WHERE {}").format(model.table, compiler.where)
+    return conn.execute(query, compiler.params).fetchone()[0]
+
+
+def update_matching(service, conn, model: SectionModel, final: bool, filters, data, confirm: bool,
+                    progress=None) -> dict:
+    given = check_keys(model, data, final)
+    if not given:
+        raise InvalidInput("data is empty: give the field values to set", field="field_data")
+    if model.relations:
+        given = resolve_references(conn, model, [given], service.load_model, item_label)[0]
+    values = validate_values(model, given, partial=True)
+    compiler = _where(service, conn, model, filters)
+    if not confirm:
+        return {"matched": _count(conn, model, compiler), "updated": 0, "confirmed": False}
+    ids = _matching_ids(conn, model, compiler)
+    columns = tuple(k for k in values if model.fields[k].stores_column)
+    done = 0
+    try:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            if columns:
+                conn.execute(model.sql_text(conn, ("bulk_update", columns), lambda: sql.SQL(
+                    "UPDATE {} SET {} WHERE id = ANY(%s)").format(model.table, sql.SQL(", ").join(
+                        sql.SQL("{} = %s").format(sql.Identifier(k)) for k in columns))),
+                    (*(values[k] for k in columns), chunk))
+            write_links(conn, model, chunk, values, replace=True)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(ids))
+    except psycopg.Error as exc:
+        raise translate_error(exc, model) from None
+    return {"matched": len(ids), "updated": len(ids), "confirmed": True}
+
+
+def delete_matching(service, conn, model: SectionModel, filters, confirm: bool, progress=None) -> dict:
+    compiler = _where(service, conn, model, filters)
+    if not confirm:
+        return {"matched": _count(conn, model, compiler), "deleted": 0, "confirmed": False}
+    ids = _matching_ids(conn, model, compiler)
+    done = 0
+    try:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            conn.execute(model.sql_text(conn, "bulk_delete", lambda: sql.SQL(
+                "DELETE FROM {} WHERE id = ANY(%s)").format(model.table)), (chunk,))
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(ids))
+    except psycopg.Error as exc:
+        raise translate_error(exc, model) from None
+    return {"matched": len(ids), "deleted": len(ids), "confirmed": True}

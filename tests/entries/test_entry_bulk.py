@@ -1,0 +1,79 @@
+"""update_entries / delete_entries: validated like single writes, all-or-nothing, and
+without confirm only a count of what would change."""
+
+from __future__ import annotations
+
+import pytest
+
+from polysynergy_nodes_content.content_engine.errors import InvalidInput
+
+
+def views(raw):
+    return dict(raw.execute("SELECT title, views FROM custom.articles").fetchall())
+
+
+@pytest.fixture
+def twelve(engine, sections):
+    return engine.create_entries("articles", [{"title": f"t{i}", "views": i} for i in range(12)])
+
+
+def test_update_without_confirm_only_counts(engine, twelve, raw):
+    before = views(raw)
+    result = engine.update_entries("articles", {"views": {"_gte": 8}}, {"views": 100})
+    assert result == {"matched": 4, "updated": 0, "confirmed": False}
+    assert views(raw) == before
+
+
+def test_update_with_confirm(engine, twelve, authors, raw):
+    seen = []
+    result = engine.update_entries("articles", {"views": {"_gte": 8}}, {"views": 100, "reviewers": [authors["Ada"]]},
+                                   confirm=True, progress=lambda done, total: seen.append((done, total)))
+    assert result == {"matched": 4, "updated": 4, "confirmed": True}
+    assert seen == [(4, 4)]
+    after = views(raw)
+    assert sorted(t for t, v in after.items() if v == 100) == ["t10", "t11", "t8", "t9"]
+    assert after["t7"] == 7
+    changed = engine.query_entries("articles", {"views": 100})["entries"]
+    assert all(e["reviewers"] == [authors["Ada"]] for e in changed)
+    # By a related entry's field, and filtered by one.
+    engine.update_entries("articles", {"views": 100}, {"author": {"name": "Grace"}}, confirm=True)
+    assert engine.update_entries("articles", {"author": {"name": "Grace"}}, {"views": 1})["matched"] == 4
+
+
+def test_update_is_validated_and_all_or_nothing(engine, twelve, raw):
+    before = views(raw)
+    with pytest.raises(InvalidInput, match="field 'views'"):
+        engine.update_entries("articles", {"views": {"_gte": 0}}, {"views": -1}, confirm=True)
+    with pytest.raises(InvalidInput, match="field 'title': this value already exists"):
+        engine.update_entries("articles", {"views": {"_gte": 10}}, {"title": "same"}, confirm=True)
+    with pytest.raises(InvalidInput, match="unknown field 'nope'"):
+        engine.update_entries("articles", {"views": 1}, {"nope": 1}, confirm=True)
+    with pytest.raises(InvalidInput, match="filters are required"):
+        engine.update_entries("articles", {}, {"views": 1}, confirm=True)
+    with pytest.raises(InvalidInput, match="confirm must be true or false"):
+        engine.update_entries("articles", {"views": 1}, {"views": 2}, confirm="yes")
+    assert views(raw) == before
+
+
+def test_delete(engine, twelve, raw):
+    assert engine.delete_entries("articles", {"views": {"_lt": 5}}) == {"matched": 5, "deleted": 0, "confirmed": False}
+    assert len(views(raw)) == 12
+    assert engine.delete_entries("articles", {"views": {"_lt": 5}}, confirm=True) == {
+        "matched": 5, "deleted": 5, "confirmed": True}
+    assert sorted(views(raw).values()) == list(range(5, 12))
+    with pytest.raises(InvalidInput, match="filters are required"):
+        engine.delete_entries("articles", None, confirm=True)
+    everything = engine.delete_entries("articles", {"id": {"_nnull": True}}, confirm=True)
+    assert everything["deleted"] == 7 and views(raw) == {}
+
+
+def test_bulk_update_in_chunks_reports_progress(engine, sections, raw, monkeypatch):
+    from polysynergy_nodes_content.content_engine import entry_bulk
+
+    monkeypatch.setattr(entry_bulk, "CHUNK", 4)
+    engine.create_entries("articles", [{"title": f"c{i}", "views": 1} for i in range(10)])
+    seen = []
+    engine.update_entries("articles", {"views": 1}, {"views": 2}, confirm=True,
+                          progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(4, 10), (8, 10), (10, 10)]
+    assert set(views(raw).values()) == {2}
