@@ -27,7 +27,21 @@ class EntryDelete(Node):
         default="",
         dock=True,
         has_in=True,
-        info="UUID of the entry to delete",
+        info="UUID of the entry to delete (or leave empty and give filters)",
+    )
+    filters: dict = NodeVariableSettings(
+        label="Filters",
+        default={},
+        dock=True,
+        has_in=True,
+        info="Instead of entry_id: every entry matching these filters, e.g. {\"status\": \"draft\"} (needs confirm)",
+    )
+    confirm: bool = NodeVariableSettings(
+        label="Confirm",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="With filters: delete them only when true; false only counts the matching entries",
     )
     errors_on_success_path: bool = NodeVariableSettings(
         label="Errors On Success Path",
@@ -49,6 +63,11 @@ class EntryDelete(Node):
         has_out=True,
         info="True when the entry was deleted",
     )
+    deleted_count: int = NodeVariableSettings(
+        label="Deleted Count",
+        has_out=True,
+        info="How many entries were deleted",
+    )
 
     true_path: bool | dict = PathSettings(label="Deleted", info="success and the deleted entry_id")
     false_path: bool | dict = PathSettings(label="Error", info="Error message, e.g. that the entry does not exist")
@@ -56,10 +75,12 @@ class EntryDelete(Node):
     async def execute(self):
         await run_node(
             self,
-            {"success": False},
+            {"success": False, "deleted_count": 0},
             entry_delete,
             self.database_url,
             errors_on_success_path=self.errors_on_success_path,
             section_handle=self.section_handle,
             entry_id=self.entry_id,
+            filters=self.filters,
+            confirm=self.confirm,
         )

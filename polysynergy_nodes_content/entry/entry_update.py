@@ -27,7 +27,14 @@ class EntryUpdate(Node):
         default="",
         dock=True,
         has_in=True,
-        info="UUID of the entry to update",
+        info="UUID of the entry to update (or leave empty and give filters)",
+    )
+    filters: dict = NodeVariableSettings(
+        label="Filters",
+        default={},
+        dock=True,
+        has_in=True,
+        info="Instead of entry_id: every entry matching these filters, e.g. {\"status\": \"draft\"} (needs confirm)",
     )
     field_data: dict = NodeVariableSettings(
         label="Field Data",
@@ -35,6 +42,13 @@ class EntryUpdate(Node):
         dock=True,
         has_in=True,
         info="JSON object of only the field values to change",
+    )
+    confirm: bool = NodeVariableSettings(
+        label="Confirm",
+        default=False,
+        dock=True,
+        has_in=True,
+        info="With filters: change them only when true; false only counts the matching entries",
     )
     errors_on_success_path: bool = NodeVariableSettings(
         label="Errors On Success Path",
@@ -59,7 +73,12 @@ class EntryUpdate(Node):
     updated_data: dict = NodeVariableSettings(
         label="Updated Data",
         has_out=True,
-        info="The whole entry after the update",
+        info="The whole entry after the update (empty for a change by filters)",
+    )
+    updated_count: int = NodeVariableSettings(
+        label="Updated Count",
+        has_out=True,
+        info="How many entries were changed",
     )
 
     true_path: bool | dict = PathSettings(label="Updated", info="success, updated_data and entry_id")
@@ -68,11 +87,13 @@ class EntryUpdate(Node):
     async def execute(self):
         await run_node(
             self,
-            {"success": False, "updated_data": {}},
+            {"success": False, "updated_data": {}, "updated_count": 0},
             entry_update,
             self.database_url,
             errors_on_success_path=self.errors_on_success_path,
             section_handle=self.section_handle,
             entry_id=self.entry_id,
+            filters=self.filters,
             field_data=self.field_data,
+            confirm=self.confirm,
         )

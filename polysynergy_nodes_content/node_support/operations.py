@@ -156,10 +156,27 @@ def entry_create(engine, section_handle, field_data):
     return outputs, dict(outputs)
 
 
-def entry_update(engine, section_handle, entry_id, field_data):
+def _target(entry_id, filters) -> tuple[str | None, dict | None]:
+    """One entry by id, or the entries matching filters (exactly one of them)."""
+    entry = optional_text(entry_id, "entry_id")
+    matching = coerce_object(filters, "filters", decode_nested=True, allow_none=True) or None
+    if entry and matching:
+        raise InvalidInput("give entry_id or filters, not both", field="filters")
+    if not entry and not matching:
+        raise InvalidInput("entry_id is required (or give filters to match several entries)", field="entry_id")
+    return entry, matching
+
+
+def entry_update(engine, section_handle, entry_id, field_data, filters=None, confirm=False):
+    section = required_text(section_handle, "section_handle")
     data = coerce_object(field_data, "field_data")
-    entry = engine.update_entry(required_text(section_handle, "section_handle"), required_text(entry_id, "entry_id"), data)
-    outputs = {"success": True, "updated_data": entry}
+    entry_id, matching = _target(entry_id, filters)
+    if matching is not None:
+        result = engine.update_entries(section, matching, data, confirm=coerce_bool(confirm, "confirm"))
+        outputs = {"success": result["confirmed"], "updated_data": {}, "updated_count": result["updated"]}
+        return outputs, {**outputs, **result}
+    entry = engine.update_entry(section, entry_id, data)
+    outputs = {"success": True, "updated_data": entry, "updated_count": 1}
     return outputs, {**outputs, "entry_id": _id(entry.get("id"))}
 
 
@@ -176,10 +193,14 @@ def entry_query(engine, section_handle, filters=None, order_by=None, limit=None,
     return outputs, {**page, **outputs}
 
 
-def entry_delete(engine, section_handle, entry_id):
+def entry_delete(engine, section_handle, entry_id, filters=None, confirm=False):
     section = required_text(section_handle, "section_handle")
-    entry = required_text(entry_id, "entry_id")
+    entry, matching = _target(entry_id, filters)
+    if matching is not None:
+        result = engine.delete_entries(section, matching, confirm=coerce_bool(confirm, "confirm"))
+        outputs = {"success": result["confirmed"], "deleted_count": result["deleted"]}
+        return outputs, {**outputs, **result}
     if not engine.delete_entry(section, entry):
         raise NotFound(f"entry '{entry}' does not exist in section '{section}'", field="entry_id")
-    outputs = {"success": True}
+    outputs = {"success": True, "deleted_count": 1}
     return outputs, {**outputs, "entry_id": entry}

@@ -54,8 +54,8 @@ CONTRACT = {
     ),
     "EntryUpdate": (
         "entry/entry_update.py",
-        ["section_handle", "entry_id", "field_data"],
-        ["success", "updated_data"],
+        ["section_handle", "entry_id", "filters", "field_data", "confirm"],
+        ["success", "updated_data", "updated_count"],
     ),
     "EntryQuery": (
         "entry/entry_query.py",
@@ -64,8 +64,8 @@ CONTRACT = {
     ),
     "EntryDelete": (
         "entry/entry_delete.py",
-        ["section_handle", "entry_id"],
-        ["success"],
+        ["section_handle", "entry_id", "filters", "confirm"],
+        ["success", "deleted_count"],
     ),
 }
 

@@ -18,9 +18,9 @@ EMPTY = {
     "MigrationApply": {"success": False},
     "MigrationRollback": {"success": False},
     "EntryCreate": {"entry_id": None, "created_data": {}},
-    "EntryUpdate": {"success": False, "updated_data": {}},
+    "EntryUpdate": {"success": False, "updated_data": {}, "updated_count": 0},
     "EntryQuery": {"entries": [], "total_count": 0},
-    "EntryDelete": {"success": False},
+    "EntryDelete": {"success": False, "deleted_count": 0},
 }
 
 
@@ -479,3 +479,31 @@ def test_json_inputs_accept_strings_empty_lists_and_dock_pairs(database_url, eng
 def test_bad_json_strings_name_the_input(class_name, inputs, name, database_url):
     message = failed(run(node(class_name, database_url=database_url, **inputs)))
     assert message.startswith(f"{name} is not valid JSON"), message
+
+
+def test_update_and_delete_by_filters_need_confirm(database_url):
+    """EntryUpdate / EntryDelete take filters instead of entry_id; without confirm they
+    only count the matching entries."""
+    from polysynergy_nodes_content.content_engine.engine import ContentEngine
+
+    engine = ContentEngine(database_url)
+    engine.install()
+    section = engine.create_section("notes", "Notes")
+    engine.add_field(section["id"], "title", "Title", "text", is_required=True)
+    engine.add_field(section["id"], "status", "Status", "select", {"options": ["draft", "done"]})
+    engine.apply_migration(engine.plan_migration(section["id"])["id"], confirm=True)
+    engine.create_entries("notes", [{"title": f"n{i}", "status": "draft"} for i in range(3)])
+    common = {"section_handle": "notes", "database_url": database_url}
+    counted = succeeded(run(node("EntryUpdate", **common, filters={"status": "draft"},
+                                 field_data={"status": "done"})))
+    assert counted.success is False and counted.updated_count == 0 and counted.true_path["matched"] == 3
+    changed = succeeded(run(node("EntryUpdate", **common, filters='{"status": "draft"}',
+                                 field_data={"status": "done"}, confirm="true")))
+    assert changed.success is True and changed.updated_count == 3 and changed.updated_data == {}
+    counted = succeeded(run(node("EntryDelete", **common, filters={"status": "done"})))
+    assert counted.success is False and counted.deleted_count == 0 and counted.true_path["matched"] == 3
+    deleted = succeeded(run(node("EntryDelete", **common, filters={"status": "done"}, confirm=True)))
+    assert deleted.success is True and deleted.deleted_count == 3
+    assert engine.query_entries("notes")["total_count"] == 0
+    failed(run(node("EntryDelete", **common, entry_id=str(uuid.uuid4()), filters={"status": "done"})),
+           "give entry_id or filters, not both")
