@@ -183,3 +183,35 @@ def rollback_cmd(target, yes):
         st.console.print(f"[green]Rolled back[/green] migration {result['version']} ({short_id(result['id'])})")
 
     emit({"migration": result}, render)
+
+
+@migrations_group.command("rules")
+@click.argument("rule", required=False)
+@json_option
+def rules_cmd(rule):
+    """The lint rules a migration review applies (or one RULE in full): what each catches,
+    why it matters and the fix. Needs no database."""
+    from ..content_engine.lint import RULES, rule_named
+
+    st = state()
+    if rule is not None:
+        try:
+            chosen = [rule_named(rule)]
+        except KeyError:
+            raise NotFound(f"no lint rule named '{rule[:80]}' (see: polysynergy-content migrations rules)",
+                           field="rule") from None
+    else:
+        chosen = list(RULES)
+    described = [r.describe() for r in chosen]
+
+    def render():
+        if rule is not None:
+            r = described[0]
+            st.console.print(f"[bold]{escape(r['name'])}[/bold]")
+            for key in ("catches", "why", "fix"):
+                st.console.print(f"  [bold]{key}:[/bold] {escape(r[key])}")
+            return
+        st.console.print(table("Migration lint rules", ["rule", "catches", "fix"],
+                               [[r["name"], r["catches"], r["fix"]] for r in described]))
+
+    emit({"rules": described}, render)

@@ -54,6 +54,11 @@ def live_table(sec, fields, name=None, not_null=(), renamed=None):
             table.indexes[names.unique_name(f.id)] = {
                 "definition": f"CREATE UNIQUE INDEX {names.unique_name(f.id)} ON custom.{table.name} ({column})",
                 "valid": True, "unique": True}
+        if f.foreign_key_target:
+            table.constraints[names.foreign_key_name(f.id)] = {
+                "type": "f", "definition": f"FOREIGN KEY ({column}) REFERENCES custom.{f.foreign_key_target}(id) "
+                                          "ON DELETE SET NULL", "validated": True, "columns": [column],
+                "ref_table": f"custom.{f.foreign_key_target}"}
         for check in f.checks_on(column):
             table.constraints[check] = {"type": "c", "definition": "CHECK (true)", "validated": True,
                                         "columns": [column], "ref_table": None}
