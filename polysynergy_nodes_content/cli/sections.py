@@ -91,7 +91,7 @@ def create_cmd(handle, label, description, icon, title_field):
 @click.option("--icon")
 @click.option("--title-field", help="Handle of the field used as an entry's title ('' for none).")
 @json_option
-def update_cmd(section, new_handle, label, description, icon, title_field):
+def section_update_cmd(section, new_handle, label, description, icon, title_field):
     """Change SECTION's handle, label, description, icon or title field (only the options given)."""
     st = state()
     pairs = {"handle": new_handle, "label": label, "description": description, "icon": icon,

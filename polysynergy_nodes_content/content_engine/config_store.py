@@ -16,9 +16,10 @@ from psycopg.types.json import Jsonb
 from polysynergy_section_field.section_field_runner import FieldSettingsError, FieldTypeRegistry, UnknownFieldTypeError
 
 from .config_checks import applied_field, check_title_field, check_type_change, take_settings_default
-from .errors import InvalidInput, NotFound, Refused
+from .errors import InvalidInput, NotFound
 from .identifiers import check_field_handle, check_identifier
-from .names import archived_name, junction_table_name
+from .config_restore import restore_configuration
+from .name_guard import NameGuard
 from .records import UNENCODABLE_MESSAGE, is_unencodable, json_safe, row_dict
 from .settings import EngineSettings
 
@@ -37,6 +38,7 @@ class ConfigStore:
         self.conn = conn
         self.settings = settings
         self.registry = registry
+        self.names = NameGuard(conn, settings, registry)
 
     def _t(self, name: str) -> sql.Identifier:
         return sql.Identifier(self.settings.system_schema, name)
@@ -76,7 +78,7 @@ class ConfigStore:
         _check_texts({"description": description, "icon": icon, "title_field_handle": title_field_handle}, "section")
         label = _require_text(label, "label") if label not in (None, "") else handle.replace("_", " ").title()
         check_title_field({"handle": handle}, title_field_handle or None, [], self.registry)
-        self._check_table_name_free(handle)
+        self.names.check_table_name_free(handle)
         return self._one(
             sql.SQL(
                 "INSERT INTO {} (handle, label, description, icon, table_name, title_field_handle) "
@@ -84,57 +86,6 @@ class ConfigStore:
             ).format(self._t("sections")),
             (handle, label, description or None, icon or None, handle, title_field_handle or None),
         )
-
-    def _check_table_name_free(self, name: str, section_id=None) -> None:
-        self._release_deleted_holder(name, section_id)
-        taken = self._one(
-            sql.SQL("SELECT handle FROM {} WHERE (handle = %s OR table_name = %s) AND id IS DISTINCT FROM %s").format(
-                self._t("sections")
-            ),
-            (name, name, section_id),
-        )
-        if taken:
-            raise InvalidInput(f"a section with handle '{name}' already exists", field="handle")
-        for field in self._all(
-            sql.SQL(
-                "SELECT f.handle, f.field_type_handle, f.field_settings, s.handle AS section_handle "
-                "FROM {} f JOIN {} s ON s.id = f.section_id WHERE f.related_section_id IS NOT NULL"
-            ).format(self._t("section_fields"), self._t("sections"))
-        ):
-            if not self._uses_junction(field):
-                continue
-            if junction_table_name(field["section_handle"], field["handle"]) == name:
-                raise InvalidInput(
-                    f"'{name}' is taken by the relation table of field "
-                    f"'{field['section_handle']}.{field['handle']}'",
-                    field="handle",
-                )
-        exists = self.conn.execute(
-            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relname = %s",
-            (self.settings.content_schema, name),
-        ).fetchone()
-        if exists and section_id is None:
-            raise InvalidInput(
-                f"a table {self.settings.content_schema}.{name} already exists; choose another handle", field="handle"
-            )
-
-    def _release_deleted_holder(self, name: str, section_id=None) -> None:
-        """A deleted section (its table archived by an applied migration) gives its handle
-        up: it moves to a retired name, so the handle can be used again. Rolling the
-        removal back restores the handle while it is still free."""
-        for holder in self._all(
-            sql.SQL(
-                "SELECT id, handle FROM {} WHERE (handle = %s OR table_name = %s) AND id IS DISTINCT FROM %s "
-                "AND NOT is_active AND (applied_state->'section'->>'is_active')::boolean IS FALSE FOR UPDATE"
-            ).format(self._t("sections")),
-            (name, name, section_id),
-        ):
-            retired = archived_name(holder["handle"], holder["id"])
-            self.conn.execute(
-                sql.SQL("UPDATE {} SET handle = %s, table_name = %s WHERE id = %s").format(self._t("sections")),
-                (retired, retired, holder["id"]),
-            )
 
     def update_section(self, ref, changes: dict) -> dict:
         section = self.find_section(ref, lock=True)
@@ -147,7 +98,7 @@ class ConfigStore:
         values = dict(changes)
         if "handle" in values and values["handle"] != section["handle"]:
             check_identifier(values["handle"], "section handle")
-            self._check_table_name_free(values["handle"], section["id"])
+            self.names.check_table_name_free(values["handle"], section["id"])
             values["table_name"] = values["handle"]
         if "label" in values:
             values["label"] = _require_text(values["label"], "label")
@@ -186,12 +137,6 @@ class ConfigStore:
                     sql.SQL("UPDATE {} SET field_settings = %s WHERE id = %s").format(self._t("section_fields")),
                     (Jsonb(changed), field["id"]),
                 )
-
-    def _uses_junction(self, field: dict) -> bool:
-        """Whether a stored field keeps its links in a junction table (asked of its type)."""
-        if field["field_type_handle"] not in self.registry:
-            return False
-        return self.registry.get(field["field_type_handle"]).uses_junction(field["field_settings"] or {})
 
     def referencing_fields(self, section: dict) -> list[str]:
         """``section.field`` names of relation fields in other sections that target this one."""
@@ -290,7 +235,7 @@ class ConfigStore:
             if not stores_column and is_unique:
                 raise InvalidInput(f"field '{handle}': a multiple relation cannot be unique", field=handle)
             if not stores_column:
-                self._check_junction_name_free(section, handle)
+                self.names.check_junction_name_free(section, handle)
         _check_texts({k: merged.get(k) for k in ("help_text", "placeholder", "tab_name")}, handle)
         if is_unencodable(raw_settings):
             raise InvalidInput(f"field '{handle}': field_settings {UNENCODABLE_MESSAGE}", field=handle)
@@ -334,17 +279,6 @@ class ConfigStore:
                 f"field '{handle}': relation target section '{target}' does not exist", field=handle
             ) from None
 
-    def _check_junction_name_free(self, section: dict, handle: str) -> None:
-        name = junction_table_name(section["handle"], handle)
-        clash = self._one(
-            sql.SQL("SELECT handle FROM {} WHERE table_name = %s").format(self._t("sections")), (name,)
-        )
-        if clash:
-            raise InvalidInput(
-                f"field '{handle}': its relation table {name} would clash with section '{clash['handle']}'",
-                field=handle,
-            )
-
     def _next_sort_order(self, section_id) -> int:
         row = self.conn.execute(
             sql.SQL("SELECT coalesce(max(sort_order) + 1, 0) FROM {} WHERE section_id = %s").format(
@@ -364,6 +298,7 @@ class ConfigStore:
             raise InvalidInput(
                 f"field '{row['handle']}' already exists in section '{section['handle']}'", field=row["handle"]
             )
+        self.names.check_column_free(section, row["handle"])
         created = self._one(
             sql.SQL("INSERT INTO {} (section_id, {}) VALUES (%s, {}) RETURNING *").format(
                 self._t("section_fields"),
@@ -430,53 +365,7 @@ class ConfigStore:
 
     def restore_fields(self, section_id, state: dict | None) -> None:
         """Make the section's configuration exactly ``state`` (used by rollback)."""
-        t_fields = self._t("section_fields")
-        if state is None:
-            self.conn.execute(sql.SQL("DELETE FROM {} WHERE section_id = %s").format(t_fields), (section_id,))
-            return
-        keep_ids = [f["id"] for f in state["fields"]]
-        self.conn.execute(
-            sql.SQL("DELETE FROM {} WHERE section_id = %s AND NOT (id = ANY(%s::uuid[]))").format(t_fields),
-            (section_id, keep_ids),
-        )
-        # Free handles first so a swap of two handles cannot hit the unique key.
-        self.conn.execute(
-            sql.SQL("UPDATE {} SET handle = 'zz_restore_' || substr(md5(id::text), 1, 20) WHERE section_id = %s").format(
-                t_fields
-            ),
-            (section_id,),
-        )
-        for field in state["fields"]:
-            row = {k: v for k, v in field.items() if k not in ("id", "created_at", "updated_at")}
-            self.conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} (id, section_id, {cols}) VALUES (%s, %s, {vals}) "
-                    "ON CONFLICT (id) DO UPDATE SET ({cols}) = ({excluded})"
-                ).format(
-                    t_fields,
-                    cols=sql.SQL(", ").join(map(sql.Identifier, row)),
-                    vals=sql.SQL(", ").join(sql.Placeholder() * len(row)),
-                    excluded=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(k)) for k in row),
-                ),
-                (field["id"], section_id, *_adapt(row).values()),
-            )
-        section = state["section"]
-        holder = self._one(
-            sql.SQL("SELECT handle FROM {} WHERE (handle = %s OR table_name = %s) AND id <> %s").format(
-                self._t("sections")),
-            (section["handle"], section["table_name"], section_id),
-        )
-        if holder is not None:
-            raise Refused(
-                f"the handle '{section['handle']}' of this section is used by section '{holder['handle']}' now; "
-                "rename or delete that section first")
-        self.conn.execute(
-            sql.SQL("UPDATE {} SET handle = %s, table_name = %s, is_active = %s WHERE id = %s").format(
-                self._t("sections")
-            ),
-            (section["handle"], section["table_name"], section["is_active"], section_id),
-        )
-
+        restore_configuration(self.conn, self.settings, section_id, state)
 
 def _field_snapshot(field: dict) -> dict:
     keep = ("id", "related_section_id") + FIELD_KEYS

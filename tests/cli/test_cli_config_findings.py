@@ -94,3 +94,22 @@ def test_a_deleted_sections_handle_can_be_used_again(run, companies):
     err = run.json("migrations", "rollback", removal["id"], "--yes", expect=None)["error"]
     assert "used by" in err["message"] or "already exists" in err["message"]
     assert [e["name"] for e in run.json("entries", "query", companies)["entries"]] == ["New Co"]
+
+
+def test_names_a_plan_could_not_take_are_refused_when_given(run, companies, database_url):
+    # A removed field's column stays until its migration runs: a new field of that name would not plan.
+    run("fields", "remove", companies, "industry")
+    err = run.json("fields", "add", companies, "industry", "--type", "integer", expect=2)["error"]
+    assert err["field"] == "industry" and "still exists" in err["message"]
+    run("migrations", "plan", companies)
+    run("migrations", "apply", companies, "--yes")
+    run("fields", "add", companies, "industry", "--type", "integer")  # free once the removal is applied
+    # A table outside the content system blocks a rename to its name.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE custom.someone_elses (id int)")
+    err = run.json("sections", "update", companies, "--rename", "someone_elses", expect=2)["error"]
+    assert "someone_elses already exists" in err["message"]
+    # Renamed and renamed back before applying: its own table keeps the name, so that is fine.
+    run("sections", "update", companies, "--rename", "companies")
+    run("sections", "update", "companies", "--rename", companies)
+    assert run.json("migrations", "plan", companies)["migration"]["id"] is not None
