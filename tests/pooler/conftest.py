@@ -111,6 +111,12 @@ def pgbouncer(pg_admin_url):
 
 
 @pytest.fixture
+def pgbouncer_pool_size():
+    """Server connections PgBouncer keeps per database and user."""
+    return SERVER_POOL_SIZE
+
+
+@pytest.fixture
 def pooled_url(database_url, pgbouncer):
     """The test's fresh database, reached through PgBouncer in transaction mode."""
     host, port = pgbouncer

@@ -175,3 +175,38 @@ def test_db_pooler_reports_what_was_found(pooled_url, database_url):
     assert "transaction" in split.stdout and "Migrations can be applied" in split.stdout
     direct = json.loads(runner.invoke(command, ["--database-url", database_url, "--json", "db", "pooler"]).stdout)
     assert direct["pooler"] == "none" and direct["migrations_allowed"] is True
+
+
+def test_nothing_the_engine_does_through_the_pooler_leaves_session_state_behind(database_url, pooled_url,
+                                                                               pgbouncer_pool_size):
+    """A session-level SET or advisory lock would stay on a shared server connection and
+    reach the next client; every server connection must look untouched afterwards."""
+    engine = ContentEngine(pooled_url, EngineSettings(migration_database_url=database_url))
+    engine.install()
+    section = engine.create_section("notes")
+    engine.add_field(section["id"], "text", "Text", "text", is_unique=True)
+    engine.apply_migration(engine.plan_migration(section["id"])["id"])
+    engine.create_entries("notes", [{"text": f"n{i}"} for i in range(50)])
+    engine.add_field(section["id"], "tag", "Tag", "text")
+    engine.plan_migration(section["id"])
+    engine.query_entries("notes", filters={"text": {"_starts_with": "n"}}, limit=5)
+    engine.pool.close()
+    # Hold every server connection of the pool at once, each in its own transaction.
+    clients = [psycopg.connect(pooled_url, prepare_threshold=None) for _ in range(pgbouncer_pool_size)]
+    try:
+        seen = set()
+        for client in clients:
+            pid, lock_timeout, statement_timeout, search_path = client.execute(
+                "SELECT pg_backend_pid(), current_setting('lock_timeout'), current_setting('statement_timeout'), "
+                "current_setting('search_path')").fetchone()
+            seen.add(pid)
+            assert (lock_timeout, statement_timeout) == ("0", "0")
+            assert search_path == '"$user", public'
+            assert client.execute("SELECT current_setting('polysynergy.restoring', true)").fetchone()[0] in (None, "")
+            advisory = client.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = %s",
+                                      (pid,)).fetchone()[0]
+            assert advisory == 0
+        assert len(seen) == pgbouncer_pool_size  # every server connection was looked at
+    finally:
+        for client in clients:
+            client.close()
