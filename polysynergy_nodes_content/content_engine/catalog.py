@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from .names import FIELD_MARK, JUNCTION_MARK, SECTION_MARK
+from .names import JUNCTION_MARK, SECTION_MARK, field_mark, junction_of_comment, section_mark
 
 
 @dataclass
@@ -29,7 +29,7 @@ class LiveTable:
     rls: bool = False
 
     def column_for_field(self, field_id: str) -> str | None:
-        mark = FIELD_MARK + str(field_id)
+        mark = field_mark(field_id)
         for name, col in self.columns.items():
             if col["comment"] == mark:
                 return name
@@ -118,7 +118,7 @@ class LiveSection:
 
 def read_section(conn: psycopg.Connection, schema: str, section_id: str, table_name: str | None) -> LiveSection:
     """The live table of a section and its junction tables (found by their comments)."""
-    found = _find_table(conn, schema, SECTION_MARK + str(section_id), table_name)
+    found = _find_table(conn, schema, section_mark(section_id), table_name)
     table = read_table(conn, schema, *found) if found else None
     junctions = {}
     for oid, relname, comment in conn.execute(
@@ -127,8 +127,7 @@ def read_section(conn: psycopg.Connection, schema: str, section_id: str, table_n
         "WHERE n.nspname = %s AND c.relkind = 'r' AND obj_description(c.oid, 'pg_class') LIKE %s",
         (schema, JUNCTION_MARK + "%"),
     ).fetchall():
-        marker = comment[len(JUNCTION_MARK):]
-        owner, _, field_id = marker.partition(":")
+        owner, field_id = junction_of_comment(comment)
         if owner == str(section_id):
             junctions[field_id] = read_table(conn, schema, oid, relname)
     return LiveSection(table=table, junctions=junctions)
@@ -142,5 +141,5 @@ def table_exists(conn: psycopg.Connection, schema: str, name: str) -> bool:
 
 
 def section_table_of(conn: psycopg.Connection, schema: str, section_id: str) -> str | None:
-    found = _find_table(conn, schema, SECTION_MARK + str(section_id), None)
+    found = _find_table(conn, schema, section_mark(section_id), None)
     return found[1] if found else None

@@ -9,19 +9,19 @@ from __future__ import annotations
 import threading
 
 import psycopg
-from psycopg import sql
-from psycopg.types.json import Jsonb
 
 from polysynergy_section_field import default_registry
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
 from .config_store import ConfigStore
+from .field_type_table import sync_field_types, unsynced_handles
 from .database import get_pool, resolve_database_url, resolve_read_url, url_options
 from .entries import EntryService
-from .errors import ContentError, DatabaseFailure, InvalidInput, Refused, database_message
+from .errors import ContentError, DatabaseFailure, Refused, database_message
 from .migrations import Migrations
 from .pooler import Pooler, detect
 from .schema_install import install_system_schema, installed_version, migration_files
+from .section_removal import remove_section
 from .settings import EngineSettings
 
 _engines: dict[tuple, "ContentEngine"] = {}
@@ -42,12 +42,6 @@ def get_engine(database_url: str | None = None, settings: EngineSettings | None 
                 _engines[key] = engine
     engine.ensure_installed()
     return engine
-
-
-def forget_engines() -> None:
-    """Drop cached engines (tests that drop their databases call this)."""
-    with _engines_lock:
-        _engines.clear()
 
 
 class ContentEngine:
@@ -96,7 +90,7 @@ class ContentEngine:
         """Install or upgrade the system schema and sync the field-type registry."""
         with self.connection() as conn:
             applied = install_system_schema(conn, self.settings)
-            synced = self._sync_field_types(conn)
+            synced = sync_field_types(conn, self.settings, self.registry)
             version = installed_version(conn, self.settings)
         self._installed = True
         return {"applied": applied, "schema_version": version, "field_types": synced}
@@ -112,43 +106,13 @@ class ContentEngine:
                 latest = max(v for v, _, _ in migration_files())
                 if current is None or current < latest:
                     install_system_schema(conn, self.settings)
-                registered = {
-                    r[0] for r in conn.execute(
-                        sql.SQL("SELECT handle FROM {}").format(
-                            sql.Identifier(self.settings.system_schema, "field_type_registry")))
-                }
-                if set(self.registry.handles()) - registered:
-                    self._sync_field_types(conn)
+                if unsynced_handles(conn, self.settings, self.registry):
+                    sync_field_types(conn, self.settings, self.registry)
             self._installed = True
 
     def sync_field_types(self) -> list[str]:
         with self.connection() as conn:
-            return self._sync_field_types(conn)
-
-    def _sync_field_types(self, conn) -> list[str]:
-        table = sql.Identifier(self.settings.system_schema, "field_type_registry")
-        handles = []
-        for ft in self.registry:
-            d = ft.describe()
-            conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} (handle, label, postgres_type, ui_component, settings_schema, category, icon, "
-                    "version, filter_operators, description) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT (handle) DO UPDATE SET label = EXCLUDED.label, postgres_type = EXCLUDED.postgres_type, "
-                    "ui_component = EXCLUDED.ui_component, settings_schema = EXCLUDED.settings_schema, "
-                    "category = EXCLUDED.category, icon = EXCLUDED.icon, version = EXCLUDED.version, "
-                    "filter_operators = EXCLUDED.filter_operators, description = EXCLUDED.description "
-                    "WHERE ({t}.label, {t}.postgres_type, {t}.ui_component, {t}.settings_schema, {t}.category, "
-                    "{t}.icon, {t}.version, {t}.filter_operators, {t}.description) IS DISTINCT FROM "
-                    "(EXCLUDED.label, EXCLUDED.postgres_type, EXCLUDED.ui_component, EXCLUDED.settings_schema, "
-                    "EXCLUDED.category, EXCLUDED.icon, EXCLUDED.version, EXCLUDED.filter_operators, EXCLUDED.description)"
-                ).format(table, t=sql.Identifier("field_type_registry")),
-                (d["handle"], d["label"], d["postgres_type"], d["ui_component"],
-                 Jsonb(d["settings_schema"]) if d["settings_schema"] is not None else None, d["category"], d["icon"],
-                 d["version"], Jsonb(d["filter_operators"]), d["description"]),
-            )
-            handles.append(d["handle"])
-        return sorted(handles)
+            return sync_field_types(conn, self.settings, self.registry)
 
     def field_types(self) -> list[dict]:
         return [ft.describe() for ft in sorted(self.registry, key=lambda f: (f.category, f.handle))]
@@ -187,23 +151,13 @@ class ContentEngine:
         the table, so the data can be restored by rolling that migration back."""
         self.ensure_installed()
         with self.connection() as conn:
-            store = self._store(conn)
-            found = store.find_section(section, lock=True)
-            referencing = store.referencing_fields(found)
-            if referencing:
-                raise InvalidInput(
-                    f"section '{found['handle']}' is the target of relation field(s) {', '.join(referencing)}; "
-                    "remove or retarget those fields first",
-                    field="section",
-                )
-            if found["applied_state"] is None:
-                store.delete_section_config(found["id"])
-                return {"deleted": True, "section": found, "migration": None}
-            if not found["is_active"] and found["applied_state"]["section"].get("is_active") is False:
-                # Its table is already archived: nothing is left to remove.
-                return {"deleted": True, "already_deleted": True, "section": found, "migration": None,
-                        "archived_by": found["last_migration_id"]}
-            store.update_section(found["id"], {"is_active": False})
+            removal = remove_section(self._store(conn), section)
+        found = removal.section
+        if removal.already_deleted:
+            return {"deleted": True, "already_deleted": True, "section": found, "migration": None,
+                    "archived_by": found["last_migration_id"]}
+        if removal.deleted:
+            return {"deleted": True, "section": found, "migration": None}
         return {"deleted": False, "section": self.get_section(found["id"]), "migration": self.plan_migration(found["id"])}
 
     # -- fields ------------------------------------------------------------------------
