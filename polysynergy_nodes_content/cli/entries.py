@@ -25,27 +25,54 @@ def entries_table(entries: list[dict], title: str | None = None, max_columns: in
                 columns.append(k)
     if max_columns:
         columns = columns[:max_columns]
-    rows = [[e.get(c) for c in columns] for e in entries]
+    rows = [[_related(e.get(c)) for c in columns] for e in entries]
     return table(title, columns, rows)
+
+
+def _related(value):
+    """A followed relation as its title (an object of id and title), else as it is."""
+    if isinstance(value, dict) and "id" in value and len(value) <= 2:
+        shown = [v for k, v in value.items() if k != "id"]
+        return shown[0] if shown and shown[0] not in (None, "") else value["id"]
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return ", ".join(str(_related(v)) for v in value)
+    return value
+
+
+def _fields_arg(fields: str | None):
+    if fields is None:
+        return None
+    return [part.strip() for part in fields.split(",") if part.strip()]
 
 
 @entries_group.command("query")
 @click.argument("section")
 @click.option("--filter", "-f", "filters", metavar="JSON",
-              help='Filters as JSON, e.g. \'{"uses_kubernetes": true}\' or \'{"score": {"_gt": 5}}\'.')
+              help='Filters as JSON, e.g. \'{"uses_kubernetes": true}\', \'{"score": {"_gt": 5}}\' or '
+                   '\'{"author": {"name": "Ada"}}\'.')
 @click.option("--order-by", "-o", metavar="ORDER", help='E.g. "created_at DESC, company_name".')
 @click.option("--limit", "-l", type=int, help="At most this many entries (engine default when omitted).")
 @click.option("--offset", type=int, default=0, show_default=True)
+@click.option("--fields", metavar="PATHS", help='Comma-separated field paths, e.g. "title,author.name,tags.*". '
+              "Default: every field; related entries shown by their title field.")
+@click.option("--count", "count", type=click.Choice(["exact", "estimated", "none"]), default="exact",
+              show_default=True, help="The total: counted, the planner's estimate, or skipped.")
 @json_option
-def query_cmd(section, filters, order_by, limit, offset):
+def query_cmd(section, filters, order_by, limit, offset, fields, count):
     """Query SECTION's entries."""
     st = state()
-    result = st.engine().query_entries(section, parse_json_arg(filters, "filter", allow_stdin=False), order_by, limit,
-                                       offset)
+    engine = st.engine()
+    paths = _fields_arg(fields)
+    if paths is None and not st.json:
+        paths = engine.entries.title_paths(section)
+    result = engine.query_entries(section, parse_json_arg(filters, "filter", allow_stdin=False), order_by, limit,
+                                  offset, fields=paths, count=count)
 
     def render():
         n = len(result["entries"])
-        title = f"{section}: {n} of {result['total_count']} entries (offset {result['offset']})"
+        total = {"exact": f"{result['total_count']}", "estimated": f"about {result['total_count']}",
+                 "none": "?"}[result["count"]]
+        title = f"{section}: {n} of {total} entries (offset {result['offset']})"
         st.console.print(entries_table(result["entries"], title))
 
     emit(result, render)
@@ -54,12 +81,18 @@ def query_cmd(section, filters, order_by, limit, offset):
 @entries_group.command("get")
 @click.argument("section")
 @click.argument("entry_id")
+@click.option("--fields", metavar="PATHS", help='Comma-separated field paths, e.g. "*,author.*".')
 @json_option
-def get_cmd(section, entry_id):
+def get_cmd(section, entry_id, fields):
     """One entry by id."""
     st = state()
-    entry = st.engine().get_entry(section, entry_id)
-    emit({"entry": entry}, lambda: st.console.print(table(None, ["field", "value"], [[k, v] for k, v in entry.items()])))
+    engine = st.engine()
+    paths = _fields_arg(fields)
+    if paths is None and not st.json:
+        paths = engine.entries.title_paths(section)
+    entry = engine.get_entry(section, entry_id, fields=paths)
+    emit({"entry": entry}, lambda: st.console.print(
+        table(None, ["field", "value"], [[k, _related(v)] for k, v in entry.items()])))
 
 
 @entries_group.command("create")
@@ -110,6 +143,51 @@ def delete_cmd(section, entry_ids):
         engine.delete_entry(section, entry_id)
     emit({"deleted": list(entry_ids)},
          lambda: st.console.print(f"[green]Deleted[/green] {len(entry_ids)} entr{'y' if len(entry_ids) == 1 else 'ies'}"))
+
+
+@entries_group.command("update-where")
+@click.argument("section")
+@click.argument("data", metavar="JSON")
+@click.option("--filter", "-f", "filters", metavar="JSON", required=True,
+              help='The entries to change, e.g. \'{"status": "draft"}\' (every entry: \'{"id": {"_nnull": true}}\').')
+@click.option("--yes", "confirm", is_flag=True, help="Change them; without it only count them.")
+@json_option
+def update_where_cmd(section, data, filters, confirm):
+    """Set the fields in JSON on every entry of SECTION matching --filter (all-or-nothing)."""
+    st = state()
+    value = parse_json_arg(data, "data")
+    if not isinstance(value, dict):
+        raise InvalidInput("data must be a JSON object of field handles and values", field="data")
+    with _progress(f"update {section}", bytes_mode=False) as progress:
+        task = progress.add_task(f"update {section}", total=None, rows=0)
+        result = st.engine().update_entries(
+            section, parse_json_arg(filters, "filter", allow_stdin=False), value, confirm=confirm,
+            progress=lambda done, total: progress.update(task, completed=done, total=total, rows=done))
+    emit(result, lambda: _bulk_report(result, "updated", "change"))
+
+
+@entries_group.command("delete-where")
+@click.argument("section")
+@click.option("--filter", "-f", "filters", metavar="JSON", required=True, help="The entries to delete.")
+@click.option("--yes", "confirm", is_flag=True, help="Delete them; without it only count them.")
+@json_option
+def delete_where_cmd(section, filters, confirm):
+    """Delete every entry of SECTION matching --filter (all-or-nothing)."""
+    st = state()
+    with _progress(f"delete {section}", bytes_mode=False) as progress:
+        task = progress.add_task(f"delete {section}", total=None, rows=0)
+        result = st.engine().delete_entries(
+            section, parse_json_arg(filters, "filter", allow_stdin=False), confirm=confirm,
+            progress=lambda done, total: progress.update(task, completed=done, total=total, rows=done))
+    emit(result, lambda: _bulk_report(result, "deleted", "delete"))
+
+
+def _bulk_report(result: dict, done_key: str, verb: str) -> None:
+    st = state()
+    if result["confirmed"]:
+        st.console.print(f"[green]{done_key.capitalize()}[/green] {result[done_key]} entries")
+    else:
+        st.console.print(f"{result['matched']} entries match; nothing changed (add --yes to {verb} them)")
 
 
 def _progress(description: str, bytes_mode: bool):
@@ -175,8 +253,9 @@ def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, m
                              f"{ignored}")
             return
         rows = [[e["line"], e["field"] or "", e["message"]] for e in result["errors"]]
-        st.console.print(table(f"Dry run: {result['invalid']} of {result['checked']} rows are invalid; nothing was "
-                               "written", ["line", "field", "problem"], rows))
+        st.console.print(f"Dry run: {result['invalid']} of {result['checked']} rows are invalid; nothing was written",
+                         soft_wrap=True)
+        st.console.print(table(None, ["line", "field", "problem"], rows))
         if result["errors_shown"] < result["errors_total"]:
             st.console.print(f"(showing {result['errors_shown']} of {result['errors_total']} problems)")
 

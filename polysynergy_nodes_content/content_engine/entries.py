@@ -212,6 +212,19 @@ class EntryService:
 
         return self._run(section_handle, work)
 
+    def title_paths(self, section_handle) -> list[str]:
+        """``fields`` for a listing: every column, and each related entry with its id and
+        its section's title field (where the target has one)."""
+        def work(conn, model, final):
+            paths = ["*"]
+            for relation in model.relations:
+                target = self.load_model(conn, relation.target_section)
+                if target.title_field:
+                    paths += [f"{relation.handle}.id", f"{relation.handle}.{target.title_field}"]
+            return paths
+
+        return self._run(section_handle, work, read=True)
+
     # -- many at once ------------------------------------------------------------------------
     def update_many(self, section_handle, filters, data, confirm: bool = False, progress=None) -> dict:
         """Set ``data`` on every entry ``filters`` match; without ``confirm`` only count them."""

@@ -81,6 +81,8 @@ class SectionModel:
     schema: str
     fields: dict  # handle -> FieldModel
     pending_handles: set = field(default_factory=set)
+    #: The field that names an entry in listings (the section's title field, when applied).
+    title_field: str | None = None
     loaded_at: float = field(default_factory=time.monotonic)
     #: Composed SQL rendered once per model (key -> query string); see ``sql_text``.
     sql_cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -187,11 +189,12 @@ class ModelCache:
     def load(self, conn, handle: str) -> SectionModel:
         t = sql.Identifier(self.settings.system_schema, "sections")
         row = conn.execute(
-            sql.SQL("SELECT id, handle, applied_state FROM {} WHERE handle = %s").format(t), (handle,)
+            sql.SQL("SELECT id, handle, applied_state, title_field_handle FROM {} WHERE handle = %s").format(t),
+            (handle,),
         ).fetchone()
         if row is None:
             raise NotFound(f"section '{handle[:80]}' does not exist", field="section_handle")
-        section_id, section_handle, applied = row
+        section_id, section_handle, applied, title_field = row
         if applied is None:
             raise PendingMigration(
                 f"section '{section_handle}' has no table yet: generate and apply its migration first "
@@ -219,6 +222,7 @@ class ModelCache:
         return SectionModel(
             id=str(section_id), handle=section_handle, table_name=applied["section"]["table_name"],
             schema=self.settings.content_schema, fields=fields, pending_handles=configured - set(fields),
+            title_field=title_field if title_field in fields and fields[title_field].stores_column else None,
         )
 
 

@@ -1,0 +1,77 @@
+"""The CLI's newer entry options: fields and counts, titles of related entries, bulk
+changes with --yes, and import --dry-run / --on-conflict / --keep-ids."""
+
+from __future__ import annotations
+
+import json
+
+
+def _authors_and_posts(run):
+    run("sections", "create", "people")
+    run("fields", "add", "people", "name", "-t", "text", "--required")
+    run("fields", "add", "people", "email", "-t", "email", "--unique")
+    run("migrations", "plan", "people")
+    run("migrations", "apply", "people", "--yes")
+    run("sections", "create", "posts")
+    run("fields", "add", "posts", "title", "-t", "text", "--required", "--unique")
+    run("fields", "add", "posts", "views", "-t", "integer")
+    run("fields", "add", "posts", "writer", "-t", "relation", "--settings", '{"targetSection": "people"}')
+    run("migrations", "plan", "posts")
+    run("migrations", "apply", "posts", "--yes")
+
+
+def test_query_fields_count_and_titles(run, database_url):
+    from polysynergy_nodes_content.content_engine.engine import ContentEngine
+
+    _authors_and_posts(run)
+    engine = ContentEngine(database_url)
+    engine.update_section("people", {"title_field_handle": "name"})
+    ada = run.json("entries", "create", "people", '{"name": "Ada Lovelace", "email": "ada@example.org"}')["entry"]
+    run("entries", "create", "posts", '[{"title": "p1", "views": 1, "writer": {"email": "ada@example.org"}}, '
+                                      '{"title": "p2", "views": 2}]')
+    got = run.json("entries", "query", "posts", "--fields", "title,writer.name", "-o", "title", "--count", "none")
+    assert got["count"] == "none" and got["total_count"] is None
+    assert got["entries"][0]["writer"] == {"id": ada["id"], "name": "Ada Lovelace"}
+    table = run("entries", "query", "posts", "-o", "title").stdout
+    assert "Ada Lovelace" in table and ada["id"] not in table
+    assert "Ada Lovelace" in run("entries", "get", "posts", got["entries"][0]["id"]).stdout
+
+
+def test_update_where_and_delete_where(run):
+    _authors_and_posts(run)
+    run("entries", "create", "posts", json.dumps([{"title": f"p{i}", "views": i} for i in range(5)]))
+    dry = run.json("entries", "update-where", "posts", '{"views": 0}', "--filter", '{"views": {"_gte": 3}}')
+    assert dry == {"ok": True, "matched": 2, "updated": 0, "confirmed": False, **{k: dry[k] for k in dry
+                                                                                    if k == "database"}}
+    assert "2 entries match; nothing changed" in run("entries", "update-where", "posts", '{"views": 0}',
+                                                     "--filter", '{"views": {"_gte": 3}}').stdout
+    done = run.json("entries", "update-where", "posts", '{"views": 0}', "--filter", '{"views": {"_gte": 3}}', "--yes")
+    assert done["updated"] == 2
+    assert run.json("entries", "delete-where", "posts", "--filter", '{"views": 0}', "--yes")["deleted"] == 3
+    assert run.json("entries", "query", "posts")["total_count"] == 2
+    run("entries", "delete-where", "posts", "--filter", "{}", "--yes", expect=2)
+
+
+def test_import_dry_run_on_conflict_and_keep_ids(run, tmp_path):
+    _authors_and_posts(run)
+    run("entries", "create", "posts", '{"title": "old", "views": 1}')
+    bad = tmp_path / "bad.csv"
+    bad.write_text("title,views\nfine,1\nbroken,-x\n,3\n")
+    result = run.json("entries", "import", "posts", bad, "--dry-run", expect=2)
+    assert result["invalid"] == 2 and result["imported"] == 0
+    assert [e["line"] for e in result["errors"]] == [3, 4]
+    shown = run("entries", "import", "posts", bad, "--dry-run", expect=2).stdout
+    assert "nothing was written" in shown and "views" in shown
+    good = tmp_path / "good.csv"
+    good.write_text("title,views\nold,10\nnew,2\n")
+    assert run.json("entries", "import", "posts", good, "--dry-run", expect=2)["errors"][0]["line"] == 2  # "old" exists
+    assert run.json("entries", "import", "posts", good, "--dry-run", "--on-conflict", "title")["invalid"] == 0
+    merged = run.json("entries", "import", "posts", good, "--on-conflict", "title")
+    assert merged["created"] == 1 and merged["updated"] == 1
+    export = tmp_path / "posts.jsonl"
+    run("entries", "export", "posts", export)
+    run("entries", "delete-where", "posts", "--filter", '{"id": {"_nnull": true}}', "--yes")
+    assert run.json("entries", "import", "posts", export, "--keep-ids")["imported"] == 2
+    again = tmp_path / "again.jsonl"
+    run("entries", "export", "posts", again)
+    assert again.read_text() == export.read_text()
