@@ -145,6 +145,37 @@ def delete_cmd(section, entry_ids):
          lambda: st.console.print(f"[green]Deleted[/green] {len(entry_ids)} entr{'y' if len(entry_ids) == 1 else 'ies'}"))
 
 
+@entries_group.command("aggregate")
+@click.argument("section")
+@click.argument("aggregates", metavar="JSON")
+@click.option("--group-by", "-g", metavar="FIELDS", help='Comma-separated fields, e.g. "status".')
+@click.option("--filter", "-f", "filters", metavar="JSON", help="Only entries matching these filters.")
+@json_option
+def aggregate_cmd(section, aggregates, group_by, filters):
+    """Count, sum, avg, min, max over SECTION's entries, e.g. '{"count": "*", "sum": ["price"]}'."""
+    st = state()
+    result = st.engine().aggregate_entries(section, parse_json_arg(aggregates, "aggregates", allow_stdin=False),
+                                           group_by=_fields_arg(group_by),
+                                           filters=parse_json_arg(filters, "filter", allow_stdin=False))
+
+    def render():
+        columns = list(result["group_by"])
+        rows = []
+        for group in result["groups"]:
+            row = dict(group.get("group") or {})
+            for fn, value in group.items():
+                if fn == "group":
+                    continue
+                for name, v in (value.items() if isinstance(value, dict) else [("*", value)]):
+                    row[f"{fn}({name})"] = v
+            rows.append(row)
+        for row in rows:
+            columns += [k for k in row if k not in columns]
+        st.console.print(table(f"{section}: aggregates", columns, [[r.get(c) for c in columns] for r in rows]))
+
+    emit(result, render)
+
+
 @entries_group.command("update-where")
 @click.argument("section")
 @click.argument("data", metavar="JSON")

@@ -249,6 +249,9 @@ class ContentEngine:
     def delete_entries(self, section_handle, filters, confirm: bool = False, progress=None) -> dict:
         return self.entries.delete_many(section_handle, filters, confirm=confirm, progress=progress)
 
+    def aggregate_entries(self, section_handle, aggregates, group_by=None, filters=None, primary: bool = False) -> dict:
+        return self.entries.aggregate(section_handle, aggregates, group_by=group_by, filters=filters, primary=primary)
+
     def query_entries(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,
                       count="exact", primary: bool = False) -> dict:
         return self.entries.query(section_handle, filters, order_by, limit, offset, fields=fields, count=count,

@@ -14,6 +14,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from .entry_batch import BatchWriter, item_label
+from .entry_aggregates import aggregate
 from .entry_bulk import delete_matching, update_matching
 from .entry_errors import translate_error
 from .entry_links import links_of, read_links, write_links
@@ -224,6 +225,10 @@ class EntryService:
             return paths
 
         return self._run(section_handle, work, read=True)
+
+    def aggregate(self, section_handle, aggregates, group_by=None, filters=None, primary: bool = False) -> dict:
+        return self._run(section_handle, lambda conn, model, final: aggregate(
+            self, conn, model, aggregates, group_by, filters), read=True, primary=primary)
 
     # -- many at once ------------------------------------------------------------------------
     def update_many(self, section_handle, filters, data, confirm: bool = False, progress=None) -> dict:

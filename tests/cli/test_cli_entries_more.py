@@ -75,3 +75,12 @@ def test_import_dry_run_on_conflict_and_keep_ids(run, tmp_path):
     again = tmp_path / "again.jsonl"
     run("entries", "export", "posts", again)
     assert again.read_text() == export.read_text()
+
+
+def test_aggregate(run):
+    _authors_and_posts(run)
+    run("entries", "create", "posts", json.dumps([{"title": f"p{i}", "views": i} for i in range(5)]))
+    got = run.json("entries", "aggregate", "posts", '{"count": "*", "sum": ["views"]}', "--filter", '{"views": {"_gt": 1}}')
+    assert got["groups"] == [{"count": 3, "sum": {"views": 9}}]
+    shown = run("entries", "aggregate", "posts", '{"max": "views"}', "-g", "title").stdout
+    assert "max(views)" in shown and "p4" in shown
