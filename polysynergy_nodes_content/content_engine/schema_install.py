@@ -118,7 +118,14 @@ def lock_down_system_tables(conn: psycopg.Connection, settings: EngineSettings) 
         if granted:
             conn.execute(sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(table, everyone))
     # The archive keeps dropped data for rollbacks; it is no place for API requests either.
-    conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(sql.Identifier(settings.archive_schema), everyone))
+    archive_open = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = %s "
+        "AND (a.grantee = 0 OR a.grantee IN (SELECT oid FROM pg_roles WHERE rolname = ANY(%s))))",
+        (settings.archive_schema, roles),
+    ).fetchone()[0]
+    if archive_open:
+        conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(sql.Identifier(settings.archive_schema),
+                                                                      everyone))
 
 
 def installed_version(conn: psycopg.Connection, settings: EngineSettings) -> int | None:

@@ -7,6 +7,8 @@ of the schema give them ALL on every new table *before* the engine installs.
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 import pytest
 from psycopg import errors as pg_errors
@@ -221,3 +223,32 @@ def test_archived_column_tables_have_a_primary_key_and_are_private(database_url)
                                    "ON n.oid = c.relnamespace WHERE n.nspname = 'content_archive' AND c.relkind = 'r'")
     assert pk and rls
     assert not sql(engine, "SELECT has_table_privilege('anon', %s, 'SELECT')", (f"content_archive.{name}",))[0][0]
+
+
+def test_the_archive_schema_is_closed_to_the_api_roles(database_url):
+    supabase_like(database_url)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO anon, authenticated")
+    engine = ContentEngine(database_url)
+    engine.install()
+    for role in API_ROLES:
+        assert not sql(engine, "SELECT has_schema_privilege(%s, 'content_archive', 'USAGE')", (role,))[0][0]
+    assert engine.install()["applied"] == []  # a second install finds nothing to revoke and changes nothing
+
+
+def test_a_repeated_install_does_not_wait_for_readers_of_the_system_tables(database_url):
+    supabase_like(database_url)
+    engine = ContentEngine(database_url)
+    engine.install()
+    reader = psycopg.connect(database_url)
+    try:
+        reader.execute("SELECT count(*) FROM public.sections")  # holds ACCESS SHARE until rollback
+        other = ContentEngine(database_url)
+        finished = threading.Event()
+        worker = threading.Thread(target=lambda: (other.install(), finished.set()))
+        worker.start()
+        worker.join(10)
+        assert finished.is_set(), "install waited for a reader (it altered a table that needed no change)"
+    finally:
+        reader.rollback()
+        reader.close()
