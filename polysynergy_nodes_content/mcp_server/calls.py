@@ -15,6 +15,7 @@ import anyio
 from polysynergy_nodes_content.content_engine.errors import NotFound
 from polysynergy_nodes_content.mcp_server.engine_access import EngineAccess
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal, ServerPolicy
+from polysynergy_nodes_content.mcp_server.relation_guard import RelationGuard
 from polysynergy_nodes_content.mcp_server.tool_errors import tool_error
 
 
@@ -51,6 +52,10 @@ class ToolCalls:
             raise
         self.policy.check_section(found["handle"])
         return found
+
+    def guard(self, engine) -> RelationGuard:
+        """Checks that relations followed by a read, filter or write stay in served sections."""
+        return RelationGuard(self.policy, lambda handle: self.section(engine, handle))
 
     def field(self, section: dict, handle: str) -> dict:
         for field in section.get("fields") or []:

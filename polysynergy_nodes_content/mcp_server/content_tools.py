@@ -21,6 +21,9 @@ DELETES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempoten
 
 SectionName = Annotated[str, Field(description="Section handle, e.g. research_companies (see list_sections)",
                                    min_length=1, max_length=63)]
+Fields = Annotated[list[str] | None, Field(
+    description='Fields to return (default: all columns); "author.name" or "author.*" follows a relation '
+                "and returns the related entry", max_length=100)]
 EntryId = Annotated[str, Field(description="The entry's id (a UUID, from query_entries or create_entries)",
                                min_length=1, max_length=64)]
 
@@ -54,21 +57,26 @@ def register_read_tools(server, calls: ToolCalls) -> None:
                                     description=f"Most entries to return (at most {policy.max_entries})")] = min(
             20, policy.max_entries),
         offset: Annotated[int, Field(ge=0, description="Entries to skip, for paging")] = 0,
+        fields: Fields = None,
     ) -> dict[str, Any]:
         """Find entries of a section with a filter, an order and paging; returns the entries and the total count."""
         def work(engine):
-            calls.section(engine, section)
+            found = calls.section(engine, section)
+            guard = calls.guard(engine)
+            guard.check_filters(found, filters)
+            guard.check_fields(found, fields)
             page = engine.query_entries(section.strip(), filters=filters or None, order_by=order_by or None,
-                                        limit=limit, offset=offset)
+                                        limit=limit, offset=offset, fields=fields or None)
             return {"entries": page["entries"], "total_count": page["total_count"], "limit": limit, "offset": offset}
 
         return json_safe(await calls.run(work))
 
-    async def get_entry(section: SectionName, entry_id: EntryId) -> dict[str, Any]:
+    async def get_entry(section: SectionName, entry_id: EntryId, fields: Fields = None) -> dict[str, Any]:
         """One entry of a section by its id."""
         def work(engine):
-            calls.section(engine, section)
-            return {"entry": engine.get_entry(section.strip(), entry_id.strip())}
+            found = calls.section(engine, section)
+            calls.guard(engine).check_fields(found, fields)
+            return {"entry": engine.get_entry(section.strip(), entry_id.strip(), fields=fields or None)}
 
         return json_safe(await calls.run(work))
 
@@ -90,8 +98,11 @@ def register_write_tools(server, calls: ToolCalls) -> None:
     ) -> dict[str, Any]:
         """Create one or more entries in a section, validated against its fields; all or nothing."""
         def work(engine):
-            calls.section(engine, section)
+            found = calls.section(engine, section)
             policy.check_count(len(entries), "entries")
+            guard = calls.guard(engine)
+            for item in entries:
+                guard.check_values(found, item)
             created = engine.create_entries(section.strip(), entries)
             return {"created": created, "count": len(created)}
 
@@ -104,7 +115,8 @@ def register_write_tools(server, calls: ToolCalls) -> None:
     ) -> dict[str, Any]:
         """Change some field values of one entry; returns the whole entry after the change."""
         def work(engine):
-            calls.section(engine, section)
+            found = calls.section(engine, section)
+            calls.guard(engine).check_values(found, values)
             return {"entry": engine.update_entry(section.strip(), entry_id.strip(), values)}
 
         return json_safe(await calls.run(work))

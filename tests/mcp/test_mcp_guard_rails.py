@@ -195,3 +195,46 @@ def test_a_read_only_server_installs_nothing_and_says_how_to(database_url):
     asyncio.run(session())
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT to_regclass('public.sections')").fetchone()[0] is None, "nothing was created"
+
+
+@pytest.fixture
+def people_and_contacts(engine, research):
+    people = engine.create_section("people", "People")
+    engine.add_field(people["id"], "name", "Name", "text", is_required=True, is_unique=True)
+    engine.apply_migration(engine.plan_migration(people["id"])["id"], confirm=True)
+    engine.add_field(research["id"], "contact", "Contact", "relation", {"targetSection": "people"})
+    engine.apply_migration(engine.plan_migration(research["id"])["id"], confirm=True)
+    ada = engine.create_entry("people", {"name": "Ada"})
+    engine.create_entry("research_companies", {"company_name": "SWIS", "contact": ada["id"]})
+    return ada
+
+
+def test_relations_do_not_lead_out_of_the_allow_list(database_url, people_and_contacts):
+    ada = people_and_contacts
+
+    async def restricted():
+        async with mcp_server(database_url, "--sections", "research_companies") as server:
+            for arguments in ({"fields": ["company_name", "contact.name"]},
+                              {"filters": {"contact": {"name": "Ada"}}},
+                              {"filters": {"_or": [{"company_name": "x"}, {"contact": {"_some": {"name": "Ada"}}}]}}):
+                message = await server.refused("query_entries", section="research_companies", **arguments)
+                assert "reaches section 'people', which this server does not serve" in message, message
+            by_id = await server.call("query_entries", section="research_companies", filters={"contact": ada["id"]},
+                                      fields=["company_name", "contact"])
+            assert by_id["entries"] == [{"id": by_id["entries"][0]["id"], "company_name": "SWIS", "contact": ada["id"]}]
+            written_by_field = await server.refused("create_entries", section="research_companies",
+                                                    entries=[{"company_name": "Acme", "contact": {"name": "Ada"}}])
+            assert "reaches section 'people'" in written_by_field
+            await server.call("create_entries", section="research_companies",
+                              entries=[{"company_name": "Acme", "contact": ada["id"]}])
+
+    async def both_served():
+        async with mcp_server(database_url, "--sections", "research_companies,people") as server:
+            found = await server.call("query_entries", section="research_companies",
+                                      filters={"contact": {"name": "Ada"}}, fields=["company_name", "contact.name"],
+                                      order_by="company_name")
+            assert [(e["company_name"], e["contact"]["name"]) for e in found["entries"]] == [("Acme", "Ada"),
+                                                                                          ("SWIS", "Ada")]
+
+    asyncio.run(restricted())
+    asyncio.run(both_served())
