@@ -228,3 +228,32 @@ def test_every_input_of_every_node_takes_null_text(class_name, database_url, res
     assert instance.false_path is False and answer["ok"] is False, answer
     assert answer["error"].endswith("is required") or " is empty: " in answer["error"], answer
     assert answer["field"] in CONTRACT[class_name][1]
+
+
+def test_changes_by_filters_with_string_arguments_count_first_then_confirm(tool, research, engine):
+    for name in ("A", "B", "C"):
+        engine.create_entry("research_companies", {"company_name": name, "uses_kubernetes": name != "C"})
+    update = tool("EntryUpdate")
+    counted = ok(update(section_handle="research_companies", entry_id="null", filters='{"uses_kubernetes": true}',
+                        field_data='{"industry": "Cloud"}', confirm="false"))
+    assert (counted["matched"], counted["updated_count"], counted["success"]) == (2, 0, False)
+    changed = ok(update(section_handle="research_companies", entry_id="", filters='{"uses_kubernetes": true}',
+                        field_data='{"industry": "Cloud"}', confirm="true"))
+    assert (changed["matched"], changed["updated_count"], changed["success"]) == (2, 2, True)
+    assert update.node.updated_count == 2 and update.node.updated_data == {}
+    one = engine.query_entries("research_companies", filters={"company_name": "C"})["entries"][0]
+    single = ok(update(section_handle="research_companies", entry_id=one["id"], filters="null",
+                       field_data='{"industry": "Retail"}', confirm="null"))
+    assert update.node.updated_count == 1 and update.node.updated_data["industry"] == "Retail"
+    assert "matched" not in single
+    refused(update(section_handle="research_companies", entry_id=one["id"], filters='{"company_name": "C"}',
+                   field_data='{"industry": "x"}', confirm="true"), "filters", "not both")
+    assert update.node.updated_count == 0 and update.node.success is False
+
+    delete = tool("EntryDelete")
+    counted = ok(delete(section_handle="research_companies", entry_id="null", filters='{"industry": "Cloud"}',
+                        confirm="false"))
+    assert (counted["matched"], counted["deleted_count"]) == (2, 0)
+    ok(delete(section_handle="research_companies", entry_id="", filters='{"industry": "Cloud"}', confirm="true"))
+    assert delete.node.deleted_count == 2
+    assert engine.query_entries("research_companies")["total_count"] == 1
