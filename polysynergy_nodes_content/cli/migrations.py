@@ -119,18 +119,22 @@ def show_cmd(migration, down):
 
 @migrations_group.command("plan")
 @click.argument("section")
+@click.option("--on-convert-failure", type=click.Choice(["refuse", "null", "default"]), default="refuse",
+              show_default=True, help="What a type change does with values that do not convert.")
 @json_option
-def plan_cmd(section):
+def plan_cmd(section, on_convert_failure):
     """Plan the migration of SECTION: compare its fields with the live table and show
     the SQL to review (it supersedes an earlier unapplied plan)."""
     st = state()
-    mig = st.engine().plan_migration(section)
+    mig = st.engine().plan_migration(section, on_convert_failure)
     mig.setdefault("section_handle", section)
 
     def render():
+        if not mig.get("changes", True):
+            st.console.print(f"[green]{escape(mig['message'])}[/green]")
+            return
         render_review(st.console, mig)
-        if mig.get("operations"):
-            st.console.print(f"Apply it with: polysynergy-content migrations apply {mig['id']}")
+        st.console.print(f"Apply it with: polysynergy-content migrations apply {mig['id']}")
 
     emit({"migration": mig}, render)
 

@@ -104,8 +104,11 @@ class LiveSection:
     junctions: dict  # field id -> LiveTable
 
     def fingerprint(self, ignore_indexes: frozenset = frozenset()) -> str:
+        """A hash of what the table is, not of how it got there: column positions (a column
+        restored by a rollback comes back last) do not count."""
         def describe(t: LiveTable) -> dict:
             d = t.describe()
+            d["columns"] = {name: {k: v for k, v in col.items() if k != "position"} for name, col in d["columns"].items()}
             d["indexes"] = {k: v for k, v in d["indexes"].items() if k not in ignore_indexes}
             return d
 

@@ -183,9 +183,13 @@ class ContentEngine:
             return self._store(conn).remove_field(section, field_handle)
 
     # -- migrations --------------------------------------------------------------------
-    def plan_migration(self, section) -> dict:
+    def plan_migration(self, section, on_convert_failure: str = "refuse") -> dict:
+        """Plan (and record) the migration of a section. ``on_convert_failure`` says what a
+        type change does with values that do not convert: "refuse" the apply (default),
+        set them to "null", or to the field's "default". An up-to-date section gives a
+        result with ``changes`` False and ``id`` None."""
         self.ensure_installed()
-        return _translate(self.migrations.plan, section)
+        return _translate(self.migrations.plan, section, on_convert_failure)
 
     def get_migration(self, migration_id) -> dict:
         self.ensure_installed()
@@ -226,6 +230,18 @@ class ContentEngine:
             "session for their lock and settings. Use the direct connection (Supabase: port 5432 of "
             "db.<project>.supabase.co) or a session pooler: set SECTIONS_MIGRATION_DATABASE_URL (the "
             "migration_database_url setting) to it, or run the command with --database-url pointing there." + hint)
+
+    def resume_migration(self, migration_id) -> dict:
+        """Finish an interrupted apply (or rollback) from its recorded progress."""
+        self.ensure_installed()
+        self.require_session_connection()
+        return _translate(self.migrations.resume, migration_id)
+
+    def abort_migration(self, migration_id) -> dict:
+        """Undo an interrupted apply, leaving the table as before it started."""
+        self.ensure_installed()
+        self.require_session_connection()
+        return _translate(self.migrations.abort, migration_id)
 
     # -- entries -----------------------------------------------------------------------
     def create_entry(self, section_handle, data: dict) -> dict:

@@ -1,16 +1,22 @@
 """Migration operations: small objects that know their up SQL, down SQL and risks.
 
-A step runs in one of three phases: ``pre`` (before the transaction: building indexes
-CONCURRENTLY on existing columns), ``main`` (one transaction: all other DDL and the
-status update) and ``post`` (after commit: CONCURRENTLY work on new columns and index
-drops). Non-transactional steps carry an ``undo`` so a failure can be compensated.
+A step runs in one of four phases: ``pre`` (before the transaction: building indexes
+CONCURRENTLY on existing columns, the new column and sync trigger of an online type
+change), ``backfill`` (filling that column in batches, indexing it), ``main`` (one
+transaction: all other DDL and the status update) and ``post`` (after commit:
+CONCURRENTLY work on new columns, VALIDATE, index drops). Steps outside ``main`` are
+idempotent, so an interrupted apply can run them again, and carry an ``undo`` so an
+aborted one can be taken back. The reviewed script is rendered from these steps
+(``script.render_script``).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-PHASES = ("pre", "main", "post")
+PHASES = ("pre", "backfill", "main", "post")
+#: Phases that run outside the main transaction, before it.
+BEFORE_MAIN = ("pre", "backfill")
 
 
 @dataclass
@@ -20,16 +26,20 @@ class Step:
     undo: list = field(default_factory=list)
     #: For CREATE INDEX CONCURRENTLY: an invalid leftover of this name is dropped first.
     index_name: str | None = None
-    #: A batch statement (``%(after)s`` = the last id done, returns the ids it did), run
-    #: again in its own transaction until it returns nothing.
-    repeat: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Step":
-        return cls(**data)
+        known = {"sql", "phase", "undo", "index_name"}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def is_session_setting(self) -> bool:
+        """A plain ``SET`` (not ``SET LOCAL``): session state, run again on a resumed apply."""
+        text = self.sql.lstrip().upper()
+        return text.startswith("SET ") and not text.startswith("SET LOCAL ")
 
 
 @dataclass
@@ -40,6 +50,12 @@ class Precheck:
     query: str
     blocking: bool = True
     count: int | None = None
+    #: A few of the offending values (from ``sample_query``), shown in the review and
+    #: in the refusal when apply counts them again.
+    sample_query: str = ""
+    samples: list = field(default_factory=list)
+    #: What the user can do about it.
+    hint: str = ""
 
 
 @dataclass
@@ -84,48 +100,3 @@ def ordered_steps(operations: list[Operation], direction: str = "up") -> list[St
     else:
         steps = [s for op in reversed(operations) for s in op.down]
     return [s for phase in PHASES for s in steps if s.phase == phase]
-
-
-def render_script(title: list[str], operations: list[Operation], direction: str, settings) -> str:
-    """The reviewable SQL: a comment per operation, findings and counts inline."""
-    lines = [f"-- {t}" for t in title]
-    lines.append(
-        f"-- Runs with lock_timeout = {settings.lock_timeout_ms}ms and statement_timeout = "
-        f"{settings.statement_timeout_ms}ms. Statements marked CONCURRENTLY run on their own"
-    )
-    lines.append("-- (before or after the transaction); everything else runs in one transaction.")
-    seq = operations if direction == "up" else list(reversed(operations))
-    phase_titles = {
-        "pre": "Before the transaction (CONCURRENTLY, idempotent)",
-        "main": "In one transaction",
-        "post": "After the transaction commits (CONCURRENTLY, idempotent)",
-    }
-    for phase in PHASES:
-        chunks = []
-        for number, op in enumerate(seq, 1):
-            steps = [s for s in (op.up if direction == "up" else op.down) if s.phase == phase]
-            if not steps:
-                continue
-            chunk = [f"-- [{number}] {op.description}"]
-            if direction == "up":
-                if op.destructive:
-                    chunk.append("-- DESTRUCTIVE: needs confirm=True to apply")
-                if op.irreversible:
-                    chunk.append(f"-- IRREVERSIBLE: {op.irreversible}")
-                for finding in op.lint:
-                    chunk.append(f"-- {finding.severity.upper()} [{finding.rule}]: {finding.message}")
-                for check in op.prechecks:
-                    chunk.append(f"-- PRE-CHECK: {check.description}: {check.count} row(s)")
-            for s in steps:
-                if s.repeat:
-                    chunk.append("-- Repeated, each batch in its own transaction, until no row is left "
-                                 "(%(after)s = the last id of the previous batch):")
-                chunk.append(s.sql.rstrip(";") + ";")
-            chunks.append("\n".join(chunk))
-        if chunks:
-            lines.append("")
-            lines.append(f"-- ===== {phase_titles[phase]} =====")
-            lines.append("\n\n".join(chunks))
-    if not operations:
-        lines.append("-- Nothing to do: the live table matches the configuration.")
-    return "\n".join(lines) + "\n"

@@ -25,10 +25,12 @@ class Planner:
         self.settings = settings
         self.registry = registry
         self.migration_id = migration_id
+        #: What a type change does with values that do not convert: refuse, null, default.
+        self.on_convert_failure = "refuse"
 
     def plan(self, config: dict, applied_state: dict | None, live: LiveSection) -> list[Operation]:
         snapshot = read_snapshot(self.conn, self.settings, self.registry, config, applied_state, live)
-        operations = diff(snapshot, self.settings, self.registry, self.migration_id)
+        operations = diff(snapshot, self.settings, self.registry, self.migration_id, self.on_convert_failure)
         return measure(self.conn, operations)
 
 

@@ -35,6 +35,10 @@ class EngineSettings:
     #: Change a column's type on a populated table without a rewrite under lock: a new
     #: column kept in sync by a trigger, filled in batches, then swapped in.
     online_type_changes: bool = True
+    #: Rows per transaction of the backfill of an online type change.
+    backfill_batch_size: int = 5000
+    #: How long planning may wait for a lock (reading a table another session locked).
+    plan_lock_timeout_ms: int = 5000
     #: Grants on new tables to these roles, where they exist (Supabase API roles).
     grants: dict = field(default_factory=lambda: dict(DEFAULT_GRANTS))
     #: Enable row level security on new tables (no policy: server-side access only).
@@ -71,6 +75,8 @@ class EngineSettings:
         for role in self.read_policy_roles:
             check_identifier(role, "policy role")
         check_mode(self.pooler)
+        if self.backfill_batch_size < 1:
+            raise ConfigurationError("backfill_batch_size must be at least 1")
 
     def with_changes(self, **changes) -> "EngineSettings":
         return replace(self, **changes)
@@ -83,7 +89,8 @@ class EngineSettings:
             key = f"SECTIONS_{name.upper()}"
             if env.get(key):
                 values[name] = env[key]
-        for name in ("lock_timeout_ms", "statement_timeout_ms", "lock_retries"):
+        for name in ("lock_timeout_ms", "statement_timeout_ms", "lock_retries", "backfill_batch_size",
+                     "plan_lock_timeout_ms"):
             key = f"SECTIONS_{name.upper()}"
             if env.get(key):
                 values[name] = int(env[key])

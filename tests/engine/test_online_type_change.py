@@ -30,7 +30,7 @@ def test_online_type_change_keeps_writers_going_and_every_value(engine):
                                                          "field_settings": {"precision": 14, "scale": 2, "min": 0}})
     migration = engine.plan_migration(sid)
     script = migration["sql"]
-    assert "online" in script and "CREATE TRIGGER" in script and "Repeated, each batch" in script
+    assert "online" in script and "CREATE OR REPLACE TRIGGER" in script and "CALL" in script and "content_backfill" in script
     assert "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS" in script
     assert "ALTER COLUMN \"amount\" TYPE" not in script  # no rewrite under lock
 
@@ -98,7 +98,7 @@ def test_online_type_change_that_fails_midway_leaves_the_table_as_it_was(engine)
 
 
 def test_apply_killed_during_the_backfill_removes_the_sync_trigger(engine, monkeypatch):
-    from polysynergy_nodes_content.content_engine import migrations as migrations_module
+    from polysynergy_nodes_content.content_engine import migration_runner as migrations_module
 
     section = make_section(engine, "tallies", [{"handle": "n", "type": "integer"}])
     engine.create_entries("tallies", [{"n": i} for i in range(6_000)])
@@ -106,17 +106,18 @@ def test_apply_killed_during_the_backfill_removes_the_sync_trigger(engine, monke
     engine.update_field(field_id(engine, sid, "n"), {"field_type_handle": "number"})
     migration = engine.plan_migration(sid)
     before = live_state(engine, sid)
-    real = migrations_module._run_batches
+    real = migrations_module.run_alone
 
     def killed_first(conn, step):
-        with psycopg.connect(engine.url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+        if step.sql.startswith("CALL"):  # the backfill
+            with psycopg.connect(engine.url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
         return real(conn, step)
 
-    monkeypatch.setattr(migrations_module, "_run_batches", killed_first)
+    monkeypatch.setattr(migrations_module, "run_alone", killed_first)
     with pytest.raises(DatabaseFailure):
         engine.apply_migration(migration["id"])
-    monkeypatch.setattr(migrations_module, "_run_batches", real)
+    monkeypatch.setattr(migrations_module, "run_alone", real)
     # The trigger, its function and the half-filled column are gone: writers are unaffected.
     assert live_state(engine, sid) == before
     assert sql(engine, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'pc\\_%'")[0][0] == 0

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from stress_helpers import live_state, q
-from polysynergy_nodes_content.content_engine import migrations as migrations_module
+from polysynergy_nodes_content.content_engine import migration_runner as migrations_module
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import ContentError, DatabaseFailure
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
@@ -64,7 +64,9 @@ def invalid_indexes(url):
 
 
 def advisory_locks(url):
-    return q(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")[0][0]
+    # This database's only: pg_locks shows the whole server, shared with other test sessions.
+    return q(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                  "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")[0][0]
 
 
 class Snapshot:
@@ -192,7 +194,7 @@ def test_apply_killed_during_the_post_commit_index_build_leaves_a_consistent_sta
     migration = engine.plan_migration(sid)
     assert "CREATE INDEX CONCURRENTLY" in migration["sql"]
     before = Snapshot(engine, sid, "posts", ["id", "title"])
-    real = migrations_module._run_concurrent
+    real = migrations_module.run_alone
     reached, go_on = threading.Event(), threading.Event()
 
     def pause_before_post(conn, step):
@@ -201,7 +203,7 @@ def test_apply_killed_during_the_post_commit_index_build_leaves_a_consistent_sta
             go_on.wait(10)
         return real(conn, step)
 
-    monkeypatch.setattr(migrations_module, "_run_concurrent", pause_before_post)
+    monkeypatch.setattr(migrations_module, "run_alone", pause_before_post)
     thread, box = run_in_thread(engine.apply_migration, migration["id"])
     assert reached.wait(10)
     writer = psycopg.connect(database_url)
@@ -217,7 +219,7 @@ def test_apply_killed_during_the_post_commit_index_build_leaves_a_consistent_sta
         writer.close()
     thread.join(20)
     assert not thread.is_alive()
-    monkeypatch.setattr(migrations_module, "_run_concurrent", real)
+    monkeypatch.setattr(migrations_module, "run_alone", real)
     assert isinstance(box.get("error"), ContentError), box
     status, error = migration_status(database_url, migration["id"])
     live = live_state(engine, sid)
@@ -418,7 +420,7 @@ def test_failure_of_the_post_commit_index_build_undoes_the_committed_migration(d
     engine.add_field(sid, "meta", None, "json")  # a GIN index, built CONCURRENTLY after the commit
     migration = engine.plan_migration(sid)
     before = Snapshot(engine, sid, "books", ["id", "title"])
-    real = migrations_module._run_concurrent
+    real = migrations_module.run_alone
     calls = {"post": 0}
 
     def flaky(conn, step):
@@ -428,10 +430,10 @@ def test_failure_of_the_post_commit_index_build_undoes_the_committed_migration(d
                 raise psycopg.errors.QueryCanceled("simulated failure of CREATE INDEX CONCURRENTLY")
         return real(conn, step)
 
-    monkeypatch.setattr(migrations_module, "_run_concurrent", flaky)
+    monkeypatch.setattr(migrations_module, "run_alone", flaky)
     with pytest.raises(DatabaseFailure, match="undone"):
         engine.apply_migration(migration["id"])
-    monkeypatch.setattr(migrations_module, "_run_concurrent", real)
+    monkeypatch.setattr(migrations_module, "run_alone", real)
     before.assert_same()
     assert invalid_indexes(database_url) == 0
     status, error = migration_status(database_url, migration["id"])

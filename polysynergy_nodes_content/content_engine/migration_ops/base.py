@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
-from ..operations import Operation, Precheck, Step
+from ..operations import PHASES, Operation, Precheck, Step
 from ..settings import EngineSettings
 
 #: PostgreSQL lock modes an operation may declare, weakest first.
@@ -42,6 +42,9 @@ class PlanContext:
     migration_id: str
     #: Table name after the migration -> its live name now (a section renamed in this migration).
     live_names: dict = field(default_factory=dict)
+    #: What a type change does with values that do not convert: "refuse" the apply, set
+    #: them to "null" or to the field's "default".
+    on_convert_failure: str = "refuse"
 
     @property
     def schema(self) -> str:
@@ -64,9 +67,9 @@ def render(composed: sql.Composable) -> str:
 
 
 def step(composed: sql.Composable | str, phase: str = "main", undo: list | None = None,
-         index_name: str | None = None, repeat: bool = False) -> Step:
+         index_name: str | None = None) -> Step:
     text = composed if isinstance(composed, str) else render(composed)
-    return Step(text, phase=phase, undo=list(undo or []), index_name=index_name, repeat=repeat)
+    return Step(text, phase=phase, undo=list(undo or []), index_name=index_name)
 
 
 class MigrationOperation(Operation):
@@ -117,17 +120,20 @@ class MigrationOperation(Operation):
 
     # -- helpers ---------------------------------------------------------------------
     def measure(self, description: str, count_sql: sql.Composable, blocking: bool = True,
-                shown: bool = True) -> Precheck:
-        """A pre-check counted later by running ``count_sql``; ``shown`` puts the query in the review."""
+                shown: bool = True, sample_sql: sql.Composable | None = None, hint: str = "") -> Precheck:
+        """A pre-check counted later by running ``count_sql``; ``shown`` puts the query in the review
+        (and makes apply count again before it starts); ``sample_sql`` returns a few offending values."""
         text = render(count_sql)
-        check = Precheck(description, text if shown else "", blocking, None)
+        check = Precheck(description, text if shown else "", blocking, None, hint=hint)
+        if sample_sql is not None:
+            check.sample_query = render(sample_sql)
         self.measures.append((check, text))
         return check
 
     @property
     def phases(self) -> tuple[str, ...]:
         """The phases its forward steps run in (pre: before, main: inside, post: after the transaction)."""
-        return tuple(p for p in ("pre", "main", "post") if any(s.phase == p for s in self.up))
+        return tuple(p for p in PHASES if any(s.phase == p for s in self.up))
 
     @property
     def measured(self) -> int | None:

@@ -86,7 +86,7 @@ class AddUnique(MigrationOperation):
         attach = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}").format(t, ident, ident)
         if self.shadow:
             temp = names.shadow_index_name(self.name)
-            return [self._build(temp, self.shadow, "pre"),
+            return [self._build(temp, self.shadow, "backfill"),
                     step(sql.SQL("ALTER INDEX {} RENAME TO {}").format(sql.Identifier(self.ctx.schema, temp), ident)),
                     step(attach)]
         if self.populated and not self.new_column:
@@ -115,7 +115,10 @@ class AddUnique(MigrationOperation):
         col = sql.Identifier(self.live_col)
         return [self.measure(description, sql.SQL(
             "SELECT coalesce(sum(n - 1), 0)::bigint FROM (SELECT count(*) AS n FROM {} "
-            "WHERE {} IS NOT NULL GROUP BY {} HAVING count(*) > 1) d").format(t, col, col))]
+            "WHERE {} IS NOT NULL GROUP BY {} HAVING count(*) > 1) d").format(t, col, col),
+            sample_sql=sql.SQL("SELECT {}::text FROM {} WHERE {} IS NOT NULL GROUP BY {} HAVING count(*) > 1 "
+                               "LIMIT 5").format(col, t, col, col),
+            hint="make those values different first")]
 
 
 class AddForeignKey(MigrationOperation):

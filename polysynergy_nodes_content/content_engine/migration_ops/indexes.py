@@ -43,7 +43,7 @@ class AddIndex(MigrationOperation):
     def forwards(self) -> list[Step]:
         if self.shadow:
             temp = names.shadow_index_name(self.name)
-            return [self._build(temp, self.shadow, "pre"),
+            return [self._build(temp, self.shadow, "backfill"),
                     step(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
                         sql.Identifier(self.ctx.schema, temp), sql.Identifier(self.name)))]
         if self.new_column:

@@ -79,8 +79,10 @@ class SetNotNull(MigrationOperation):
             return [Precheck(description, "", True, 0)]
         if self.new_column:
             return [self.measure(description, sql.SQL("SELECT count(*) FROM {}").format(t), shown=False)]
-        return [self.measure(description, sql.SQL("SELECT count(*) FROM {} WHERE {} IS NULL").format(
-            t, sql.Identifier(self.live_col)))]
+        col = sql.Identifier(self.live_col)
+        return [self.measure(description, sql.SQL("SELECT count(*) FROM {} WHERE {} IS NULL").format(t, col),
+                             sample_sql=sql.SQL("SELECT 'id ' || id::text FROM {} WHERE {} IS NULL LIMIT 5").format(t, col),
+                             hint="give the field a default value or fill those rows first")]
 
 
 class DropNotNull(MigrationOperation):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from psycopg import sql
 
 from .. import names
+from ..errors import InvalidInput
 from ..operations import Precheck, Step
-from .base import ORDER_ALTER_TYPE, MigrationOperation, step
+from .base import ORDER_ALTER_TYPE, MigrationOperation, render, step
 from .columns import restore_column_constraints
 from .tables import column_comment
 
-#: Rows per backfill transaction of an online type change.
-BACKFILL_BATCH = 5000
+_OUTCOME = {"null": " (they become NULL)", "default": " (they get the field's default)"}
 
 
 class _TypeChange(MigrationOperation):
@@ -41,15 +41,41 @@ class _TypeChange(MigrationOperation):
     def rewrites(self) -> bool:
         return self.conversion.rewrites
 
+    @property
+    def refuses_failures(self) -> bool:
+        """True when values that do not convert make the apply refuse (the default)."""
+        return self.ctx.on_convert_failure == "refuse" or self.conversion.failure_predicate is None
+
+    def converted(self, source: sql.Composable) -> sql.Composable:
+        """The conversion of ``source``; values that do not convert become NULL or the
+        field's default when the plan chose so (``on_convert_failure``)."""
+        f = self.field
+        using = self.conversion.using_expression(source, f.column_type)
+        if self.refuses_failures:
+            return using
+        if self.ctx.on_convert_failure == "default":
+            if not f.has_default:
+                raise InvalidInput(f"field '{f.handle}': on_convert_failure='default' needs a default value on the "
+                                   "field", field=f.handle)
+            fallback = f.default_sql()
+        else:
+            fallback = sql.SQL("NULL")
+        failing = sql.SQL(self.conversion.failure_predicate).format(column=source, type=sql.SQL(f.column_type))
+        return sql.SQL("CASE WHEN {} IS NOT NULL AND ({}) THEN {} ELSE {} END").format(source, failing, fallback, using)
+
     def checks(self) -> list[Precheck]:
         f = self.field
         failure = self.conversion.failure_sql(self.live_col, f.column_type)
         if failure is None:
             return []
+        t, col = self.table_before(), sql.Identifier(self.live_col)
         return [self.measure(
-            f"rows whose {f.handle} cannot be converted to {f.column_type}",
-            sql.SQL("SELECT count(*) FROM {} WHERE {} IS NOT NULL AND ({})").format(
-                self.table_before(), sql.Identifier(self.live_col), failure))]
+            f"rows whose {f.handle} cannot be converted to {f.column_type}{_OUTCOME.get(self.ctx.on_convert_failure, '')}",
+            sql.SQL("SELECT count(*) FROM {} WHERE {} IS NOT NULL AND ({})").format(t, col, failure),
+            blocking=self.refuses_failures,
+            sample_sql=sql.SQL("SELECT {}::text FROM {} WHERE {} IS NOT NULL AND ({}) LIMIT 5").format(
+                col, t, col, failure),
+            hint="fix those rows, or plan again with on_convert_failure='null' or 'default' to set them so")]
 
 
 class AlterTypeInPlace(_TypeChange):
@@ -65,7 +91,7 @@ class AlterTypeInPlace(_TypeChange):
         f = self.field
         return [step(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}").format(
             self.table(self.table_name), sql.Identifier(f.handle), sql.SQL(f.column_type),
-            self.conversion.using_sql(f.handle, f.column_type)))]
+            self.converted(sql.Identifier(f.handle))))]
 
     def backwards(self) -> list[Step]:
         return [self.convert_back()]
@@ -99,24 +125,19 @@ class AlterTypeOnline(_TypeChange):
         col, shadow = sql.Identifier(f.handle), sql.Identifier(names.shadow_column(f.id))
         sync = sql.Identifier(names.shadow_sync_name(f.id))
         function = sql.Identifier(self.ctx.settings.system_schema, names.shadow_sync_name(f.id))
-        new_value = self.conversion.using_expression(sql.SQL("NEW.{}").format(col), f.column_type)
-        backfill = sql.SQL(
-            "WITH batch AS (SELECT id FROM {t} WHERE id > %(after)s::uuid ORDER BY id LIMIT {size}) "
-            "UPDATE {t} AS x SET {shadow} = {using} FROM batch WHERE x.id = batch.id RETURNING x.id"
-        ).format(t=before, shadow=shadow, using=self.conversion.using_sql(f.handle, f.column_type),
-                 size=sql.Literal(BACKFILL_BATCH))
+        new_value = self.converted(sql.SQL("NEW.{}").format(col))
         up = [
-            step(sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(before, shadow, sql.SQL(f.column_type)), phase="pre",
-                 undo=[step(sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(before, shadow)).sql]),
+            step(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(before, shadow, sql.SQL(f.column_type)),
+                 phase="pre", undo=[step(sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(before, shadow)).sql]),
             step(sql.SQL("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql "
                          "SET search_path = pg_catalog, pg_temp AS $pc$ "
                          "BEGIN NEW.{} := {}; RETURN NEW; END $pc$").format(function, shadow, new_value),
                  phase="pre", undo=[step(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(function)).sql]),
             # UPDATE OF: the backfill (which sets only the new column) does not fire it.
-            step(sql.SQL("CREATE TRIGGER {} BEFORE INSERT OR UPDATE OF {} ON {} FOR EACH ROW EXECUTE FUNCTION {}()").format(
-                sync, col, before, function),
+            step(sql.SQL("CREATE OR REPLACE TRIGGER {} BEFORE INSERT OR UPDATE OF {} ON {} "
+                         "FOR EACH ROW EXECUTE FUNCTION {}()").format(sync, col, before, function),
                  phase="pre", undo=[step(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sync, before)).sql]),
-            step(backfill, phase="pre", repeat=True),
+            *self.backfill_steps(before, names.shadow_column(f.id), self.converted(col)),
             step(sql.SQL("DROP TRIGGER {} ON {}").format(sync, t)),
             step(sql.SQL("DROP FUNCTION {}()").format(function)),
             step(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(t, col)),
@@ -126,6 +147,19 @@ class AlterTypeOnline(_TypeChange):
         if f.has_default:
             up.append(step(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(t, col, f.default_sql())))
         return up
+
+    def backfill_steps(self, t: sql.Identifier, column: str, expression: sql.Composable) -> list[Step]:
+        """The batched fill of the new column: a CALL of the system schema's procedure (one
+        transaction per batch, so the script runs as shown), exempt from the statement
+        timeout, which bounds single statements and would otherwise end a long backfill."""
+        settings = self.ctx.settings
+        call = sql.SQL("CALL {}({}, {}, {}, {})").format(
+            sql.Identifier(settings.system_schema, "content_backfill"), sql.Literal(render(t)), sql.Literal(column),
+            sql.Literal(render(expression)), sql.Literal(settings.backfill_batch_size))
+        return [step("SET statement_timeout = 0", phase="backfill"),
+                step(call, phase="backfill"),
+                step(sql.SQL("SET statement_timeout = {}").format(sql.Literal(f"{settings.statement_timeout_ms}ms")),
+                     phase="backfill")]
 
     def backwards(self) -> list[Step]:
         t, col, info = self.table(self.table_name), sql.Identifier(self.field.handle), self.info

@@ -23,11 +23,13 @@ from .desired import DesiredField, desired_fields
 from .snapshot import NO_TABLE, PlanningSnapshot
 
 
-def diff(snapshot: PlanningSnapshot, settings: EngineSettings, registry: FieldTypeRegistry, migration_id: str) -> list:
+def diff(snapshot: PlanningSnapshot, settings: EngineSettings, registry: FieldTypeRegistry, migration_id: str,
+         on_convert_failure: str = "refuse") -> list:
     """The operations that take the live table to the configuration, in the order they run."""
     live = snapshot.live.table
     renamed = {snapshot.section["table_name"]: live.name} if live is not None else {}
-    return _Diff(snapshot, PlanContext(settings, migration_id, renamed), registry).operations()
+    ctx = PlanContext(settings, migration_id, renamed, on_convert_failure)
+    return _Diff(snapshot, ctx, registry).operations()
 
 
 def target_table(snapshot: PlanningSnapshot, field: DesiredField) -> str:

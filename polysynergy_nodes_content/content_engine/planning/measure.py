@@ -12,5 +12,7 @@ def measure(conn: psycopg.Connection, operations: list) -> list:
     for op in operations:
         for check, count_sql in op.measures:
             check.count = conn.execute(count_sql).fetchone()[0]
+            if check.count and check.sample_query:
+                check.samples = [str(r[0]) for r in conn.execute(check.sample_query).fetchall()]
     lint_operations(operations)
     return operations

@@ -14,8 +14,12 @@ class ChangingColumnType(Rule):
         if not isinstance(op, (AlterTypeInPlace, AlterTypeOnline)):
             return []
         out = []
-        if op.measured:
-            out.append(self.error(f"{op.measured} row(s) do not convert; the apply will fail until they are fixed"))
+        if op.measured and op.refuses_failures:
+            out.append(self.error(f"{op.measured} row(s) do not convert; the apply is refused until they are fixed "
+                                  "(or plan with on_convert_failure='null' or 'default')"))
+        elif op.measured:
+            out.append(self.warning(f"{op.measured} value(s) do not convert and will be replaced: "
+                                    f"{op.prechecks[0].description}"))
         if isinstance(op, AlterTypeOnline):
             out.append(self.info("no rewrite under lock: writers keep going while the new column is filled; "
                                  "rolling back converts in place (a rewrite)"))
