@@ -1,4 +1,4 @@
-"""``migrations list|show|plan|apply|rollback``: review SQL before it runs."""
+"""``migrations list|show|plan|apply|rollback|resume|abort``: review SQL before it runs."""
 
 from __future__ import annotations
 
@@ -72,6 +72,12 @@ def resolve_migration(engine, target: str, want: str) -> dict:
             raise NotFound(f"section '{target}' has no pending migration: run `polysynergy-content migrations plan "
                            f"{target}` first", field="migration")
         return max(pending, key=lambda m: m["version"])
+    if want == "unfinished":
+        unfinished = [m for m in migrations if m["status"] in ("applying", "rolling_back")
+                      or (m["status"] in ("applied", "rolled_back") and (m.get("progress") or {}).get("phase") == "post")]
+        if not unfinished:
+            raise NotFound(f"section '{target}' has no interrupted migration", field="migration")
+        return max(unfinished, key=lambda m: m["version"])
     applied = [m for m in migrations if m["status"] == "applied"]
     if not applied:
         raise NotFound(f"section '{target}' has no applied migration to roll back", field="migration")
@@ -219,3 +225,41 @@ def rules_cmd(rule):
                                [[r["name"], r["catches"], r["fix"]] for r in described]))
 
     emit({"rules": described}, render)
+
+
+def _progress_text(mig: dict) -> str:
+    progress = mig.get("progress") or {}
+    done = len(progress.get("done") or [])
+    backfill = progress.get("backfill") or {}
+    rows = f", {backfill['rows']} row(s) backfilled" if backfill.get("rows") is not None else ""
+    return f"status {mig['status']}, phase {progress.get('phase') or '-'}, {done} step(s) done{rows}"
+
+
+@migrations_group.command("resume")
+@click.argument("target", metavar="MIGRATION_OR_SECTION")
+@json_option
+def resume_cmd(target):
+    """Finish an interrupted apply (or rollback) of a migration from its recorded progress."""
+    st = state()
+    engine = st.engine()
+    mig = resolve_migration(engine, target, "unfinished")
+    if not st.json:
+        st.console.print(f"Resuming migration {mig['version']} ({_progress_text(mig)})")
+    result = engine.resume_migration(mig["id"])
+    emit({"migration": result}, lambda: st.console.print(
+        f"[green]Finished[/green] migration {result['version']} ({short_id(result['id'])}): status {result['status']}"))
+
+
+@migrations_group.command("abort")
+@click.argument("target", metavar="MIGRATION_OR_SECTION")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+@json_option
+def abort_cmd(target, yes):
+    """Undo an interrupted apply of a migration: the table is left as before it started."""
+    st = state()
+    engine = st.engine()
+    mig = resolve_migration(engine, target, "unfinished")
+    confirm(f"Undo the interrupted migration {mig['version']} ({_progress_text(mig)})?", yes)
+    result = engine.abort_migration(mig["id"])
+    emit({"migration": result}, lambda: st.console.print(
+        f"[green]Aborted[/green] migration {result['version']} ({short_id(result['id'])}): status {result['status']}"))

@@ -13,7 +13,8 @@ from polysynergy_nodes_content.node_support.runner import run_node
     icon="migration_apply.svg",
 )
 class MigrationApply(Node):
-    """Runs a reviewed migration against the database; destructive migrations need confirm."""
+    """Runs a reviewed migration against the database (or resumes or aborts an interrupted one);
+    destructive migrations need confirm."""
 
     migration_id: str = NodeVariableSettings(
         label="Migration ID",
@@ -21,6 +22,13 @@ class MigrationApply(Node):
         dock=True,
         has_in=True,
         info="UUID of the migration to apply, from a Migration Generate or Section node",
+    )
+    action: str = NodeVariableSettings(
+        label="Action",
+        default="apply",
+        dock=dock_property(select_values={"apply": "Apply", "resume": "Resume", "abort": "Abort"}),
+        has_in=True,
+        info="apply (an interrupted one is resumed), resume an interrupted apply, or abort (undo) it",
     )
     confirm: bool = NodeVariableSettings(
         label="Confirm",
@@ -68,4 +76,5 @@ class MigrationApply(Node):
             error_output="error_message",
             migration_id=self.migration_id,
             confirm=self.confirm,
+            action=self.action,
         )

@@ -131,8 +131,21 @@ def migration_generate(engine, section_id):
     return outputs, {**outputs, "migration": plan}
 
 
-def migration_apply(engine, migration_id, confirm=False):
-    migration = engine.apply_migration(required_text(migration_id, "migration_id"), confirm=coerce_bool(confirm, "confirm"))
+MIGRATION_ACTIONS = ("apply", "resume", "abort")
+
+
+def migration_apply(engine, migration_id, confirm=False, action="apply"):
+    """Apply a migration, or resume or abort an interrupted one (``action``)."""
+    target = required_text(migration_id, "migration_id")
+    chosen = (str(action).strip().lower() if action not in (None, "") else "apply")
+    if chosen not in MIGRATION_ACTIONS:
+        raise InvalidInput(f"action must be one of {', '.join(MIGRATION_ACTIONS)}, not {action!r}", field="action")
+    if chosen == "resume":
+        migration = engine.resume_migration(target)
+    elif chosen == "abort":
+        migration = engine.abort_migration(target)
+    else:
+        migration = engine.apply_migration(target, confirm=coerce_bool(confirm, "confirm"))
     outputs = {"success": True, "error_message": None}
     return outputs, {**outputs, "migration_id": _id(migration.get("id")), "migration": migration}
 

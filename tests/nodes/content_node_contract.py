@@ -39,7 +39,7 @@ CONTRACT = {
     ),
     "MigrationApply": (
         "migration/migration_apply.py",
-        ["migration_id", "confirm"],
+        ["migration_id", "confirm", "action"],
         ["success", "error_message"],
     ),
     "MigrationRollback": (
