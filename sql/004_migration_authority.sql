@@ -79,4 +79,15 @@ BEGIN
     END LOOP;
 END;
 $$;
+-- Only the engine's role runs it, whatever the default privileges grant on functions.
 REVOKE ALL ON PROCEDURE content_backfill(regclass, name, text, integer) FROM PUBLIC;
+DO $$
+DECLARE
+    api_role name;
+BEGIN
+    FOR api_role IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname IN ('anon', 'authenticated') LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON PROCEDURE content_backfill(regclass, name, text, integer) FROM %I',
+                                  api_role);
+    END LOOP;
+END;
+$$;

@@ -22,7 +22,8 @@ _FILE_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 INSTALL_LOCK_KEY = 0x5C07E17  # one installation at a time per database
 
 #: Every table the system SQL files create in the system schema (a test checks the list).
-SYSTEM_TABLES = ("field_type_registry", "sections", "section_fields", "section_migrations", "content_schema_versions")
+SYSTEM_TABLES = ("field_type_registry", "sections", "section_fields", "section_migrations", "content_schema_versions",
+                 "content_secrets")
 
 
 def sql_directory() -> Path:
