@@ -105,7 +105,8 @@ def test_type_changes_are_online_on_populated_tables_and_in_place_otherwise():
     after = [field("count", "integer")]
     online = plan(snapshot(sec, after, live_table(sec, before), populated=True, applied_fields=before))
     assert [op.kind for op in online] == ["alter_type_online"]
-    assert online[0].phases == ("pre", "main") and any(s.repeat for s in online[0].up)
+    assert online[0].phases == ("pre", "backfill", "main")
+    assert any(s.phase == "backfill" and s.sql.startswith('CALL "public"."content_backfill"(') for s in online[0].up)
     in_place = plan(snapshot(sec, after, live_table(sec, before), populated=False, applied_fields=before))
     assert [op.kind for op in in_place] == ["alter_type_in_place"]
     longer = plan(snapshot(sec, [field("title", settings={"maxLength": 500})], live_table(sec, [TITLE]),
