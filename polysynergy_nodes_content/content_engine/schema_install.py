@@ -106,8 +106,11 @@ def lock_down_system_tables(conn: psycopg.Connection, settings: EngineSettings) 
     roles = existing_roles(conn, API_ROLES)
     everyone = grantees(roles)
     rows = conn.execute(
-        "SELECT c.relname, c.relrowsecurity, EXISTS (SELECT 1 FROM aclexplode(c.relacl) a "
-        "  WHERE a.grantee = 0 OR a.grantee IN (SELECT oid FROM pg_roles WHERE rolname = ANY(%s))) "
+        "WITH api AS (SELECT 0::oid AS oid UNION ALL SELECT oid FROM pg_roles WHERE rolname = ANY(%s)) "
+        "SELECT c.relname, c.relrowsecurity, "
+        "  EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee IN (SELECT oid FROM api)) "
+        "  OR EXISTS (SELECT 1 FROM pg_attribute t, aclexplode(t.attacl) a "  # column grants too
+        "             WHERE t.attrelid = c.oid AND a.grantee IN (SELECT oid FROM api)) "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = %s AND c.relname = ANY(%s) AND c.relkind IN ('r', 'p')",
         (roles, settings.system_schema, list(SYSTEM_TABLES)),

@@ -268,3 +268,13 @@ def test_a_repeated_install_does_not_wait_for_readers_of_the_system_tables(datab
     finally:
         reader.rollback()
         reader.close()
+
+
+def test_column_grants_to_the_api_roles_are_revoked_too(database_url):
+    supabase_like(database_url)
+    engine = ContentEngine(database_url)
+    engine.install()
+    sql(engine, "GRANT SELECT (migration_sql), UPDATE (steps) ON public.section_migrations TO anon")
+    engine.install()  # nothing pending: the lockdown alone finds and revokes the column grants
+    assert not sql(engine, "SELECT has_any_column_privilege('anon', 'public.section_migrations', 'SELECT, UPDATE')"
+                   )[0][0]
