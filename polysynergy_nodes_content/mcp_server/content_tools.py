@@ -1,7 +1,9 @@
 """The tools over sections and entries: list, describe, query, read, write, plan.
 
 Annotations are evaluated when the tools are built (no postponed annotations here), so
-the cap on entries per call appears in the parameter schemas the agent sees.
+the cap on entries per call appears in the parameter schemas the agent sees. Bounds are
+shown in the schema but checked here, so a refusal reads like every other error (the
+field, the reason, what to do) instead of a validation dump.
 """
 
 from typing import Annotated, Any
@@ -9,7 +11,7 @@ from typing import Annotated, Any
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from polysynergy_nodes_content.content_engine.errors import NotFound
+from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
 from polysynergy_nodes_content.content_engine.records import json_safe
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.migration_review import review
@@ -53,14 +55,18 @@ def register_read_tools(server, calls: ToolCalls) -> None:
             description='Filter in JSON: {"field": value}, {"field": {"_gt": 5}}, {"_or": [...]}; operators per '
                         "field are listed by describe_section. Omit for all entries.")] = None,
         order_by: Annotated[str | None, Field(description='e.g. "created_at DESC, company_name"')] = None,
-        limit: Annotated[int, Field(ge=1, le=policy.max_entries,
-                                    description=f"Most entries to return (at most {policy.max_entries})")] = min(
+        limit: Annotated[int, Field(description=f"Most entries to return (at most {policy.max_entries})",
+                                    json_schema_extra={"minimum": 1, "maximum": policy.max_entries})] = min(
             20, policy.max_entries),
-        offset: Annotated[int, Field(ge=0, description="Entries to skip, for paging")] = 0,
+        offset: Annotated[int, Field(description="Entries to skip, for paging",
+                                     json_schema_extra={"minimum": 0})] = 0,
         fields: Fields = None,
     ) -> dict[str, Any]:
         """Find entries of a section with a filter, an order and paging; returns the entries and the total count."""
         def work(engine):
+            policy.check_limit(limit)
+            if offset < 0:
+                raise InvalidInput(f"offset must be 0 or more, got {offset}", field="offset")
             found = calls.section(engine, section)
             guard = calls.guard(engine)
             guard.check_filters(found, filters)
@@ -92,14 +98,16 @@ def register_write_tools(server, calls: ToolCalls) -> None:
     async def create_entries(
         section: SectionName,
         entries: Annotated[list[dict[str, Any]], Field(
-            min_length=1, max_length=policy.max_entries,
             description=f"Entries to create (1 to {policy.max_entries}), each an object of field values by "
-                        "handle, as describe_section's entry_schema says. All are created or none.")],
+                        "handle, as describe_section's entry_schema says. All are created or none.",
+            json_schema_extra={"minItems": 1, "maxItems": policy.max_entries})],
     ) -> dict[str, Any]:
         """Create one or more entries in a section, validated against its fields; all or nothing."""
         def work(engine):
-            found = calls.section(engine, section)
+            if not entries:
+                raise InvalidInput("entries is empty: give at least one entry object", field="entries")
             policy.check_count(len(entries), "entries")
+            found = calls.section(engine, section)
             guard = calls.guard(engine)
             for item in entries:
                 guard.check_values(found, item)

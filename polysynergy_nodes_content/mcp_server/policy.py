@@ -63,6 +63,13 @@ class ServerPolicy:
                 "split the work into calls of at most that many"
             )
 
+    def check_limit(self, limit: int) -> None:
+        if not 1 <= limit <= self.max_entries:
+            raise PolicyRefusal(
+                f"limit {limit} is outside 1 to {self.max_entries} (this server's cap on entries per call); "
+                "ask for at most that many and page with offset"
+            )
+
     def describe(self) -> dict:
         """The limits, as shown to the agent (describe_section, the server's instructions)."""
         return {

@@ -175,10 +175,13 @@ def test_entries_per_call_are_capped(database_url, research):
             assert tools["query_entries"].input_schema["properties"]["limit"]["maximum"] == 2
             three = [{"company_name": name} for name in ("A", "B", "C")]
             message = await server.refused("create_entries", section="research_companies", entries=three)
-            assert "entries" in message and "2" in message, message
+            assert "3 entries is more than this server allows in one call (2)" in message, message
+            assert "split the work" in message and "validation error" not in message
             await server.call("create_entries", section="research_companies", entries=three[:2])
             await server.call("create_entries", section="research_companies", entries=three[2:])
-            assert "limit" in await server.refused("query_entries", section="research_companies", limit=3)
+            too_many = await server.refused("query_entries", section="research_companies", limit=3)
+            assert "limit 3 is outside 1 to 2" in too_many and "page with offset" in too_many, too_many
+            assert "at least one" in await server.refused("create_entries", section="research_companies", entries=[])
             page = await server.call("query_entries", section="research_companies", order_by="company_name")
             assert [e["company_name"] for e in page["entries"]] == ["A", "B"] and page["total_count"] == 3
             assert (await server.call("list_sections"))["limits"]["max_entries_per_call"] == 2
