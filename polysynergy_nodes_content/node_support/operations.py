@@ -137,7 +137,7 @@ MIGRATION_ACTIONS = ("apply", "resume", "abort")
 def migration_apply(engine, migration_id, confirm=False, action="apply"):
     """Apply a migration, or resume or abort an interrupted one (``action``)."""
     target = required_text(migration_id, "migration_id")
-    chosen = (str(action).strip().lower() if action not in (None, "") else "apply")
+    chosen = (optional_text(action, "action") or "apply").lower()  # "" or "null" from a path tool: apply
     if chosen not in MIGRATION_ACTIONS:
         raise InvalidInput(f"action must be one of {', '.join(MIGRATION_ACTIONS)}, not {action!r}", field="action")
     if chosen == "resume":

@@ -91,7 +91,9 @@ def test_the_whole_research_example_with_string_arguments_only(tool, database_ur
 
     plan = ok(tool("MigrationGenerate")(section_id="research_companies"))
     assert "CREATE TABLE" in plan["migration_sql"] and plan["is_destructive"] is False
-    applied = ok(tool("MigrationApply")(migration_id=plan["migration_id"], confirm="false"))
+    refused(tool("MigrationApply")(migration_id=plan["migration_id"], confirm="false", action="upgrade"),
+            "action", "apply, resume, abort")
+    applied = ok(tool("MigrationApply")(migration_id=plan["migration_id"], confirm="false", action="null"))
     assert applied["success"] is True and applied["error_message"] is None
 
     create = tool("EntryCreate")
@@ -122,9 +124,9 @@ def test_the_whole_research_example_with_string_arguments_only(tool, database_ur
     removal = ok(tool("SectionFieldRemove")(section_id="research_companies", field_handle="industry"))
     assert removal["migration"]["is_destructive"] is True
     apply = tool("MigrationApply")
-    refused(apply(migration_id=removal["migration_id"], confirm="false"), None, "confirm")
+    refused(apply(migration_id=removal["migration_id"], confirm="false", action=""), None, "confirm")
     assert apply.node.error_message and apply.node.success is False
-    ok(apply(migration_id=removal["migration_id"], confirm="true"))
+    ok(apply(migration_id=removal["migration_id"], confirm="true", action=" Apply "))
     assert apply.node.error_message is None and apply.node.success is True
 
     rolled = ok(tool("MigrationRollback")(migration_id=removal["migration_id"]))
