@@ -15,15 +15,12 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from .privacy import API_ROLES, grantees
+from .privacy import SYSTEM_TABLES, lock_down_system_tables  # noqa: F401  (SYSTEM_TABLES: public name)
 from .settings import EngineSettings
 
 _FILE_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 INSTALL_LOCK_KEY = 0x5C07E17  # one installation at a time per database
 
-#: Every table the system SQL files create in the system schema (a test checks the list).
-SYSTEM_TABLES = ("field_type_registry", "sections", "section_fields", "section_migrations", "content_schema_versions",
-                 "content_secrets")
 
 
 def sql_directory() -> Path:
@@ -91,45 +88,6 @@ def install_system_schema(conn: psycopg.Connection, settings: EngineSettings) ->
             applied.append(name)
         lock_down_system_tables(conn, settings)
     return applied
-
-
-def existing_roles(conn: psycopg.Connection, roles) -> list[str]:
-    """The roles of ``roles`` that exist on this server, in the given order."""
-    found = {r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (list(roles),))}
-    return [role for role in roles if role in found]
-
-
-def lock_down_system_tables(conn: psycopg.Connection, settings: EngineSettings) -> None:
-    """Row level security on every system table and no privileges for PUBLIC or the API
-    roles, whatever default privileges granted when the tables were created. Only what
-    differs is changed, so a repeated install takes no table lock."""
-    roles = existing_roles(conn, API_ROLES)
-    everyone = grantees(roles)
-    rows = conn.execute(
-        "WITH api AS (SELECT 0::oid AS oid UNION ALL SELECT oid FROM pg_roles WHERE rolname = ANY(%s)) "
-        "SELECT c.relname, c.relrowsecurity, "
-        "  EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee IN (SELECT oid FROM api)) "
-        "  OR EXISTS (SELECT 1 FROM pg_attribute t, aclexplode(t.attacl) a "  # column grants too
-        "             WHERE t.attrelid = c.oid AND a.grantee IN (SELECT oid FROM api)) "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relname = ANY(%s) AND c.relkind IN ('r', 'p')",
-        (roles, settings.system_schema, list(SYSTEM_TABLES)),
-    ).fetchall()
-    for name, rls_on, granted in rows:
-        table = sql.Identifier(settings.system_schema, name)
-        if not rls_on:
-            conn.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(table))
-        if granted:
-            conn.execute(sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(table, everyone))
-    # The archive keeps dropped data for rollbacks; it is no place for API requests either.
-    archive_open = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = %s "
-        "AND (a.grantee = 0 OR a.grantee IN (SELECT oid FROM pg_roles WHERE rolname = ANY(%s))))",
-        (settings.archive_schema, roles),
-    ).fetchone()[0]
-    if archive_open:
-        conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(sql.Identifier(settings.archive_schema),
-                                                                      everyone))
 
 
 def installed_version(conn: psycopg.Connection, settings: EngineSettings) -> int | None:

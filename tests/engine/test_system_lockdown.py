@@ -19,9 +19,7 @@ from supabase_lints import findings
 from test_install_and_config import SEED_SYSTEM_SQL
 from test_supabase import CREATE_ROLES
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
-from polysynergy_nodes_content.content_engine.schema_install import migration_files
-SYSTEM_TABLES = ("field_type_registry", "sections", "section_fields", "section_migrations", "content_schema_versions",
-                 "content_secrets")
+from polysynergy_nodes_content.content_engine.schema_install import SYSTEM_TABLES, migration_files
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
 API_ROLES = ("anon", "authenticated")
@@ -278,3 +276,40 @@ def test_column_grants_to_the_api_roles_are_revoked_too(database_url):
     engine.install()  # nothing pending: the lockdown alone finds and revokes the column grants
     assert not sql(engine, "SELECT has_any_column_privilege('anon', 'public.section_migrations', 'SELECT, UPDATE')"
                    )[0][0]
+
+
+def test_system_functions_are_not_executable_by_the_api_roles_and_triggers_still_fire(database_url):
+    supabase_like(database_url)
+    engine = ContentEngine(database_url)
+    engine.install()
+    for role in API_ROLES + ("public",):
+        if role == "public":
+            held = sql(engine, "SELECT EXISTS (SELECT 1 FROM pg_proc p, aclexplode(coalesce(p.proacl, "
+                               "acldefault('f', p.proowner))) a WHERE p.proname = 'content_touch_updated_at' "
+                               "AND a.grantee = 0)")[0][0]
+        else:
+            held = sql(engine, "SELECT has_function_privilege(%s, 'public.content_touch_updated_at()', 'EXECUTE')",
+                       (role,))[0][0]
+        assert not held, f"{role} may execute content_touch_updated_at"
+    # A writer that is not the owner still gets updated_at kept by the trigger.
+    make_section(engine, "notes", [{"handle": "text", "type": "text"}], [{"text": "a"}])
+    with psycopg.connect(database_url) as conn:
+        before = conn.execute("SELECT updated_at FROM custom.notes").fetchone()[0]
+        conn.execute("SET ROLE service_role")
+        conn.execute("UPDATE custom.notes SET text = 'b'")
+        assert conn.execute("SELECT updated_at FROM custom.notes").fetchone()[0] > before
+
+
+def test_sequences_of_system_tables_are_revoked_too(database_url):
+    """A later system table with a serial column gets its sequence locked as well."""
+    supabase_like(database_url)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated")
+    engine = ContentEngine(database_url)
+    engine.install()
+    sql(engine, "ALTER TABLE public.content_schema_versions ADD COLUMN serial_probe bigserial")
+    assert sql(engine, "SELECT has_sequence_privilege('anon', 'public.content_schema_versions_serial_probe_seq', "
+                       "'USAGE')")[0][0]
+    engine.install()
+    assert not sql(engine, "SELECT has_sequence_privilege('anon', 'public.content_schema_versions_serial_probe_seq', "
+                           "'USAGE')")[0][0]
