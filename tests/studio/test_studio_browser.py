@@ -1,0 +1,245 @@
+"""The studio in a real browser (Debian's Chromium through Playwright), the whole path
+a person takes: build a section, review and apply its migration, add entries (one is
+refused and shows why), filter and sort the table, edit, delete, roll back. Also: a
+stored script is shown as text, and requests without the token or from another site are
+refused. Screenshots go to pytest's temporary folder."""
+
+from __future__ import annotations
+
+import secrets
+import urllib.error
+import urllib.request
+
+import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, CrossSitePage, Studio, need_chromium
+from studio_helpers import build
+
+SCRIPT_TITLE = "<script>window.__pwned = 1</script><b>bold</b>"
+
+
+@pytest.fixture
+def browser():
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def studio(engine, database_url):
+    server = Studio(database_url, secrets.token_urlsafe(16))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def companies(engine):
+    build(engine, "companies", [dict(handle="name", label="Name", field_type_handle="text")])
+    return {name: engine.create_entry("companies", {"name": name})["id"] for name in ("Acme", "Globex")}
+
+
+def _add_field(page, type_handle, handle, label, settings=None, **options):
+    page.select_option("#new-field-type", type_handle)
+    page.click("text=Add field")
+    page.fill("input[name=handle]", handle)
+    page.fill("input[name=label]", label)
+    for name, value in (settings or {}).items():
+        selector = f"[name='setting.{name}']"
+        if page.eval_on_selector(selector, "e => e.tagName") == "SELECT":
+            page.select_option(selector, value)
+        else:
+            page.fill(selector, value)
+    if options.get("required"):
+        page.check("input[name=is_required]")
+    if options.get("width"):
+        page.select_option("select[name=ui_width]", options["width"])
+    if options.get("tab"):
+        page.fill("input[name=tab_name]", options["tab"])
+    page.click("text=Save field")
+    assert page.url.endswith("/sections/articles"), page.content()
+
+
+def _titles(page) -> list[str]:
+    return page.locator("#entries tbody td[data-column=title]").all_inner_texts()
+
+
+def _new_entry(page, title, rating, company=None, status=None):
+    page.click("#new-entry")
+    page.fill("#field-title", title)
+    page.fill("#field-rating", rating)
+    if company:
+        page.fill("#search-company", company[:3].lower())
+        page.wait_for_selector(f"#field-company option:text-is('{company}')", state="attached")
+        page.select_option("#field-company", label=company)
+    if status:
+        page.click("button.tab:text-is('Meta')")
+        page.select_option("#field-status", status)
+    page.click("#save-entry")
+
+
+def test_the_whole_path_in_chromium(browser, studio, engine, companies, tmp_path):
+    context = browser.new_context()
+    page = context.new_page()
+    shot = lambda name: page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)  # noqa: E731
+
+    # The token opens a session: an HttpOnly, SameSite=Strict cookie; the token leaves the URL.
+    assert studio.announced == f"Content studio: {studio.base}/?token={studio.token}"
+    page.goto(f"{studio.base}/?token={studio.token}")
+    assert "token=" not in page.url
+    cookie = next(c for c in context.cookies() if c["name"] == "studio_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["value"] != studio.token
+
+    # Build a section with four field types.
+    page.fill("input[name=handle]", "articles")
+    page.fill("input[name=label]", "Articles")
+    page.click("text=Create section")
+    assert page.url.endswith("/sections/articles")
+    _add_field(page, "text", "title", "Title", {"maxLength": "60"}, required=True)
+    _add_field(page, "integer", "rating", "Rating", {"min": "0", "max": "10"}, width="half")
+    _add_field(page, "select", "status", "Status", {"options": "draft | Draft\npublished | Published"}, tab="Meta")
+    _add_field(page, "relation", "company", "Company", {"targetSection": "companies"}, width="half")
+    # A settings error from the field type is shown and the form keeps what was typed.
+    page.select_option("#new-field-type", "integer")
+    page.click("text=Add field")
+    page.fill("input[name=handle]", "broken")
+    page.fill("[name='setting.min']", "5")
+    page.fill("[name='setting.max']", "1")
+    page.click("text=Save field")
+    assert "must not be greater than" in page.inner_text("#form-error")
+    assert page.input_value("[name='setting.min']") == "5"
+    page.click("text=Cancel")
+    # Reorder: the relation moves above the select.
+    page.click("[aria-label='Move company up']")
+    order = page.locator("#fields tbody tr").evaluate_all("rows => rows.map(r => r.dataset.field)")
+    assert order == ["title", "rating", "company", "status"]
+    shot("builder")
+
+    # Review and apply.
+    page.click("#review-migration")
+    assert "/migrations/" in page.url
+    sql = page.inner_text("#migration-sql")
+    assert "CREATE TABLE" in sql and '"title"' in sql
+    assert page.locator("#operations tbody tr").count() >= 1
+    assert page.locator("#migration-sql .k, #migration-sql .kd, #migration-sql .nb").count() > 0  # highlighted
+    shot("review")
+    page.click("#apply")
+    assert page.url.endswith("/sections/articles")
+    assert "migrated" in page.inner_text("h1")
+
+    # Entries through the form; tabs and widths come from the descriptor.
+    page.click("a.button:text-is('Entries')")
+    _new_entry(page, "Alpha", "5", company="Acme", status="published")
+    assert "/entries" in page.url and "Entry created." in page.content()
+    assert page.locator("#entries td[data-column=company]").first.inner_text() == "Acme"
+    assert companies["Acme"] not in page.inner_text("#entries tbody")
+
+    page.click("#new-entry")
+    assert page.locator(".form-cell[data-field=rating].ce-7").count() == 1  # half width: columns 1-6
+    assert page.locator("button.tab").all_inner_texts() == ["Content", "Meta"]
+    page.click("text=Cancel")
+    _new_entry(page, "Beta", "50")
+    error = page.locator(".form-cell[data-field=rating] .field-error")
+    assert "must be at most 10" in error.inner_text()
+    assert page.input_value("#field-title") == "Beta" and page.input_value("#field-rating") == "50"
+    shot("refused")
+    page.fill("#field-rating", "7")
+    page.click("#save-entry")
+    assert "Entry created." in page.content()
+    _new_entry(page, SCRIPT_TITLE, "1", company="Globex")
+
+    # A stored script is text, never markup.
+    assert page.evaluate("window.__pwned") is None
+    assert SCRIPT_TITLE in _titles(page)
+    assert page.locator("#entries td[data-column=title] b").count() == 0
+    assert page.inner_text("#total") == "3 entries"
+
+    # Filter on the server with the query language's operators, then sort by a header.
+    page.select_option("select[name='op.rating']", "_gte")
+    page.fill("input[name='q.rating']", "5")
+    page.click("button:text-is('Filter')")
+    assert page.inner_text("#total") == "2 entries"
+    assert sorted(_titles(page)) == ["Alpha", "Beta"]
+    page.select_option("select[name='op.company']", "_eq")
+    page.fill("input[name='q.company']", "acme")  # by title, not by UUID
+    page.click("button:text-is('Filter')")
+    assert _titles(page) == ["Alpha"]
+    page.goto(f"{studio.base}/sections/articles/entries")
+    page.click("#entries thead a.sort:text('Rating')")
+    assert _titles(page) == [SCRIPT_TITLE, "Alpha", "Beta"]
+    page.click("#entries thead a.sort:text('Rating')")
+    assert _titles(page) == ["Beta", "Alpha", SCRIPT_TITLE]
+    page.select_option("select[name='op.rating']", "_between")
+    page.fill("input[name='q.rating']", "x,y")
+    page.click("button:text-is('Filter')")
+    assert "whole number" in page.inner_text("th .field-error")
+    shot("table")
+
+    # Edit, then delete with confirmation.
+    page.goto(f"{studio.base}/sections/articles/entries?sort=rating&dir=asc")
+    page.click("#entries tbody tr:has(td:text-is('Alpha')) >> text=Edit")
+    assert page.input_value("#field-title") == "Alpha"
+    page.fill("#field-title", "Alpha two")
+    page.click("#save-entry")
+    assert "Alpha two" in _titles(page)
+    page.click("#entries tbody tr:has(td:text-is('Beta')) >> text=Edit")
+    page.click("#delete-entry")
+    assert "Delete this entry?" in page.inner_text("h1")
+    page.click("#confirm-delete")
+    assert "Beta" not in _titles(page) and page.inner_text("#total") == "2 entries"
+
+    # Roll back: the table goes, the configuration stays for the next migration.
+    page.goto(f"{studio.base}/sections/articles")
+    page.click("text=Roll back migration 1")
+    page.click("#rollback")
+    assert "Tick the box" in page.inner_text("p.error")
+    page.check("#confirm-rollback")
+    page.click("#rollback")
+    assert "rolled back" in page.content()
+    assert engine.get_section("articles")["applied_state"] is None
+    page.goto(f"{studio.base}/sections/articles/migrations")
+    assert "rolled_back" in page.inner_text("#history")
+    shot("history")
+    context.close()
+
+
+def test_requests_without_the_token_or_from_another_site_are_refused(browser, studio, engine):
+    # No token, a wrong token, a wrong bearer: 401, nothing rendered.
+    for url, headers in ((f"{studio.base}/", {}), (f"{studio.base}/?token=wrong", {}),
+                         (f"{studio.base}/static/studio.css", {}),
+                         (f"{studio.base}/", {"Authorization": "Bearer wrong"})):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10)
+        assert refused.value.code == 401
+    ok = urllib.request.urlopen(urllib.request.Request(
+        f"{studio.base}/", headers={"Authorization": f"Bearer {studio.token}"}), timeout=10)
+    assert ok.status == 200 and "default-src 'none'" in ok.headers["Content-Security-Policy"]
+
+    context = browser.new_context()
+    page = context.new_page()
+    response = page.goto(f"{studio.base}/sections")
+    assert response.status in (401, 405)
+    page.goto(f"{studio.base}/?token={studio.token}")
+
+    # A page on another origin posts a form with the session cookie: refused.
+    evil = CrossSitePage(
+        f"<form id=f method=post action='{studio.base}/sections'>"
+        "<input name=handle value=evil_section><input name=csrf_token value=guess></form>"
+        "<script>document.getElementById('f').submit()</script>")
+    try:
+        with page.expect_response(f"{studio.base}/sections") as posted:
+            page.goto(evil.url)
+        assert posted.value.status == 403
+    finally:
+        evil.stop()
+    # Same origin but without the session's CSRF token: refused as well.
+    page.goto(f"{studio.base}/")
+    status = page.evaluate("""async () => {
+        const body = new URLSearchParams({handle: 'no_csrf_section'});
+        return (await fetch('/sections', {method: 'POST', body})).status; }""")
+    assert status == 403
+    handles = {s["handle"] for s in engine.list_sections()}
+    assert "evil_section" not in handles and "no_csrf_section" not in handles
+    context.close()
