@@ -11,6 +11,7 @@ from starlette.routing import Route
 from ..content_engine.descriptors import form_descriptor, table_descriptor
 from ..content_engine.errors import ContentError, InvalidInput
 from . import relations
+from .cells import row_cells
 from .entry_form import for_create, input_text, posted_values
 from .pages import call, engine_of, field_errors, flash, read_form, redirect, render
 from .table_query import OPERATOR_LABELS, PAGE_SIZES, operand, parse_query
@@ -62,6 +63,7 @@ def table_page_data(engine, handle: str, params) -> dict:
     total = result["total_count"]
     pages = max(1, -(-total // query.size))
     return dict(section=section, table=descriptor, query=query, entries=result["entries"], total=total,
+                rows=row_cells(descriptor["columns"], result["entries"], related),
                 pages=pages, related=related, errors=errors, operator_labels=OPERATOR_LABELS,
                 page_sizes=PAGE_SIZES)
 

@@ -41,9 +41,15 @@ def companies(engine):
     return {name: engine.create_entry("companies", {"name": name})["id"] for name in ("Acme", "Globex")}
 
 
+def navigate(page, selector: str) -> None:
+    """Click something that loads another page, and wait for that page."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def _add_field(page, type_handle, handle, label, settings=None, **options):
     page.select_option("#new-field-type", type_handle)
-    page.click("text=Add field")
+    navigate(page, "text=Add field")
     page.fill("input[name=handle]", handle)
     page.fill("input[name=label]", label)
     for name, value in (settings or {}).items():
@@ -58,7 +64,7 @@ def _add_field(page, type_handle, handle, label, settings=None, **options):
         page.select_option("select[name=ui_width]", options["width"])
     if options.get("tab"):
         page.fill("input[name=tab_name]", options["tab"])
-    page.click("text=Save field")
+    navigate(page, "text=Save field")
     assert page.url.endswith("/sections/articles"), page.content()
 
 
@@ -67,7 +73,7 @@ def _titles(page) -> list[str]:
 
 
 def _new_entry(page, title, rating, company=None, status=None):
-    page.click("#new-entry")
+    navigate(page, "#new-entry")
     page.fill("#field-title", title)
     page.fill("#field-rating", rating)
     if company:
@@ -77,7 +83,7 @@ def _new_entry(page, title, rating, company=None, status=None):
     if status:
         page.click("button.tab:text-is('Meta')")
         page.select_option("#field-status", status)
-    page.click("#save-entry")
+    navigate(page, "#save-entry")
 
 
 def test_the_whole_path_in_chromium(browser, studio, engine, companies, tmp_path):
@@ -95,7 +101,7 @@ def test_the_whole_path_in_chromium(browser, studio, engine, companies, tmp_path
     # Build a section with four field types.
     page.fill("input[name=handle]", "articles")
     page.fill("input[name=label]", "Articles")
-    page.click("text=Create section")
+    navigate(page, "text=Create section")
     assert page.url.endswith("/sections/articles")
     _add_field(page, "text", "title", "Title", {"maxLength": "60"}, required=True)
     _add_field(page, "integer", "rating", "Rating", {"min": "0", "max": "10"}, width="half")
@@ -103,50 +109,62 @@ def test_the_whole_path_in_chromium(browser, studio, engine, companies, tmp_path
     _add_field(page, "relation", "company", "Company", {"targetSection": "companies"}, width="half")
     # A settings error from the field type is shown and the form keeps what was typed.
     page.select_option("#new-field-type", "integer")
-    page.click("text=Add field")
+    navigate(page, "text=Add field")
     page.fill("input[name=handle]", "broken")
     page.fill("[name='setting.min']", "5")
     page.fill("[name='setting.max']", "1")
-    page.click("text=Save field")
+    navigate(page, "text=Save field")
     assert "must not be greater than" in page.inner_text("#form-error")
     assert page.input_value("[name='setting.min']") == "5"
-    page.click("text=Cancel")
+    navigate(page, "text=Cancel")
     # Reorder: the relation moves above the select.
-    page.click("[aria-label='Move company up']")
+    navigate(page, "[aria-label='Move company up']")
     order = page.locator("#fields tbody tr").evaluate_all("rows => rows.map(r => r.dataset.field)")
     assert order == ["title", "rating", "company", "status"]
+    # Edit: the settings form shows the stored settings; add a help text.
+    navigate(page, "#fields tr[data-field=status] >> text=Edit")
+    assert page.input_value("[name='setting.options']") == "draft | Draft\npublished | Published"
+    page.fill("input[name=help_text]", "Where the article stands")
+    navigate(page, "text=Save field")
+    # Remove, after the page asks.
+    _add_field(page, "boolean", "scratch", "Scratch")
+    page.once("dialog", lambda dialog: dialog.accept())
+    navigate(page, "#fields tr[data-field=scratch] >> button:text-is('Remove')")
+    assert page.locator("#fields tr[data-field=scratch]").count() == 0
+    assert page.locator("#fields tbody tr").count() == 4
     shot("builder")
 
     # Review and apply.
-    page.click("#review-migration")
+    navigate(page, "#review-migration")
     assert "/migrations/" in page.url
     sql = page.inner_text("#migration-sql")
     assert "CREATE TABLE" in sql and '"title"' in sql
     assert page.locator("#operations tbody tr").count() >= 1
     assert page.locator("#migration-sql .k, #migration-sql .kd, #migration-sql .nb").count() > 0  # highlighted
     shot("review")
-    page.click("#apply")
+    navigate(page, "#apply")
     assert page.url.endswith("/sections/articles")
     assert "migrated" in page.inner_text("h1")
 
     # Entries through the form; tabs and widths come from the descriptor.
-    page.click("a.button:text-is('Entries')")
+    navigate(page, "a.button:text-is('Entries')")
     _new_entry(page, "Alpha", "5", company="Acme", status="published")
     assert "/entries" in page.url and "Entry created." in page.content()
     assert page.locator("#entries td[data-column=company]").first.inner_text() == "Acme"
     assert companies["Acme"] not in page.inner_text("#entries tbody")
 
-    page.click("#new-entry")
+    navigate(page, "#new-entry")
     assert page.locator(".form-cell[data-field=rating].ce-7").count() == 1  # half width: columns 1-6
     assert page.locator("button.tab").all_inner_texts() == ["Content", "Meta"]
-    page.click("text=Cancel")
+    assert page.inner_text(".form-cell[data-field=status] .help") == "Where the article stands"
+    navigate(page, "text=Cancel")
     _new_entry(page, "Beta", "50")
     error = page.locator(".form-cell[data-field=rating] .field-error")
     assert "must be at most 10" in error.inner_text()
     assert page.input_value("#field-title") == "Beta" and page.input_value("#field-rating") == "50"
     shot("refused")
     page.fill("#field-rating", "7")
-    page.click("#save-entry")
+    navigate(page, "#save-entry")
     assert "Entry created." in page.content()
     _new_entry(page, SCRIPT_TITLE, "1", company="Globex")
 
@@ -159,44 +177,44 @@ def test_the_whole_path_in_chromium(browser, studio, engine, companies, tmp_path
     # Filter on the server with the query language's operators, then sort by a header.
     page.select_option("select[name='op.rating']", "_gte")
     page.fill("input[name='q.rating']", "5")
-    page.click("button:text-is('Filter')")
+    navigate(page, "button:text-is('Filter')")
     assert page.inner_text("#total") == "2 entries"
     assert sorted(_titles(page)) == ["Alpha", "Beta"]
     page.select_option("select[name='op.company']", "_eq")
     page.fill("input[name='q.company']", "acme")  # by title, not by UUID
-    page.click("button:text-is('Filter')")
+    navigate(page, "button:text-is('Filter')")
     assert _titles(page) == ["Alpha"]
     page.goto(f"{studio.base}/sections/articles/entries")
-    page.click("#entries thead a.sort:text('Rating')")
+    navigate(page, "#entries thead a.sort:text('Rating')")
     assert _titles(page) == [SCRIPT_TITLE, "Alpha", "Beta"]
-    page.click("#entries thead a.sort:text('Rating')")
+    navigate(page, "#entries thead a.sort:text('Rating')")
     assert _titles(page) == ["Beta", "Alpha", SCRIPT_TITLE]
     page.select_option("select[name='op.rating']", "_between")
     page.fill("input[name='q.rating']", "x,y")
-    page.click("button:text-is('Filter')")
+    navigate(page, "button:text-is('Filter')")
     assert "whole number" in page.inner_text("th .field-error")
     shot("table")
 
     # Edit, then delete with confirmation.
     page.goto(f"{studio.base}/sections/articles/entries?sort=rating&dir=asc")
-    page.click("#entries tbody tr:has(td:text-is('Alpha')) >> text=Edit")
+    navigate(page, "#entries tbody tr:has(td:text-is('Alpha')) >> text=Edit")
     assert page.input_value("#field-title") == "Alpha"
     page.fill("#field-title", "Alpha two")
-    page.click("#save-entry")
+    navigate(page, "#save-entry")
     assert "Alpha two" in _titles(page)
-    page.click("#entries tbody tr:has(td:text-is('Beta')) >> text=Edit")
-    page.click("#delete-entry")
+    navigate(page, "#entries tbody tr:has(td:text-is('Beta')) >> text=Edit")
+    navigate(page, "#delete-entry")
     assert "Delete this entry?" in page.inner_text("h1")
-    page.click("#confirm-delete")
+    navigate(page, "#confirm-delete")
     assert "Beta" not in _titles(page) and page.inner_text("#total") == "2 entries"
 
     # Roll back: the table goes, the configuration stays for the next migration.
     page.goto(f"{studio.base}/sections/articles")
-    page.click("text=Roll back migration 1")
-    page.click("#rollback")
+    navigate(page, "text=Roll back migration 1")
+    navigate(page, "#rollback")
     assert "Tick the box" in page.inner_text("p.error")
     page.check("#confirm-rollback")
-    page.click("#rollback")
+    navigate(page, "#rollback")
     assert "rolled back" in page.content()
     assert engine.get_section("articles")["applied_state"] is None
     page.goto(f"{studio.base}/sections/articles/migrations")
