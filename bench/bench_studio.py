@@ -83,8 +83,8 @@ def build(engine: ContentEngine, rows: int) -> None:
     with psycopg.connect(engine.url, autocommit=True) as conn:
         conn.execute(
             "INSERT INTO custom.bench_articles (title, rating, status, company, published_at, created_at) "
-            "SELECT 'Article ' || i, (i * 7919) %% 101, (ARRAY['draft','published','archived'])[1 + i %% 3], "
-            "(SELECT array_agg(id ORDER BY name) FROM custom.bench_companies)[1 + (i * 31) %% 1000], "
+            "SELECT 'Article ' || i, (i::bigint * 7919) %% 101, (ARRAY['draft','published','archived'])[1 + i %% 3], "
+            "(SELECT array_agg(id ORDER BY name) FROM custom.bench_companies)[1 + (i::bigint * 31) %% 1000], "
             "timestamptz '2025-01-01' + i * interval '37 seconds', timestamptz '2024-01-01' + i * interval '1 second' "
             "FROM generate_series(1, %s) AS i", (rows,))
         conn.execute("CREATE INDEX ON custom.bench_articles (rating)")

@@ -47,6 +47,9 @@ def _cell(kind: str, value, labels: dict, titles: dict, currency) -> tuple:
         return ("text", f"{value} {currency or ''}".strip())
     if kind == "percentage":
         return ("text", f"{value} %")
+    if kind == "datetime":
+        text = str(value)
+        return ("text", text[:19].replace("T", " ") + (" UTC" if text.endswith("+00:00") else text[19:]))
     if kind == "longtext":
         text = str(value)
         return ("text", text if len(text) <= 120 else text[:117] + "...")

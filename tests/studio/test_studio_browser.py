@@ -208,17 +208,32 @@ def test_the_whole_path_in_chromium(browser, studio, engine, companies, tmp_path
     navigate(page, "#confirm-delete")
     assert "Beta" not in _titles(page) and page.inner_text("#total") == "2 entries"
 
-    # Roll back: the table goes, the configuration stays for the next migration.
+    # A destructive change: Apply asks for an explicit confirmation; rollback restores the data.
+    navigate(page, "text=Articles")
+    page.once("dialog", lambda dialog: dialog.accept())
+    navigate(page, "#fields tr[data-field=status] >> button:text-is('Remove')")
+    navigate(page, "#review-migration")
+    assert "destructive" in page.inner_text("#operations")
+    navigate(page, "#apply")
+    assert "tick the box" in page.inner_text("#apply-error")
+    assert engine.get_section("articles")["migration_status"] != "migrated"
+    page.check("#confirm-destructive")
+    navigate(page, "#apply")
+    assert "Migration 2 applied." in page.content()
+    page.goto(f"{studio.base}/sections/articles/entries")
+    assert page.locator("#entries thead th[data-column=status]").count() == 0
     page.goto(f"{studio.base}/sections/articles")
-    navigate(page, "text=Roll back migration 1")
+    navigate(page, "text=Roll back migration 2")
     navigate(page, "#rollback")
     assert "Tick the box" in page.inner_text("p.error")
     page.check("#confirm-rollback")
     navigate(page, "#rollback")
     assert "rolled back" in page.content()
-    assert engine.get_section("articles")["applied_state"] is None
+    page.goto(f"{studio.base}/sections/articles/entries?op.title=_eq&q.title=Alpha+two")
+    assert page.inner_text("#entries td[data-column=status]") == "Published"
     page.goto(f"{studio.base}/sections/articles/migrations")
-    assert "rolled_back" in page.inner_text("#history")
+    history = page.inner_text("#history")
+    assert "rolled_back" in history and "applied" in history
     shot("history")
     context.close()
 
