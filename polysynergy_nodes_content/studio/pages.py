@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
-from ..content_engine.errors import ContentError, InvalidInput
+from ..content_engine.errors import ContentError
 from .security import Forbidden, check_csrf
 
 HERE = Path(__file__).parent
@@ -74,6 +74,3 @@ def field_errors(exc: ContentError) -> dict[str, str]:
 def forbidden(exc: Forbidden) -> PlainTextResponse:
     return PlainTextResponse(f"Forbidden: {exc}", status_code=403)
 
-
-__all__ = ["call", "engine_of", "flash", "render", "redirect", "read_form", "field_errors", "forbidden",
-           "InvalidInput", "ContentError"]

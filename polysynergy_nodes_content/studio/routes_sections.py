@@ -8,8 +8,8 @@ import json
 from starlette.routing import Route
 
 from ..content_engine.config_store import UI_WIDTHS
-from ..content_engine.errors import ContentError
-from .pages import call, engine_of, field_errors, flash, read_form, redirect, render
+from ..content_engine.errors import ContentError, NotFound
+from .pages import call, engine_of, flash, read_form, redirect, render
 from .settings_form import parse_settings, settings_inputs
 
 FIELD_TEXTS = ("label", "help_text", "placeholder", "tab_name")
@@ -115,8 +115,7 @@ async def _save_field(request, existing: dict | None):
     schema = engine.registry.get(field_type).settings_schema
     settings, errors = parse_settings(schema, form)
     if errors:
-        return await _field_page(request, section, field_type, values, _raw_settings(form, schema), errors, 422,
-                                 existing)
+        return await _field_page(request, section, field_type, values, settings, errors, 422, existing)
     attributes = {k: values[k] or None for k in FIELD_TEXTS}
     attributes.update(ui_width=values["ui_width"] or "full", is_required=values["is_required"],
                       is_unique=values["is_unique"], is_visible=values["is_visible"],
@@ -132,16 +131,9 @@ async def _save_field(request, existing: dict | None):
             await call(request, engine.update_field, existing["id"], attributes)
     except ContentError as exc:
         errors = {"_form": str(exc)}
-        return await _field_page(request, section, field_type, values, _raw_settings(form, schema), errors, 422,
-                                 existing)
+        return await _field_page(request, section, field_type, values, settings, errors, 422, existing)
     flash(request, f"Field {values['handle'] or existing['handle']} saved. Review the migration to apply it.")
     return redirect(f"/sections/{section['handle']}")
-
-
-def _raw_settings(form, schema) -> dict:
-    """What was typed, to show it again after an error (parsed where it parses)."""
-    settings, _ = parse_settings(schema, form)
-    return settings
 
 
 async def add_field(request):
@@ -155,14 +147,12 @@ async def _find_field(request) -> tuple[dict, dict]:
     for f in section["fields"]:
         if f["handle"] == handle:
             return section, f
-    from ..content_engine.errors import NotFound
-
     raise NotFound(f"field '{handle}' does not exist in section '{section['handle']}'", field=handle)
 
 
 async def edit_field(request):
     section, field = await _find_field(request)
-    values = dict(field, is_hidden=not field.get("is_visible", True))
+    values = dict(field)
     default = field.get("default_value")
     values["default_value"] = default if default is not None else ""
     return await _field_page(request, section, field["field_type_handle"], values, field.get("field_settings"), {},

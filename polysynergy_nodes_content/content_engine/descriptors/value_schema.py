@@ -10,7 +10,7 @@ never refuses a value the engine would accept in its canonical JSON form.
 
 from __future__ import annotations
 
-from polysynergy_section_field.field_types._common import BIGINT_MAX, BIGINT_MIN, COLOR_PATTERN, SLUG_PATTERN
+from polysynergy_section_field.field_types._common import BIGINT_MAX, BIGINT_MIN, SLUG_PATTERN
 
 from .widgets import options_of
 
