@@ -60,7 +60,7 @@ EXACT = {
                st.one_of(JSON, st.fixed_dictionaries({"n": JSON_LEAF}))),
 }
 LOOSER = {
-    "t_email": ("email", {}, st.one_of(st.emails(), TEXT, st.from_regex(r"[a-z]{1,4}@[a-z]{1,4}(\.[a-z]{1,3})?",
+    "t_email": ("email", {}, st.one_of(st.from_regex(r"[a-zA-Z0-9._+-]{1,10}@[a-z0-9-]{1,10}\.[a-z]{2,4}", fullmatch=True), TEXT, st.from_regex(r"[a-z]{1,4}@[a-z]{1,4}(\.[a-z]{1,3})?",
                                                                          fullmatch=True), OTHERS)),
     "t_url": ("url", {"allowedSchemes": ["https"]},
               st.one_of(st.from_regex(r"(https?|HTTPS|ftp)://[a-z]{0,5}(\.[a-z]{2,3})?(/[a-z]*)?", fullmatch=True),
