@@ -13,6 +13,7 @@ from __future__ import annotations
 import string
 import uuid
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -20,6 +21,10 @@ from studio_helpers import build
 
 from polysynergy_nodes_content.content_engine.descriptors import entry_schema
 from polysynergy_nodes_content.content_engine.errors import DatabaseFailure, InvalidInput
+
+# psycopg_pool draws its connection-lifetime jitter from the random module whenever it
+# opens a connection during an example; Hypothesis reports that as a strategy using it.
+pytestmark = pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 
 OTHERS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.lists(st.integers(), max_size=2),
                    st.dictionaries(st.text(max_size=2), st.integers(), max_size=1))
@@ -60,8 +65,9 @@ EXACT = {
                st.one_of(JSON, st.fixed_dictionaries({"n": JSON_LEAF}))),
 }
 LOOSER = {
-    "t_email": ("email", {}, st.one_of(st.from_regex(r"[a-zA-Z0-9._+-]{1,10}@[a-z0-9-]{1,10}\.[a-z]{2,4}", fullmatch=True), TEXT, st.from_regex(r"[a-z]{1,4}@[a-z]{1,4}(\.[a-z]{1,3})?",
-                                                                         fullmatch=True), OTHERS)),
+    "t_email": ("email", {}, st.one_of(
+        st.from_regex(r"[a-zA-Z0-9._+-]{1,10}@[a-z0-9-]{1,10}\.[a-z]{2,4}", fullmatch=True), TEXT,
+        st.from_regex(r"[a-z]{1,4}@[a-z]{1,4}(\.[a-z]{1,3})?", fullmatch=True), OTHERS)),
     "t_url": ("url", {"allowedSchemes": ["https"]},
               st.one_of(st.from_regex(r"(https?|HTTPS|ftp)://[a-z]{0,5}(\.[a-z]{2,3})?(/[a-z]*)?", fullmatch=True),
                         TEXT, OTHERS)),
