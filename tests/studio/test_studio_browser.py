@@ -276,3 +276,26 @@ def test_requests_without_the_token_or_from_another_site_are_refused(browser, st
     handles = {s["handle"] for s in engine.list_sections()}
     assert "evil_section" not in handles and "no_csrf_section" not in handles
     context.close()
+
+
+def test_paging_sizes_and_relation_titles_across_pages(browser, studio, engine, companies):
+    build(engine, "visits", [dict(handle="note", field_type_handle="text"),
+                             dict(handle="number", field_type_handle="integer"),
+                             dict(handle="company", field_type_handle="relation",
+                                  field_settings={"targetSection": "companies"})])
+    names = list(companies)
+    engine.create_entries("visits", [{"note": f"visit {i:02d}", "number": i, "company": companies[names[i % 2]]}
+                                     for i in range(60)])
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{studio.base}/sections/visits/entries?token={studio.token}&sort=number&dir=asc")
+    assert page.inner_text("#total") == "60 entries" and "Page 1 of 3" in page.inner_text(".pager")
+    notes = page.locator("#entries td[data-column=note]").all_inner_texts()
+    assert notes == [f"visit {i:02d}" for i in range(25)]
+    navigate(page, ".pager a[rel=next]")
+    assert "Page 2 of 3" in page.inner_text(".pager")
+    assert page.locator("#entries td[data-column=note]").first.inner_text() == "visit 25"
+    assert set(page.locator("#entries td[data-column=company]").all_inner_texts()) == {"Acme", "Globex"}
+    navigate(page, ".pager .sizes a:text-is('50')")
+    assert "Page 1 of 2" in page.inner_text(".pager") and page.locator("#entries tbody tr").count() == 50
+    context.close()
