@@ -95,12 +95,14 @@ def test_review_descriptor_marks_destructive_steps_and_counts(engine):
     kinds = {o["kind"]: o for o in review["operations"]}
     assert kinds["drop_column"]["destructive"]
     assert kinds["drop_column"]["lock"].startswith("ACCESS EXCLUSIVE")
+    assert kinds["drop_column"]["lock_source"] == "declared"
     counts = [p["count"] for o in review["operations"] for p in o["prechecks"]]
     assert 2 in counts  # both rows have no size yet: SET NOT NULL would fail
     assert review["blocking_prechecks"]
     assert any(w.startswith("DESTRUCTIVE") for w in review["warnings"])
     assert "DROP COLUMN" in review["sql"].upper() or "archive" in review["sql"].lower()
     assert len(review["sql_sha256"]) == 64
+    assert review["checksum"] == plan["checksum"] and len(review["checksum"]) == 64
 
 
 def test_portal_layout_config_shape(engine):

@@ -51,8 +51,8 @@ def _operation(number: int, op: dict, prechecks: list[dict]) -> dict:
 
 def review_descriptor(migration: dict) -> dict:
     """A migration record (``plan_migration`` / ``get_migration``) as a review screen
-    reads it. ``checksum`` is the record's own (when the engine stores one);
-    ``sql_sha256`` is computed here from the script shown, so a reviewer can compare."""
+    reads it. ``checksum`` is the record's own keyed checksum (verified by apply);
+    ``sql_sha256`` is a plain hash of the script shown, so reviewers can compare texts."""
     script = migration.get("sql") or migration.get("migration_sql") or ""
     prechecks = list(migration.get("prechecks") or [])
     operations = [_operation(i + 1, op, prechecks) for i, op in enumerate(migration.get("operations") or [])]
