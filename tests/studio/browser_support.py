@@ -36,17 +36,21 @@ def need_chromium() -> None:
 class Studio:
     """``polysynergy-content --database-url URL serve --port P`` with a known token."""
 
-    def __init__(self, database_url: str, token: str):
+    def __init__(self, database_url: str, token: str | None):
+        """``token=None`` lets the studio generate one (read back from what it prints)."""
         self.port = free_port()
-        self.token = token
         self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, SECTIONS_STUDIO_TOKEN=token)
+        env = dict(os.environ)
+        env.pop("SECTIONS_STUDIO_TOKEN", None)
+        if token is not None:
+            env["SECTIONS_STUDIO_TOKEN"] = token
         env.pop("SECTIONS_DATABASE_URL", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "polysynergy_nodes_content", "--database-url", database_url, "serve",
              "--port", str(self.port)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.announced = self.process.stdout.readline().strip()
+        self.token = token if token is not None else self.announced.partition("?token=")[2]
         self._wait_until_listening()
 
     def _wait_until_listening(self, timeout: float = 30) -> None:

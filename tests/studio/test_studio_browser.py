@@ -249,6 +249,12 @@ def test_requests_without_the_token_or_from_another_site_are_refused(browser, st
     ok = urllib.request.urlopen(urllib.request.Request(
         f"{studio.base}/", headers={"Authorization": f"Bearer {studio.token}"}), timeout=10)
     assert ok.status == 200 and "default-src 'none'" in ok.headers["Content-Security-Policy"]
+    # A page reached through another host name (DNS rebinding) is refused even with the token.
+    with pytest.raises(urllib.error.HTTPError) as rebound:
+        urllib.request.urlopen(urllib.request.Request(
+            f"{studio.base}/", headers={"Authorization": f"Bearer {studio.token}", "Host": "evil.example"}),
+            timeout=10)
+    assert rebound.value.code == 400
 
     context = browser.new_context()
     page = context.new_page()
@@ -276,6 +282,20 @@ def test_requests_without_the_token_or_from_another_site_are_refused(browser, st
     handles = {s["handle"] for s in engine.list_sections()}
     assert "evil_section" not in handles and "no_csrf_section" not in handles
     context.close()
+
+
+def test_without_a_configured_token_one_is_generated_and_printed(engine, database_url):
+    server = Studio(database_url, None)
+    try:
+        assert server.announced.startswith(f"Content studio: {server.base}/?token=") and len(server.token) >= 24
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{server.base}/", timeout=10)
+        assert refused.value.code == 401
+        browser_like = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())  # keeps the session
+        with browser_like.open(f"{server.base}/?token={server.token}", timeout=10) as opened:
+            assert opened.status == 200 and "Sections" in opened.read().decode()
+    finally:
+        server.stop()
 
 
 def test_paging_sizes_and_relation_titles_across_pages(browser, studio, engine, companies):
