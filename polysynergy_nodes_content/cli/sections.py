@@ -146,7 +146,8 @@ def delete_cmd(section):
 def diagram_cmd(sections, no_system_columns):
     """The content model as a Mermaid ER diagram (erDiagram): all sections, or the ones named."""
     st = state()
-    found = st.engine().list_sections()
+    engine = st.engine()
+    found = engine.list_sections()
     if sections:
         wanted = set(sections)
         known = {s["handle"] for s in found} | {str(s["id"]) for s in found}
@@ -154,7 +155,7 @@ def diagram_cmd(sections, no_system_columns):
         if missing:
             raise NotFound(f"section '{missing[0]}' does not exist", field="section")
         found = [s for s in found if s["handle"] in wanted or str(s["id"]) in wanted]
-    text = mermaid_er(found, include_system_columns=not no_system_columns)
+    text = mermaid_er(found, include_system_columns=not no_system_columns, registry=engine.registry)
     emit({"mermaid": text}, lambda: click.echo(text, nl=False))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from polysynergy_section_field import default_registry
+
 _WORD = re.compile(r"[^A-Za-z0-9_]")
 
 
@@ -38,8 +40,22 @@ def _describe(field: dict) -> str:
     return ", ".join(bits)
 
 
-def mermaid_er(sections: list[dict], include_system_columns: bool = True) -> str:
-    """An ``erDiagram`` of the given sections; relation targets outside the list are drawn as stubs."""
+def _relation(field: dict, registry) -> tuple[str | None, bool]:
+    """(target handle, links many) of a relation field, asked of its type; (None, False) otherwise."""
+    handle = field.get("field_type_handle")
+    if handle not in registry:
+        return None, False
+    ft, settings = registry.get(handle), field.get("field_settings") or {}
+    if not ft.is_relation(settings):
+        return None, False
+    return ft.relation_target(settings), ft.uses_junction(settings)
+
+
+def mermaid_er(sections: list[dict], include_system_columns: bool = True, registry=None) -> str:
+    """An ``erDiagram`` of the given sections; relation targets outside the list are drawn as stubs.
+
+    Relations are recognised by their field type's hooks, so plugin relation types are drawn too."""
+    registry = registry or default_registry()
     by_id = {str(s["id"]): s for s in sections}
     by_handle = {s["handle"]: s for s in sections}
     lines = ["erDiagram"]
@@ -51,17 +67,17 @@ def mermaid_er(sections: list[dict], include_system_columns: bool = True) -> str
         if include_system_columns:
             lines.append('        uuid id PK "system"')
         for field in section.get("fields") or []:
-            settings = field.get("field_settings") or {}
             ftype = field.get("field_type_handle") or "field"
             handle = _word(field["handle"])
-            if ftype == "relation":
+            relation_target, many = _relation(field, registry)
+            if relation_target is not None:
                 target_section = by_id.get(str(field.get("related_section_id"))) if field.get("related_section_id") else None
-                target = target_section["handle"] if target_section else settings.get("targetSection") or "unknown"
+                target = target_section["handle"] if target_section else relation_target or "unknown"
                 target_name = _word(target)
                 if target not in by_handle:
                     stubs.add(target_name)
                 label = f'"{_comment(field["handle"])}"'
-                if settings.get("allowMultiple"):
+                if many:
                     relations.append(f"    {name} }}o--o{{ {target_name} : {label}")
                     lines.append(f'        uuid_list {handle} "{_comment(_describe(field) or "many-to-many")}"')
                     continue

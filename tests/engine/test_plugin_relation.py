@@ -95,3 +95,23 @@ def test_plugin_junction_name_is_reserved_like_the_built_in(link_engine):
     with pytest.raises(InvalidInput, match="taken by the relation table of field 'posts.readers'"):
         engine.create_section("posts_readers")
     assert people["handle"] == "people"
+
+
+def test_the_diagram_draws_a_plugin_relation_like_the_built_in():
+    from polysynergy_nodes_content.content_engine.diagram import mermaid_er
+
+    registry = FieldTypeRegistry(registered_field_types)
+    registry.register(LinkField)
+    sections = [
+        {"id": "p", "handle": "people", "fields": [{"handle": "name", "field_type_handle": "text"}]},
+        {"id": "q", "handle": "posts", "fields": [
+            {"handle": "author", "field_type_handle": "link", "field_settings": {"to": "people"},
+             "related_section_id": "p", "is_required": True},
+            {"handle": "readers", "field_type_handle": "link", "field_settings": {"to": "people", "many": True},
+             "related_section_id": "p"},
+        ]},
+    ]
+    text = mermaid_er(sections, registry=registry)
+    assert 'posts }o--|| people : "author"' in text
+    assert 'posts }o--o{ people : "readers"' in text
+    assert "uuid author FK" in text

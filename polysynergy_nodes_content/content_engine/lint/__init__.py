@@ -19,7 +19,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
 def lint_operations(operations: list) -> None:
     """Attach each operation's findings (its pre-check counts must be measured first)."""
     for op in operations:
-        op.lint = [finding for rule in RULES for finding in rule.check(op)]
+        op.lint = op.findings()
 
 
 def rule_named(name: str) -> Rule:
