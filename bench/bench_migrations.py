@@ -98,14 +98,18 @@ class LockWatcher(threading.Thread):
         self.conn = psycopg.connect(url, autocommit=True, prepare_threshold=None)
         self.stop = threading.Event()
         self.waits: list[tuple[float, float]] = []  # (start, end) of each lock wait seen
+        self.events: list[tuple[float, str]] = []  # (when, "type:event") of every wait sampled
 
     def run(self):
-        query = ("SELECT coalesce(bool_or(wait_event_type = 'Lock'), false) FROM pg_stat_activity "
-                 "WHERE application_name = %s")
+        query = ("SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE application_name = %s "
+                 "AND state = 'active'")
         since = None
         while not self.stop.is_set():
             now = time.monotonic()
-            waiting = self.conn.execute(query, (INSERTER_NAME,)).fetchone()[0]
+            row = self.conn.execute(query, (INSERTER_NAME,)).fetchone()
+            waiting = row is not None and row[0] == "Lock"
+            if row is not None and row[0] is not None:
+                self.events.append((now, f"{row[0]}:{row[1]}"))
             if waiting and since is None:
                 since = now
             elif not waiting and since is not None:
@@ -115,6 +119,15 @@ class LockWatcher(threading.Thread):
 
     def longest(self, start: float, end: float) -> float:
         return max((b - a for a, b in self.waits if a <= end and b >= start), default=0.0)
+
+    def most_seen(self, start: float, end: float) -> str:
+        """The wait events the inserter was seen in most often during the window."""
+        counts: dict[str, int] = {}
+        for when, event in self.events:
+            if start <= when <= end:
+                counts[event] = counts.get(event, 0) + 1
+        top = sorted(counts.items(), key=lambda kv: -kv[1])[:2]
+        return ", ".join(f"{event} x{n}" for event, n in top)
 
 
 def field(engine, section_id, handle):
@@ -218,6 +231,7 @@ def run(url: str) -> list[dict]:
                 "inserts": len(window),
                 "max_stall_ms": max((r[1] for r in window), default=0.0) * 1000,
                 "lock_wait_ms": watcher.longest(started, ended) * 1000,
+                "waits": watcher.most_seen(started, ended),
                 "failed": sum(1 for r in window if not r[2]),
                 "error": error,
             })
@@ -232,6 +246,7 @@ def run(url: str) -> list[dict]:
     results.append({"operation": "whole run", "plan_s": 0.0, "apply_s": 0.0, "inserts": len(inserter.records),
                     "max_stall_ms": max((r[1] for r in inserter.records), default=0.0) * 1000,
                     "lock_wait_ms": max((b - a for a, b in watcher.waits), default=0.0) * 1000,
+                    "waits": "",
                     "failed": total_failed, "error": "; ".join(sorted(set(inserter.errors))[:3]) or None})
     close_pools()
     return results
@@ -251,6 +266,8 @@ def report(results: list[dict]) -> None:
         ok = r["max_stall_ms"] < STALL_TARGET_MS and r["failed"] == 0 and not (r["error"] and r["operation"] != "whole run")
         print(f"{r['operation']:46} {r['plan_s']:7.2f} {r['apply_s']:8.2f} {r['inserts']:8d} {r['max_stall_ms']:13.1f} "
               f"{r['lock_wait_ms']:13.1f} {r['failed']:7d}  {'ok' if ok else 'MISSED'}")
+        if r.get("waits") and not ok:
+            print(f"    inserter seen waiting on: {r['waits']}")
         if r["error"]:
             print(f"    error: {r['error'][:200]}")
 

@@ -12,9 +12,8 @@ import psycopg
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
 from .catalog import LiveSection
-from .identifiers import SYSTEM_COLUMNS
 from .operations import Operation
-from .planning import DesiredField, desired_fields, diff, measure, read_snapshot
+from .planning import diff, measure, read_snapshot
 from .settings import EngineSettings
 
 
@@ -33,5 +32,3 @@ class Planner:
         operations = diff(snapshot, self.settings, self.registry, self.migration_id, self.on_convert_failure)
         return measure(self.conn, operations)
 
-
-__all__ = ["Planner", "DesiredField", "desired_fields", "SYSTEM_COLUMNS"]

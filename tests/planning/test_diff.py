@@ -7,7 +7,7 @@ import pytest
 from planning_helpers import by_kind, field, live_table, plan, section, snapshot, statements
 from polysynergy_nodes_content.content_engine import names
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
-from polysynergy_nodes_content.content_engine.migration_ops import OPERATION_KINDS
+from polysynergy_nodes_content.content_engine.migration_ops import LOCKS, OPERATION_KINDS
 
 TITLE = field("title", settings={"maxLength": 120})
 CODE = field("code")
@@ -163,5 +163,12 @@ def test_every_kind_has_a_distinct_name_a_lock_and_an_order():
     assert len(kinds) == len(set(kinds)) and all(kinds)
     assert "alter_type" not in kinds
     for cls in OPERATION_KINDS:
-        assert cls.lock and cls.lock_note and isinstance(cls.order, int), cls
-        assert cls.__doc__ is None or cls.__doc__.strip()
+        assert cls.lock in LOCKS and cls.lock_note and isinstance(cls.order, int), cls
+
+
+def test_the_stored_record_declares_lock_and_phases():
+    sec = section()
+    ops = plan(snapshot(sec, [TITLE, field("slug", unique=True)], live_table(sec, [TITLE]), populated=True))
+    record = by_kind(ops, "add_unique").to_dict()
+    assert record["lock"].startswith("ACCESS EXCLUSIVE (") and record["phases"] == ["post"]
+    assert {"kind", "description", "destructive", "irreversible", "lint", "prechecks", "up", "down"} <= set(record)

@@ -16,7 +16,7 @@ from ..operations import PHASES, Operation, Precheck, Step
 from ..settings import EngineSettings
 
 #: PostgreSQL lock modes an operation may declare, weakest first.
-LOCKS = ("NONE", "ACCESS SHARE", "SHARE UPDATE EXCLUSIVE", "SHARE", "ACCESS EXCLUSIVE")
+LOCKS = ("NONE", "ACCESS SHARE", "SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "ACCESS EXCLUSIVE")
 
 # Operation order inside one migration.
 ORDER_DROP_CONSTRAINT = 10
@@ -56,9 +56,6 @@ class PlanContext:
 
     def table(self, name: str) -> sql.Identifier:
         return sql.Identifier(self.schema, name)
-
-    def archived(self, schema_name: str, name: str) -> sql.Identifier:
-        return sql.Identifier(schema_name, name)
 
 
 def render(composed: sql.Composable) -> str:

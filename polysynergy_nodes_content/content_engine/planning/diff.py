@@ -13,10 +13,9 @@ from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
 from .. import names
 from ..errors import InvalidInput
-from ..migration_ops import (AddColumn, AddForeignKey, AddIndex, AddUnique, ArchiveJunction, ArchiveTable, CreateJunction,
-                             CreateTable, DropColumn, NotifyPostgrest, PlanContext, RenameJunction, RenameTable,
-                             SetNotNull)
-from ..migration_ops.constraints import AddCheck
+from ..migration_ops import (AddCheck, AddColumn, AddForeignKey, AddIndex, AddUnique, ArchiveJunction, ArchiveTable,
+                             CreateJunction, CreateTable, DropColumn, NotifyPostgrest, PlanContext, RenameJunction,
+                             RenameTable, SetNotNull)
 from ..settings import EngineSettings
 from .columns import ColumnDiff
 from .desired import DesiredField, desired_fields
