@@ -1,3 +1,7 @@
+"""Lint rule ``adding-foreign-key-constraint``: a relation added to a column whose values
+point to no entry of the target section.
+"""
+
 from ...migration_ops import AddForeignKey
 from ..rule import Rule
 

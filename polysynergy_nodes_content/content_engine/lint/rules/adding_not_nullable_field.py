@@ -1,3 +1,5 @@
+"""Lint rule ``adding-not-nullable-field``: an existing field made required while some rows have no value."""
+
 from ...migration_ops import SetNotNull
 from ..rule import Rule
 

@@ -1,3 +1,5 @@
+"""Lint rule ``adding-required-field``: a new required field without a default on a table that holds rows."""
+
 from ...migration_ops import SetNotNull
 from ..rule import Rule
 

@@ -1,3 +1,5 @@
+"""Lint rule ``ban-drop-column``: a column dropped (a field removed)."""
+
 from ...migration_ops import DropColumn
 from ..rule import Rule
 

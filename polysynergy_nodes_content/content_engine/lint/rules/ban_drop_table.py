@@ -1,3 +1,7 @@
+"""Lint rule ``ban-drop-table``: a table removed: a deleted section, or a removed multiple
+relation's junction table.
+"""
+
 from ...migration_ops import ArchiveJunction, ArchiveTable
 from ..rule import Rule
 

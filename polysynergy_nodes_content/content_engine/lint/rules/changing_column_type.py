@@ -1,3 +1,7 @@
+"""Lint rule ``changing-column-type``: a field type change: values that do not convert, and
+a rewrite of the table under lock.
+"""
+
 from ...migration_ops import AlterTypeInPlace, AlterTypeOnline
 from ..rule import Rule
 

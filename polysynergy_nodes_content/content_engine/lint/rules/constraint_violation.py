@@ -1,3 +1,7 @@
+"""Lint rule ``constraint-violation``: a new CHECK rule (a length, range, options or format
+setting) that existing rows break.
+"""
+
 from ...migration_ops import AddCheck
 from ..rule import Rule
 

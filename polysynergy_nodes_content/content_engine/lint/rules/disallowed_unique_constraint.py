@@ -1,3 +1,7 @@
+"""Lint rule ``disallowed-unique-constraint``: a field made unique while rows share a value
+(or a new unique field whose default every row gets).
+"""
+
 from ...migration_ops import AddUnique
 from ..rule import Rule
 

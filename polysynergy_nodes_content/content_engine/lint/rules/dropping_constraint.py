@@ -1,3 +1,5 @@
+"""Lint rule ``dropping-constraint``: a foreign key dropped (a relation removed or pointed elsewhere)."""
+
 from ...migration_ops import DropConstraint
 from ..rule import Rule
 

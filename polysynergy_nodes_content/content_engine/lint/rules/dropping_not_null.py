@@ -1,3 +1,5 @@
+"""Lint rule ``dropping-not-null``: a required field made optional."""
+
 from ...migration_ops import DropNotNull
 from ..rule import Rule
 

@@ -1,3 +1,5 @@
+"""Lint rule ``lossy-rollback``: a type change the old type offers no conversion back from."""
+
 from ...migration_ops import AlterTypeInPlace, AlterTypeOnline
 from ..rule import Rule
 

@@ -1,3 +1,5 @@
+"""Lint rule ``renaming-column``: a column renamed (a field handle changed)."""
+
 from ...migration_ops import RenameColumn
 from ..rule import Rule
 

@@ -1,3 +1,7 @@
+"""Lint rule ``renaming-table``: a table renamed (a section handle changed, or a junction
+table following it).
+"""
+
 from ...migration_ops import RenameJunction, RenameTable
 from ..rule import Rule
 

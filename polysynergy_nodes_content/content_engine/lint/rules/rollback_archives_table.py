@@ -1,3 +1,5 @@
+"""Lint rule ``rollback-archives-table``: a new table: rolling its migration back does not drop it."""
+
 from ...migration_ops import CreateTable
 from ..rule import Rule
 
