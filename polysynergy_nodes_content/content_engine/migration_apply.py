@@ -279,9 +279,18 @@ class Applier:
             self._verify(conn, mig, "abort")
             section = ConfigStore(conn, self.settings, self.m.registry).find_section(mig["section_id"])
             progress = mig["progress"] or {}
+            aborted = "aborted: the interrupted apply was undone"
+            if mig["status"] == "failed":
+                # Undone already, except what a dead connection could not drop (an INVALID
+                # index of an interrupted build): every undo of the steps before the
+                # transaction runs again (they are idempotent).
+                everything = {"done": [i for i, s in enumerate(mig["steps"]) if s["phase"] in BEFORE_MAIN]}
+                self._undo_before_main(conn, mig, everything, "steps")
+                self._set_status(conn, mig["id"], "failed", mig["error_message"] or aborted)
+                self.m.on_change()
+                return self.m.get(mig["id"], conn)
             if not unfinished(mig):
                 raise Refused(f"migration {mig['version']} is {mig['status']} and finished: there is nothing to abort")
-            aborted = "aborted: the interrupted apply was undone"
             if _going_up(mig) and progress.get("main_done"):
                 self._undo_post(conn, mig, progress)
                 self._undo_committed(conn, mig, section)
