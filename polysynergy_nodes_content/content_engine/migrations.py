@@ -84,16 +84,18 @@ class Migrations:
 
     def _plan_lock_message(self, section_ref) -> str:
         with self.pool.connection() as conn:
+            # Only catalog lookups that take no lock on the table (reading its columns would wait too).
+            conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(
+                sql.Literal(f"{self.settings.plan_lock_timeout_ms}ms")))
             try:
                 section = ConfigStore(conn, self.settings, self.registry).find_section(section_ref)
             except NotFound:
                 section = None
-            names = []
+            names = [f"{self.settings.system_schema}.sections"]
             if section is not None:
-                live = self.live(conn, section)
-                tables = ([live.table] if live.table else []) + list(live.junctions.values())
-                names = [f"{t.schema}.{t.name}" for t in tables]
-            names.append(f"{self.settings.system_schema}.sections")
+                applied = section["applied_state"]
+                for name in {section["table_name"], applied["section"]["table_name"] if applied else None} - {None}:
+                    names.append(sql.Identifier(self.settings.content_schema, name).as_string(conn))
             holders = lock_holders(conn, relation_oids(conn, names))
         return (f"planning section '{section_ref}' could not get a lock within "
                 f"{self.settings.plan_lock_timeout_ms} ms (plan_lock_timeout_ms): {describe_holders(holders)}; "
