@@ -210,3 +210,22 @@ def test_nothing_the_engine_does_through_the_pooler_leaves_session_state_behind(
     finally:
         for client in clients:
             client.close()
+
+
+def test_pooler_settings_and_url_options_are_checked():
+    from polysynergy_nodes_content.content_engine.database import split_url_options, url_options
+    from polysynergy_nodes_content.content_engine.errors import ConfigurationError
+
+    clean, options = url_options("postgresql://u@h:5432/db?sslmode=require&pooler=Session&prepared_statements=on")
+    assert clean == "postgresql://u@h:5432/db?sslmode=require"
+    assert options == {"prepared_statements": True, "pooler": "session"}
+    assert split_url_options("postgresql://u@h:5432/db?pooler=transaction") == ("postgresql://u@h:5432/db", False)
+    assert split_url_options("postgresql://u@h:6543/db")[1] is False
+    with pytest.raises(ConfigurationError, match="pooler"):
+        url_options("postgresql://u@h/db?pooler=sometimes")
+    with pytest.raises(ConfigurationError, match="pooler"):
+        EngineSettings(pooler="sometimes")
+    env = {"SECTIONS_POOLER": "transaction", "SECTIONS_MIGRATION_DATABASE_URL": "postgresql://u@direct/db"}
+    settings = EngineSettings.from_env(env)
+    assert settings.pooler == "transaction" and settings.migration_database_url == "postgresql://u@direct/db"
+    assert "direct" not in repr(settings)  # a URL with a password never shows in a repr
