@@ -7,7 +7,8 @@ work through it once prepared statements are off; migrations need one server ses
 (their lock, their timeouts, CONCURRENTLY steps outside a transaction) and are refused.
 
 Detection, first answer wins: the ``pooler`` setting or ``?pooler=`` URL option
-(``none``, ``session``, ``transaction``); Supabase's pooler port 6543; then a probe. Any
+(``none``, ``session``, ``transaction``); Supabase's ports (6543 transaction; 5432 of
+``*.pooler.supabase.com`` session); then a probe. Any
 pooler answers the protocol's backend key with its own number, so a process id that
 differs from ``pg_backend_pid()`` means a pooler. While one client stays connected, a
 transaction pooler gives its server connection to the next client; a session pooler
@@ -26,6 +27,7 @@ from .errors import ConfigurationError
 
 MODES = ("none", "session", "transaction")
 SUPABASE_TRANSACTION_PORT = 6543
+SUPABASE_POOLER_DOMAIN = ".pooler.supabase.com"
 #: Rounds of the sharing probe: under load a transaction pooler may hand out another server.
 SHARING_ROUNDS = 3
 CONNECT_TIMEOUT_SECONDS = 10
@@ -54,12 +56,13 @@ def check_mode(value, name: str = "pooler") -> str | None:
     return mode
 
 
-def _port(url: str) -> int | None:
+def _host_port(url: str) -> tuple[str, int | None]:
     try:
-        port = conninfo_to_dict(url).get("port")
-        return int(str(port).split(",")[0]) if port else None
+        params = conninfo_to_dict(url)
+        port = params.get("port")
+        return str(params.get("host") or "").lower(), (int(str(port).split(",")[0]) if port else None)
     except (psycopg.ProgrammingError, ValueError):
-        return None
+        return "", None
 
 
 def probe(url: str) -> Pooler:
@@ -87,8 +90,11 @@ def detect(url: str, explicit: str | None = None) -> Pooler:
     explicit = check_mode(explicit)
     if explicit is not None:
         return Pooler(explicit, "set explicitly")
-    if _port(url) == SUPABASE_TRANSACTION_PORT:
+    host, port = _host_port(url)
+    if port == SUPABASE_TRANSACTION_PORT:
         return Pooler("transaction", f"port {SUPABASE_TRANSACTION_PORT} is Supabase's transaction pooler")
+    if host.endswith(SUPABASE_POOLER_DOMAIN) and port in (None, 5432):
+        return Pooler("session", "port 5432 of Supabase's pooler is its session mode")
     found = _detected.get(url)
     if found is None:
         found = probe(url)

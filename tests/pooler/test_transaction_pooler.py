@@ -47,6 +47,7 @@ def test_the_pooler_is_detected_by_a_probe_not_by_its_port(database_url, pooled_
     assert found.mode == "transaction" and "two connected clients" in found.reason
     assert conninfo_to_dict(pooled_url)["port"] != "6543"
     assert detect("postgresql://u@db.example.invalid:6543/postgres").mode == "transaction"  # no connection made
+    assert detect("postgresql://u@aws-0-eu.pooler.supabase.com:5432/postgres").mode == "session"
     assert detect(pooled_url, "session").mode == "session"  # an explicit setting wins
 
 
