@@ -40,7 +40,8 @@ def restore_configuration(conn: psycopg.Connection, settings: EngineSettings, se
                 vals=sql.SQL(", ").join(sql.Placeholder() * len(row)),
                 excluded=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(k)) for k in row),
             ),
-            (field["id"], section_id, *[Jsonb(v) if k == "field_settings" else v for k, v in row.items()]),
+            (field["id"], section_id, *[Jsonb(v) if k == "field_settings" or (
+                k == "custom_validation_rules" and v is not None) else v for k, v in row.items()]),
         )
     section = state["section"]
     # The handle of a deleted section may have gone to a new section meanwhile.

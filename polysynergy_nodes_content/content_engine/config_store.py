@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from polysynergy_section_field.section_field_runner import FieldSettingsError, FieldTypeRegistry, UnknownFieldTypeError
 
+from .entry_rules import parse_rules, to_config
 from .config_checks import applied_field, check_title_field, check_type_change, take_settings_default
 from .errors import InvalidInput, NotFound
 from .identifiers import check_field_handle, check_identifier
@@ -27,8 +28,9 @@ UI_WIDTHS = ("full", "half", "third", "quarter")
 FIELD_KEYS = (
     "handle", "label", "field_type_handle", "field_settings", "is_required", "is_unique",
     "default_value", "help_text", "placeholder", "ui_width", "tab_name", "sort_order", "is_visible",
+    "custom_validation_rules",
 )
-SECTION_KEYS = ("handle", "label", "description", "icon", "title_field_handle", "is_active")
+SECTION_KEYS = ("handle", "label", "description", "icon", "title_field_handle", "is_active", "validation_rules")
 
 
 class ConfigStore:
@@ -105,9 +107,11 @@ class ConfigStore:
         if "title_field_handle" in values:
             values["title_field_handle"] = values["title_field_handle"] or None
             check_title_field(section, values["title_field_handle"], self.fields(section["id"]), self.registry)
+        if "validation_rules" in values:
+            values["validation_rules"] = _rules_json(values["validation_rules"], "section validation_rules")
         if not values:
             return section
-        _check_texts(values, "section")
+        _check_texts({k: v for k, v in values.items() if k != "validation_rules"}, "section")
         assignments = sql.SQL(", ").join(
             sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values
         )
@@ -267,6 +271,8 @@ class ConfigStore:
             "sort_order": sort_order,
             "is_visible": is_visible,
             "related_section_id": related_section_id,
+            "custom_validation_rules": to_config(parse_rules(
+                merged.get("custom_validation_rules"), f"field '{handle}'", handle)),
         }
 
     def _relation_target(self, handle: str, target: str, section: dict) -> dict:
@@ -373,7 +379,8 @@ def _field_snapshot(field: dict) -> dict:
 
 
 def _adapt(row: dict) -> dict:
-    return {k: Jsonb(v) if k == "field_settings" else v for k, v in row.items()}
+    return {k: Jsonb(v) if k == "field_settings" or (k == "custom_validation_rules" and v is not None) else v
+            for k, v in row.items()}
 
 
 def _require_text(value, name: str, field: str | None = None) -> str:
@@ -390,6 +397,17 @@ def _check_texts(values: dict, where: str) -> None:
     for key, value in values.items():
         if is_unencodable(value):
             raise InvalidInput(f"{where}: {key} {UNENCODABLE_MESSAGE}", field=key)
+
+
+def _rules_json(value, where: str):
+    """Validation rules checked for shape, as the JSONB value to store (None: no rules)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{where} is not valid JSON ({exc.msg})", field="validation_rules") from None
+    rules = to_config(parse_rules(value, where))
+    return Jsonb(rules) if rules is not None else None
 
 
 def _bool(value, name: str, handle: str) -> bool:

@@ -143,7 +143,9 @@ class ContentEngine:
     def update_section(self, section, changes: dict) -> dict:
         self.ensure_installed()
         with self.connection() as conn:
-            return self._store(conn).update_section(section, changes)
+            updated = self._store(conn).update_section(section, changes)
+        self.entries.invalidate()  # title field and validation rules apply at once
+        return updated
 
     def delete_section(self, section) -> dict:
         """Remove a section. Without a table its configuration is deleted at once;
@@ -175,7 +177,9 @@ class ContentEngine:
     def update_field(self, field_id, updates: dict) -> dict:
         self.ensure_installed()
         with self.connection() as conn:
-            return self._store(conn).update_field(field_id, updates)
+            updated = self._store(conn).update_field(field_id, updates)
+        self.entries.invalidate()  # validation rules apply at once
+        return updated
 
     def remove_field(self, section, field_handle) -> dict:
         self.ensure_installed()

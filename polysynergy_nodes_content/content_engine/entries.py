@@ -20,7 +20,8 @@ from .entry_errors import translate_error
 from .entry_links import links_of, read_links, write_links
 from .entry_reads import QueryRequest, read_entries, run_query
 from .entry_references import resolve_references
-from .entry_rows import StaleModel, check_keys, output_row, validate_values
+from .entry_rows import StaleModel, check_keys, current_rows, model_defaults, output_row, validate_values
+from .entry_rules import enforce
 from .errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
 from .query import parse_json_input
 from .section_model import ModelCache, SectionModel, parse_entry_id
@@ -90,7 +91,10 @@ class EntryService:
         given = check_keys(model, data, final)
         if model.relations:
             given = resolve_references(conn, model, [given], self.load_model, item_label)[0]
-        return validate_values(model, given, partial=partial)
+        values = validate_values(model, given, partial=partial)
+        if model.rules and not partial:
+            enforce(model, {**model_defaults(conn, model), **values})
+        return values
 
     def _fetch(self, conn, model: SectionModel, entry_id) -> dict:
         query = model.sql_text(conn, "get", lambda: sql.SQL("SELECT {} FROM {} WHERE id = %s").format(
@@ -180,6 +184,11 @@ class EntryService:
         def work(conn, model, final):
             values = self._prepare(conn, model, data, final, partial=True)
             columns = tuple(k for k in values if model.fields[k].stores_column)
+            if model.rules:
+                current = current_rows(conn, model, [entry]).get(entry)
+                if current is None:
+                    raise NotFound(f"entry '{entry}' does not exist in section '{model.handle}'", field="entry_id")
+                enforce(model, {**current, **values})
             try:
                 if columns:
                     query = model.sql_text(conn, ("update", columns), lambda: sql.SQL(

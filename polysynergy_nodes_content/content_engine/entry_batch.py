@@ -19,6 +19,7 @@ from .entry_errors import translate_error
 from .entry_links import copy_links, links_of, read_links
 from .entry_references import resolve_references
 from .entry_rows import StaleModel, check_keys, column_default, convert_column, new_ids, output_row, validate_values
+from .entry_rules import enforce
 from .errors import InvalidInput
 from .records import json_safe
 from .section_model import FieldModel, SectionModel, parse_entry_id
@@ -83,6 +84,9 @@ class BatchWriter:
                 for key in KEPT_COLUMNS:
                     if key in data:
                         row[key] = _system_value(key, data[key])
+            if self.model.rules:
+                enforce(self.model, {**{f.handle: self._default(f)[0] for f in self.model.columns
+                                        if f.has_default and f.handle not in row}, **row})
             return row
         except InvalidInput as exc:
             raise InvalidInput(f"{self.label(index)}: {exc}", field=exc.field, index=index,

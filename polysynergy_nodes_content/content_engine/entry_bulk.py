@@ -12,7 +12,8 @@ from psycopg import sql
 
 from .entry_errors import translate_error
 from .entry_links import write_links
-from .entry_rows import check_keys, validate_values
+from .entry_rows import check_keys, current_rows, validate_values
+from .entry_rules import enforce
 from .entry_references import resolve_references
 from .entry_batch import item_label
 from .errors import InvalidInput
@@ -61,6 +62,9 @@ def update_matching(service, conn, model: SectionModel, final: bool, filters, da
     try:
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start:start + CHUNK]
+            if model.rules:
+                for entry_id, current in current_rows(conn, model, chunk).items():
+                    enforce(model, {**current, **values}, prefix=f"entry {entry_id}: ")
             if columns:
                 conn.execute(model.sql_text(conn, ("bulk_update", columns), lambda: sql.SQL(
                     "UPDATE {} SET {} WHERE id = ANY(%s)").format(model.table, sql.SQL(", ").join(

@@ -161,6 +161,23 @@ def column_default(conn, model: SectionModel, field: FieldModel) -> tuple:
         sql.SQL(value[0]))).fetchone())
 
 
+def model_defaults(conn, model: SectionModel) -> dict:
+    """Field handle -> typed default of every column with one (evaluated once per model)."""
+    cached = model.sql_cache.get(("defaults",))
+    if cached is None:
+        cached = {f.handle: column_default(conn, model, f)[0] for f in model.columns if f.has_default}
+        model.sql_cache[("defaults",)] = cached
+    return cached
+
+
+def current_rows(conn, model: SectionModel, ids: list) -> dict:
+    """id -> {handle: value} of existing entries (their columns), locked for the update."""
+    cur = conn.execute(sql.SQL("SELECT {} FROM {} WHERE id = ANY(%s) FOR UPDATE").format(
+        model.select_list(), model.table), (ids,))
+    names = [c.name for c in cur.description]
+    return {row[0]: dict(zip(names, row)) for row in cur.fetchall()}
+
+
 def new_ids(count: int) -> list[str]:
     """``count`` random (version 4) UUIDs as text, made in one go: much cheaper per id
     than ``str(uuid.uuid4())`` when a batch needs thousands."""

@@ -17,6 +17,7 @@ from psycopg import sql
 from polysynergy_section_field.section_field_runner import FieldType, FieldTypeRegistry
 
 from . import names
+from .entry_rules import parse_rules
 from .errors import InvalidInput, NotFound, PendingMigration
 from .identifiers import IDENTIFIER_PATTERN, SYSTEM_COLUMNS
 from .records import json_safe
@@ -83,6 +84,8 @@ class SectionModel:
     pending_handles: set = field(default_factory=set)
     #: The field that names an entry in listings (the section's title field, when applied).
     title_field: str | None = None
+    #: Custom validation rules of the fields and the section (``entry_rules``).
+    rules: list = field(default_factory=list)
     loaded_at: float = field(default_factory=time.monotonic)
     #: Composed SQL rendered once per model (key -> query string); see ``sql_text``.
     sql_cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -189,24 +192,26 @@ class ModelCache:
     def load(self, conn, handle: str) -> SectionModel:
         t = sql.Identifier(self.settings.system_schema, "sections")
         row = conn.execute(
-            sql.SQL("SELECT id, handle, applied_state, title_field_handle FROM {} WHERE handle = %s").format(t),
+            sql.SQL("SELECT id, handle, applied_state, title_field_handle, validation_rules FROM {} "
+                    "WHERE handle = %s").format(t),
             (handle,),
         ).fetchone()
         if row is None:
             raise NotFound(f"section '{handle[:80]}' does not exist", field="section_handle")
-        section_id, section_handle, applied, title_field = row
+        section_id, section_handle, applied, title_field, section_rules = row
         if applied is None:
             raise PendingMigration(
                 f"section '{section_handle}' has no table yet: generate and apply its migration first "
                 "(MigrationGenerate, then MigrationApply)"
             )
-        configured = {
-            r[0] for r in conn.execute(
-                sql.SQL("SELECT handle FROM {} WHERE section_id = %s").format(
+        configured = set()
+        rules = parse_rules(section_rules, f"section '{section_handle}'")
+        for field_handle, field_rules in conn.execute(
+                sql.SQL("SELECT handle, custom_validation_rules FROM {} WHERE section_id = %s").format(
                     sql.Identifier(self.settings.system_schema, "section_fields")),
-                (section_id,),
-            )
-        }
+                (section_id,)):
+            configured.add(field_handle)
+            rules += parse_rules(field_rules, f"field '{field_handle}'", field_handle)
         fields = {}
         for f in applied["fields"]:
             ft = self.registry.get(f["field_type_handle"])
@@ -223,6 +228,7 @@ class ModelCache:
             id=str(section_id), handle=section_handle, table_name=applied["section"]["table_name"],
             schema=self.settings.content_schema, fields=fields, pending_handles=configured - set(fields),
             title_field=title_field if title_field in fields and fields[title_field].stores_column else None,
+            rules=[r for r in rules if r.field is None or r.field in fields],
         )
 
 

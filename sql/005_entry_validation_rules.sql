@@ -1,0 +1,3 @@
+-- Custom validation rules of a whole entry (a section's rules; a field's own rules live in
+-- section_fields.custom_validation_rules). Runs with search_path set to the system schema.
+ALTER TABLE sections ADD COLUMN IF NOT EXISTS validation_rules JSONB;

@@ -1,0 +1,89 @@
+"""Custom validation rules (field and section level, in the filter language), enforced
+before SQL on every write path: single create and update, batches, upserts, imports and
+bulk updates."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from polysynergy_nodes_content.content_engine import transfer
+from polysynergy_nodes_content.content_engine.errors import InvalidInput
+
+
+@pytest.fixture
+def events(engine, build):
+    section = build(engine, "events", [
+        ("code", "text", {}, True, True),
+        ("starts", "date", {}, False, False),
+        ("ends", "date", {}, False, False),
+        ("seats", "integer", {}, False, False),
+        ("sold", "integer", {}, False, False),
+    ])
+    fields = {f["handle"]: f for f in section["fields"]}
+    engine.update_field(fields["code"]["id"], {"custom_validation_rules": [
+        {"rule": {"_regex": "^[A-Z]{2}[0-9]+$"}, "message": "must look like AB123"}]})
+    engine.update_field(fields["ends"]["id"], {"custom_validation_rules": [
+        {"rule": {"_gte": {"_field": "starts"}}, "message": "must not be before the start date"}]})
+    engine.update_section("events", {"validation_rules": [
+        {"rule": {"_or": [{"sold": {"_null": True}}, {"sold": {"_lte": {"_field": "seats"}}}]},
+         "message": "cannot sell more seats than there are"}]})
+    return "events"
+
+
+def count(raw):
+    return raw.execute("SELECT count(*) FROM custom.events").fetchone()[0]
+
+
+def test_single_writes(engine, events, raw):
+    ok = engine.create_entry(events, {"code": "AB1", "starts": "2025-01-01", "ends": "2025-01-02", "seats": 10,
+                                      "sold": 3})
+    with pytest.raises(InvalidInput, match="field 'code': must look like AB123") as info:
+        engine.create_entry(events, {"code": "nope", "starts": "2025-01-02", "ends": "2025-01-01"})
+    assert {e["field"] for e in info.value.errors} == {"code", "ends"}
+    assert "field 'ends': must not be before the start date" in str(info.value)
+    with pytest.raises(InvalidInput, match="field 'entry': cannot sell more seats than there are"):
+        engine.create_entry(events, {"code": "AB2", "seats": 1, "sold": 2})
+    # A missing value (null) passes, as in a CHECK.
+    engine.create_entry(events, {"code": "AB3", "ends": "2020-01-01"})
+    # An update is checked on the whole entry: the stored start date still counts.
+    with pytest.raises(InvalidInput, match="field 'ends': must not be before the start date"):
+        engine.update_entry(events, ok["id"], {"ends": "2024-12-31"})
+    with pytest.raises(InvalidInput, match="cannot sell more seats"):
+        engine.update_entry(events, ok["id"], {"sold": 11})
+    assert engine.update_entry(events, ok["id"], {"sold": 10})["sold"] == 10
+    assert count(raw) == 2
+
+
+def test_batches_imports_and_bulk_updates(engine, events, raw):
+    with pytest.raises(InvalidInput, match="item 1: field 'code': must look like AB123"):
+        engine.create_entries(events, [{"code": "AB1"}, {"code": "x"}])
+    with pytest.raises(InvalidInput, match="item 0: field 'entry': cannot sell"):
+        engine.create_entries(events, [{"code": "AB1", "seats": 1, "sold": 5}], on_conflict="code")
+    data = "\n".join(json.dumps(r) for r in [{"code": "AB7"}, {"code": "bad"}, {"code": "CD1", "seats": 1, "sold": 2}])
+    with pytest.raises(transfer.ImportLineError, match="line 2: field 'code': must look like AB123"):
+        transfer.import_entries(engine, events, io.BytesIO(data.encode()), "jsonl")
+    report = transfer.import_entries(engine, events, io.BytesIO(data.encode()), "jsonl", dry_run=True)
+    assert [(e["line"], e["field"]) for e in report["errors"]] == [(2, "code"), (3, "entry")]
+    assert count(raw) == 0
+    engine.create_entries(events, [{"code": f"AB{i}", "seats": 5, "sold": i} for i in range(5)])
+    with pytest.raises(InvalidInput, match="cannot sell more seats"):
+        engine.update_entries(events, {"sold": {"_gte": 3}}, {"seats": 3}, confirm=True)
+    assert engine.update_entries(events, {"sold": {"_lte": 2}}, {"seats": 2}, confirm=True)["updated"] == 3
+
+
+def test_rule_shape_is_checked_when_configured(engine, events):
+    section = engine.get_section(events)
+    code = next(f for f in section["fields"] if f["handle"] == "code")
+    with pytest.raises(InvalidInput, match="rule 0 must be"):
+        engine.update_field(code["id"], {"custom_validation_rules": [{"when": {}}]})
+    with pytest.raises(InvalidInput, match="the rule is a filter object"):
+        engine.update_section(events, {"validation_rules": [{"rule": "x", "message": "m"}]})
+    engine.create_entry(events, {"code": "AB8", "seats": 1, "sold": 1})  # the model is loaded now
+    engine.update_section(events, {"validation_rules": None})
+    engine.create_entry(events, {"code": "AB9", "seats": 1, "sold": 9})  # the section rule is gone at once
+    engine.update_field(code["id"], {"custom_validation_rules": [{"rule": {"_starts_with": "Z"}, "message": "Z!"}]})
+    with pytest.raises(InvalidInput, match="field 'code': Z!"):
+        engine.create_entry(events, {"code": "AB10"})
