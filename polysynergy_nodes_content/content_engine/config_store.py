@@ -30,7 +30,8 @@ FIELD_KEYS = (
     "default_value", "help_text", "placeholder", "ui_width", "tab_name", "sort_order", "is_visible",
     "custom_validation_rules",
 )
-SECTION_KEYS = ("handle", "label", "description", "icon", "title_field_handle", "is_active", "validation_rules")
+SECTION_KEYS = ("handle", "label", "description", "icon", "title_field_handle", "is_active", "validation_rules",
+                "search_fields")
 
 
 class ConfigStore:
@@ -107,15 +108,17 @@ class ConfigStore:
         if "title_field_handle" in values:
             values["title_field_handle"] = values["title_field_handle"] or None
             check_title_field(section, values["title_field_handle"], self.fields(section["id"]), self.registry)
+        if "search_fields" in values:
+            values["search_fields"] = _search_fields(values["search_fields"], self.fields(section["id"]), self.registry)
         if "validation_rules" in values:
             values["validation_rules"] = _rules_json(values["validation_rules"], "section validation_rules")
         if not values:
             return section
-        _check_texts({k: v for k, v in values.items() if k != "validation_rules"}, "section")
+        _check_texts({k: v for k, v in values.items() if k not in ("validation_rules", "search_fields")}, "section")
         assignments = sql.SQL(", ").join(
             sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values
         )
-        structural = bool({"handle", "is_active"} & set(values))
+        structural = bool({"handle", "is_active", "search_fields"} & set(values))
         bump = sql.SQL(", config_version = config_version + 1, migration_status = 'pending'") if structural else sql.SQL("")
         updated = self._one(
             sql.SQL("UPDATE {} SET {}{} WHERE id = %s RETURNING *").format(self._t("sections"), assignments, bump),
@@ -362,7 +365,8 @@ class ConfigStore:
     def snapshot(self, section_id) -> dict:
         """The complete configuration of a section, as stored in migration records."""
         section = self.find_section(section_id)
-        keep = ("id", "handle", "label", "description", "icon", "table_name", "title_field_handle", "is_active")
+        keep = ("id", "handle", "label", "description", "icon", "table_name", "title_field_handle", "is_active",
+                "search_fields")
         return {
             "section": {k: section[k] for k in keep},
             "config_version": section["config_version"],
@@ -397,6 +401,27 @@ def _check_texts(values: dict, where: str) -> None:
     for key, value in values.items():
         if is_unencodable(value):
             raise InvalidInput(f"{where}: {key} {UNENCODABLE_MESSAGE}", field=key)
+
+
+def _search_fields(value, fields: list, registry):
+    """The text fields search covers, in order (checked against the section's fields)."""
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip().startswith("[") else [v.strip() for v in value.split(",") if v.strip()]
+    if value in (None, []):
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(value) > 20:
+        raise InvalidInput("search_fields must be a list of (at most 20) text field handles", field="search_fields")
+    kinds = {}
+    for f in fields:
+        ft = registry.get(f["field_type_handle"])
+        settings = f["field_settings"] or {}
+        kinds[f["handle"]] = ft.column_type(settings) if ft.stores_column(settings) else None
+    for handle in value:
+        if handle not in kinds:
+            raise InvalidInput(f"search_fields: unknown field '{handle[:60]}'", field="search_fields")
+        if kinds[handle] != "text":
+            raise InvalidInput(f"search_fields: '{handle}' is not a text field", field="search_fields")
+    return Jsonb(list(dict.fromkeys(value)))
 
 
 def _rules_json(value, where: str):

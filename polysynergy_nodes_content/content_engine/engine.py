@@ -273,9 +273,9 @@ class ContentEngine:
         return self.entries.aggregate(section_handle, aggregates, group_by=group_by, filters=filters, primary=primary)
 
     def query_entries(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,
-                      count="exact", primary: bool = False) -> dict:
+                      count="exact", search=None, primary: bool = False) -> dict:
         return self.entries.query(section_handle, filters, order_by, limit, offset, fields=fields, count=count,
-                                  primary=primary)
+                                  search=search, primary=primary)
 
 
 def _translate(fn, *args):

@@ -254,8 +254,8 @@ class EntryService:
 
     # -- query -----------------------------------------------------------------------------
     def query(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,
-              count="exact", primary: bool = False) -> dict:
-        request = QueryRequest.build(self.settings, filters, order_by, limit, offset, fields, count)
+              count="exact", search=None, primary: bool = False) -> dict:
+        request = QueryRequest.build(self.settings, filters, order_by, limit, offset, fields, count, search)
         return self._run(section_handle, lambda conn, model, final: run_query(self, conn, model, request),
                          read=True, primary=primary)
 

@@ -20,6 +20,7 @@ from .entry_rows import output_row
 from .errors import InvalidInput, NotFound
 from .records import json_safe
 from .query import FilterCompiler, check_paging, compile_order_by, parse_json_input
+from .search import check_search, search_condition
 from .section_model import SectionModel
 
 COUNT_MODES = ("exact", "estimated", "none")
@@ -34,12 +35,13 @@ class QueryRequest:
     offset: int
     selection: Selection | None
     count: str
+    search: str | None = None
 
     @classmethod
-    def build(cls, settings, filters, order_by, limit, offset, fields, count) -> "QueryRequest":
+    def build(cls, settings, filters, order_by, limit, offset, fields, count, search=None) -> "QueryRequest":
         limit, offset = check_paging(limit, offset, settings)
         return cls(parse_json_input(filters, "filters"), order_by, limit, offset, parse_fields(fields),
-                   check_count(count))
+                   check_count(count), check_search(search))
 
 
 def check_count(count) -> str:
@@ -63,8 +65,18 @@ def compile_where(service, conn, model: SectionModel, filters) -> FilterCompiler
 
 def run_query(service, conn, model: SectionModel, request: QueryRequest) -> dict:
     compiler = compile_where(service, conn, model, request.filters)
-    where, params = compiler.where, compiler.params
-    order = compile_order_by(model, request.order_by, _ALIAS)
+    where, params = compiler.where, list(compiler.params)
+    rank_params: list = []
+    if request.search is not None:
+        matches, rank, search_params = search_condition(model, request.search, "t")
+        where = sql.SQL("{} AND {}").format(where, matches)
+        params += search_params
+    if request.search is not None and request.order_by in (None, "", []):
+        # Best matches first, then the newest.
+        order = sql.SQL("{} DESC, {}").format(rank, compile_order_by(model, None, _ALIAS))
+        rank_params = search_params
+    else:
+        order = compile_order_by(model, request.order_by, _ALIAS)
     level = None
     if request.selection is not None:
         level = bind(request.selection, model, lambda handle: service.load_model(conn, handle))
@@ -82,10 +94,10 @@ def run_query(service, conn, model: SectionModel, request: QueryRequest) -> dict
     try:
         if count_sql is not None:
             with conn.pipeline():
-                cur = conn.execute(rows_sql, (*params, request.limit, request.offset))
+                cur = conn.execute(rows_sql, (*params, *rank_params, request.limit, request.offset))
                 count_cur = conn.cursor().execute(count_sql, params)
         else:
-            cur = conn.execute(rows_sql, (*params, request.limit, request.offset))
+            cur = conn.execute(rows_sql, (*params, *rank_params, request.limit, request.offset))
             count_cur = None
         rows = cur.fetchall()
         names = tuple(c.name for c in cur.description)

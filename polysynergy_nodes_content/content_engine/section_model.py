@@ -86,6 +86,8 @@ class SectionModel:
     title_field: str | None = None
     #: Custom validation rules of the fields and the section (``entry_rules``).
     rules: list = field(default_factory=list)
+    #: The text columns full-text search covers (the section's search_fields, applied ones).
+    search_fields: list = field(default_factory=list)
     loaded_at: float = field(default_factory=time.monotonic)
     #: Composed SQL rendered once per model (key -> query string); see ``sql_text``.
     sql_cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -192,13 +194,13 @@ class ModelCache:
     def load(self, conn, handle: str) -> SectionModel:
         t = sql.Identifier(self.settings.system_schema, "sections")
         row = conn.execute(
-            sql.SQL("SELECT id, handle, applied_state, title_field_handle, validation_rules FROM {} "
+            sql.SQL("SELECT id, handle, applied_state, title_field_handle, validation_rules, search_fields FROM {} "
                     "WHERE handle = %s").format(t),
             (handle,),
         ).fetchone()
         if row is None:
             raise NotFound(f"section '{handle[:80]}' does not exist", field="section_handle")
-        section_id, section_handle, applied, title_field, section_rules = row
+        section_id, section_handle, applied, title_field, section_rules, search_fields = row
         if applied is None:
             raise PendingMigration(
                 f"section '{section_handle}' has no table yet: generate and apply its migration first "
@@ -229,6 +231,8 @@ class ModelCache:
             schema=self.settings.content_schema, fields=fields, pending_handles=configured - set(fields),
             title_field=title_field if title_field in fields and fields[title_field].stores_column else None,
             rules=[r for r in rules if r.field is None or r.field in fields],
+            search_fields=[h for h in (search_fields or []) if h in fields and fields[h].stores_column
+                           and fields[h].ft.column_type(fields[h].settings) == "text"],
         )
 
 

@@ -6,14 +6,15 @@ from .constraints import AddCheck, AddForeignKey, AddUnique, DropConstraint
 from .indexes import AddIndex, DropIndex
 from .junctions import ArchiveJunction, CreateJunction, RenameJunction
 from .nullability import DropNotNull, SetNotNull
+from .search import AddSearchIndex, DropSearchIndex
 from .tables import ArchiveTable, CreateTable, NotifyPostgrest, RenameTable
 from .types import AlterTypeInPlace, AlterTypeOnline
 
 #: Every operation kind, in the order a migration runs them.
 OPERATION_KINDS = (
-    DropConstraint, DropIndex, RenameTable, RenameColumn, DropColumn, ArchiveJunction, AlterTypeInPlace,
+    DropConstraint, DropIndex, DropSearchIndex, RenameTable, RenameColumn, DropColumn, ArchiveJunction, AlterTypeInPlace,
     AlterTypeOnline, SetDefault, CreateTable, AddColumn, SetNotNull, DropNotNull, AddCheck, AddUnique,
-    AddForeignKey, AddIndex, CreateJunction, RenameJunction, ArchiveTable, NotifyPostgrest,
+    AddForeignKey, AddIndex, AddSearchIndex, CreateJunction, RenameJunction, ArchiveTable, NotifyPostgrest,
 )
 
 __all__ = [cls.__name__ for cls in OPERATION_KINDS] + ["LOCKS", "MigrationOperation", "OPERATION_KINDS", "PlanContext"]

@@ -1,0 +1,73 @@
+"""The full-text search index of a section's ``search_fields`` (see ``search``)."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from ..operations import Step
+from ..search import CONFIG, document, is_search_index, search_index_name, text_fields
+from .base import ORDER_ADD_CONSTRAINT, ORDER_DROP_CONSTRAINT, MigrationOperation, step
+from .indexes import drop_concurrently
+
+
+class AddSearchIndex(MigrationOperation):
+    """A GIN index over the search document, built CONCURRENTLY after the commit."""
+
+    kind = "add_search_index"
+    order = ORDER_ADD_CONSTRAINT
+    lock = "SHARE UPDATE EXCLUSIVE"
+    lock_note = "CONCURRENTLY: writers go on while it builds"
+
+    def __init__(self, ctx, table_name: str, name: str, columns: list[str], handles: list[str]):
+        self.table_name, self.name, self.columns, self.handles = table_name, name, columns, handles
+        super().__init__(ctx)
+
+    def describe(self) -> str:
+        return (f"Full-text search index (GIN over to_tsvector('{CONFIG}', ...) of {', '.join(self.handles)}), "
+                "built CONCURRENTLY; until it exists, search scans the table (slower)")
+
+    def forwards(self) -> list[Step]:
+        return [step(sql.SQL("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} USING gin ({})").format(
+                    sql.Identifier(self.name), self.table(self.table_name), document(self.columns)),
+                     phase="post", undo=[drop_concurrently(self.ctx.schema, self.name)], index_name=self.name)]
+
+    def backwards(self) -> list[Step]:
+        return [step(drop_concurrently(self.ctx.schema, self.name), phase="post")]
+
+
+class DropSearchIndex(MigrationOperation):
+    """The search index of a former ``search_fields`` choice."""
+
+    kind = "drop_search_index"
+    order = ORDER_DROP_CONSTRAINT
+    lock = "SHARE UPDATE EXCLUSIVE"
+    lock_note = "CONCURRENTLY, after the commit"
+
+    def __init__(self, ctx, live, name: str):
+        self.name = name
+        self.definition = live.indexes[name]["definition"]
+        super().__init__(ctx)
+
+    def describe(self) -> str:
+        return f"Drop the full-text search index {self.name} (search scans the table until a new one is built)"
+
+    def forwards(self) -> list[Step]:
+        return [step(drop_concurrently(self.ctx.schema, self.name), phase="post")]
+
+    def backwards(self) -> list[Step]:
+        rebuild = self.definition.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY IF NOT EXISTS", 1)
+        return [step(sql.SQL(rebuild), phase="post", undo=[drop_concurrently(self.ctx.schema, self.name)],
+                     index_name=self.name)]
+
+
+def search_operations(ctx, section: dict, fields: list, table_name: str, live_table) -> list:
+    """Drop a search index that no longer matches ``search_fields``; build the one that does."""
+    chosen = section.get("search_fields") or []
+    usable = {f.handle: f for f in text_fields(fields)}
+    wanted = [usable[h] for h in chosen if h in usable]
+    name = search_index_name(section["id"], [f.id for f in wanted]) if wanted else None
+    indexes = live_table.indexes if live_table is not None else {}
+    ops: list = [DropSearchIndex(ctx, live_table, n) for n in indexes if is_search_index(n) and n != name]
+    if name is not None and not (name in indexes and indexes[name]["valid"]):
+        ops.append(AddSearchIndex(ctx, table_name, name, [f.handle for f in wanted], [f.handle for f in wanted]))
+    return ops

@@ -1,0 +1,79 @@
+"""Search over a section's search_fields: the migration builds a GIN full-text index, the
+review says so, search= matches and ranks, and works (scanning) before the index exists."""
+
+from __future__ import annotations
+
+import pytest
+from psycopg import sql
+
+from polysynergy_nodes_content.content_engine.errors import InvalidInput
+from polysynergy_nodes_content.content_engine.search import document
+
+
+@pytest.fixture
+def notes(engine, build):
+    build(engine, "notes", [("title", "text", {}, True, False), ("body", "textarea", {}, False, False),
+                            ("views", "integer", {}, False, False)])
+    engine.create_entries("notes", [
+        {"title": "Kubernetes at scale", "body": "We run kubernetes and more kubernetes", "views": 1},
+        {"title": "Gardening", "body": "Tomatoes, and one word about kubernetes", "views": 2},
+        {"title": "Cooking", "body": "Pasta", "views": 3},
+    ])
+    return "notes"
+
+
+def search_indexes(raw):
+    return [r[0] for r in raw.execute(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = 'custom' AND tablename = 'notes' "
+        "AND indexname LIKE 'sx\\_%'")]
+
+
+def test_search_needs_search_fields(engine, notes):
+    with pytest.raises(InvalidInput, match="section 'notes' has no search_fields"):
+        engine.query_entries("notes", search="kubernetes")
+    with pytest.raises(InvalidInput, match="'views' is not a text field"):
+        engine.update_section("notes", {"search_fields": ["title", "views"]})
+    with pytest.raises(InvalidInput, match="unknown field 'nope'"):
+        engine.update_section("notes", {"search_fields": ["nope"]})
+
+
+def test_search_matches_ranks_and_gets_its_index(engine, notes, raw):
+    engine.update_section("notes", {"search_fields": ["title", "body"]})
+    # Before the migration: it works, scanning the table.
+    found = engine.query_entries("notes", search="kubernetes")
+    assert [e["title"] for e in found["entries"]] == ["Kubernetes at scale", "Gardening"]  # ranked
+    assert found["total_count"] == 2
+    assert engine.query_entries("notes", search="tomatoes pasta")["total_count"] == 0  # websearch: both words
+    assert engine.query_entries("notes", search="tomatoes or pasta")["total_count"] == 2
+    assert engine.query_entries("notes", {"views": {"_gt": 1}}, search="kubernetes")["total_count"] == 1
+    assert [e["title"] for e in engine.query_entries("notes", search="kubernetes", order_by="views DESC")["entries"]] \
+        == ["Gardening", "Kubernetes at scale"]
+    plan = engine.plan_migration("notes")
+    kinds = [op["kind"] for op in plan["operations"]]
+    assert "add_search_index" in kinds
+    described = next(op["description"] for op in plan["operations"] if op["kind"] == "add_search_index")
+    assert "GIN" in described and "until it exists, search scans the table" in described
+    assert "to_tsvector" in plan["sql"] and "USING gin" in plan["sql"]
+    engine.apply_migration(plan["id"], confirm=True)
+    [index] = search_indexes(raw)
+    again = engine.plan_migration("notes")
+    assert "add_search_index" not in {op["kind"] for op in again.get("operations") or []}
+    # The engine's search expression is the index's: the planner uses it.
+    raw.execute("SET enable_seqscan = off")
+    explained = "\n".join(r[0] for r in raw.execute(sql.SQL(
+        "EXPLAIN SELECT id FROM custom.notes AS t WHERE {} @@ websearch_to_tsquery('simple', 'kubernetes')").format(
+        document(["title", "body"], "t"))))
+    assert index in explained
+    assert [e["title"] for e in engine.query_entries("notes", search="kubernetes")["entries"]] == [
+        "Kubernetes at scale", "Gardening"]
+    # Another choice of fields: the old index goes, a new one comes.
+    engine.update_section("notes", {"search_fields": ["body"]})
+    plan = engine.plan_migration("notes")
+    assert {"drop_search_index", "add_search_index"} <= {op["kind"] for op in plan["operations"]}
+    engine.apply_migration(plan["id"], confirm=True)
+    [other] = search_indexes(raw)
+    assert other != index
+    assert engine.query_entries("notes", search="scale")["total_count"] == 0  # the title is not searched now
+    engine.update_section("notes", {"search_fields": []})
+    engine.apply_migration(engine.plan_migration("notes")["id"], confirm=True)
+    assert search_indexes(raw) == []
