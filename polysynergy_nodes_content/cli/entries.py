@@ -57,8 +57,9 @@ def _fields_arg(fields: str | None):
               "Default: every field; related entries shown by their title field.")
 @click.option("--count", "count", type=click.Choice(["exact", "estimated", "none"]), default="exact",
               show_default=True, help="The total: counted, the planner's estimate, or skipped.")
+@click.option("--search", "-s", metavar="TEXT", help="Full-text search over the section's search fields, ranked.")
 @json_option
-def query_cmd(section, filters, order_by, limit, offset, fields, count):
+def query_cmd(section, filters, order_by, limit, offset, fields, count, search):
     """Query SECTION's entries."""
     st = state()
     engine = st.engine()
@@ -66,7 +67,7 @@ def query_cmd(section, filters, order_by, limit, offset, fields, count):
     if paths is None and not st.json:
         paths = engine.entries.title_paths(section)
     result = engine.query_entries(section, parse_json_arg(filters, "filter", allow_stdin=False), order_by, limit,
-                                  offset, fields=paths, count=count)
+                                  offset, fields=paths, count=count, search=search)
 
     def render():
         n = len(result["entries"])

@@ -90,20 +90,29 @@ def create_cmd(handle, label, description, icon, title_field):
 @click.option("--description")
 @click.option("--icon")
 @click.option("--title-field", help="Handle of the field used as an entry's title ('' for none).")
+@click.option("--search-fields", metavar="FIELDS",
+              help="Comma-separated text fields full-text search covers ('' for none); the next migration "
+                   "builds the index.")
+@click.option("--validation-rules", metavar="JSON",
+              help='Rules over the whole entry: [{"rule": {filter}, "message": "..."}] (\'[]\' for none).')
 @json_option
-def section_update_cmd(section, new_handle, label, description, icon, title_field):
-    """Change SECTION's handle, label, description, icon or title field (only the options given)."""
+def section_update_cmd(section, new_handle, label, description, icon, title_field, search_fields, validation_rules):
+    """Change SECTION's handle, label, description, icon, title field, search fields or
+    validation rules (only the options given)."""
     st = state()
     pairs = {"handle": new_handle, "label": label, "description": description, "icon": icon,
-             "title_field_handle": title_field}
+             "title_field_handle": title_field, "search_fields": search_fields,
+             "validation_rules": validation_rules}
     changes = {k: v for k, v in pairs.items() if v is not None}
+    if "search_fields" in changes:
+        changes["search_fields"] = [h.strip() for h in changes["search_fields"].split(",") if h.strip()]
     if not changes:
         raise InvalidInput("nothing to change: give at least one option (see --help)", field="changes")
     updated = st.engine().update_section(section, changes)
 
     def render():
         st.console.print(f"[green]Updated section[/green] {updated['handle']}")
-        if "handle" in changes:
+        if "handle" in changes or "search_fields" in changes:
             st.console.print(f"Review the change: polysynergy-content migrations plan {updated['handle']}")
 
     emit({"section": updated}, render)
@@ -235,9 +244,11 @@ def _find_field(engine, section: str, handle: str) -> dict:
 @click.option("--required/--optional", default=None, help="Make the field required or optional.")
 @click.option("--unique/--not-unique", default=None, help="Add or drop the unique rule.")
 @click.option("--hidden/--visible", default=None)
+@click.option("--validation-rules", metavar="JSON",
+              help='The field\'s own rules: [{"rule": {"_regex": "^[A-Z]+$"}, "message": "..."}] (\'[]\' for none).')
 @json_option
 def update_cmd(section, handle, new_handle, field_type, label, field_settings, default_value, help_text, placeholder,
-               ui_width, tab_name, sort_order, required, unique, hidden):
+               ui_width, tab_name, sort_order, required, unique, hidden, validation_rules):
     """Change field HANDLE of SECTION (only the options given change)."""
     st = state()
     engine = st.engine()
@@ -254,6 +265,8 @@ def update_cmd(section, handle, new_handle, field_type, label, field_settings, d
         updates["field_settings"] = parse_json_arg(field_settings, "settings", allow_stdin=False)
     if default_value is not None:
         updates["default_value"] = parse_json_arg(default_value, "default", allow_stdin=False)
+    if validation_rules is not None:
+        updates["custom_validation_rules"] = parse_json_arg(validation_rules, "validation-rules", allow_stdin=False)
     if not updates:
         raise InvalidInput("nothing to change: give at least one option (see --help)", field="updates")
     updated = engine.update_field(existing["id"], updates)

@@ -84,3 +84,20 @@ def test_aggregate(run):
     assert got["groups"] == [{"count": 3, "sum": {"views": 9}}]
     shown = run("entries", "aggregate", "posts", '{"max": "views"}', "-g", "title").stdout
     assert "max(views)" in shown and "p4" in shown
+
+
+def test_search_fields_and_validation_rules(run):
+    _authors_and_posts(run)
+    run("sections", "update", "posts", "--search-fields", "title")
+    run("migrations", "plan", "posts")
+    run("migrations", "apply", "posts", "--yes")
+    run("entries", "create", "posts", '[{"title": "kubernetes notes"}, {"title": "garden"}]')
+    found = run.json("entries", "query", "posts", "--search", "kubernetes")
+    assert [e["title"] for e in found["entries"]] == ["kubernetes notes"]
+    run("fields", "update", "posts", "views", "--validation-rules", '[{"rule": {"_lte": 100}, "message": "at most 100"}]')
+    failed = run("entries", "create", "posts", '{"title": "x", "views": 101}', expect=2)
+    assert "at most 100" in failed.stderr + failed.stdout
+    run("sections", "update", "posts", "--validation-rules",
+        '[{"rule": {"views": {"_neq": 13}}, "message": "no thirteen"}]')
+    failed = run("entries", "create", "posts", '{"title": "y", "views": 13}', expect=2)
+    assert "no thirteen" in failed.stderr + failed.stdout
