@@ -118,7 +118,7 @@ class ConfigStore:
         assignments = sql.SQL(", ").join(
             sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values
         )
-        structural = bool({"handle", "is_active", "search_fields"} & set(values))
+        structural = bool({"handle", "is_active", "search_fields", "validation_rules"} & set(values))
         bump = sql.SQL(", config_version = config_version + 1, migration_status = 'pending'") if structural else sql.SQL("")
         updated = self._one(
             sql.SQL("UPDATE {} SET {}{} WHERE id = %s RETURNING *").format(self._t("sections"), assignments, bump),
@@ -366,7 +366,7 @@ class ConfigStore:
         """The complete configuration of a section, as stored in migration records."""
         section = self.find_section(section_id)
         keep = ("id", "handle", "label", "description", "icon", "table_name", "title_field_handle", "is_active",
-                "search_fields")
+                "search_fields", "validation_rules")
         return {
             "section": {k: section[k] for k in keep},
             "config_version": section["config_version"],

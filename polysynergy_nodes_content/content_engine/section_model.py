@@ -18,6 +18,7 @@ from polysynergy_section_field.section_field_runner import FieldType, FieldTypeR
 
 from . import names
 from .entry_rules import parse_rules
+from .rule_checks import is_rule_check, rule_name
 from .errors import InvalidInput, NotFound, PendingMigration
 from .identifiers import IDENTIFIER_PATTERN, SYSTEM_COLUMNS
 from .records import json_safe
@@ -144,7 +145,13 @@ class SectionModel:
 
     def rule_message(self, constraint: str) -> tuple[str, str] | None:
         """(field or "entry", message) of a custom validation rule's CHECK, else None."""
-        return None
+        if not is_rule_check(constraint):
+            return None
+        field_ids = {f.handle: f.id for f in self.fields.values()}
+        for rule in self.rules:
+            if rule_name(self.id, rule, field_ids) == constraint:
+                return rule.field or "entry", rule.message
+        return "entry", "breaks a validation rule of the section"
 
     def unknown_field(self, key) -> InvalidInput:
         if key in self.pending_handles:

@@ -87,3 +87,46 @@ def test_rule_shape_is_checked_when_configured(engine, events):
     engine.update_field(code["id"], {"custom_validation_rules": [{"rule": {"_starts_with": "Z"}, "message": "Z!"}]})
     with pytest.raises(InvalidInput, match="field 'code': Z!"):
         engine.create_entry(events, {"code": "AB10"})
+
+
+def test_rules_become_named_checks_created_by_the_migration(engine, events, raw):
+    engine.create_entry(events, {"code": "AB1", "seats": 5, "sold": 1})
+    plan = engine.plan_migration(events)
+    added = [op for op in plan["operations"] if op["kind"] == "add_rule_check"]
+    assert len(added) == 3  # code pattern, ends >= starts, sold <= seats
+    assert any("must look like AB123" in op["description"] for op in added)
+    assert "CHECK" in plan["sql"] and "~ '^[A-Z]{2}[0-9]+$'" in plan["sql"]
+    engine.apply_migration(plan["id"], confirm=True)
+    names = [r[0] for r in raw.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'custom.events'::regclass AND conname LIKE 'cr\\_%'")]
+    assert len(names) == 3
+    # Direct SQL obeys them too; the engine names the rule when the database refuses.
+    import psycopg
+    with pytest.raises(psycopg.errors.CheckViolation):
+        raw.execute("INSERT INTO custom.events (code) VALUES ('lowercase')")
+    with pytest.raises(psycopg.errors.CheckViolation):
+        raw.execute("INSERT INTO custom.events (code, seats, sold) VALUES ('AB5', 1, 2)")
+    from polysynergy_nodes_content.content_engine.entry_errors import explain_db_error
+    model = engine.entries.models.get(raw, events, refresh=True)
+    with pytest.raises(psycopg.errors.CheckViolation) as info:
+        raw.execute("INSERT INTO custom.events (code, starts, ends) VALUES ('AB6', '2025-02-01', '2025-01-01')")
+    assert explain_db_error(info.value, model)[1:] == ("ends", "must not be before the start date")
+    # Removing a rule drops its CHECK in the next migration.
+    engine.update_section(events, {"validation_rules": None})
+    plan = engine.plan_migration(events)
+    assert [op["kind"] for op in plan["operations"] if "rule" in op["kind"] or op["kind"] == "drop_constraint"] == [
+        "drop_constraint"]
+    engine.apply_migration(plan["id"], confirm=True)
+    assert len(list(raw.execute("SELECT 1 FROM pg_constraint WHERE conrelid = 'custom.events'::regclass "
+                                "AND conname LIKE 'cr\\_%'"))) == 2
+    raw.execute("INSERT INTO custom.events (code, seats, sold) VALUES ('AB7', 1, 2)")  # allowed now
+
+
+def test_a_rule_without_a_check_form_is_said_in_the_review(engine, events):
+    section = engine.get_section(events)
+    seats = next(f for f in section["fields"] if f["handle"] == "seats")
+    engine.update_field(seats["id"], {"custom_validation_rules": [{"rule": {"_gt": {"_field": "nope"}},
+                                                                   "message": "odd"}]})
+    plan = engine.plan_migration(events)
+    only = [op["description"] for op in plan["operations"] if op["kind"] == "rule_in_engine_only"]
+    assert only and "has no CHECK form" in only[0]

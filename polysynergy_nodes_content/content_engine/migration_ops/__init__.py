@@ -6,6 +6,7 @@ from .constraints import AddCheck, AddForeignKey, AddUnique, DropConstraint
 from .indexes import AddIndex, DropIndex
 from .junctions import ArchiveJunction, CreateJunction, RenameJunction
 from .nullability import DropNotNull, SetNotNull
+from .rules import AddRuleCheck, RuleOnlyInEngine
 from .search import AddSearchIndex, DropSearchIndex
 from .tables import ArchiveTable, CreateTable, NotifyPostgrest, RenameTable
 from .types import AlterTypeInPlace, AlterTypeOnline
@@ -14,7 +15,7 @@ from .types import AlterTypeInPlace, AlterTypeOnline
 OPERATION_KINDS = (
     DropConstraint, DropIndex, DropSearchIndex, RenameTable, RenameColumn, DropColumn, ArchiveJunction, AlterTypeInPlace,
     AlterTypeOnline, SetDefault, CreateTable, AddColumn, SetNotNull, DropNotNull, AddCheck, AddUnique,
-    AddForeignKey, AddIndex, AddSearchIndex, CreateJunction, RenameJunction, ArchiveTable, NotifyPostgrest,
+    AddForeignKey, AddIndex, AddSearchIndex, AddRuleCheck, RuleOnlyInEngine, CreateJunction, RenameJunction, ArchiveTable, NotifyPostgrest,
 )
 
 __all__ = [cls.__name__ for cls in OPERATION_KINDS] + ["LOCKS", "MigrationOperation", "OPERATION_KINDS", "PlanContext"]

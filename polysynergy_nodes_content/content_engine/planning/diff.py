@@ -17,6 +17,7 @@ from ..migration_ops import (AddCheck, AddColumn, AddForeignKey, AddIndex, AddUn
                              CreateJunction, CreateTable, DropColumn, NotifyPostgrest, PlanContext, RenameJunction,
                              RenameTable, SetNotNull)
 from ..settings import EngineSettings
+from ..migration_ops.rules import rule_operations
 from ..migration_ops.search import search_operations
 from .columns import ColumnDiff
 from .desired import DesiredField, desired_fields
@@ -71,6 +72,7 @@ class _Diff:
             targets = {f.id: self.target(f) for f in self.fields if f.stores_column and f.foreign_key_target}
             ops.append(CreateTable(ctx, section, self.fields, targets, self.snapshot.roles))
             ops.extend(search_operations(ctx, section, self.fields, section["table_name"], None))
+            ops.extend(rule_operations(ctx, self.snapshot.config, self.fields, section["table_name"], None, False))
         else:
             table_name = live.table.name
             if table_name != section["table_name"]:
@@ -81,6 +83,8 @@ class _Diff:
                 ops.append(RenameTable(ctx, table_name, section["table_name"]))
             ops.extend(self.alter_table(section["table_name"]))
             ops.extend(search_operations(ctx, section, self.fields, section["table_name"], live.table))
+            ops.extend(rule_operations(ctx, self.snapshot.config, self.fields, section["table_name"], live.table,
+                                       self.snapshot.populated))
         ops.extend(self.junctions())
         ops.sort(key=lambda op: op.order)
         if ops and ctx.settings.notify_pgrst:
