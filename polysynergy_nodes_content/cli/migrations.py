@@ -164,7 +164,19 @@ def apply_cmd(target, yes):
         confirm(question, yes)
         confirmed = True
     # Destructive migrations get confirm=True only after the user (or --yes) confirmed.
-    result = engine.apply_migration(mig["id"], confirm=confirmed and bool(mig["is_destructive"]))
+    from .entries import _progress
+
+    with _progress("apply", bytes_mode=False) as bar:
+        task = bar.add_task("apply", total=None, rows=0)
+
+        def progress(event):
+            if "rows" in event:
+                bar.update(task, description="backfill", completed=event["rows"], rows=event["rows"])
+            else:
+                bar.update(task, description=f"step {event['step']}/{event['steps']} ({event['phase']})")
+
+        result = engine.apply_migration(mig["id"], confirm=confirmed and bool(mig["is_destructive"]),
+                                        progress=progress)
 
     def render():
         st.console.print(f"[green]Applied[/green] migration {result['version']} ({short_id(result['id'])}): "

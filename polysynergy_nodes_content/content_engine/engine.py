@@ -18,6 +18,7 @@ from .field_type_table import sync_field_types, unsynced_handles
 from .database import get_pool, resolve_database_url, resolve_read_url, url_options
 from .entries import EntryService
 from .errors import ContentError, DatabaseFailure, Refused, database_message
+from .migration_progress import reporting_progress
 from .migrations import Migrations
 from .pooler import Pooler, detect
 from .schema_install import install_system_schema, installed_version, migration_files
@@ -204,10 +205,12 @@ class ContentEngine:
         section_id = self.get_section(section)["id"] if section is not None else None
         return _translate(self.migrations.list, section_id)
 
-    def apply_migration(self, migration_id, confirm: bool = False) -> dict:
+    def apply_migration(self, migration_id, confirm: bool = False, progress=None) -> dict:
+        """``progress(event)`` hears each step and every backfill batch (see migration_progress)."""
         self.ensure_installed()
         self.require_session_connection()
-        return _translate(self.migrations.apply, migration_id, confirm)
+        with reporting_progress(progress):
+            return _translate(self.migrations.apply, migration_id, confirm)
 
     def rollback_migration(self, migration_id) -> dict:
         self.ensure_installed()

@@ -19,6 +19,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from .errors import database_message
+from .migration_progress import report
 from .operations import BEFORE_MAIN, Step
 
 _BACKFILL_NOTICE = re.compile(r"^polysynergy-backfill rows=(\d+) last_id=(\S+)$")
@@ -142,6 +143,7 @@ class StepRunner:
             return
         self.progress["backfill"] = {"step": self.progress.get("current"), "rows": int(match.group(1)),
                                      "last_id": match.group(2)}
+        report({"phase": "backfill", "rows": int(match.group(1))})
         if time.monotonic() - self._last_save >= PROGRESS_INTERVAL:
             self._last_save = time.monotonic()
             try:
@@ -167,6 +169,7 @@ class StepRunner:
     # -- running -------------------------------------------------------------------
     def _run_alone(self, index: int, step: Step, post: bool) -> None:
         self._record(phase=step.phase, current=index)
+        report({"phase": step.phase, "step": index + 1, "steps": len(self.steps)})
         try:
             run_alone(self.conn, step)
         except psycopg.Error as exc:
