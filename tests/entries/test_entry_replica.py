@@ -112,7 +112,8 @@ def _caught_up(primary_url: str, replica_url: str, timeout: float = 60.0) -> Non
     """Wait until the replica has replayed everything the primary wrote so far (on a busy
     shared server, replay can trail by several seconds)."""
     with psycopg.connect(primary_url, autocommit=True) as conn:
-        target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+        # The insert position: with synchronous_commit off a commit may not be written out yet.
+        target = conn.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
