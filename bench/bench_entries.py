@@ -11,7 +11,13 @@ PostgreSQL. A scratch database is created on that server and dropped at the end.
     connection from the same pool;
 (b) a batch of 10,000 entries (engine.create_entries) vs COPY of the same rows;
 (c) a filtered, ordered, limited query with total count on 1,000,000 rows
-    (engine.query_entries) vs the same two statements written by hand, pipelined.
+    (engine.query_entries) vs the same two statements written by hand, pipelined;
+(d) 50 entries with two relations expanded (fields=["title", "author.name",
+    "tags.label"], count="none") vs one hand-written query joining the author and
+    aggregating the tags;
+(e) search="kubernetes" on 1,000,000 rows with the migration's GIN index (ranked, with
+    its count) vs the same full-text query and count written by hand, pipelined;
+(f) count="estimated" on the query of (c) vs the page query alone, without a count.
 
 Engine and raw runs alternate; figures are medians after a warm-up.
 """
@@ -40,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 from polysynergy_nodes_content.content_engine.database import close_pools, get_pool  # noqa: E402
 from polysynergy_nodes_content.content_engine.engine import ContentEngine  # noqa: E402
 
-TARGETS = {"a": 1.5, "b": 2.0, "c": 1.2}
+TARGETS = {"a": 1.5, "b": 1.5, "c": 1.2, "d": 2.0, "e": 1.5, "f": 1.2}
 FIELDS = [
     ("title", "text", {"maxLength": 200}, True, True),
     ("views", "integer", {"min": 0}, False, False),
@@ -230,6 +236,117 @@ def bench_query(engine, pool, repetitions, do_profile):
     return result
 
 
+def make_relation_sections(engine: ContentEngine) -> None:
+    for handle, fields in (
+        ("bench_people", [("name", "text", {}, True, False)]),
+        ("bench_tags", [("label", "text", {}, True, False)]),
+        ("bench_posts", [("title", "text", {}, True, False),
+                         ("author", "relation", {"targetSection": "bench_people"}, False, False),
+                         ("tags", "relation", {"targetSection": "bench_tags", "allowMultiple": True}, False, False)]),
+    ):
+        section = engine.create_section(handle, handle)
+        for name, type_handle, settings, required, unique in fields:
+            engine.add_field(section["id"], name, name, type_handle, settings, is_required=required, is_unique=unique)
+        engine.apply_migration(engine.plan_migration(section["id"])["id"], confirm=True)
+    people = engine.create_entries("bench_people", [{"name": f"Person {i}"} for i in range(200)])
+    tags = engine.create_entries("bench_tags", [{"label": f"tag-{i}"} for i in range(100)])
+    engine.create_entries("bench_posts", [
+        {"title": f"Post {i}", "author": people[i % 200]["id"],
+         "tags": [tags[(i * 7 + k) % 100]["id"] for k in range(3)]} for i in range(5_000)])
+    with psycopg.connect(engine.url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE custom.bench_posts")
+        conn.execute("VACUUM ANALYZE custom.bench_posts_tags")
+
+
+def bench_relations(engine, pool, repetitions):
+    fields = ["title", "author.name", "tags.label"]
+    raw_sql = (
+        "SELECT p.id, p.title, a.id, a.name, (SELECT array_agg(ROW(t.id, t.label) ORDER BY j.sort_order, j.created_at) "
+        "FROM custom.bench_posts_tags j JOIN custom.bench_tags t ON t.id = j.target_id WHERE j.source_id = p.id) "
+        "FROM custom.bench_posts p LEFT JOIN custom.bench_people a ON a.id = p.author "
+        "ORDER BY p.created_at DESC, p.id LIMIT 50")
+    outcome = {}
+
+    def engine_fn(i):
+        outcome["engine"] = engine.query_entries("bench_posts", fields=fields, limit=50, count="none")
+
+    def raw_fn(i):
+        with pool.connection() as conn:
+            outcome["raw"] = conn.execute(raw_sql).fetchall()
+
+    result = alternate(engine_fn, raw_fn, repetitions, warmup=20)
+    got, raw = outcome["engine"]["entries"], outcome["raw"]
+    assert [e["id"] for e in got] == [str(r[0]) for r in raw], "engine and raw rows differ"
+    assert all(len(e["tags"]) == 3 and e["author"]["name"] for e in got)
+    return result
+
+
+def load_search(engine, pool, rows: int) -> None:
+    started = time.perf_counter()
+    section = engine.create_section("bench_search", "bench_search")
+    engine.add_field(section["id"], "title", "title", "text", {}, is_required=True)
+    engine.add_field(section["id"], "body", "body", "textarea", {})
+    engine.apply_migration(engine.plan_migration(section["id"])["id"], confirm=True)
+    with pool.connection() as conn:
+        conn.execute(f"""
+            INSERT INTO custom.bench_search (title, body)
+            SELECT 'Report ' || g,
+                   (ARRAY['cloud', 'garden', 'river', 'engine', 'market', 'winter', 'signal', 'paper'])[1 + g % 8]
+                   || ' ' || md5(g::text) || ' ' ||
+                   CASE WHEN g % 1000 = 0 THEN 'kubernetes cluster notes' ELSE 'plain notes' END
+            FROM generate_series(1, {rows}) AS g""")
+    engine.update_section("bench_search", {"search_fields": ["title", "body"]})
+    engine.apply_migration(engine.plan_migration("bench_search")["id"], confirm=True)  # the GIN index
+    with psycopg.connect(engine.url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE custom.bench_search")
+    print(f"search table: {rows:,} rows and its GIN index in {time.perf_counter() - started:.1f}s")
+
+
+def bench_search(engine, pool, repetitions):
+    document = ("to_tsvector('simple'::regconfig, coalesce(t.title, '') || ' ' || coalesce(t.body, ''))")
+    query = "websearch_to_tsquery('simple'::regconfig, %s)"
+    rows_sql = (f"SELECT t.* FROM custom.bench_search AS t WHERE {document} @@ {query} "
+                f"ORDER BY ts_rank({document}, {query}) DESC, t.created_at DESC, t.id LIMIT 50")
+    count_sql = f"SELECT count(*) FROM custom.bench_search AS t WHERE {document} @@ {query}"
+    outcome = {}
+
+    def engine_fn(i):
+        outcome["engine"] = engine.query_entries("bench_search", search="kubernetes", limit=50)
+
+    def raw_fn(i):
+        with pool.connection() as conn:
+            with conn.pipeline():
+                rows = conn.execute(rows_sql, ("kubernetes", "kubernetes"))
+                count = conn.cursor().execute(count_sql, ("kubernetes",))
+            outcome["raw"] = (rows.fetchall(), count.fetchone()[0])
+
+    result = alternate(engine_fn, raw_fn, repetitions, warmup=5)
+    got, raw = outcome["engine"], outcome["raw"]
+    assert got["total_count"] == raw[1] and len(got["entries"]) == min(50, raw[1])
+    assert [e["id"] for e in got["entries"]] == [str(r[0]) for r in raw[0]], "engine and raw rows differ"
+    return result
+
+
+def bench_estimated(engine, pool, repetitions):
+    filters = {"status": {"_in": ["published", "review"]}, "views": {"_gte": 900}, "published": True}
+    rows_sql = ("SELECT t.* FROM custom.bench_query AS t WHERE t.status = ANY(%s) AND t.views >= %s "
+                "AND t.published = %s ORDER BY t.views DESC, t.id LIMIT %s OFFSET %s")
+    params = (["published", "review"], 900, True)
+    outcome = {}
+
+    def engine_fn(i):
+        outcome["engine"] = engine.query_entries("bench_query", filters, "views DESC", 50, 0, count="estimated")
+
+    def raw_fn(i):
+        with pool.connection() as conn:
+            outcome["raw"] = conn.execute(rows_sql, (*params, 50, 0)).fetchall()
+
+    result = alternate(engine_fn, raw_fn, repetitions, warmup=10)
+    assert [e["id"] for e in outcome["engine"]["entries"]] == [str(r[0]) for r in outcome["raw"]]
+    print(f"estimated count: {outcome['engine']['total_count']:,}")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and 200k rows")
@@ -251,12 +368,20 @@ def main() -> None:
             make_section(engine, handle)
         pool = get_pool(url)  # the engine's own pool: both sides pay the same checkout
         load_big(engine, pool, rows)
+        make_relation_sections(engine)
+        load_search(engine, pool, rows)
         batch = bench_batch(engine, pool, reps_batch, args.profile)
         results = {
             "a": ("single create (validated)", "INSERT ... RETURNING *", *bench_single(engine, pool, reps_single, args.profile)),
             "b": ("batch create 10,000 (entries returned)", "COPY", *batch[:2]),
             "c": (f"query {rows:,} rows: filter+order+limit+count", "same SQL, pipelined",
                   *bench_query(engine, pool, reps_query, args.profile)),
+            "d": ("50 entries, two relations expanded", "one query: join + array_agg",
+                  *bench_relations(engine, pool, reps_query)),
+            "e": (f"search on {rows:,} rows (GIN), ranked+count", "same full-text SQL, pipelined",
+                  *bench_search(engine, pool, reps_query)),
+            "f": (f"count=estimated, query on {rows:,} rows", "the page query, no count",
+                  *bench_estimated(engine, pool, reps_query)),
         }
         print()
         print(f"{'case':<48} {'engine ms':>10} {'raw ms':>9} {'ratio':>6} {'target':>7}  met  (reps)  raw side")

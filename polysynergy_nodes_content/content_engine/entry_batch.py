@@ -72,6 +72,7 @@ class BatchWriter:
         self.conflict = conflict_field(model, on_conflict)
         self.label = label
         self._defaults: dict = {}
+        self._memo: dict = {}  # this writer's verdicts on repeated values (see validate_values)
         self._system_ok = KEPT_COLUMNS if self.keep_ids else frozenset()
 
     # -- validation -----------------------------------------------------------------
@@ -79,7 +80,7 @@ class BatchWriter:
         """One item as validated parameters; errors name the item."""
         try:
             data = check_keys(self.model, item, self.final, self._system_ok)
-            row = validate_values(self.model, data, False)
+            row = validate_values(self.model, data, False, self._memo)
             if self._system_ok:
                 for key in KEPT_COLUMNS:
                     if key in data:

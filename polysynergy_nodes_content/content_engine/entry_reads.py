@@ -7,7 +7,7 @@ for a multiple one. Counts are exact, the planner's estimate, or skipped.
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
 
 import psycopg
@@ -89,8 +89,7 @@ def run_query(service, conn, model: SectionModel, request: QueryRequest) -> dict
     if request.count == "exact":
         count_sql = sql.SQL("SELECT count(*) FROM {} AS t WHERE {}").format(model.table, where).as_string(conn)
     elif request.count == "estimated":
-        count_sql = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} AS t WHERE {}").format(
-            model.table, where).as_string(conn)
+        count_sql = sql.SQL("EXPLAIN SELECT 1 FROM {} AS t WHERE {}").format(model.table, where).as_string(conn)
     try:
         if count_sql is not None:
             with conn.pipeline():
@@ -115,11 +114,13 @@ def run_query(service, conn, model: SectionModel, request: QueryRequest) -> dict
             "limit": request.limit, "offset": request.offset}
 
 
-def estimated_rows(plan) -> int:
-    """The planner's row estimate of the top node of ``EXPLAIN (FORMAT JSON)``."""
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+_PLAN_ROWS = re.compile(r"\brows=(\d+)")
+
+
+def estimated_rows(first_line: str) -> int:
+    """The planner's row estimate: ``rows=N`` of the top node (the first line of EXPLAIN)."""
+    match = _PLAN_ROWS.search(first_line or "")
+    return int(match.group(1)) if match else 0
 
 
 def default_output(conn, model: SectionModel, names: tuple, rows: list) -> list[dict]:

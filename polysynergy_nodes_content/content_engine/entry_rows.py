@@ -28,6 +28,17 @@ _MEMO_TYPES = frozenset({str, int, float, bool, Decimal, uuid.UUID, _dt.datetime
 #: Types whose JSON-safe output is the value itself.
 _SAME_OUTPUT = frozenset({str, int, bool, float})
 _MISSING = object()
+#: Inputs whose verdict a batch may remember (hashable, immutable, compared with their type).
+_MEMO_INPUT = frozenset({str, int, float, bool})
+
+
+class _Refused:
+    """A remembered validation failure."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
 
 
 class StaleModel(Exception):
@@ -59,11 +70,12 @@ def check_keys(model: SectionModel, data, final: bool, system_ok: frozenset = fr
     return data
 
 
-def validate_values(model: SectionModel, data: dict, partial: bool) -> dict:
+def validate_values(model: SectionModel, data: dict, partial: bool, memo: dict | None = None) -> dict:
     """Field handle -> parameter for every given field; one InvalidInput names every problem.
 
     ``partial`` (an update) checks only the given fields; otherwise required fields
-    without a default must be present."""
+    without a default must be present. ``memo`` (one batch's) remembers the verdict on
+    each repeated scalar input per field, so a batch validates each distinct value once."""
     errors: list[tuple[str, str]] = []
     values: dict = {}
     candidates = [model.fields[k] for k in data if k in model.fields] if partial else model.fields.values()
@@ -80,12 +92,29 @@ def validate_values(model: SectionModel, data: dict, partial: bool) -> dict:
                 continue
             values[handle] = [] if field.junction is not None else None
             continue
+        key = None
+        if memo is not None and value.__class__ in _MEMO_INPUT:
+            key = (handle, value.__class__, value)
+            known = memo.get(key, _MISSING)
+            if known is not _MISSING:
+                if known.__class__ is _Refused:
+                    errors.append((handle, known.message))
+                else:
+                    values[handle] = known
+                continue
         try:
             param = field.to_param(value)
         except ValueError as exc:
+            if key is not None and len(memo) < 100_000:
+                memo[key] = _Refused(str(exc))
             errors.append((handle, str(exc)))
             continue
         values[handle] = param
+        if key is not None and param.__class__ in _MEMO_TYPES and len(memo) < 100_000:
+            if param.__class__ is str and not param.isascii() and is_unencodable(param):
+                memo[key] = _Refused(UNENCODABLE_MESSAGE)
+            else:
+                memo[key] = param
         kind = param.__class__
         if kind is str:
             if not param.isascii() and is_unencodable(param):

@@ -7,6 +7,7 @@ is configured but not applied yet is refused with a message saying so.
 
 from __future__ import annotations
 
+import datetime as _dt
 import threading
 import time
 import uuid
@@ -138,7 +139,7 @@ class SectionModel:
             plan = []
             for name in names:
                 f = self.fields.get(name)
-                plan.append((name, f.output if f is not None else None))
+                plan.append((name, f.output if f is not None else _SYSTEM_OUTPUT.get(name)))
             if len(self.sql_cache) < 512:
                 self.sql_cache[key] = plan
         return plan
@@ -241,6 +242,10 @@ class ModelCache:
             search_fields=[h for h in (search_fields or []) if h in fields and fields[h].stores_column
                            and fields[h].ft.column_type(fields[h].settings) == "text"],
         )
+
+
+#: Output of the system columns (never null): the id as text, the timestamps in ISO 8601.
+_SYSTEM_OUTPUT = {"id": str, "created_at": _dt.datetime.isoformat, "updated_at": _dt.datetime.isoformat}
 
 
 def parse_entry_id(entry_id) -> uuid.UUID:
