@@ -21,6 +21,10 @@ def render_review(console: Console, mig: dict, down: bool = False, show_sql: boo
         f"[bold]Migration {mig['version']}[/bold]{' of ' + escape(section) if section else ''} "
         f"[dim]({mig['id']})[/dim] - status [bold]{mig['status']}[/bold], type {mig['migration_type']}")
     console.print(escape(mig.get("description") or ""))
+    progress = mig.get("progress") or {}
+    if mig.get("status") in ("applying", "rolling_back") or progress.get("phase") == "post":
+        console.print(f"[bold yellow]Interrupted[/bold yellow]: {escape(_progress_text(mig))}; finish it with "
+                      "`migrations resume` or undo it with `migrations abort`")
     if show_sql:
         text = mig.get("down_sql") if down else mig.get("sql") or mig.get("migration_sql")
         print_sql(console, text or "-- (no SQL)", "Rollback SQL:" if down else "SQL to review:")

@@ -22,8 +22,9 @@ from .config_store import ConfigStore
 from .database import split_url_options
 from .errors import DatabaseFailure, NeedsConfirmation, Refused, StaleMigration, database_message
 from .lock_report import describe_holders, lock_holders
-from .migration_runner import BEFORE_MAIN, Interrupted, LockTimeout, PostPhaseFailure, StepFailure, StepRunner, \
-    undo_steps
+from .migration_runner import Interrupted, LockTimeout, PostPhaseFailure, StepFailure, StepRunner
+from .migration_abort import abort
+from .migration_checks import check_prechecks, going_up as _going_up, unfinished
 from .migration_seal import signing_key, verify
 from .operations import Step
 from .script import session_statements
@@ -37,16 +38,6 @@ def _steps(data: list) -> list[Step]:
     return [Step.from_dict(s) for s in data]
 
 
-def unfinished(mig: dict) -> bool:
-    """Started and not finished: interrupted before its main transaction committed
-    (status applying / rolling_back), or after it, with post steps left (progress phase
-    'post')."""
-    return mig["status"] in ("applying", "rolling_back") or (
-        mig["status"] in ("applied", "rolled_back") and (mig.get("progress") or {}).get("phase") == "post")
-
-
-def _going_up(mig: dict) -> bool:
-    return mig["status"] in ("applying", "applied")
 
 
 class Applier:
@@ -133,7 +124,7 @@ class Applier:
         if unfinished(mig) and _going_up(mig):
             return self._run_up(conn, mig, section, resume=True)
         self._check_applicable(conn, mig, section, confirm)
-        self._check_prechecks(conn, mig)
+        check_prechecks(conn, mig, self._record_failure)
         self._set_status(conn, mig["id"], "applying", None, {"direction": "up", "started_at": time.time(),
                                                               "attempt": attempt})
         try:
@@ -169,30 +160,6 @@ class Applier:
             raise StaleMigration(
                 f"the live table of section '{section['handle']}' changed since migration {mig['version']} was "
                 "generated (altered outside the content system?); regenerate the migration and review it again")
-
-    def _check_prechecks(self, conn, mig) -> None:
-        """Blocking pre-checks run again up front: the apply refuses before changing anything,
-        with the count and a few sample values."""
-        for check in mig["prechecks"] or []:
-            if not check.get("blocking") or not check.get("query"):
-                continue
-            count = conn.execute(check["query"]).fetchone()[0]
-            if not count:
-                continue
-            samples = []
-            if check.get("sample_query"):
-                samples = [str(r[0]) for r in conn.execute(check["sample_query"]).fetchall()]
-            example = f"; for example: {', '.join(repr(s) for s in samples)}" if samples else ""
-            hint = check.get("hint") or "fix those rows first"
-            ops = mig["operations"] or []
-            number = check.get("operation") or 0
-            step = ""
-            if 0 < number <= len(ops) and ops[number - 1]["up"]:
-                step = f" (it blocks step [{number}]: {ops[number - 1]['up'][0].splitlines()[0][:160]})"
-            message = f"{count} row(s) {check['description']}{example}{step}; {hint}"
-            self._record_failure(mig, message)
-            raise PrecheckFailed(f"migration {mig['version']} was refused before it started, nothing was changed: "
-                                 f"{message}")
 
     def _run_up(self, conn, mig, section, resume: bool) -> dict:
         runner = StepRunner(conn, _steps(mig["steps"]), mig["progress"] if resume else {"direction": "up"},
@@ -275,51 +242,7 @@ class Applier:
         return self._locked(migration_id, work)
 
     def abort(self, migration_id) -> dict:
-        def work(conn, mig):
-            self._verify(conn, mig, "abort")
-            section = ConfigStore(conn, self.settings, self.m.registry).find_section(mig["section_id"])
-            progress = mig["progress"] or {}
-            aborted = "aborted: the interrupted apply was undone"
-            if mig["status"] == "failed":
-                # Undone already, except what a dead connection could not drop (an INVALID
-                # index of an interrupted build): every undo of the steps before the
-                # transaction runs again (they are idempotent).
-                everything = {"done": [i for i, s in enumerate(mig["steps"]) if s["phase"] in BEFORE_MAIN]}
-                self._undo_before_main(conn, mig, everything, "steps")
-                self._set_status(conn, mig["id"], "failed", mig["error_message"] or aborted)
-                self.m.on_change()
-                return self.m.get(mig["id"], conn)
-            if not unfinished(mig):
-                raise Refused(f"migration {mig['version']} is {mig['status']} and finished: there is nothing to abort")
-            if _going_up(mig) and progress.get("main_done"):
-                self._undo_post(conn, mig, progress)
-                self._undo_committed(conn, mig, section)
-                self._set_status(conn, mig["id"], "failed", aborted)
-            elif _going_up(mig):
-                self._undo_before_main(conn, mig, progress, "steps")
-                self._set_status(conn, mig["id"], "failed", aborted)
-                conn.execute(sql.SQL("UPDATE {} SET migration_status = 'failed' WHERE id = %s").format(
-                    self._t("sections")), (section["id"],))
-            elif progress.get("main_done"):
-                raise Refused(f"the rollback of migration {mig['version']} has already committed; finish it "
-                              "with resume")
-            else:
-                self._undo_before_main(conn, mig, progress, "down_steps")
-                self._set_status(conn, mig["id"], "applied", "rollback aborted: the migration stays applied",
-                                 {"direction": "up", "phase": "done"})
-            self.m.on_change()
-            return self.m.get(mig["id"], conn)
-        return self._locked(migration_id, work)
-
-    def _undo_before_main(self, conn, mig, progress, which: str) -> None:
-        runner = StepRunner(conn, _steps(mig[which]), progress, lambda p: None)
-        if not undo_steps(conn, runner.touched(BEFORE_MAIN), self.connect):
-            raise DatabaseFailure(f"aborting migration {mig['version']} failed; run abort again")
-
-    def _undo_post(self, conn, mig, progress) -> None:
-        runner = StepRunner(conn, _steps(mig["steps"]), progress, lambda p: None)
-        if not undo_steps(conn, runner.touched(("post",)), self.connect):
-            raise DatabaseFailure(f"aborting migration {mig['version']} failed; run abort again")
+        return abort(self, migration_id)
 
     # -- rollback ----------------------------------------------------------------------
     def rollback(self, migration_id) -> dict:
@@ -393,10 +316,6 @@ class Applier:
                                   f"{exc.message}") from None
         self.m.on_change()
         return self.m.get(mig["id"], conn)
-
-
-class PrecheckFailed(DatabaseFailure):
-    """A blocking pre-check counted rows the migration cannot handle; nothing ran."""
 
 
 class _LockFailure(Exception):

@@ -310,3 +310,57 @@ def test_sigkill_in_the_middle_of_the_backfill_call_then_resume_keeps_every_valu
     assert values["while-down"] == 4242 and values["engine"] == 4343
     assert leftovers(database_url) == CLEAN
     assert engine.plan_migration(sid)["id"] is None
+
+
+def interrupt_in_main(url, engine):
+    """A migration whose applying process was killed inside its main transaction."""
+    scenario = main_phase(url, engine)
+    blocker = scenario.blocker(url)
+    proc = start_apply(url, scenario.migration_id)
+    try:
+        pid = wait_until_blocked_in(url, scenario.migration_id, "main", proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        wait_gone(url, pid)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert record(url, scenario.migration_id)[0] == "applying"
+    return scenario
+
+
+def test_the_cli_shows_resumes_and_aborts_an_interrupted_migration(database_url):
+    from click.testing import CliRunner
+
+    from polysynergy_nodes_content.cli.main import cli
+
+    engine = make_engine(database_url)
+    runner = CliRunner()
+
+    def cli_run(*args):
+        return runner.invoke(cli, ["--database-url", database_url, *args], catch_exceptions=False)
+
+    scenario = interrupt_in_main(database_url, engine)
+    before = live_state(engine, scenario.sid)
+    refused = cli_run("migrations", "plan", "people")
+    assert refused.exit_code == 3 and "migrations resume people" in refused.output
+    aborted = cli_run("migrations", "abort", "people", "--yes")
+    assert aborted.exit_code == 0, aborted.output
+    assert "Aborted" in aborted.output and live_state(engine, scenario.sid) == before
+    assert cli_run("migrations", "resume", "people").exit_code != 0  # nothing left to resume
+
+    blocker = scenario.blocker(database_url)
+    proc = start_apply(database_url, scenario.migration_id)  # the same migration, killed once more
+    try:
+        pid = wait_until_blocked_in(database_url, scenario.migration_id, "main", proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        wait_gone(database_url, pid)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    resumed = cli_run("migrations", "resume", "people")
+    assert resumed.exit_code == 0, resumed.output
+    assert "Finished" in resumed.output
+    assert record(database_url, scenario.migration_id)[0] == "applied"
+    scenario.finished(database_url)
