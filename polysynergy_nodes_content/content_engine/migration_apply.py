@@ -25,9 +25,9 @@ from .lock_report import describe_holders, lock_holders
 from .migration_runner import Interrupted, LockTimeout, PostPhaseFailure, StepFailure, StepRunner
 from .migration_abort import abort
 from .migration_checks import check_prechecks, going_up as _going_up, unfinished
-from .migration_seal import signing_key, verify
+from .migration_seal import TamperedMigration, signing_key, verify
 from .operations import Step
-from .script import session_statements
+from .script import script_statements_in_order, session_statements
 
 
 def created_indexes(steps: list[Step]) -> frozenset:
@@ -73,7 +73,15 @@ class Applier:
             conn.close()
 
     def _verify(self, conn, mig, action: str) -> None:
+        """The seal first; then, as a second line, that every stored step is a statement of
+        the stored script, in order (so even a forged seal cannot run an unreviewed step)."""
         verify(signing_key(conn, self.settings.system_schema), mig, action)
+        for script, steps in ((mig["migration_sql"], mig["steps"]), (mig["down_sql"] or "", mig["down_steps"])):
+            stray = script_statements_in_order(script, _steps(steps))
+            if stray is not None:
+                raise TamperedMigration(
+                    f"migration {mig['version']} holds a step its reviewed script does not show "
+                    f"({stray.splitlines()[0][:120]}); refusing to {action} it, nothing was run")
 
     # -- record updates ----------------------------------------------------------------
     def _save_progress(self, mig_id):

@@ -252,3 +252,22 @@ def test_hostile_labels_stay_inside_comments_and_the_script_runs_as_intended(new
     assert rows(copy, "victims")[0]["name"] == "keep me"
     engine.apply_migration(migration["id"])
     assert live_state(copy, section["id"]) == live_state(engine, section["id"])
+
+
+def test_a_step_missing_from_the_script_is_refused_even_with_a_valid_seal(engine):
+    """Defence in depth: were the key ever known, a resealed record with an extra step
+    still does not run, because every step must be a statement of the reviewed script."""
+    from polysynergy_nodes_content.content_engine.migration_seal import seal, signing_key
+
+    make_section(engine, "victims", [{"handle": "name", "type": "text"}], [{"name": "keep me"}])
+    section = make_section(engine, "posts", [{"handle": "title", "type": "text"}], [{"title": "t"}])
+    engine.add_field(section["id"], "extra", None, "text")
+    migration = engine.plan_migration(section["id"])
+    tamper(engine, migration["id"], *TAMPERINGS["an added step"])
+    with psycopg.connect(engine.url, autocommit=True) as conn:
+        record = engine.migrations.load(migration["id"], conn)
+        forged = seal(signing_key(conn, engine.settings.system_schema), record)
+        conn.execute("UPDATE section_migrations SET checksum = %s WHERE id = %s", (forged, migration["id"]))
+    with pytest.raises(Refused, match="does not show"):
+        engine.apply_migration(migration["id"])
+    assert rows(engine, "victims")[0]["name"] == "keep me"

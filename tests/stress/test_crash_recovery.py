@@ -268,31 +268,37 @@ def test_a_killed_apply_leaves_the_table_writable_and_can_be_finished_or_undone(
     assert len(rows_of(database_url, scenario.table)) >= len(before_rows) + 1
 
 
-def test_sigkill_in_the_middle_of_the_backfill_call_then_resume_keeps_every_value(database_url):
-    """Finding 4: killed while the batches run. The sync trigger and the half-filled column
-    remain, but writes keep working (converted by the trigger), planning says what to do,
-    and the next apply finishes the job with every value converted."""
-    engine = make_engine(database_url, batch=1)
+def killed_mid_backfill(url):
+    """An online type change whose applying process was SIGKILLed while the batches ran."""
+    engine = make_engine(url, batch=1)
     sid = build(engine, "tallies", [("n", "integer", {}), ("tag", "text", {})],
                 [{"n": i, "tag": f"t{i}"} for i in range(3000)])
     engine.update_field(field_id(engine, sid, "n"), {"field_type_handle": "decimal",
                                                     "field_settings": {"precision": 12, "scale": 2}})
     migration_id = engine.plan_migration(sid)["id"]
-    proc = start_apply(database_url, migration_id, batch=1)
+    proc = start_apply(url, migration_id, batch=1)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        _, progress = record(database_url, migration_id)
+        _, progress = record(url, migration_id)
         if (progress.get("backfill") or {}).get("rows"):
             break
         assert proc.poll() is None, proc.stderr.read()
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
-    status, progress = record(database_url, migration_id)
+    status, progress = record(url, migration_id)
     assert status == "applying" and progress["phase"] == "backfill", progress
     assert 0 < progress["backfill"]["rows"] < 3000
     time.sleep(1.5)  # the server ends the orphaned backend (client_connection_check_interval)
-    assert leftovers(database_url)["sync_triggers"] == 1  # the apply really was cut off mid-way
+    assert leftovers(url)["sync_triggers"] == 1  # the apply really was cut off mid-way
+    return engine, sid, migration_id
+
+
+def test_sigkill_in_the_middle_of_the_backfill_call_then_resume_keeps_every_value(database_url):
+    """Finding 4: killed while the batches run. The sync trigger and the half-filled column
+    remain, but writes keep working (converted by the trigger), planning says what to do,
+    and the next apply finishes the job with every value converted."""
+    engine, sid, migration_id = killed_mid_backfill(database_url)
 
     # Writable by any client; the trigger converts the write into the new column too.
     q(database_url, "INSERT INTO custom.tallies (n, tag) VALUES (4242, 'while-down')")
@@ -364,3 +370,18 @@ def test_the_cli_shows_resumes_and_aborts_an_interrupted_migration(database_url)
     assert "Finished" in resumed.output
     assert record(database_url, scenario.migration_id)[0] == "applied"
     scenario.finished(database_url)
+
+
+def test_after_a_kill_mid_backfill_the_field_can_be_reverted_and_the_apply_undone(database_url):
+    """Finding 4, the other way out: the user reverts the field. Planning points to abort,
+    abort removes trigger, function and new column, and every client's inserts work."""
+    engine, sid, migration_id = killed_mid_backfill(database_url)
+    engine.update_field(field_id(engine, sid, "n"), {"field_type_handle": "integer", "field_settings": {}})
+    with pytest.raises(Exception, match="abort"):
+        engine.plan_migration(sid)
+    assert engine.abort_migration(migration_id)["status"] == "failed"
+    assert leftovers(database_url) == CLEAN
+    q(database_url, "INSERT INTO custom.tallies (n, tag) VALUES (5, 'raw client')")
+    assert engine.create_entry("tallies", {"n": 6, "tag": "engine"})["n"] == 6
+    assert engine.plan_migration(sid)["changes"] is False  # the configuration matches the table again
+    assert sorted(r[0] for r in q(database_url, "SELECT n FROM custom.tallies"))[:3] == [0, 1, 2]
