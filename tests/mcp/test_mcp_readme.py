@@ -39,7 +39,8 @@ def test_the_desktop_host_configuration_starts_a_read_only_server(database_url, 
 
 def test_the_polysynergy_tool_node_settings_start_a_server_with_those_tools(database_url, research):
     command = shlex.split(polysynergy_setting("Server Command"))
-    assert command[:2] == ["polysynergy-content", "mcp"]
+    assert Path(command[0]).is_absolute() and Path(command[0]).name == "polysynergy-content"
+    assert command[1] == "mcp"
     included = json.loads(polysynergy_setting("Include Tools (optional)"))
     assert json.loads(polysynergy_setting("Environment Variables")) == {
         "SECTIONS_DATABASE_URL": "<secret:CONTENT_DATABASE_URL>"}
