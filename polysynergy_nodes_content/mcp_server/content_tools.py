@@ -61,8 +61,12 @@ def register_read_tools(server, calls: ToolCalls) -> None:
         offset: Annotated[int, Field(description="Entries to skip, for paging",
                                      json_schema_extra={"minimum": 0})] = 0,
         fields: Fields = None,
+        search: Annotated[str | None, Field(
+            description="Words to find in the section's search fields (web-search syntax: \"exact phrase\", "
+                        "-word, or); describe_section says whether the section has any", max_length=500)] = None,
     ) -> dict[str, Any]:
-        """Find entries of a section with a filter, an order and paging; returns the entries and the total count."""
+        """Find entries of a section with a filter, a full-text search, an order and paging; returns the entries
+        and the total count."""
         def work(engine):
             policy.check_limit(limit)
             if offset < 0:
@@ -72,7 +76,7 @@ def register_read_tools(server, calls: ToolCalls) -> None:
             guard.check_filters(found, filters)
             guard.check_fields(found, fields)
             page = engine.query_entries(section.strip(), filters=filters or None, order_by=order_by or None,
-                                        limit=limit, offset=offset, fields=fields or None)
+                                        limit=limit, offset=offset, fields=fields or None, search=search or None)
             return {"entries": page["entries"], "total_count": page["total_count"], "limit": limit, "offset": offset}
 
         return json_safe(await calls.run(work))

@@ -64,6 +64,7 @@ def describe(section: dict, registry, policy_limits: dict) -> dict:
         "label": section.get("label"),
         "description": section.get("description"),
         "title_field": section.get("title_field_handle"),
+        "search_fields": list(section.get("search_fields") or []),
         "table_created": bool(section.get("applied_state")),
         "fields": fields,
         "system_fields": system,

@@ -157,3 +157,21 @@ def test_schema_tools_are_offered_only_with_their_flag(database_url, research):
             assert result.is_error
 
     asyncio.run(session())
+
+
+def test_full_text_search_through_the_server(database_url, research, engine):
+    engine.update_section("research_companies", {"search_fields": ["industry"]})
+    engine.apply_migration(engine.plan_migration("research_companies")["id"], confirm=True)
+    engine.create_entries("research_companies", [
+        {"company_name": "SWIS", "industry": "Digital agency building Kubernetes platforms"},
+        {"company_name": "Acme", "industry": "Anvils"},
+    ])
+
+    async def session():
+        async with mcp_server(database_url, "--read-only") as server:
+            described = await server.call("describe_section", section="research_companies")
+            assert described["search_fields"] == ["industry"]
+            found = await server.call("query_entries", section="research_companies", search="kubernetes platforms")
+            assert [e["company_name"] for e in found["entries"]] == ["SWIS"] and found["total_count"] == 1
+
+    asyncio.run(session())
