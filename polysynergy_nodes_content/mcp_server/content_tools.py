@@ -36,7 +36,8 @@ def register_read_tools(server, calls: ToolCalls) -> None:
     async def list_sections() -> dict[str, Any]:
         """The content sections this server serves: handle, label, fields, and whether changes await a migration."""
         def work(engine):
-            sections = [s for s in engine.list_sections() if policy.allows_section(s["handle"]) and s.get("is_active", True)]
+            sections = [s for s in engine.list_sections()
+                        if policy.allows_section(s["handle"]) and s.get("is_active", True)]
             return {"sections": [section_summary(s) for s in sections], "limits": policy.describe()}
 
         return json_safe(await calls.run(work))

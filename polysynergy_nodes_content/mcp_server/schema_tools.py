@@ -53,9 +53,11 @@ def register_schema_tools(server, calls: ToolCalls) -> None:
         section: SectionName,
         handle: FieldHandle,
         type: TypeHandle,
-        label: Annotated[str | None, Field(description="Human readable name; derived from the handle if omitted")] = None,
+        label: Annotated[str | None, Field(
+            description="Human readable name; derived from the handle if omitted")] = None,
         settings: Annotated[dict[str, Any] | None, Field(
-            description='Settings of the type, e.g. {"maxLength": 200} for text, {"options": ["a", "b"]} for select')] = None,
+            description='Settings of the type, e.g. {"maxLength": 200} for text, '
+                        '{"options": ["a", "b"]} for select')] = None,
         required: bool = False,
         unique: bool = False,
         default: Annotated[Any, Field(description="Value for entries that do not give one")] = None,
@@ -131,6 +133,7 @@ def register_apply_tool(server, calls: ToolCalls) -> None:
 
         return await calls.run(work)
 
-    apply_migration.__doc__ = (f"Apply a reviewed, non-destructive migration (by its migration_id). Applying is {state}. "
+    apply_migration.__doc__ = (f"Apply a reviewed, non-destructive migration (by its migration_id). "
+                               f"Applying is {state}. "
                                "Apply only after the user has seen the review and agreed.")
     server.add_tool(apply_migration, annotations=MAY_DESTROY)

@@ -68,7 +68,8 @@ def describe(section: dict, registry, policy_limits: dict) -> dict:
         "table_created": bool(section.get("applied_state")),
         "fields": fields,
         "system_fields": system,
-        "fields_not_migrated_yet": [f["handle"] for f in section.get("fields") or [] if f["handle"] not in applied_handles],
+        "fields_not_migrated_yet": [f["handle"] for f in section.get("fields") or []
+                                    if f["handle"] not in applied_handles],
         "entry_schema": entry_schema(section, registry),
         "filters": {
             "language": 'JSON: {"field": value} means _eq; {"field": {"_op": value}}; nest with _and / _or',

@@ -51,7 +51,8 @@ def describe_error(error: BaseException) -> str:
     if isinstance(error, PolicyRefusal):
         return str(error)
     if isinstance(error, psycopg.Error):
-        error = DatabaseFailure(f"database error: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}")
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        error = DatabaseFailure(f"database error: {first_line}")
     if not isinstance(error, ContentError):
         return f"unexpected {type(error).__name__} in the content server. {next_step(error)}"
     message = str(error).rstrip(".")
