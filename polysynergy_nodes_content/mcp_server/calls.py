@@ -6,7 +6,6 @@ the server's event loop free for other requests and for cancellation.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from dataclasses import dataclass
 
@@ -30,7 +29,7 @@ class ToolCalls:
             return work(self.access.engine(), *args, **kwargs)
 
         try:
-            return await anyio.to_thread.run_sync(functools.partial(call))
+            return await anyio.to_thread.run_sync(call)
         except Exception as error:  # every failure is answered as a tool error, never a crash
             raise tool_error(error, self.access.redact) from None
 
