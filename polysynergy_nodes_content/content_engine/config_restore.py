@@ -17,6 +17,7 @@ def restore_configuration(conn: psycopg.Connection, settings: EngineSettings, se
     if state is None:
         conn.execute(sql.SQL("DELETE FROM {} WHERE section_id = %s").format(t_fields), (section_id,))
         return
+    title = _restored_title_field(conn, t_fields, t_sections, section_id, state)
     keep_ids = [f["id"] for f in state["fields"]]
     conn.execute(
         sql.SQL("DELETE FROM {} WHERE section_id = %s AND NOT (id = ANY(%s::uuid[]))").format(t_fields),
@@ -54,6 +55,22 @@ def restore_configuration(conn: psycopg.Connection, settings: EngineSettings, se
             f"the handle '{section['handle']}' of this section is used by section '{holder[0]}' now; "
             "rename or delete that section first")
     conn.execute(
-        sql.SQL("UPDATE {} SET handle = %s, table_name = %s, is_active = %s WHERE id = %s").format(t_sections),
-        (section["handle"], section["table_name"], section["is_active"], section_id),
+        sql.SQL("UPDATE {} SET handle = %s, table_name = %s, is_active = %s, title_field_handle = %s "
+                "WHERE id = %s").format(t_sections),
+        (section["handle"], section["table_name"], section["is_active"], title, section_id),
     )
+
+
+def _restored_title_field(conn, t_fields, t_sections, section_id, state: dict) -> str | None:
+    """The title follows its field (by id) to the restored handle; if that field goes, the
+    title the state recorded comes back (when it names one of the state's fields)."""
+    row = conn.execute(
+        sql.SQL("SELECT f.id FROM {} s JOIN {} f ON f.section_id = s.id AND f.handle = s.title_field_handle "
+                "WHERE s.id = %s").format(t_sections, t_fields),
+        (section_id,),
+    ).fetchone()
+    handles = {str(f["id"]): f["handle"] for f in state["fields"]}
+    if row is not None and str(row[0]) in handles:
+        return handles[str(row[0])]
+    recorded = state["section"].get("title_field_handle")
+    return recorded if recorded in handles.values() else None

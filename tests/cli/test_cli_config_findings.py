@@ -77,6 +77,32 @@ def test_the_title_field_must_be_a_field_of_the_section(run, companies):
     assert run.json("sections", "show", companies)["section"]["title_field_handle"] is None
 
 
+def test_the_title_field_follows_its_field_through_a_rollback(run, companies):
+    run("sections", "update", companies, "--title-field", "company_name")
+    run("fields", "update", companies, "company_name", "--rename", "name")
+    run("migrations", "plan", companies)
+    run("migrations", "apply", companies, "--yes")
+    assert run.json("sections", "show", companies)["section"]["title_field_handle"] == "name"
+    run("migrations", "rollback", companies, "--yes")
+    section = run.json("sections", "show", companies)["section"]
+    assert "company_name" in [f["handle"] for f in section["fields"]]
+    assert section["title_field_handle"] == "company_name"
+    # A title field added by the rolled-back migration goes with it; the earlier title comes back.
+    run("fields", "add", companies, "nickname", "--type", "text")
+    run("migrations", "plan", companies)
+    run("migrations", "apply", companies, "--yes")
+    run("sections", "update", companies, "--title-field", "nickname")
+    run("migrations", "rollback", companies, "--yes")
+    assert run.json("sections", "show", companies)["section"]["title_field_handle"] == "company_name"
+    # Removing the title field clears the title; rolling the removal back restores both.
+    run("fields", "remove", companies, "company_name")
+    run("migrations", "plan", companies)
+    run("migrations", "apply", companies, "--yes")
+    assert run.json("sections", "show", companies)["section"]["title_field_handle"] is None
+    run("migrations", "rollback", companies, "--yes")
+    assert run.json("sections", "show", companies)["section"]["title_field_handle"] == "company_name"
+
+
 def test_a_deleted_sections_handle_can_be_used_again(run, companies):
     run("entries", "create", companies, '{"company_name": "Old Co"}')
     removal = run.json("sections", "delete", companies)["migration"]
