@@ -60,11 +60,12 @@ class Session:
 
 
 @asynccontextmanager
-async def mcp_server(database_url: str, *flags: str):
+async def mcp_server(database_url: str, *flags: str, mode: str = "auto"):
+    """``mode="legacy"`` speaks the initialize handshake of pre-2026 clients (MCP SDK 1.x hosts)."""
     with tempfile.NamedTemporaryFile("w+", prefix="mcp-stderr-", suffix=".log", delete=False) as stderr:
         try:
             async with Client(stdio_client(server_command(database_url, *flags), errlog=stderr),
-                              read_timeout_seconds=60) as client:
+                              read_timeout_seconds=60, mode=mode) as client:
                 yield Session(client, stderr)
         finally:
             os.unlink(stderr.name)

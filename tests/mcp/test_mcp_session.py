@@ -175,3 +175,15 @@ def test_full_text_search_through_the_server(database_url, research, engine):
             assert [e["company_name"] for e in found["entries"]] == ["SWIS"] and found["total_count"] == 1
 
     asyncio.run(session())
+
+
+def test_a_client_with_the_older_initialize_handshake_is_served(database_url, research):
+    """Hosts on the 1.x SDK (agno's MCPTools, older desktop apps) use the initialize handshake."""
+    async def session():
+        async with mcp_server(database_url, "--read-only", mode="legacy") as server:
+            assert server.client.protocol_version < "2026"
+            assert "query_entries" in await server.tools()
+            listed = await server.call("list_sections")
+            assert [s["handle"] for s in listed["sections"]] == ["research_companies"]
+
+    asyncio.run(session())
