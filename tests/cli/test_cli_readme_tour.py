@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 MARKER = "<!-- cli-tour -->"
 
 
@@ -58,3 +60,19 @@ def test_readme_cli_tour_runs_in_order(run, tmp_path, monkeypatch):
     shown = run.json("sections", "show", "research_companies")["section"]
     assert shown["title_field_handle"] == "company_name"
     assert [f["handle"] for f in shown["fields"]] == ["company_name", "uses_kubernetes", "industry"]
+
+
+def test_readme_installs_come_from_the_checkout_with_extras_that_exist():
+    """The pack is not on PyPI: every `pip install` of it in the README installs this checkout."""
+    extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"])
+    blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+    installs = [line for block in blocks for line in block.splitlines() if "pip install" in line]
+    assert len(installs) >= 3
+    for line in installs:
+        words = shlex.split(line.split("pip install", 1)[1], comments=True)
+        targets = [w for w in words if not w.startswith("-") or w == "-e"]
+        target = targets[targets.index("-e") + 1] if "-e" in targets else targets[0]
+        assert target.startswith((".", "/")), f"not this checkout: {line}"
+        named = re.search(r"\[(.*)\]", target)
+        assert not named or set(named.group(1).split(",")) <= extras, f"unknown extra: {line}"
