@@ -30,6 +30,8 @@ _SAME_OUTPUT = frozenset({str, int, bool, float})
 _MISSING = object()
 #: Inputs whose verdict a batch may remember (hashable, immutable, compared with their type).
 _MEMO_INPUT = frozenset({str, int, float, bool})
+#: A field with more distinct values than this in one batch is not remembered any more.
+_MEMO_DISTINCT = 256
 
 
 class _Refused:
@@ -92,29 +94,35 @@ def validate_values(model: SectionModel, data: dict, partial: bool, memo: dict |
                 continue
             values[handle] = [] if field.junction is not None else None
             continue
-        key = None
+        seen = None
         if memo is not None and value.__class__ in _MEMO_INPUT:
-            key = (handle, value.__class__, value)
-            known = memo.get(key, _MISSING)
-            if known is not _MISSING:
-                if known.__class__ is _Refused:
-                    errors.append((handle, known.message))
-                else:
-                    values[handle] = known
-                continue
+            seen = memo.get(handle, _MISSING)
+            if seen is _MISSING:
+                seen = memo[handle] = {}
+            if seen is not None:
+                key = (value.__class__, value)
+                known = seen.get(key, _MISSING)
+                if known is not _MISSING:
+                    if known.__class__ is _Refused:
+                        errors.append((handle, known.message))
+                    else:
+                        values[handle] = known
+                    continue
+                if len(seen) >= _MEMO_DISTINCT:
+                    memo[handle] = seen = None  # many distinct values: remembering does not pay
         try:
             param = field.to_param(value)
         except ValueError as exc:
-            if key is not None and len(memo) < 100_000:
-                memo[key] = _Refused(str(exc))
+            if seen is not None:
+                seen[key] = _Refused(str(exc))
             errors.append((handle, str(exc)))
             continue
         values[handle] = param
-        if key is not None and param.__class__ in _MEMO_TYPES and len(memo) < 100_000:
+        if seen is not None and param.__class__ in _MEMO_TYPES:
             if param.__class__ is str and not param.isascii() and is_unencodable(param):
-                memo[key] = _Refused(UNENCODABLE_MESSAGE)
+                seen[key] = _Refused(UNENCODABLE_MESSAGE)
             else:
-                memo[key] = param
+                seen[key] = param
         kind = param.__class__
         if kind is str:
             if not param.isascii() and is_unencodable(param):
