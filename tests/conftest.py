@@ -1,7 +1,10 @@
 """Test fixtures: a real PostgreSQL server and a fresh database per test.
 
 The server is the one named by CONTENT_TEST_DATABASE_URL (a superuser URL; CI starts
-PostgreSQL 15 and sets it), else an embedded PostgreSQL started for the session.
+PostgreSQL 15 and sets it), else an embedded PostgreSQL started for the session. The
+embedded one is restarted to listen on 127.0.0.1 as well (pgserver serves a unix socket
+only, in a directory only its own user may enter), so PgBouncer, ``pg_basebackup`` and
+the other components reach it exactly as they reach the CI server.
 Each test gets its own database, so tests cannot see each other's tables.
 """
 
@@ -9,7 +12,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import pwd
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -32,15 +37,40 @@ def pg_admin_url():
 
     # A server of its own per test session, so parallel sessions never stop each other's.
     data_dir = Path(tempfile.mkdtemp(prefix="polysynergy-content-tests-")) / "pgdata"
-    db = start_embedded(data_dir, database="postgres")
+    start_embedded(data_dir, database="postgres")
     try:
-        yield db.url
+        yield _listen_on_localhost(data_dir)
     finally:
         from polysynergy_nodes_content.content_engine.database import close_pools
 
         close_pools()
         stop_embedded(data_dir)
         shutil.rmtree(data_dir.parent, ignore_errors=True)
+
+
+# The settings CI gives its server: room for the stress tests' connections, no fsync waits,
+# and what a streaming replica needs.
+_TEST_SERVER_SETTINGS = ("max_connections=200", "fsync=off", "synchronous_commit=off", "full_page_writes=off",
+                         "wal_level=replica", "max_wal_senders=10")
+
+
+def _listen_on_localhost(data_dir: Path) -> str:
+    """Restart the embedded server on a free 127.0.0.1 port (its socket stays); its TCP URL."""
+    from pgserver._commands import pg_ctl
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(data_dir)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    options = [f"-p {port}", "-c listen_addresses=127.0.0.1"]
+    if info is not None and info.socket_dir is not None:
+        options.append(f"-k {info.socket_dir}")
+    options += [f"-c {setting}" for setting in _TEST_SERVER_SETTINGS]
+    owner = pwd.getpwuid(data_dir.stat().st_uid).pw_name
+    pg_ctl(["-w", "-m", "fast", "-l", str(data_dir / "log"), "-o", " ".join(options), "restart"], pgdata=data_dir,
+           user=owner if os.geteuid() == 0 else None, timeout=120)
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
 def url_for_database(admin_url: str, dbname: str) -> str:

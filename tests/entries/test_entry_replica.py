@@ -9,7 +9,6 @@ machine cannot run one (not root, no PostgreSQL binaries).
 
 from __future__ import annotations
 
-import glob
 import io
 import os
 import shutil
@@ -43,15 +42,33 @@ def _as_postgres(*argv, **kwargs):
     return subprocess.run(command, check=True, capture_output=True, text=True, timeout=180, **kwargs)
 
 
+def _server_binaries(admin_url: str) -> str:
+    """The bin directory of PostgreSQL binaries of the test server's major version: Debian's,
+    else the ones pgserver ships (the embedded test server is pgserver's PostgreSQL 16)."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        major = int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
+    candidates = [f"/usr/lib/postgresql/{major}/bin"]
+    try:
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        candidates.append(str(POSTGRES_BIN_PATH))
+    except ImportError:
+        pass
+    for bindir in candidates:
+        if not os.access(os.path.join(bindir, "pg_basebackup"), os.X_OK):
+            continue
+        version = subprocess.run([os.path.join(bindir, "postgres"), "--version"], capture_output=True, text=True)
+        if version.returncode == 0 and version.stdout.split()[-1].split(".")[0] == str(major):
+            return bindir
+    _unavailable(f"no PostgreSQL {major} server binaries (looked in {', '.join(candidates)})")
+
+
 @pytest.fixture(scope="module")
 def replica(pg_admin_url):
     """(admin URL of the replica) for a streaming replica of the test server."""
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_basebackup"))
-    if not bins:
-        _unavailable("no PostgreSQL server binaries in /usr/lib/postgresql")
+    bindir = _server_binaries(pg_admin_url)
     if os.geteuid() != 0 and os.environ.get("USER") != "postgres":
         _unavailable("starting a replica needs root (runuser) or the postgres user")
-    bindir = os.path.dirname(bins[-1])
     params = conninfo_to_dict(pg_admin_url)
     host, port = params.get("host", "127.0.0.1"), str(params.get("port", 5432))
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
