@@ -11,7 +11,7 @@ import os
 import threading
 import time
 import weakref
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from psycopg_pool import ConnectionPool
 
@@ -61,14 +61,18 @@ def url_options(url: str) -> tuple[str, dict]:
         return url, options
     parts = urlsplit(url)
     kept = []
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+    # The other parameters are passed on exactly as written: libpq percent-decodes them but
+    # reads "+" as a plus, so decoding and re-encoding them (form style) would corrupt them.
+    for pair in filter(None, parts.query.split("&")):
+        key, _, value = pair.partition("=")
+        key, value = unquote(key), unquote(value)
         if key == PREPARE_OPTION:
             options[PREPARE_OPTION] = value.strip().lower() in ("1", "true", "yes", "on")
         elif key == POOLER_OPTION:
             options[POOLER_OPTION] = check_mode(value, "the pooler URL option")
         else:
-            kept.append((key, value))
-    return urlunsplit(parts._replace(query=urlencode(kept))), options
+            kept.append(pair)
+    return urlunsplit(parts._replace(query="&".join(kept))), options
 
 
 def split_url_options(url: str) -> tuple[str, bool | None]:
