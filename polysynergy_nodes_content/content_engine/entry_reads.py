@@ -103,7 +103,7 @@ def run_query(service, conn, model: SectionModel, request: QueryRequest) -> dict
         total = None
         if count_cur is not None:
             value = count_cur.fetchone()[0]
-            total = value if request.count == "exact" else estimated_rows(value)
+            total = value if request.count == "exact" else page_bounded(estimated_rows(value), request, len(rows))
         if level is not None:
             entries = load_level(conn, level, names, rows)
         else:
@@ -121,6 +121,14 @@ def estimated_rows(first_line: str) -> int:
     """The planner's row estimate: ``rows=N`` of the top node (the first line of EXPLAIN)."""
     match = _PLAN_ROWS.search(first_line or "")
     return int(match.group(1)) if match else 0
+
+
+def page_bounded(estimate: int, request, shown: int) -> int:
+    """An estimate the page cannot contradict: a page that is not full (or the first page
+    empty) ends the matches, so the total is exact; a full page proves at least that many."""
+    if shown < request.limit and (shown or not request.offset):
+        return request.offset + shown
+    return max(estimate, request.offset + shown)
 
 
 def default_output(conn, model: SectionModel, names: tuple, rows: list) -> list[dict]:
