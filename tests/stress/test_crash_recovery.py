@@ -27,10 +27,13 @@ CHILD = textwrap.dedent("""
     import sys
     from polysynergy_nodes_content.content_engine.engine import ContentEngine
     from polysynergy_nodes_content.content_engine.settings import EngineSettings
-    url, migration_id, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    url, migration_id, batch, action = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     engine = ContentEngine(url, EngineSettings(lock_timeout_ms=60000, lock_retries=1, backfill_batch_size=batch))
     try:
-        engine.apply_migration(migration_id, confirm=True)
+        if action == "rollback":
+            engine.rollback_migration(migration_id)
+        else:
+            engine.apply_migration(migration_id, confirm=True)
     except Exception as exc:
         print("ERROR", exc, flush=True)
         sys.exit(3)
@@ -158,9 +161,9 @@ def post_phase(url, engine) -> Scenario:
 SCENARIOS = {"pre": pre_phase, "backfill": backfill_phase, "main": main_phase, "post": post_phase}
 
 
-def start_apply(url, migration_id, batch=50) -> subprocess.Popen:
+def start_apply(url, migration_id, batch=50, action="apply") -> subprocess.Popen:
     env = dict(os.environ)
-    return subprocess.Popen([sys.executable, "-c", CHILD, url, migration_id, str(batch)], env=env,
+    return subprocess.Popen([sys.executable, "-c", CHILD, url, migration_id, str(batch), action], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -385,3 +388,37 @@ def test_after_a_kill_mid_backfill_the_field_can_be_reverted_and_the_apply_undon
     assert engine.create_entry("tallies", {"n": 6, "tag": "engine"})["n"] == 6
     assert engine.plan_migration(sid)["changes"] is False  # the configuration matches the table again
     assert sorted(r[0] for r in q(database_url, "SELECT n FROM custom.tallies"))[:3] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("outcome", ["finish", "undo"])
+def test_a_killed_rollback_can_be_finished_or_undone(database_url, outcome):
+    """A rollback killed inside its transaction (which waits for a reader): the migration
+    stays applied and usable; rolling back again finishes it, abort keeps it applied."""
+    engine = make_engine(database_url)
+    scenario = main_phase(database_url, engine)
+    before = live_state(engine, scenario.sid)
+    before_rows = rows_of(database_url, "people")
+    engine.apply_migration(scenario.migration_id)
+    applied = live_state(engine, scenario.sid)
+    blocker = scenario.blocker(database_url)
+    proc = start_apply(database_url, scenario.migration_id, action="rollback")
+    try:
+        pid = wait_until_blocked_in(database_url, scenario.migration_id, "main", proc)
+        assert record(database_url, scenario.migration_id)[0] == "rolling_back"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        wait_gone(database_url, pid)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    q(database_url, "INSERT INTO custom.people (full_name, age) VALUES ('while-down', 1)")  # still the applied shape
+    assert live_state(engine, scenario.sid) == applied
+    if outcome == "finish":
+        assert engine.rollback_migration(scenario.migration_id)["status"] == "rolled_back"
+        assert live_state(engine, scenario.sid) == before
+        assert len(rows_of(database_url, "people")) == len(before_rows) + 1
+    else:
+        assert engine.abort_migration(scenario.migration_id)["status"] == "applied"
+        assert live_state(engine, scenario.sid) == applied
+        assert engine.rollback_migration(scenario.migration_id)["status"] == "rolled_back"  # still possible
+        assert live_state(engine, scenario.sid) == before
