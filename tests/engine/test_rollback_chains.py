@@ -69,12 +69,13 @@ def test_a_rolled_back_chain_can_be_applied_again_and_rolled_back_again(engine):
     sid = section["id"]
     before = (live_state(engine, sid), rows(engine, "cards"))
     for _ in range(3):
-        engine.remove_field(sid, "old")
-        first = engine.plan_migration(sid)
-        engine.apply_migration(first["id"], confirm=True)
-        engine.add_field(sid, "extra", None, "text")
-        second = engine.plan_migration(sid)
-        engine.apply_migration(second["id"])
-        engine.rollback_migration(second["id"])
-        engine.rollback_migration(first["id"])
+        chain = []
+        for change in (lambda: engine.remove_field(sid, "old"), lambda: engine.add_field(sid, "extra", None, "text"),
+                       lambda: engine.remove_field(sid, "name")):
+            change()
+            migration = engine.plan_migration(sid)
+            engine.apply_migration(migration["id"], confirm=True)
+            chain.append(migration["id"])
+        for migration_id in reversed(chain):  # each restored column moves the others' positions
+            engine.rollback_migration(migration_id)
         assert (live_state(engine, sid), rows(engine, "cards")) == before
