@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import psycopg
 
+from .names import JUNCTION_MARK, SECTION_MARK
+
 _HOLDERS = """
 SELECT DISTINCT ON (a.pid) a.pid, coalesce(nullif(a.application_name, ''), '(no application name)'), a.state,
        left(coalesce(a.query, ''), 200), coalesce(a.xact_start, a.query_start, a.backend_start), l.mode
@@ -24,6 +26,17 @@ def lock_holders(conn, relation_oids: list[int]) -> list[dict]:
     return [{"pid": pid, "application_name": app, "state": state, "query": query,
              "since": since.isoformat() if since else None, "mode": mode}
             for pid, app, state, query, since, mode in rows]
+
+
+def section_relations(conn, schema: str, section_id) -> list[int]:
+    """The oids of a section's table and junction tables, found by their comments alone:
+    reading their columns would wait for the very lock that is held."""
+    return [r[0] for r in conn.execute(
+        "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND (obj_description(c.oid, 'pg_class') = %s "
+        "OR obj_description(c.oid, 'pg_class') LIKE %s)",
+        (schema, SECTION_MARK + str(section_id), f"{JUNCTION_MARK}{section_id}:%"),
+    ).fetchall()]
 
 
 def relation_oids(conn, qualified_names: list[str]) -> list[int]:

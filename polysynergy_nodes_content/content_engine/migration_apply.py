@@ -15,13 +15,14 @@ from __future__ import annotations
 import time
 
 import psycopg
+from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from .config_store import ConfigStore
 from .database import split_url_options
 from .errors import DatabaseFailure, NeedsConfirmation, Refused, StaleMigration, database_message
-from .lock_report import describe_holders, lock_holders
+from .lock_report import describe_holders, lock_holders, section_relations
 from .migration_runner import Interrupted, LockTimeout, PostPhaseFailure, StepFailure, StepRunner
 from .migration_abort import abort
 from .migration_checks import check_prechecks, going_up as _going_up, unfinished
@@ -110,9 +111,10 @@ class Applier:
             pass
 
     def _lock_message(self, conn, mig, section, exc: StepFailure, attempts: int) -> str:
-        live = self.m.live(conn, section) if not conn.closed and not conn.broken else None
-        oids = ([live.table.oid] if live and live.table else []) + [j.oid for j in (live.junctions.values() if live else [])]
-        holders = lock_holders(conn, oids) if oids else []
+        holders = []
+        if not conn.closed and not conn.broken:
+            oids = section_relations(conn, self.settings.content_schema, section["id"])
+            holders = lock_holders(conn, oids)
         return (f"{exc.message} (lock_timeout {self.settings.lock_timeout_ms} ms); {describe_holders(holders)}; "
                 f"tried {attempts} time(s); try again when that session has finished")
 
@@ -129,13 +131,18 @@ class Applier:
     def _apply(self, conn, mig, confirm, attempt, attempts) -> dict:
         self._verify(conn, mig, "apply")
         section = ConfigStore(conn, self.settings, self.m.registry).find_section(mig["section_id"])
-        if unfinished(mig) and _going_up(mig):
-            return self._run_up(conn, mig, section, resume=True)
-        self._check_applicable(conn, mig, section, confirm)
-        check_prechecks(conn, mig, self._record_failure)
-        self._set_status(conn, mig["id"], "applying", None, {"direction": "up", "started_at": time.time(),
-                                                              "attempt": attempt})
         try:
+            if unfinished(mig) and _going_up(mig):
+                return self._run_up(conn, mig, section, resume=True)
+            try:
+                # Reading the table (its fingerprint, the pre-check counts) waits for locks too.
+                self._check_applicable(conn, mig, section, confirm)
+                check_prechecks(conn, mig, self._record_failure)
+            except pg_errors.LockNotAvailable:
+                raise _LockFailure(LockTimeout("could not get a lock within the lock timeout while reading the "
+                                               "table before the apply")) from None
+            self._set_status(conn, mig["id"], "applying", None, {"direction": "up", "started_at": time.time(),
+                                                                  "attempt": attempt})
             return self._run_up(conn, mig, section, resume=False)
         except _LockFailure as exc:
             message = self._lock_message(conn, mig, section, exc.failure, attempt)
@@ -278,7 +285,12 @@ class Applier:
         if not mig["is_reversible"]:
             raise Refused(f"migration {mig['version']} is irreversible")
         down = _steps(mig["down_steps"])
-        live = self.m.live(conn, section)
+        try:
+            live = self.m.live(conn, section)
+        except pg_errors.LockNotAvailable:
+            failure = LockTimeout("could not get a lock within the lock timeout while reading the table")
+            raise DatabaseFailure(f"rollback of migration {mig['version']} did not start: "
+                                  f"{self._lock_message(conn, mig, section, failure, 1)}") from None
         if mig["result_fingerprint"] and live.fingerprint(created_indexes(down)) != mig["result_fingerprint"]:
             raise StaleMigration(
                 f"the live table of section '{section['handle']}' changed since migration {mig['version']} was "
@@ -319,9 +331,11 @@ class Applier:
                 f"rollback of migration {mig['version']} committed but cleaning up an index failed: {exc.message}; "
                 "finish it with resume") from None
         except StepFailure as exc:
-            self._set_status(self._usable(conn), mig["id"], "applied", exc.message)
+            conn = self._usable(conn)
+            message = self._lock_message(conn, mig, section, exc, 1) if isinstance(exc, LockTimeout) else exc.message
+            self._set_status(conn, mig["id"], "applied", message, {"direction": "up", "phase": "done"})
             raise DatabaseFailure(f"rollback of migration {mig['version']} failed, nothing was changed: "
-                                  f"{exc.message}") from None
+                                  f"{message}") from None
         self.m.on_change()
         return self.m.get(mig["id"], conn)
 

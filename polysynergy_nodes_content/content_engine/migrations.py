@@ -19,7 +19,7 @@ from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 from .catalog import read_section
 from .config_store import ConfigStore
 from .errors import DatabaseFailure, InvalidInput, NotFound, Refused
-from .lock_report import describe_holders, lock_holders, relation_oids
+from .lock_report import describe_holders, lock_holders, relation_oids, section_relations
 from .migration_apply import Applier, created_indexes
 from .migration_seal import seal, signing_key
 from .operations import Operation, ordered_steps
@@ -91,12 +91,10 @@ class Migrations:
                 section = ConfigStore(conn, self.settings, self.registry).find_section(section_ref)
             except NotFound:
                 section = None
-            names = [f"{self.settings.system_schema}.sections"]
+            oids = relation_oids(conn, [sql.Identifier(self.settings.system_schema, "sections").as_string(conn)])
             if section is not None:
-                applied = section["applied_state"]
-                for name in {section["table_name"], applied["section"]["table_name"] if applied else None} - {None}:
-                    names.append(sql.Identifier(self.settings.content_schema, name).as_string(conn))
-            holders = lock_holders(conn, relation_oids(conn, names))
+                oids += section_relations(conn, self.settings.content_schema, section["id"])
+            holders = lock_holders(conn, oids)
         return (f"planning section '{section_ref}' could not get a lock within "
                 f"{self.settings.plan_lock_timeout_ms} ms (plan_lock_timeout_ms): {describe_holders(holders)}; "
                 "try again when that session has finished")

@@ -108,7 +108,8 @@ def test_the_choice_also_holds_for_an_online_type_change_and_for_writes_during_i
 
 
 # -- locks -----------------------------------------------------------------------------------
-def test_a_lock_timeout_names_the_session_holding_the_lock_and_the_attempts(database_url):
+@pytest.mark.parametrize("holding", ["SELECT count(*) FROM custom.busy", "LOCK TABLE custom.busy IN ACCESS EXCLUSIVE MODE"])
+def test_a_lock_timeout_names_the_session_holding_the_lock_and_the_attempts(database_url, holding):
     engine = ContentEngine(database_url, EngineSettings(lock_timeout_ms=200, lock_retries=2))
     engine.install()
     section = make_section(engine, "busy", [{"handle": "title", "type": "text"}], [{"title": "a"}])
@@ -116,7 +117,7 @@ def test_a_lock_timeout_names_the_session_holding_the_lock_and_the_attempts(data
     migration = engine.plan_migration(section["id"])
     holder = psycopg.connect(database_url)
     holder.execute("SET application_name = 'nightly-report'")
-    holder.execute("SELECT count(*) FROM custom.busy")  # an open transaction holding ACCESS SHARE
+    holder.execute(holding)  # an open transaction holding a lock (test statements)
     try:
         with pytest.raises(DatabaseFailure) as failure:
             engine.apply_migration(migration["id"])
@@ -126,7 +127,7 @@ def test_a_lock_timeout_names_the_session_holding_the_lock_and_the_attempts(data
         holder.close()
     message = str(failure.value)
     assert f"pid {pid}" in message and "application 'nightly-report'" in message
-    assert "SELECT count(*) FROM custom.busy" in message and "since 20" in message
+    assert holding in message and "since 20" in message and "canceling statement" not in message
     assert "tried 2 time(s)" in message
     assert engine.apply_migration(migration["id"])["status"] == "applied"
 
@@ -152,3 +153,26 @@ def test_planning_has_its_own_lock_timeout_and_names_the_holder(database_url):
     message = str(failure.value)
     assert "plan_lock_timeout_ms" in message and f"pid {pid}" in message and "long-maintenance" in message
     assert engine.plan_migration(section["id"])["id"] is not None  # and it plans once the lock is gone
+
+
+def test_a_rollback_that_cannot_get_its_lock_names_the_holder_and_changes_nothing(database_url):
+    engine = ContentEngine(database_url, EngineSettings(lock_timeout_ms=200, lock_retries=1))
+    engine.install()
+    section = make_section(engine, "kept", [{"handle": "title", "type": "text"}], [{"title": "a"}])
+    engine.add_field(section["id"], "extra", None, "text")
+    migration = engine.plan_migration(section["id"])
+    engine.apply_migration(migration["id"])
+    after = live_state(engine, section["id"])
+    holder = psycopg.connect(database_url)
+    holder.execute("SET application_name = 'report-writer'")
+    holder.execute("LOCK TABLE custom.kept IN ACCESS EXCLUSIVE MODE")
+    try:
+        with pytest.raises(DatabaseFailure) as failure:
+            engine.rollback_migration(migration["id"])
+    finally:
+        pid = holder.info.backend_pid
+        holder.rollback()
+        holder.close()
+    assert f"pid {pid}" in str(failure.value) and "report-writer" in str(failure.value)
+    assert live_state(engine, section["id"]) == after
+    assert engine.rollback_migration(migration["id"])["status"] == "rolled_back"
