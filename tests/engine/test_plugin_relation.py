@@ -115,3 +115,23 @@ def test_the_diagram_draws_a_plugin_relation_like_the_built_in():
     assert 'posts }o--|| people : "author"' in text
     assert 'posts }o--o{ people : "readers"' in text
     assert "uuid author FK" in text
+
+
+def test_descriptors_ask_the_relation_hooks():
+    from polysynergy_nodes_content.content_engine.descriptors.schema import field_schema
+    from polysynergy_nodes_content.content_engine.descriptors.table import _column
+    from polysynergy_nodes_content.content_engine.descriptors.widgets import cell_for, widget_for
+
+    registry = FieldTypeRegistry(registered_field_types)
+    registry.register(LinkField)
+    link = registry.get("link")
+    many, one = {"to": "people", "many": True}, {"to": "people"}
+    assert (widget_for(link, many), widget_for(link, one)) == ("relation_multiple", "relation")
+    assert (cell_for(link, many), cell_for(link, one)) == ("relations", "relation")
+    column = _column({"handle": "readers", "field_type_handle": "link", "field_settings": many}, registry)
+    assert column["related_section"] == "people" and column["multiple"] is True
+    schema = field_schema({"handle": "readers", "field_type_handle": "link", "field_settings": many,
+                           "is_required": True}, registry)
+    assert schema["type"] == "array" and schema["minItems"] == 1
+    assert field_schema({"handle": "author", "field_type_handle": "link", "field_settings": one},
+                        registry)["anyOf"][1]["format"] == "uuid"

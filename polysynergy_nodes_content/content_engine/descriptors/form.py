@@ -17,7 +17,7 @@ def _field(f: dict, registry) -> dict:
         "handle": f["handle"],
         "type": f["field_type_handle"],
         "ui_component": ft.ui_component,
-        "widget": widget_for(f["field_type_handle"], ft.ui_component, settings),
+        "widget": widget_for(ft, settings),
         "label": f.get("label") or f["handle"],
         "help_text": f.get("help_text"),
         "placeholder": f.get("placeholder") or settings.get("placeholder"),
@@ -33,7 +33,7 @@ def _field(f: dict, registry) -> dict:
     if out["widget"] in ("select", "multiselect"):
         out["options"] = options_of(settings)
     if out["widget"] in ("relation", "relation_multiple"):
-        out["related_section"] = settings.get("targetSection")
+        out["related_section"] = ft.relation_target(settings)
     return out
 
 

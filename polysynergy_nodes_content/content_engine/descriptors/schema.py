@@ -20,7 +20,7 @@ def field_schema(field: dict, registry) -> dict:
     handle = field["field_type_handle"]
     ft = registry.get(handle)
     rule = value_schema(handle, settings, ft)
-    multiple = handle == "relation" and settings.get("allowMultiple")
+    multiple = ft.uses_junction(settings)
     if field.get("is_required"):
         schema = dict(rule)
         if multiple:

@@ -10,20 +10,17 @@ SYSTEM_OPERATORS = ["_eq", "_neq", "_lt", "_lte", "_gt", "_gte", "_between", "_n
 
 
 def _operators(ft, settings: dict) -> list[str]:
-    chooser = getattr(ft, "operators_for", None)
-    allowed = chooser(settings) if callable(chooser) else ft.filter_operators
-    return sorted(allowed)
+    return sorted(ft.operators_for(settings))
 
 
 def _column(f: dict, registry) -> dict:
     settings = f.get("field_settings") or {}
     ft = registry.get(f["field_type_handle"])
-    multiple = bool(settings.get("allowMultiple")) and f["field_type_handle"] == "relation"
     column = {
         "handle": f["handle"],
         "label": f.get("label") or f["handle"],
         "type": f["field_type_handle"],
-        "cell": cell_for(f["field_type_handle"], settings),
+        "cell": cell_for(ft, settings),
         "sortable": bool(ft.sortable) and ft.stores_column(settings),
         "filter_operators": _operators(ft, settings),
         "system": False,
@@ -31,8 +28,8 @@ def _column(f: dict, registry) -> dict:
     if column["cell"] in ("select", "tags"):
         column["options"] = options_of(settings)
     if column["cell"] in ("relation", "relations"):
-        column["related_section"] = settings.get("targetSection")
-        column["multiple"] = multiple
+        column["related_section"] = ft.relation_target(settings)
+        column["multiple"] = ft.uses_junction(settings)
     if column["cell"] == "currency":
         column["currency"] = settings.get("currency", "EUR")
     return column

@@ -100,9 +100,9 @@ def _url(settings: dict) -> dict:
     return schema
 
 
-def _relation(settings: dict) -> dict:
+def _relation(settings: dict, many: bool) -> dict:
     one = {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
-    if not settings.get("allowMultiple"):
+    if not many:
         return one
     schema = {"type": "array", "items": one, "uniqueItems": True}
     if settings.get("maxItems") is not None:
@@ -128,6 +128,9 @@ def value_schema(type_handle: str, settings: dict, field_type=None) -> dict:
     """The schema of a non-null value of a field. Plugin types may provide their own
     through a ``value_json_schema(settings)`` method; otherwise ``{}`` (anything)."""
     s = settings or {}
+    if field_type is not None and field_type.is_relation(s):
+        # Asked of the type, so a plugin relation type gets the same schema.
+        return _relation(s, field_type.uses_junction(s))
     if type_handle == "text":
         return _text_rule(s)
     if type_handle == "textarea":
@@ -166,7 +169,7 @@ def value_schema(type_handle: str, settings: dict, field_type=None) -> dict:
     if type_handle == "multi_select":
         return _multi_select(s)
     if type_handle == "relation":
-        return _relation(s)
+        return _relation(s, bool(s.get("allowMultiple")))
     if type_handle == "json":
         return dict(s.get("schema") or {})
     own = getattr(field_type, "value_json_schema", None)

@@ -1,7 +1,8 @@
 """Which input and which table cell suit a field type (by type handle, as the portal does).
 
 Plugin types fall back to a text input and a text cell unless their ``ui_component``
-names one of the known widgets.
+names one of the known widgets. Relations are recognised by the field type's hooks
+(``is_relation``, ``uses_junction``), so a plugin relation type gets the relation widgets.
 """
 
 from __future__ import annotations
@@ -24,18 +25,17 @@ CELLS = {
 WIDTH_SPANS = {"full": 12, "half": 6, "third": 4, "quarter": 3}
 
 
-def widget_for(type_handle: str, ui_component: str | None, settings: dict) -> str:
-    widget = WIDGETS.get(type_handle) or (ui_component if ui_component in WIDGETS.values() else "text")
-    if widget == "relation" and settings.get("allowMultiple"):
-        return "relation_multiple"
-    return widget
+def widget_for(ft, settings: dict) -> str:
+    if ft.is_relation(settings):
+        return "relation_multiple" if ft.uses_junction(settings) else "relation"
+    ui_component = ft.ui_component
+    return WIDGETS.get(ft.handle) or (ui_component if ui_component in WIDGETS.values() else "text")
 
 
-def cell_for(type_handle: str, settings: dict) -> str:
-    cell = CELLS.get(type_handle, "text")
-    if cell == "relation" and settings.get("allowMultiple"):
-        return "relations"
-    return cell
+def cell_for(ft, settings: dict) -> str:
+    if ft.is_relation(settings):
+        return "relations" if ft.uses_junction(settings) else "relation"
+    return CELLS.get(ft.handle, "text")
 
 
 def options_of(settings: dict) -> list[dict]:
