@@ -194,6 +194,9 @@ def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str], keep: froz
     except csv.Error as exc:
         raise ImportLineError(f"line 1: {exc}", line=1) from None
     header = [h.strip() for h in header]
+    if header and header[0].startswith("{"):
+        raise ImportLineError("line 1: this is JSON Lines, not CSV: read it as jsonl (a .jsonl file name, "
+                              "or --format jsonl; stdin is read as CSV unless told)", line=1)
     seen = set()
     columns: list[tuple[int, FieldModel]] = []
     kept: list[tuple[int, str]] = []

@@ -194,3 +194,13 @@ def test_import_database_rules_name_the_line(run, tmp_path):
     assert run.json("entries", "import", section, source)["imported"] == 2
     got = {e["title"]: e["status"] for e in run.json("entries", "query", section)["entries"]}
     assert got == {"A": "new", "B": "done"}
+
+
+def test_json_lines_read_as_csv_say_which_format_to_use(run, companies, tmp_path):
+    """stdin has no file name, so CSV is assumed: JSON Lines there get a clear hint."""
+    err = run.json("entries", "import", companies, "-", input='{"company_name": "Z"}\n', expect=2)["error"]
+    assert err["line"] == 1 and "JSON Lines" in err["message"] and "--format jsonl" in err["message"]
+    source = tmp_path / "rows.csv"
+    source.write_text('{"company_name": "Z"}\n', encoding="utf-8")
+    assert "JSON Lines" in run.json("entries", "import", companies, source, expect=2)["error"]["message"]
+    assert run.json("entries", "query", companies)["total_count"] == 0
