@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import click
 import psycopg
@@ -33,17 +34,24 @@ class Declined(Refused):
     """The user answered no at a confirmation prompt (or could not be asked)."""
 
 
+# ``password = value`` in a key=value connection string; the value may be single-quoted.
+_CONNINFO_PASSWORD = re.compile(r"(\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)")
+
+
 def mask_url(url: str) -> str:
-    """The URL with its password hidden."""
+    """The URL with its password hidden (in the user part or as a ``password`` parameter)."""
     if "://" not in url:
-        return " ".join("password=***" if p.startswith("password=") else p for p in url.split())
+        return _CONNINFO_PASSWORD.sub(r"\1***", url)
     parts = urlsplit(url)
     if parts.password:
         user = parts.username or ""
-        host = parts.hostname or ""
-        netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+        host = parts.netloc.rpartition("@")[2]
+        parts = parts._replace(netloc=f"{user}:***@{host}")
+    if parts.query:
+        pairs = [f"{pair.partition('=')[0]}=***" if unquote(pair.partition("=")[0]).strip() == "password" else pair
+                 for pair in parts.query.split("&")]
+        parts = parts._replace(query="&".join(pairs))
+    return urlunsplit(parts)
 
 
 @dataclass
