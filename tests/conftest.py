@@ -14,6 +14,7 @@ import itertools
 import os
 import pwd
 import shutil
+import signal
 import socket
 import tempfile
 from pathlib import Path
@@ -37,6 +38,7 @@ def pg_admin_url():
 
     # A server of its own per test session, so parallel sessions never stop each other's.
     data_dir = Path(tempfile.mkdtemp(prefix="polysynergy-content-tests-")) / "pgdata"
+    previous = signal.signal(signal.SIGTERM, _terminate_like_ctrl_c)  # so the finally below runs
     start_embedded(data_dir, database="postgres")
     try:
         yield _listen_on_localhost(data_dir)
@@ -46,6 +48,13 @@ def pg_admin_url():
         close_pools()
         stop_embedded(data_dir)
         shutil.rmtree(data_dir.parent, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate_like_ctrl_c(signum, frame):
+    """SIGTERM (``timeout``, CI) ends the run as Ctrl-C does: pytest tears down, the
+    embedded server stops instead of running on without its test session."""
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 # The settings CI gives its server: room for the stress tests' connections, no fsync waits,
