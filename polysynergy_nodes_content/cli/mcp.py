@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..content_engine.errors import ConfigurationError
+from ..content_engine.install_hint import extra_install_hint
 from .common import choose_database, state
 
 
@@ -35,8 +36,7 @@ def mcp_cmd(use_http, port, sections, read_only, allow_schema_changes, allow_app
         from ..mcp_server.transports import HOST, HTTP_PATH, TOKEN_ENV, http_token, run_http, run_stdio
     except ImportError as exc:
         raise ConfigurationError(
-            f"the MCP server needs the mcp extra ({exc.name} is missing): "
-            "pip install 'polysynergy-nodes-content[mcp]'") from None
+            f"the MCP server needs the mcp extra ({exc.name} is missing): {extra_install_hint('mcp')}") from None
     try:
         policy = ServerPolicy.from_options(sections, read_only=read_only, allow_schema_changes=allow_schema_changes,
                                            allow_apply=allow_apply, max_entries=max_entries)

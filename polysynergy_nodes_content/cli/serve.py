@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..content_engine.errors import ConfigurationError
+from ..content_engine.install_hint import extra_install_hint
 from .common import state
 
 
@@ -21,7 +22,7 @@ def serve_cmd(host, port):
         from ..studio.server import run_studio
     except ImportError as exc:  # the optional dependencies are missing
         raise ConfigurationError(
-            f"the studio needs the 'web' extra ({exc.name} is missing): pip install 'polysynergy-nodes-content[web]'"
+            f"the studio needs the 'web' extra ({exc.name} is missing): {extra_install_hint('web')}"
         ) from None
     st = state()
     engine = st.engine()

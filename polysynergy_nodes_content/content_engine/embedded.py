@@ -20,6 +20,7 @@ import psycopg
 from psycopg import sql
 
 from .errors import ConfigurationError
+from .install_hint import extra_install_hint
 
 DEFAULT_DATABASE = "polysynergy_content"
 
@@ -79,7 +80,7 @@ def start_embedded(data_dir: Path | str | None = None, database: str = DEFAULT_D
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ConfigurationError(
             "No database URL was given and the embedded PostgreSQL is not installed: "
-            "pip install 'polysynergy-nodes-content[embedded]' or pass --database-url"
+            f"{extra_install_hint('embedded')}, or pass --database-url"
         ) from exc
     path = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
     path.mkdir(parents=True, exist_ok=True)
