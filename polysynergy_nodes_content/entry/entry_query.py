@@ -50,6 +50,27 @@ class EntryQuery(Node):
         has_in=True,
         info="Entries to skip, for paging",
     )
+    fields: str = NodeVariableSettings(
+        label="Fields",
+        default="",
+        dock=True,
+        has_in=True,
+        info="Optional field paths, e.g. title, author.name (follows relations); empty returns every field",
+    )
+    search: str = NodeVariableSettings(
+        label="Search",
+        default="",
+        dock=True,
+        has_in=True,
+        info="Optional full-text search over the section's search fields, best matches first",
+    )
+    count: str = NodeVariableSettings(
+        label="Count",
+        default="exact",
+        dock=dock_property(select_values={"exact": "Exact", "estimated": "Estimated", "none": "None"}),
+        has_in=True,
+        info="total_count: exact, the planner's estimate (faster on big sections), or none (-1)",
+    )
     errors_on_success_path: bool = NodeVariableSettings(
         label="Errors On Success Path",
         default=False,
@@ -73,7 +94,7 @@ class EntryQuery(Node):
     total_count: int = NodeVariableSettings(
         label="Total Count",
         has_out=True,
-        info="Number of matching entries over all pages",
+        info="Number of matching entries over all pages (estimated with count estimated, -1 with count none)",
     )
 
     true_path: bool | dict = PathSettings(label="Entries", info="entries, total_count, limit and offset")
@@ -91,4 +112,7 @@ class EntryQuery(Node):
             order_by=self.order_by,
             limit=self.limit,
             offset=self.offset,
+            fields=self.fields,
+            search=self.search,
+            count=self.count,
         )

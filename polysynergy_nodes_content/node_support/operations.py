@@ -193,16 +193,22 @@ def entry_update(engine, section_handle, entry_id, field_data, filters=None, con
     return outputs, {**outputs, "entry_id": _id(entry.get("id"))}
 
 
-def entry_query(engine, section_handle, filters=None, order_by=None, limit=None, offset=0):
-    count = coerce_int(limit, "limit")
+def entry_query(engine, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None, search=None,
+                count=None):
+    count_limit = coerce_int(limit, "limit")
+    mode = optional_text(count, "count") or "exact"
     page = engine.query_entries(
         required_text(section_handle, "section_handle"),
         filters=coerce_object(filters, "filters", decode_nested=True, allow_none=True),
         order_by=optional_text(order_by, "order_by"),
-        limit=count if count else None,
+        limit=count_limit if count_limit else None,
         offset=coerce_int(offset, "offset", default=0),
+        fields=optional_text(fields, "fields"),
+        search=optional_text(search, "search"),
+        count=mode,
     )
-    outputs = {"entries": page["entries"], "total_count": page["total_count"]}
+    total = page["total_count"] if page["total_count"] is not None else -1
+    outputs = {"entries": page["entries"], "total_count": total}
     return outputs, {**page, **outputs}
 
 

@@ -59,7 +59,7 @@ CONTRACT = {
     ),
     "EntryQuery": (
         "entry/entry_query.py",
-        ["section_handle", "filters", "order_by", "limit", "offset"],
+        ["section_handle", "filters", "order_by", "limit", "offset", "fields", "search", "count"],
         ["entries", "total_count"],
     ),
     "EntryDelete": (

@@ -507,3 +507,29 @@ def test_update_and_delete_by_filters_need_confirm(database_url):
     assert engine.query_entries("notes")["total_count"] == 0
     failed(run(node("EntryDelete", **common, entry_id=str(uuid.uuid4()), filters={"status": "done"})),
            "give entry_id or filters, not both")
+
+
+def test_query_with_fields_search_and_count(database_url):
+    """EntryQuery passes fields, search and count through (strings, as a path tool sends)."""
+    from polysynergy_nodes_content.content_engine.engine import ContentEngine
+
+    engine = ContentEngine(database_url)
+    engine.install()
+    people = engine.create_section("people", "People")
+    engine.add_field(people["id"], "name", "Name", "text", is_required=True)
+    engine.apply_migration(engine.plan_migration(people["id"])["id"], confirm=True)
+    notes = engine.create_section("memos", "Memos")
+    engine.add_field(notes["id"], "title", "Title", "text", is_required=True)
+    engine.add_field(notes["id"], "writer", "Writer", "relation", {"targetSection": "people"})
+    engine.apply_migration(engine.plan_migration(notes["id"])["id"], confirm=True)
+    engine.update_section("memos", {"search_fields": ["title"]})
+    ada = engine.create_entry("people", {"name": "Ada"})
+    engine.create_entries("memos", [{"title": "kubernetes notes", "writer": ada["id"]}, {"title": "garden"}])
+    common = {"section_handle": "memos", "database_url": database_url}
+    found = succeeded(run(node("EntryQuery", **common, fields="title, writer.name", search="kubernetes", count="none")))
+    assert found.total_count == -1 and found.true_path["count"] == "none"
+    assert found.entries == [{"id": found.entries[0]["id"], "title": "kubernetes notes",
+                              "writer": {"id": ada["id"], "name": "Ada"}}]
+    estimated = succeeded(run(node("EntryQuery", **common, count="estimated")))
+    assert estimated.true_path["count"] == "estimated" and isinstance(estimated.total_count, int)
+    failed(run(node("EntryQuery", **common, count="roughly")), "count must be one of")
