@@ -154,6 +154,9 @@ async def edit_field(request):
     section, field = await _find_field(request)
     values = dict(field)
     default = field.get("default_value")
+    legacy = (field.get("field_settings") or {}).get("default")
+    if default is None and legacy is not None:  # stored before the default had one home
+        default = json.dumps(legacy)  # JSON text, as a stored default_value is
     values["default_value"] = default if default is not None else ""
     return await _field_page(request, section, field["field_type_handle"], values, field.get("field_settings"), {},
                              existing=field)

@@ -6,6 +6,15 @@ from __future__ import annotations
 import json
 
 PREFIX = "setting."
+#: Settings the form leaves out: a type's ``default`` setting is the field's one default,
+#: edited in the field's own "Default value" input (the engine moves ``settings.default`` there).
+FIELD_LEVEL_SETTINGS = frozenset({"default"})
+
+
+def _form_settings(schema: dict | None):
+    """(name, property) of each setting the settings form shows."""
+    return ((name, prop) for name, prop in ((schema or {}).get("properties") or {}).items()
+            if name not in FIELD_LEVEL_SETTINGS)
 
 
 def _kind(prop: dict) -> str:
@@ -22,7 +31,7 @@ def settings_inputs(schema: dict | None, values: dict | None, sections: list[str
     """One input per setting: name, label, help, kind, current text, choices."""
     values = values or {}
     out = []
-    for name, prop in ((schema or {}).get("properties") or {}).items():
+    for name, prop in _form_settings(schema):
         kind = _kind(prop)
         current = values.get(name)
         if name == "targetSection":
@@ -63,7 +72,7 @@ def parse_settings(schema: dict | None, form) -> tuple[dict, dict]:
     """(settings, errors by setting name). Empty inputs are left out (the type's default)."""
     settings: dict = {}
     errors: dict = {}
-    for name, prop in ((schema or {}).get("properties") or {}).items():
+    for name, prop in _form_settings(schema):
         kind = _kind(prop)
         raw = form.get(PREFIX + name)
         if kind == "boolean":

@@ -6,10 +6,12 @@ refused. Screenshots go to pytest's temporary folder."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import urllib.error
 import urllib.request
 
+import psycopg
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, CrossSitePage, Studio, need_chromium
 from studio_helpers import build
@@ -318,4 +320,31 @@ def test_paging_sizes_and_relation_titles_across_pages(browser, studio, engine, 
     assert set(page.locator("#entries td[data-column=company]").all_inner_texts()) == {"Acme", "Globex"}
     navigate(page, ".pager .sizes a:text-is('50')")
     assert "Page 1 of 2" in page.inner_text(".pager") and page.locator("#entries tbody tr").count() == 50
+    context.close()
+
+
+def test_a_field_has_one_default_input_and_keeps_a_default_stored_in_its_settings(browser, studio, engine, database_url):
+    engine.create_section("tickets", "Tickets")
+    context = browser.new_context()
+    page = context.new_page()
+    for type_handle in ("select", "boolean", "multi_select"):  # the types whose settings have a "default"
+        page.goto(f"{studio.base}/sections/tickets/fields/new?type={type_handle}&token={studio.token}")
+        assert page.locator("[name='setting.default']").count() == 0, type_handle
+        assert page.locator("[name=default_value]").count() == 1, type_handle
+    page.goto(f"{studio.base}/sections/tickets/fields/new?type=select")
+    page.fill("input[name=handle]", "status")
+    page.fill("[name='setting.options']", "open\nclosed")
+    page.fill("input[name=default_value]", "closed")
+    navigate(page, "text=Save field")
+    status = next(f for f in engine.get_section("tickets")["fields"] if f["handle"] == "status")
+    assert json.loads(status["default_value"]) == "closed" and "default" not in status["field_settings"]
+    # A default stored in the settings (before it had one home) shows as the default value, and saving keeps it.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE section_fields SET default_value = NULL, field_settings = field_settings || "
+                     "'{\"default\": \"open\"}' WHERE id = %s", (status["id"],))
+    page.goto(f"{studio.base}/sections/tickets/fields/status")
+    assert json.loads(page.input_value("input[name=default_value]")) == "open"
+    navigate(page, "text=Save field")
+    status = next(f for f in engine.get_section("tickets")["fields"] if f["handle"] == "status")
+    assert json.loads(status["default_value"]) == "open" and "default" not in status["field_settings"]
     context.close()
