@@ -101,13 +101,17 @@ def render_script(title: list[str], operations: list[Operation], direction: str,
                          "statements, in this order."))
     lines.extend(statement(s) for s in session_statements(settings))
     seq = operations if direction == "up" else list(reversed(operations))
+    noted = set()  # an operation's findings and counts are shown where it first appears
     for phase in PHASES:
         chunks = []
         for number, op in enumerate(seq, 1):
             steps = [s for s in (op.up if direction == "up" else op.down) if s.phase == phase]
             if not steps:
                 continue
-            chunk = [comment(f"[{number}] {op.description}")] + _operation_notes(op, direction)
+            chunk = [comment(f"[{number}] {op.description}")]
+            if number not in noted:
+                chunk.extend(_operation_notes(op, direction))
+                noted.add(number)
             for step in steps:
                 chunk.extend(_step_lines(step))
             chunks.append("\n".join(chunk))
