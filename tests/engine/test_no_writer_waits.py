@@ -33,7 +33,7 @@ END $$;
 CREATE EVENT TRIGGER test_log_ddl_locks ON ddl_command_end EXECUTE FUNCTION public.test_log_ddl_locks();
 """
 #: Statements that read every row of the table.
-SCANS = re.compile(r"VALIDATE CONSTRAINT|CREATE (UNIQUE )?INDEX|UNIQUE \(")
+SCANS = re.compile(r"VALIDATE CONSTRAINT|CREATE (UNIQUE )?INDEX|UNIQUE \(|ALTER COLUMN \S+ TYPE")
 
 FIELDS = [{"handle": "name", "type": "text"}, {"handle": "code", "type": "text"},
           {"handle": "age", "type": "integer"}]
@@ -53,6 +53,8 @@ CASES = {
     "new relation": lambda e, s: (make_section(e, "teams", [{"handle": "title", "type": "text"}]),
                                   e.add_field(s, "team", None, "relation", {"targetSection": "teams"})),
     "new indexed field": lambda e, s: e.add_field(s, "meta", None, "json"),
+    "field renamed and retyped": lambda e, s: e.update_field(field_id(e, s, "age"),
+                                                             {"handle": "years", "field_type_handle": "text"}),
 }
 
 
@@ -69,7 +71,9 @@ def test_scans_run_without_access_exclusive_on_a_populated_table(engine, case):
         conn.execute("DROP EVENT TRIGGER test_log_ddl_locks")
         log = conn.execute("SELECT query, access_exclusive, guarded FROM public.test_ddl_locks ORDER BY n").fetchall()
     ran = [q for q, _, _ in log]
-    assert any(SCANS.search(q) or "SET NOT NULL" in q for q in ran), (case, ran, migration["sql"])
+    # The case did reach the table: a scanning statement, SET NOT NULL or an online backfill ran.
+    assert any(SCANS.search(q) or "SET NOT NULL" in q for q in ran) or "content_backfill" in migration["sql"], (
+        case, ran, migration["sql"])
     for query, access_exclusive, guarded in log:
         if SCANS.search(query):
             assert not access_exclusive, f"{case}: scanned under ACCESS EXCLUSIVE: {query}"

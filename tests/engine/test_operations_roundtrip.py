@@ -52,6 +52,12 @@ CASES = {
     "shorter_varchar": (
         lambda e, s: e.update_field(field_id(e, s, "title"), {"field_settings": {"maxLength": 20}}),
         {"alter_type_online"}),
+    "rename_and_alter_type": (
+        lambda e, s: e.update_field(field_id(e, s, "count_text"), {"handle": "count_num", "field_type_handle": "integer"}),
+        {"rename_column", "alter_type_online"}),
+    "rename_and_alter_required_type": (
+        lambda e, s: e.update_field(field_id(e, s, "score"), {"handle": "points", "field_type_handle": "number"}),
+        {"rename_column", "alter_type_online", "set_not_null"}),
     "longer_varchar": (
         lambda e, s: e.update_field(field_id(e, s, "title"), {"field_settings": {"maxLength": 500}}),
         {"alter_type_in_place"}),

@@ -172,3 +172,21 @@ def test_the_stored_record_declares_lock_and_phases():
     record = by_kind(ops, "add_unique").to_dict()
     assert record["lock"].startswith("ACCESS EXCLUSIVE (") and record["phases"] == ["post"]
     assert {"kind", "description", "destructive", "irreversible", "lint", "prechecks", "up", "down"} <= set(record)
+
+
+def test_a_rename_and_a_rewriting_type_change_together_run_online_on_the_live_column():
+    sec = section()
+    before = field("count", "text")
+    after = field("total", "integer", field_id=before["id"])
+    ops = plan(snapshot(sec, [after], live_table(sec, [before]), populated=True, applied_fields=[before]))
+    assert [op.kind for op in ops] == ["rename_column", "alter_type_online"]
+    online = ops[1]
+    before_transaction = [s.sql for s in online.up if s.phase != "main"]
+    assert any('UPDATE OF "count"' in q for q in before_transaction)
+    assert not any('"total"' in q for q in before_transaction if "TRIGGER" in q)
+    main = statements(online, "main")
+    assert 'ALTER TABLE "custom"."articles" DROP COLUMN "total"' in main
+    # Rollback restores the live constraints under the live name, then renames back.
+    renames = [s.sql for s in online.down if "RENAME COLUMN" in s.sql]
+    assert renames == ['ALTER TABLE "custom"."articles" RENAME COLUMN "total" TO "count"',
+                       'ALTER TABLE "custom"."articles" RENAME COLUMN "count" TO "total"']

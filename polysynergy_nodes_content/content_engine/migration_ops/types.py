@@ -110,10 +110,13 @@ class AlterTypeOnline(_TypeChange):
     lock_note = "brief, at the swap; the backfill runs in short batches before the transaction"
 
     def __init__(self, ctx, table_name: str, field, live, conversion, back, old_name: str | None,
-                 dropped: set):
+                 dropped: set, live_col: str | None = None):
+        """``live_col``: the column's name now, when the same migration renames it (the
+        steps before the transaction still see that name; the rename runs inside it)."""
         self.live, self.dropped = live, frozenset(dropped)
-        self.info = live.columns[field.handle]
-        super().__init__(ctx, table_name, field, self.info["type"], conversion, back, old_name, field.handle)
+        live_col = live_col or field.handle
+        self.info = live.columns[live_col]
+        super().__init__(ctx, table_name, field, self.info["type"], conversion, back, old_name, live_col)
 
     def describe(self) -> str:
         return (f"Change field '{self.field.handle}' {self._from_to()} online: a new column filled in batches, "
@@ -123,9 +126,10 @@ class AlterTypeOnline(_TypeChange):
         f, t = self.field, self.table(self.table_name)
         before = self.table_before()  # the pre steps run before a rename of the table
         col, shadow = sql.Identifier(f.handle), sql.Identifier(names.shadow_column(f.id))
+        live_col = sql.Identifier(self.live_col)  # what the steps before the transaction see
         sync = sql.Identifier(names.shadow_sync_name(f.id))
         function = sql.Identifier(self.ctx.settings.system_schema, names.shadow_sync_name(f.id))
-        new_value = self.converted(sql.SQL("NEW.{}").format(col))
+        new_value = self.converted(sql.SQL("NEW.{}").format(live_col))
         up = [
             step(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(before, shadow, sql.SQL(f.column_type)),
                  phase="pre", undo=[step(sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(before, shadow)).sql]),
@@ -135,9 +139,9 @@ class AlterTypeOnline(_TypeChange):
                  phase="pre", undo=[step(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(function)).sql]),
             # UPDATE OF: the backfill (which sets only the new column) does not fire it.
             step(sql.SQL("CREATE OR REPLACE TRIGGER {} BEFORE INSERT OR UPDATE OF {} ON {} "
-                         "FOR EACH ROW EXECUTE FUNCTION {}()").format(sync, col, before, function),
+                         "FOR EACH ROW EXECUTE FUNCTION {}()").format(sync, live_col, before, function),
                  phase="pre", undo=[step(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sync, before)).sql]),
-            *self.backfill_steps(before, names.shadow_column(f.id), self.converted(col)),
+            *self.backfill_steps(before, names.shadow_column(f.id), self.converted(live_col)),
             step(sql.SQL("DROP TRIGGER {} ON {}").format(sync, t)),
             step(sql.SQL("DROP FUNCTION {}()").format(function)),
             step(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(t, col)),
@@ -170,5 +174,13 @@ class AlterTypeOnline(_TypeChange):
             sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(t, col)))
         if info["not_null"]:
             down.append(step(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(t, col)))
-        down.extend(restore_column_constraints(t, self.live, self.field.handle, self.dropped))
+        if self.live_col == self.field.handle:
+            down.extend(restore_column_constraints(t, self.live, self.field.handle, self.dropped))
+            return down
+        # The live constraints name the column as it was: restore them under that name
+        # (the rename's own rollback runs after this one).
+        old = sql.Identifier(self.live_col)
+        down.append(step(sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}").format(t, col, old)))
+        down.extend(restore_column_constraints(t, self.live, self.live_col, self.dropped))
+        down.append(step(sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}").format(t, old, col)))
         return down

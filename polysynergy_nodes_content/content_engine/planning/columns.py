@@ -57,13 +57,13 @@ class ColumnDiff:
         online = None
         if type_changes:
             conversion, back, old_name = self.conversion()
-            if (self.populated and conversion.rewrites and ctx.settings.online_type_changes
-                    and column == f.handle):
+            if self.populated and conversion.rewrites and ctx.settings.online_type_changes:
                 # The old column goes away with all its constraints; everything the field
                 # wants is then added to the new column as for a new field.
                 dropped = {n for op in ops for n in op.names}
                 online = names.shadow_column(f.id)
-                ops.append(AlterTypeOnline(ctx, table_name, f, live, conversion, back, old_name, dropped))
+                ops.append(AlterTypeOnline(ctx, table_name, f, live, conversion, back, old_name, dropped,
+                                           live_col=column))
                 live_checks, has_index = set(), False
             else:
                 ops.append(AlterTypeInPlace(ctx, table_name, f, self.info["type"], conversion, back, old_name, column))
