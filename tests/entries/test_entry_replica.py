@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -69,6 +70,12 @@ def replica(pg_admin_url):
     bindir = _server_binaries(pg_admin_url)
     if os.geteuid() != 0 and os.environ.get("USER") != "postgres":
         _unavailable("starting a replica needs root (runuser) or the postgres user")
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            _unavailable("the replica runs as the 'postgres' system user, which this machine lacks "
+                         "(useradd --system postgres)")
     params = conninfo_to_dict(pg_admin_url)
     host, port = params.get("host", "127.0.0.1"), str(params.get("port", 5432))
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
