@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+import polysynergy_nodes_content
+
+# The checkout of the package these tests run (the one a user would install the extra into).
+ROOT = Path(polysynergy_nodes_content.__file__).resolve().parents[1]
 
 # Runs the CLI with some top-level packages made unimportable, as if their extra were absent.
 WITHOUT = """
@@ -27,12 +30,14 @@ main()
 def run_without(blocked: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items()
                    if k not in ("SECTIONS_DATABASE_URL", "DATABASE_URL", "SECTIONS_EMBEDDED_DIR")}
+    environment["PYTHONPATH"] = str(ROOT)  # the same package as this test process, from any folder
     environment.update(env or {})
     return subprocess.run([sys.executable, "-c", WITHOUT, blocked, *args], capture_output=True, text=True,
                           timeout=120, env=environment, cwd="/")
 
 
 def hint(extra: str) -> str:
+    assert (ROOT / "pyproject.toml").is_file()
     return f"pip install -e '{ROOT}[{extra}]'"
 
 
