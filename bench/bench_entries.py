@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_entries.py            # full run (~2-4 minutes on 2 cores)
     .venv/bin/python bench/bench_entries.py --quick    # fewer repetitions, 200k rows
     .venv/bin/python bench/bench_entries.py --profile  # also cProfile the engine side
+    .venv/bin/python bench/bench_entries.py --cases ab # only some cases (skips loading what they don't use)
 
 Server: CONTENT_BENCH_DATABASE_URL, else SECTIONS_DATABASE_URL, else an embedded
 PostgreSQL. A scratch database is created on that server and dropped at the end.
@@ -352,7 +353,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and 200k rows")
     parser.add_argument("--profile", action="store_true", help="cProfile the engine side of each case")
     parser.add_argument("--rows", type=int, default=None, help="rows for the query case (default 1,000,000)")
+    parser.add_argument("--cases", default="abcdef", help="which cases to run, e.g. 'b' or 'ab' (default all)")
     args = parser.parse_args()
+    cases = set(args.cases.lower())
     reps_single, reps_batch, reps_query = (300, 5, 21) if args.quick else (2000, 15, 101)
     rows = args.rows or (200_000 if args.quick else 1_000_000)
 
@@ -367,22 +370,28 @@ def main() -> None:
         for handle in ("bench_single", "bench_batch", "bench_query"):
             make_section(engine, handle)
         pool = get_pool(url)  # the engine's own pool: both sides pay the same checkout
-        load_big(engine, pool, rows)
-        make_relation_sections(engine)
-        load_search(engine, pool, rows)
-        batch = bench_batch(engine, pool, reps_batch, args.profile)
-        results = {
-            "a": ("single create (validated)", "INSERT ... RETURNING *", *bench_single(engine, pool, reps_single, args.profile)),
-            "b": ("batch create 10,000 (entries returned)", "COPY", *batch[:2]),
+        if cases & set("cef"):
+            load_big(engine, pool, rows)
+        if "d" in cases:
+            make_relation_sections(engine)
+        if "e" in cases:
+            load_search(engine, pool, rows)
+        batch = bench_batch(engine, pool, reps_batch, args.profile) if "b" in cases else None
+        runs = {
+            "a": ("single create (validated)", "INSERT ... RETURNING *",
+                  lambda: bench_single(engine, pool, reps_single, args.profile)),
+            "b": ("batch create 10,000 (entries returned)", "COPY", lambda: batch[:2]),
             "c": (f"query {rows:,} rows: filter+order+limit+count", "same SQL, pipelined",
-                  *bench_query(engine, pool, reps_query, args.profile)),
+                  lambda: bench_query(engine, pool, reps_query, args.profile)),
             "d": ("50 entries, two relations expanded", "one query: join + array_agg",
-                  *bench_relations(engine, pool, reps_query)),
+                  lambda: bench_relations(engine, pool, reps_query)),
             "e": (f"search on {rows:,} rows (GIN), ranked+count", "same full-text SQL, pipelined",
-                  *bench_search(engine, pool, reps_query)),
+                  lambda: bench_search(engine, pool, reps_query)),
             "f": (f"count=estimated, query on {rows:,} rows", "the page query, no count",
-                  *bench_estimated(engine, pool, reps_query)),
+                  lambda: bench_estimated(engine, pool, reps_query)),
         }
+        results = {key: (label, raw_label, *run()) for key, (label, raw_label, run) in runs.items()
+                   if key in cases}
         print()
         print(f"{'case':<48} {'engine ms':>10} {'raw ms':>9} {'ratio':>6} {'target':>7}  met  (reps)  raw side")
         for key, (label, raw_label, eng, raw) in results.items():
@@ -391,10 +400,11 @@ def main() -> None:
             met = "yes" if ratio <= TARGETS[key] else "NO"
             print(f"({key}) {label:<44} {e_ms:>10.3f} {r_ms:>9.3f} {ratio:>6.2f} {'<= ' + str(TARGETS[key]):>7}  "
                   f"{met:<4} ({len(eng)})  {raw_label}")
-        eng, raw = batch[2]
-        print(f"(b') batch create 10,000 (ids only, info)      {median_ms(eng):>10.3f} {median_ms(raw):>9.3f} "
-              f"{median_ms(eng) / median_ms(raw):>6.2f}       -   -    ({len(eng)})  COPY; "
-              "EntryService.create_many(..., return_entries=False)")
+        if batch:
+            eng, raw = batch[2]
+            print(f"(b') batch create 10,000 (ids only, info)      {median_ms(eng):>10.3f} {median_ms(raw):>9.3f} "
+                  f"{median_ms(eng) / median_ms(raw):>6.2f}       -   -    ({len(eng)})  COPY; "
+                  "EntryService.create_many(..., return_entries=False)")
         print(f"\ntotal time {time.perf_counter() - started:.0f}s")
     finally:
         close_pools()

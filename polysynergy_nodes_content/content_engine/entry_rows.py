@@ -164,6 +164,8 @@ def convert_column(field: FieldModel, values: list) -> list:
         same = _SAME_OUTPUT
         if all(v is None or v.__class__ in same for v in values):
             return list(values)
+    elif field.column_output:
+        return field.ft.deserialize_column(values, field.settings)
     memo: dict = {}
     out = []
     append = out.append

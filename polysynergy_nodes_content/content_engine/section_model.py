@@ -26,6 +26,11 @@ from .records import json_safe
 from .settings import EngineSettings
 
 
+def _owner(cls: type, name: str) -> type:
+    """The class of ``cls``'s MRO that defines ``name``."""
+    return next(c for c in cls.__mro__ if name in c.__dict__)
+
+
 @dataclass
 class FieldModel:
     id: str
@@ -49,6 +54,11 @@ class FieldModel:
         # them, parse once (validate -> check -> parameter in one step).
         self._single_parse = cls.validate is FieldType.validate and cls.serialize is FieldType.serialize
         self.plain_output = cls.deserialize is FieldType.deserialize
+        # A type with its own column-wise output (decimal, integer, datetime) converts a
+        # batch's column in one call.
+        # A subclass that overrides deserialize() alone must not inherit a parent's column loop.
+        column_owner, value_owner = _owner(cls, "deserialize_column"), _owner(cls, "deserialize")
+        self.column_output = column_owner is not FieldType and issubclass(column_owner, value_owner)
 
     def to_param(self, value):
         """A non-null input value as the parameter psycopg sends; raise ValueError(reason)."""

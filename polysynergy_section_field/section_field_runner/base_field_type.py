@@ -189,6 +189,12 @@ class FieldType:
         """Database result -> JSON-safe output."""
         return value
 
+    def deserialize_column(self, values: list, settings: dict | None = None) -> list:
+        """``deserialize`` of a whole column (None stays None). Batches call it once per
+        column, so a type may override it with a loop that does less per value."""
+        deserialize = self.deserialize
+        return [None if v is None else deserialize(v, settings) for v in values]
+
     # -- columns ------------------------------------------------------------------
     def stores_column(self, settings: dict | None = None) -> bool:
         """False for types kept outside the table (a multiple relation)."""

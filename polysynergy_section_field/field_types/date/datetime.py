@@ -56,3 +56,8 @@ class DateTimeField(TemporalFieldType):
         elif value.tzinfo is not dt.timezone.utc:
             value = value.astimezone(dt.timezone.utc)
         return value.isoformat()
+
+    def deserialize_column(self, values: list, settings: dict | None = None) -> list:
+        utc, deserialize = dt.timezone.utc, self.deserialize
+        return [None if v is None else v.isoformat() if v.tzinfo is utc else deserialize(v, settings)
+                for v in values]

@@ -166,6 +166,25 @@ class DecimalBase(NumericFieldType):
         _, scale = self.precision_scale(settings)
         return fixed_point(Decimal(value), scale)
 
+    def deserialize_column(self, values: list, settings: dict | None = None) -> list:
+        """format(d, ".Nf") rounds exactly as fixed_point does; only a negative zero
+        ("-0.00") needs its sign dropped."""
+        _, scale = self.precision_scale(settings)
+        spec = f".{scale}f"
+        out = []
+        append = out.append
+        for value in values:
+            if value is None:
+                append(None)
+                continue
+            if value.__class__ is not Decimal:
+                value = Decimal(value)
+            text = format(value, spec)
+            if text[0] == "-" and not text.strip("-0."):
+                text = text[1:]
+            append(text)
+        return out
+
     def overflow_predicate(self, expression: str, settings: dict) -> str | None:
         precision, scale = self.precision_scale(settings)
         return f"abs(round({expression}, {scale})) >= 1e{precision - scale}"

@@ -71,5 +71,8 @@ class IntegerField(NumericFieldType):
     def deserialize(self, value: Any, settings: dict | None = None) -> Any:
         return None if value is None else int(value)
 
+    def deserialize_column(self, values: list, settings: dict | None = None) -> list:
+        return [v if v is None or v.__class__ is int else int(v) for v in values]
+
     def overflow_predicate(self, expression: str, settings: dict) -> str | None:
         return f"round({expression}) NOT BETWEEN {BIGINT_MIN} AND {BIGINT_MAX}"
