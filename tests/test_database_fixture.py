@@ -28,7 +28,7 @@ def test_a_terminated_run_stops_its_embedded_server(tmp_path):
     tests_dir = Path(__file__).resolve().parent
     probe = tmp_path / "test_probe.py"
     probe.write_text("import time\n\ndef test_wait(pg_admin_url):\n    print('READY', flush=True)\n    time.sleep(300)\n")
-    scratch = Path(tempfile.mkdtemp(prefix="verify-sigterm-", dir="/tmp"))
+    scratch = Path(tempfile.mkdtemp(prefix="content-sigterm-", dir="/tmp"))
     scratch.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k != "CONTENT_TEST_DATABASE_URL"}
     env.update(TMPDIR=str(scratch), PYTHONPATH=str(tests_dir))
