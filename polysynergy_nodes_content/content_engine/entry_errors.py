@@ -12,11 +12,14 @@ import re
 import psycopg
 from psycopg import errors as pg_errors
 
+from . import names
 from .errors import ContentError, DatabaseFailure, InvalidInput, database_message
 from .section_model import FieldModel, SectionModel
 
 _DETAIL_KEY = re.compile(r"^Key \((.+?)\)=\((.*)\) ", re.DOTALL)
 _COPY_LINE = re.compile(r"COPY (\S+), line (\d+)")
+#: Generated names of constraints that belong to one field (indexes never raise a violation).
+CONSTRAINT_PREFIXES = ("uq", "fk", "ck", "nn", "jx")
 
 
 def explain_db_error(exc: psycopg.Error, model: SectionModel) -> tuple[FieldModel | None, str, str] | None:
@@ -26,10 +29,10 @@ def explain_db_error(exc: psycopg.Error, model: SectionModel) -> tuple[FieldMode
     so the field is found even after a rename."""
     diag = exc.diag
     constraint = diag.constraint_name or ""
-    parts = constraint.split("_")
+    parsed = names.parse_name(constraint)
     field = None
-    if len(parts) >= 2 and parts[0] in ("uq", "fk", "ck", "nn", "jx"):
-        field = model.field_by_short_id(parts[1])
+    if parsed is not None and parsed.prefix in CONSTRAINT_PREFIXES:
+        field = model.field_by_short_id(parsed.field_short_id)
     if field is None and diag.column_name:
         field = model.fields.get(diag.column_name)
     if field is None:
@@ -38,9 +41,9 @@ def explain_db_error(exc: psycopg.Error, model: SectionModel) -> tuple[FieldMode
             field = model.fields[key.group(1)]
     name = field.handle if field else (diag.column_name or constraint or "entry")
     if isinstance(exc, pg_errors.UniqueViolation):
-        if constraint.endswith("_pair"):
+        if parsed is not None and parsed.prefix == "jx" and parsed.kind == names.JUNCTION_PAIR:
             reason = "lists the same related entry twice"
-        elif parts[0] == "pk" or constraint.endswith("_pkey"):
+        elif names.is_primary_key_name(constraint) or constraint.endswith("_pkey"):
             name, reason = "id", "an entry with this id already exists"
         else:
             reason = "this value already exists in another entry (the field is unique)"
@@ -52,7 +55,7 @@ def explain_db_error(exc: psycopg.Error, model: SectionModel) -> tuple[FieldMode
         if rule is not None:
             name, reason = rule
         else:
-            kind = parts[2] if len(parts) >= 3 and parts[0] == "ck" else "value"
+            kind = parsed.kind if parsed is not None and parsed.prefix == "ck" and parsed.kind else "value"
             reason = f"the value breaks the field's {kind} rule"
     elif isinstance(exc, pg_errors.NotNullViolation):
         reason = "is required"

@@ -108,8 +108,17 @@ def primary_key_name(section_id) -> str:
     return f"pk_{short_id(section_id)}"
 
 
+def is_primary_key_name(name: str | None) -> bool:
+    """True for a section table's primary key named by ``primary_key_name``."""
+    return (name or "").split("_")[0] == "pk"
+
+
 def system_index_name(section_id, column: str) -> str:
     return f"ix_{short_id(section_id)}_{column}"
+
+
+#: The suffix of a junction table's unique (source, target) constraint.
+JUNCTION_PAIR = "pair"
 
 
 def junction_object_name(field_id, suffix: str) -> str:

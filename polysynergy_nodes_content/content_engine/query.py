@@ -18,17 +18,11 @@ from .errors import InvalidInput
 from .records import UNENCODABLE_MESSAGE, is_unencodable
 from .identifiers import SYSTEM_COLUMNS
 from .section_model import FieldModel, SectionModel
+from .system_fields import system_field
 
 MAX_DEPTH = 8
 MAX_CONDITIONS = 200
 _ORDER_PART = re.compile(r"^\s*([a-z][a-z0-9_]*)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?\s*$", re.IGNORECASE)
-
-
-def system_field(model: SectionModel, name: str, registry) -> FieldModel:
-    """Pseudo fields for id / created_at / updated_at so they filter like any field."""
-    if name == "id":
-        return FieldModel("id", "id", registry.get("relation"), {"targetSection": model.handle}, True, True, True, True)
-    return FieldModel(name, name, registry.get("datetime"), {}, True, False, True, True)
 
 
 def parse_json_input(value, name: str):
@@ -107,7 +101,7 @@ class FilterCompiler:
 
     def _lookup(self, key) -> FieldModel:
         if key in SYSTEM_COLUMNS:
-            return system_field(self.model, key, self.registry)
+            return system_field(key)
         field = self.model.fields.get(key) if isinstance(key, str) else None
         if field is None:
             if isinstance(key, str) and key.startswith("_"):

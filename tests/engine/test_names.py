@@ -43,3 +43,10 @@ def test_comment_marks_round_trip():
     assert names.field_id_of_comment(None) is None
     assert names.junction_of_comment(names.junction_mark(SECTION, FIELD)) == (str(SECTION), str(FIELD))
     assert names.junction_of_comment(names.section_mark(SECTION)) is None
+
+
+def test_primary_keys_and_junction_pairs_are_recognised():
+    assert names.is_primary_key_name(names.primary_key_name(SECTION))
+    assert not names.is_primary_key_name(names.unique_name(FIELD)) and not names.is_primary_key_name(None)
+    pair = names.parse_name(names.junction_object_name(FIELD, names.JUNCTION_PAIR))
+    assert (pair.prefix, pair.kind) == ("jx", names.JUNCTION_PAIR)

@@ -135,3 +135,64 @@ def test_descriptors_ask_the_relation_hooks():
     assert schema["type"] == "array" and schema["minItems"] == 1
     assert field_schema({"handle": "author", "field_type_handle": "link", "field_settings": one},
                         registry)["anyOf"][1]["format"] == "uuid"
+
+
+@pytest.fixture
+def engine_without_builtin_relation(database_url):
+    """Only the plugin relation: the built-in ``relation`` and ``datetime`` are not registered,
+    so any behaviour the engine borrowed from them by name fails here."""
+    registry = FieldTypeRegistry(registered_field_types)
+    registry.unregister("relation")
+    registry.unregister("datetime")
+    registry.register(LinkField)
+    engine = ContentEngine(database_url, registry=registry)
+    engine.install()
+    return engine
+
+
+def test_system_columns_filter_and_errors_name_the_field_without_the_built_in_types(engine_without_builtin_relation):
+    engine = engine_without_builtin_relation
+    people = engine.create_section("people")
+    engine.add_field(people["id"], "name", None, "text", is_unique=True)
+    _apply(engine, people["id"])
+    posts = engine.create_section("posts")
+    engine.add_field(posts["id"], "title", None, "text")
+    engine.add_field(posts["id"], "author", None, "link", {"to": "people"})
+    engine.add_field(posts["id"], "readers", None, "link", {"to": "people", "many": True})
+    _apply(engine, posts["id"])
+    ada = engine.create_entry("people", {"name": "Ada"})
+    bob = engine.create_entry("people", {"name": "Bob"})
+    engine.create_entry("posts", {"title": "one", "author": ada["id"], "readers": [ada["id"], bob["id"]]})
+
+    def names(filters):
+        return sorted(e["name"] for e in engine.query_entries("people", filters)["entries"])
+
+    # The id pseudo field: equality on entry ids.
+    assert names({"id": ada["id"]}) == ["Ada"]
+    assert names({"id": {"_in": [ada["id"], bob["id"]]}}) == ["Ada", "Bob"]
+    assert names({"id": {"_neq": ada["id"]}}) == ["Bob"]
+    with pytest.raises(InvalidInput, match="filter on 'id': must be an entry id"):
+        names({"id": "nope"})
+    with pytest.raises(InvalidInput, match="filter on 'id': operator '_gt' is not supported"):
+        names({"id": {"_gt": ada["id"]}})
+    # The timestamps: ordered, ISO-8601, a value without offset taken as UTC.
+    assert names({"created_at": {"_lte": "2999-01-01T00:00:00Z"}}) == ["Ada", "Bob"]
+    assert names({"created_at": {"_gt": "2999-01-01 00:00"}}) == []
+    assert names({"updated_at": {"_between": ["2000-01-01T00:00:00Z", "2999-01-01T00:00:00+02:00"]}}) == ["Ada", "Bob"]
+    with pytest.raises(InvalidInput, match="filter on 'created_at': must be an ISO-8601 date and time"):
+        names({"created_at": {"_gt": "yesterday"}})
+    # A related filter through the plugin relation, and the junction filter.
+    titles = [e["title"] for e in engine.query_entries("posts", {"author": {"name": "Ada"}})["entries"]]
+    assert titles == ["one"]
+    assert [e["title"] for e in engine.query_entries("posts", {"readers": {"_contains": bob["id"]}})["entries"]] == ["one"]
+
+    # Database errors are told as the field and the reason (names parsed back by names.parse_name).
+    with pytest.raises(InvalidInput, match="field 'name': this value already exists in another entry"):
+        engine.create_entry("people", {"name": "Ada"})
+    missing = "5d7e9a51-3f0c-4e55-9d1b-2a4c6e8f0a1b"
+    with pytest.raises(InvalidInput, match="field 'author': the related entry does not exist in section 'people'"):
+        engine.create_entry("posts", {"title": "two", "author": missing})
+    with pytest.raises(InvalidInput, match="field 'readers': the related entry does not exist in section 'people'"):
+        engine.create_entries("posts", [{"title": "three", "readers": [missing]}])
+    with pytest.raises(InvalidInput, match="field 'id': an entry with this id already exists"):
+        engine.create_entries("people", [{"id": ada["id"], "name": "Ada again"}], keep_ids=True)

@@ -44,7 +44,7 @@ class CreateJunction(MigrationOperation):
             "    CONSTRAINT {tgt} FOREIGN KEY (target_id) REFERENCES {target} (id) ON DELETE CASCADE,\n"
             "    CONSTRAINT {pair} UNIQUE (source_id, target_id)\n"
             ")"
-        ).format(t=t, pk=j("pk"), src=j("source"), tgt=j("target"), pair=j("pair"),
+        ).format(t=t, pk=j("pk"), src=j("source"), tgt=j("target"), pair=j(names.JUNCTION_PAIR),
                  source=self.table(self.section["table_name"]), target=self.table(self.target_table))
         up = [step(body),
               step(sql.SQL("COMMENT ON TABLE {} IS {}").format(t, sql.Literal(names.junction_mark(self.section["id"], fid)))),

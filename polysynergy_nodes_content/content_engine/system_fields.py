@@ -1,0 +1,77 @@
+"""The system columns (id, created_at, updated_at) as fields the query language filters.
+
+They belong to every section's table, not to a field type, so the engine describes them
+itself rather than borrowing a registered type: replacing or removing a built-in type
+never changes how ``id`` or ``created_at`` filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+from polysynergy_section_field.section_field_runner.base_field_type import (
+    EQUALITY_OPERATORS, ORDERED_OPERATORS, FieldType,
+)
+
+from .section_model import FieldModel
+
+_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*", re.DOTALL)
+_INSTANT_MESSAGE = "must be an ISO-8601 date and time (e.g. 2025-10-31T10:30:00Z)"
+_ID_MESSAGE = "must be an entry id (a UUID such as 3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f)"
+
+
+class EntryIdColumn(FieldType):
+    """The ``id`` column: a UUID, compared for equality only."""
+
+    handle = "id"
+    label = "Entry id"
+    postgres_type = "uuid"
+    filter_operators = EQUALITY_OPERATORS
+    sortable = False
+
+    def parse_value(self, value: Any, settings: dict | None = None) -> uuid.UUID:
+        if isinstance(value, uuid.UUID):
+            return value
+        if isinstance(value, str):
+            try:
+                return uuid.UUID(value.strip())
+            except ValueError:
+                pass
+        raise ValueError(_ID_MESSAGE)
+
+
+class TimestampColumn(FieldType):
+    """``created_at`` / ``updated_at``: an instant; a value without offset is taken as UTC."""
+
+    handle = "timestamp"
+    label = "Timestamp"
+    postgres_type = "timestamp with time zone"
+    filter_operators = ORDERED_OPERATORS
+
+    def parse_value(self, value: Any, settings: dict | None = None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            parsed = value
+        elif isinstance(value, str) and _INSTANT.fullmatch(value.strip()):
+            try:
+                parsed = dt.datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(_INSTANT_MESSAGE) from None
+        else:
+            raise ValueError(_INSTANT_MESSAGE)
+        if parsed.tzinfo is None or parsed.tzinfo.utcoffset(parsed) is None:
+            parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed
+
+
+ENTRY_ID = EntryIdColumn()
+TIMESTAMP = TimestampColumn()
+
+
+def system_field(name: str) -> FieldModel:
+    """Pseudo fields for id / created_at / updated_at so they filter like any field."""
+    if name == "id":
+        return FieldModel("id", "id", ENTRY_ID, {}, True, True, True, True)
+    return FieldModel(name, name, TIMESTAMP, {}, True, False, True, True)
