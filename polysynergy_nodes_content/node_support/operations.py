@@ -48,12 +48,12 @@ def _typed_default(engine, field_type_handle, settings, value):
 
 
 # -- sections and fields ------------------------------------------------------------
-def section_create(engine, handle, label, description=None, icon=None):
+def section_create(engine, section_handle, label, description=None, section_icon=None):
     section = engine.create_section(
-        required_text(handle, "handle"),
+        required_text(section_handle, "section_handle"),
         required_text(label, "label"),
         description=optional_text(description, "description"),
-        icon=optional_text(icon, "icon"),
+        icon=optional_text(section_icon, "section_icon"),
     )
     plan = engine.plan_migration(section["id"])
     outputs = {

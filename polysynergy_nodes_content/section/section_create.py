@@ -15,8 +15,8 @@ from polysynergy_nodes_content.node_support.runner import run_node
 class SectionCreate(Node):
     """Creates a section (a content type with its own table) and plans its CREATE TABLE migration."""
 
-    handle: str = NodeVariableSettings(
-        label="Handle",
+    section_handle: str = NodeVariableSettings(
+        label="Section Handle",
         default="",
         dock=True,
         has_in=True,
@@ -36,8 +36,8 @@ class SectionCreate(Node):
         has_in=True,
         info="Optional description of the section",
     )
-    icon: str = NodeVariableSettings(
-        label="Icon",
+    section_icon: str = NodeVariableSettings(
+        label="Section Icon",
         default="",
         dock=True,
         has_in=True,
@@ -77,15 +77,6 @@ class SectionCreate(Node):
     true_path: bool | dict = PathSettings(label="Created", info="The section, its migration and the outputs")
     false_path: bool | dict = PathSettings(label="Error", info="Error message when the section could not be created")
 
-    def __post_init__(self):
-        # Setup context only (the portal's node library): the node decorator stores the
-        # node's own icon file through the "icon" input, which shares its name. Keep that
-        # for the editor's icon, but offer the input itself empty.
-        super().__post_init__()
-        for variable in self.variables:
-            if variable.handle == "icon":
-                variable.value = ""
-
     async def execute(self):
         await run_node(
             self,
@@ -93,8 +84,8 @@ class SectionCreate(Node):
             section_create,
             self.database_url,
             errors_on_success_path=self.errors_on_success_path,
-            handle=self.handle,
+            section_handle=self.section_handle,
             label=self.label,
             description=self.description,
-            icon=self.icon,
+            section_icon=self.section_icon,
         )

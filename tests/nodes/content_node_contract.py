@@ -13,7 +13,7 @@ PACKAGE_DIR = Path(polysynergy_nodes_content.__file__).resolve().parent
 CONTRACT = {
     "SectionCreate": (
         "section/section_create.py",
-        ["handle", "label", "description", "icon"],
+        ["section_handle", "label", "description", "section_icon"],
         ["section_id", "table_name", "migration_id"],
     ),
     "SectionFieldAdd": (

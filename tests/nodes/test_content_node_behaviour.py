@@ -54,16 +54,16 @@ def swis(**extra):
 
 # -- sections and fields --------------------------------------------------------------
 def test_section_create_success_and_failures(database_url):
-    created = succeeded(run(node("SectionCreate", handle="products", label="Products", database_url=database_url)))
+    created = succeeded(run(node("SectionCreate", section_handle="products", label="Products", database_url=database_url)))
     assert created.table_name == "products"
     uuid.UUID(created.section_id)
     uuid.UUID(created.migration_id)
     assert created.true_path["section"]["handle"] == "products"
     assert created.true_path["migration"]["status"] == "generated"
 
-    failed(run(node("SectionCreate", handle="products", label="Again", database_url=database_url)), "products")
-    failed(run(node("SectionCreate", handle="Bad Handle", label="Bad", database_url=database_url)))
-    failed(run(node("SectionCreate", handle="", label="Nothing", database_url=database_url)), "handle is required")
+    failed(run(node("SectionCreate", section_handle="products", label="Again", database_url=database_url)), "products")
+    failed(run(node("SectionCreate", section_handle="Bad Handle", label="Bad", database_url=database_url)))
+    failed(run(node("SectionCreate", section_handle="", label="Nothing", database_url=database_url)), "section_handle is required")
 
 
 def test_section_field_add_success_and_failures(database_url, engine):
@@ -324,7 +324,7 @@ def test_every_node_runs_in_two_event_loops(database_url, research_section, engi
         succeeded(run(instance))
         check(instance)
 
-    twice("SectionCreate", {"handle": "one", "label": "One"}, {"handle": "two", "label": "Two"},
+    twice("SectionCreate", {"section_handle": "one", "label": "One"}, {"section_handle": "two", "label": "Two"},
           lambda n: n.section_id and n.migration_id)
     twice("SectionFieldAdd", {"section_id": "one", "field_handle": "a", "field_type_handle": "text"},
           {"field_handle": "b"}, lambda n: n.field_id and n.migration_id)
@@ -359,7 +359,7 @@ def test_failure_resets_outputs_of_an_earlier_run(class_name, database_url, rese
         engine.update_field(field["id"], {"is_unique": True})
         plan_id = engine.plan_migration("research_companies")["id"]
     good = {
-        "SectionCreate": {"handle": "fresh", "label": "Fresh"},
+        "SectionCreate": {"section_handle": "fresh", "label": "Fresh"},
         "SectionFieldAdd": {"section_id": "research_companies", "field_handle": "extra", "field_type_handle": "text"},
         "SectionFieldRemove": {"section_id": "research_companies", "field_handle": "industry"},
         "SectionFieldUpdate": {"field_id": field["id"], "updates": {"is_unique": True}},
@@ -389,20 +389,20 @@ def test_failure_resets_outputs_of_an_earlier_run(class_name, database_url, rese
 def test_sections_database_url_env_is_used_when_the_input_is_empty(database_url, monkeypatch):
     monkeypatch.setenv("SECTIONS_DATABASE_URL", database_url)
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nowhere?connect_timeout=1")
-    created = succeeded(run(node("SectionCreate", handle="from_env", label="From env", database_url="")))
+    created = succeeded(run(node("SectionCreate", section_handle="from_env", label="From env", database_url="")))
     assert created.table_name == "from_env"
 
 
 def test_database_url_env_is_the_last_fallback(database_url, monkeypatch):
     monkeypatch.delenv("SECTIONS_DATABASE_URL", raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
-    created = succeeded(run(node("SectionCreate", handle="from_database_url", label="From env", database_url=None)))
+    created = succeeded(run(node("SectionCreate", section_handle="from_database_url", label="From env", database_url=None)))
     assert created.table_name == "from_database_url"
 
 
 def test_the_input_wins_over_the_environment(database_url, monkeypatch):
     monkeypatch.setenv("SECTIONS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nowhere?connect_timeout=1")
-    created = succeeded(run(node("SectionCreate", handle="explicit", label="Explicit", database_url=database_url)))
+    created = succeeded(run(node("SectionCreate", section_handle="explicit", label="Explicit", database_url=database_url)))
     assert created.table_name == "explicit"
 
 

@@ -89,7 +89,7 @@ def test_generated_node_fails_cleanly_without_a_url(generated, no_database_env):
 
 def test_generated_nodes_run_in_two_event_loops(generated, database_url):
     create = instantiate(
-        generated, "SectionCreate", handle="generated_section", label="Generated", database_url=database_url
+        generated, "SectionCreate", section_handle="generated_section", label="Generated", database_url=database_url
     )
     asyncio.run(create.execute())
     assert create.false_path is False, create.false_path
@@ -102,12 +102,12 @@ def test_generated_nodes_run_in_two_event_loops(generated, database_url):
 
 def test_generated_node_as_a_path_tool_reused_between_calls(generated, database_url):
     """Strings only, errors on the success path, one instance for every call."""
-    create = instantiate(generated, "SectionCreate", handle="tool_section", label="Tool", description="null",
-                         icon="", errors_on_success_path="true", database_url=database_url)
+    create = instantiate(generated, "SectionCreate", section_handle="tool_section", label="Tool", description="null",
+                         section_icon="", errors_on_success_path="true", database_url=database_url)
     asyncio.run(create.execute())
     assert create.false_path is False and create.true_path["ok"] is True, create.true_path
     first_id = create.section_id
-    for name, value in {"handle": "Not A Handle", "label": "Bad"}.items():
+    for name, value in {"section_handle": "Not A Handle", "label": "Bad"}.items():
         setattr(create, name, value)
     asyncio.run(create.execute())
     assert create.false_path is False and create.true_path["ok"] is False
@@ -197,7 +197,7 @@ def test_real_executable_node_resolves_the_secret_and_runs(real_generated, datab
     context = real_context({"CONTENT_DB": database_url})
     create = instantiate(
         real_generated, "SectionCreate", context=context,
-        handle="real_runtime_section", label="Real Runtime", database_url="<secret:CONTENT_DB>",
+        section_handle="real_runtime_section", label="Real Runtime", database_url="<secret:CONTENT_DB>",
     )
     asyncio.run(create.state_execute())
     assert create.get_exception() is None

@@ -56,12 +56,13 @@ def test_setup_context_description(class_name):
     assert variables["true_path"]["value"] is False and variables["false_path"]["value"] is False
 
 
-def test_section_create_icon_input_is_offered_empty():
-    """The decorator writes the node's icon file name through the same-named input."""
+def test_section_create_keeps_its_own_handle_and_icon():
+    """Its section_handle and section_icon inputs leave the node's handle and icon file alone."""
     description = node_class("SectionCreate")().to_dict()
     variables = {v["handle"]: v for v in description["variables"]}
-    assert variables["icon"]["value"] == ""
-    assert variables["handle"]["value"] in ("", None)
+    assert variables["section_icon"]["value"] in ("", None)
+    assert variables["section_handle"]["value"] in ("", None)
+    assert "icon" not in variables and "handle" not in variables
     assert "<svg" in description["icon"]
 
 

@@ -68,7 +68,7 @@ def tool(database_url):
 
 def test_the_whole_research_example_with_string_arguments_only(tool, database_url):
     section = ok(tool("SectionCreate")(
-        handle="research_companies", label="Research Companies", description="null", icon=""))
+        section_handle="research_companies", label="Research Companies", description="null", section_icon=""))
     assert section["table_name"] == "research_companies"
     uuid.UUID(section["section_id"])
 

@@ -21,7 +21,7 @@ from content_node_contract import PACKAGE_DIR, node_class
 pytestmark = pytest.mark.skipif(not REAL_RUNTIME, reason="polysynergy_node_runner is not installed")
 
 NODES = [  # id, class, dock values (everything else arrives by wire)
-    ("n-section", "SectionCreate", {"handle": "flow_companies", "label": "Flow Companies"}),
+    ("n-section", "SectionCreate", {"section_handle": "flow_companies", "label": "Flow Companies"}),
     ("n-field", "SectionFieldAdd", {"field_handle": "company_name", "field_label": "Company Name",
                                     "field_type_handle": "text", "is_required": True}),
     ("n-plan", "MigrationGenerate", {}),
@@ -117,3 +117,14 @@ def test_the_research_flow_runs_in_the_real_runtime(database_url, monkeypatch, n
     assert [e["id"] for e in nodes["n-query"].entries] == [created] and nodes["n-query"].total_count == 1
     assert nodes["n-query"].entries[0]["company_name"] == "SWIS"
     assert set(secrets.asked) == {"CONTENT_DB"}
+
+
+def test_every_node_is_registered_under_its_own_handle(database_url, monkeypatch, no_database_env):
+    """The runtime finds each node by the handle the flow gave it, not by an input's value."""
+    state, execution, _ = run_flow(database_url, monkeypatch)
+    for node_id, class_name, _ in NODES:
+        node = state.get_node_by_id(node_id)
+        assert node.handle == class_name.lower(), (node_id, node.handle)
+        assert state.get_node_by_handle(class_name.lower()) is node, class_name
+    assert "flow_companies" not in state.nodes_by_handle
+    assert {step["handle"] for step in execution["nodes_order"]} == {c.lower() for _, c, _ in NODES}

@@ -42,7 +42,7 @@ def test_research_companies_workflow(database_url):
     # 1. Create section
     section = ok(run(build_node(
         node_class("SectionCreate"),
-        handle="research_companies",
+        section_handle="research_companies",
         label="Research Companies",
         description="Companies researched for Kubernetes usage",
         database_url=url,
