@@ -54,7 +54,7 @@ class ToolCalls:
 
     def guard(self, engine) -> RelationGuard:
         """Checks that relations followed by a read, filter or write stay in served sections."""
-        return RelationGuard(self.policy, lambda handle: self.section(engine, handle))
+        return RelationGuard(self.policy, lambda handle: self.section(engine, handle), engine.registry)
 
     def field(self, section: dict, handle: str) -> dict:
         for field in section.get("fields") or []:

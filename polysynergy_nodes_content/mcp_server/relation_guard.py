@@ -15,26 +15,32 @@ from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal, ServerPol
 RELATED_OPERATORS = ("_some", "_none")
 
 
-def relation_targets(section: dict) -> dict[str, str]:
-    """Applied relation fields of ``section``: handle -> target section handle."""
-    return {
-        f["handle"]: (f.get("field_settings") or {}).get("targetSection")
-        for f in section_fields(section, "applied")
-        if f["field_type_handle"] == "relation"
-    }
+def relation_targets(section: dict, registry) -> dict[str, str]:
+    """Applied relation fields of ``section``: handle -> target section handle.
+
+    Asked of each field type's relation hooks, so a plugin relation type is guarded too."""
+    targets = {}
+    for f in section_fields(section, "applied"):
+        if f["field_type_handle"] not in registry:
+            continue
+        ft, settings = registry.get(f["field_type_handle"]), f.get("field_settings") or {}
+        if ft.is_relation(settings):
+            targets[f["handle"]] = ft.relation_target(settings)
+    return targets
 
 
 class RelationGuard:
-    def __init__(self, policy: ServerPolicy, load_section):
+    def __init__(self, policy: ServerPolicy, load_section, registry):
         self.policy = policy
         self.load_section = load_section  # handle -> section (the engine's get_section)
+        self.registry = registry
 
     @property
     def active(self) -> bool:
         return self.policy.sections is not None
 
     def _follow(self, section: dict, handle: str, how: str) -> dict:
-        target = relation_targets(section)[handle]
+        target = relation_targets(section, self.registry)[handle]
         if not self.policy.allows_section(target or ""):
             raise PolicyRefusal(
                 f"{how} through '{section['handle']}.{handle}' reaches section '{target}', which this server does "
@@ -49,7 +55,7 @@ class RelationGuard:
             current = section
             parts = str(path).split(".")
             for part in parts[:-1]:
-                if part not in relation_targets(current):
+                if part not in relation_targets(current, self.registry):
                     break  # not a relation: the engine reports the bad path
                 current = self._follow(current, part, f"fields '{path}'")
 
@@ -63,7 +69,7 @@ class RelationGuard:
                 for item in value:
                     if isinstance(item, dict):
                         self._filter_group(section, item)
-            elif key in relation_targets(section) and isinstance(value, dict):
+            elif key in relation_targets(section, self.registry) and isinstance(value, dict):
                 related = {k: v for k, v in value.items() if not str(k).startswith("_") or k in RELATED_OPERATORS}
                 if related:
                     target = self._follow(section, key, "a filter")
@@ -75,7 +81,7 @@ class RelationGuard:
     def check_values(self, section: dict, values: dict) -> None:
         if not self.active or not isinstance(values, dict):
             return
-        for handle in relation_targets(section):
+        for handle in relation_targets(section, self.registry):
             value = values.get(handle)
             items = value if isinstance(value, list) else [value]
             if any(isinstance(item, dict) for item in items):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from polysynergy_nodes_content.content_engine.descriptors import entry_schema, table_descriptor
 from polysynergy_nodes_content.content_engine.descriptors.section_view import default_of, section_fields
+from polysynergy_nodes_content.content_engine.system_fields import ENTRY_ID
 
 FILTER_EXAMPLE = {"_or": [{"field_a": "value"}, {"field_b": {"_gt": 5}}]}
 
@@ -27,10 +28,10 @@ def section_summary(section: dict) -> dict:
     }
 
 
-def _id_column(registry) -> dict:
-    # The engine filters ``id`` like a relation to the section itself.
+def _id_column() -> dict:
+    # The operators the query language takes on ``id`` (the engine's own descriptor).
     return {"handle": "id", "type": "uuid", "read_only": True, "sortable": True,
-            "filter_operators": sorted(registry.get("relation").filter_operators)}
+            "filter_operators": sorted(ENTRY_ID.filter_operators)}
 
 
 def describe(section: dict, registry, policy_limits: dict) -> dict:
@@ -53,7 +54,7 @@ def describe(section: dict, registry, policy_limits: dict) -> dict:
                                            sorted(registry.get(field["field_type_handle"]).filter_operators)),
             "sortable": column.get("sortable", False),
         })
-    system = [_id_column(registry)] + [
+    system = [_id_column()] + [
         {"handle": c["handle"], "type": c["type"], "read_only": True, "sortable": c["sortable"],
          "filter_operators": c["filter_operators"]}
         for c in columns.values() if c.get("system")
