@@ -71,8 +71,12 @@ def query_cmd(section, filters, order_by, limit, offset, fields, count, search):
 
     def render():
         n = len(result["entries"])
-        total = {"exact": f"{result['total_count']}", "estimated": f"about {result['total_count']}",
-                 "none": "?"}[result["count"]]
+        if result["count"] == "none":
+            total = "?"
+        elif result["total_is_exact"]:
+            total = f"{result['total_count']}"
+        else:
+            total = f"about {result['total_count']}"
         title = f"{section}: {n} of {total} entries (offset {result['offset']})"
         st.console.print(entries_table(result["entries"], title))
 

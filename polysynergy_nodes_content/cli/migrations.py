@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from ..content_engine.errors import NotFound
+from ..content_engine.errors import NotFound, Refused
 from .common import ContentGroup, confirm, emit, json_option, print_sql, short_id, state, table
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -63,7 +63,8 @@ def render_review(console: Console, mig: dict, down: bool = False, show_sql: boo
 
 def resolve_migration(engine, target: str, want: str) -> dict:
     """A migration by id, or by section handle: its pending ('generated') migration for
-    ``want == "apply"``, its latest applied migration for ``want == "rollback"``."""
+    ``want == "apply"``, its latest applied migration for ``want == "rollback"``, its
+    interrupted one for ``want`` "resume" or "abort" (none is refused, as it is by id)."""
     try:
         uuid.UUID(target)
         return engine.get_migration(target)
@@ -76,11 +77,11 @@ def resolve_migration(engine, target: str, want: str) -> dict:
             raise NotFound(f"section '{target}' has no pending migration: run `polysynergy-content migrations plan "
                            f"{target}` first", field="migration")
         return max(pending, key=lambda m: m["version"])
-    if want == "unfinished":
+    if want in ("resume", "abort"):
         unfinished = [m for m in migrations if m["status"] in ("applying", "rolling_back")
                       or (m["status"] in ("applied", "rolled_back") and (m.get("progress") or {}).get("phase") == "post")]
         if not unfinished:
-            raise NotFound(f"section '{target}' has no interrupted migration", field="migration")
+            raise Refused(f"section '{target}' has no interrupted migration: there is nothing to {want}")
         return max(unfinished, key=lambda m: m["version"])
     applied = [m for m in migrations if m["status"] == "applied"]
     if not applied:
@@ -258,7 +259,7 @@ def resume_cmd(target):
     """Finish an interrupted apply (or rollback) of a migration from its recorded progress."""
     st = state()
     engine = st.engine()
-    mig = resolve_migration(engine, target, "unfinished")
+    mig = resolve_migration(engine, target, "resume")
     if not st.json:
         st.console.print(f"Resuming migration {mig['version']} ({_progress_text(mig)})")
     result = engine.resume_migration(mig["id"])
@@ -274,7 +275,7 @@ def abort_cmd(target, yes):
     """Undo an interrupted apply of a migration: the table is left as before it started."""
     st = state()
     engine = st.engine()
-    mig = resolve_migration(engine, target, "unfinished")
+    mig = resolve_migration(engine, target, "abort")
     confirm(f"Undo the interrupted migration {mig['version']} ({_progress_text(mig)})?", yes)
     result = engine.abort_migration(mig["id"])
     emit({"migration": result}, lambda: st.console.print(

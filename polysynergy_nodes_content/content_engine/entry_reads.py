@@ -100,17 +100,18 @@ def run_query(service, conn, model: SectionModel, request: QueryRequest) -> dict
             count_cur = None
         rows = cur.fetchall()
         names = tuple(c.name for c in cur.description)
-        total = None
+        total, exact = None, request.count == "exact"
         if count_cur is not None:
             value = count_cur.fetchone()[0]
-            total = value if request.count == "exact" else page_bounded(estimated_rows(value), request, len(rows))
+            total = value if exact else page_bounded(estimated_rows(value), request, len(rows))
+            exact = exact or page_ends_matches(request, len(rows))
         if level is not None:
             entries = load_level(conn, level, names, rows)
         else:
             entries = default_output(conn, model, names, rows)
     except psycopg.Error as exc:
         raise translate_error(exc, model) from None
-    return {"entries": entries, "total_count": total, "count": request.count,
+    return {"entries": entries, "total_count": total, "count": request.count, "total_is_exact": exact,
             "limit": request.limit, "offset": request.offset}
 
 
@@ -126,9 +127,14 @@ def estimated_rows(first_line: str) -> int:
 def page_bounded(estimate: int, request, shown: int) -> int:
     """An estimate the page cannot contradict: a page that is not full (or the first page
     empty) ends the matches, so the total is exact; a full page proves at least that many."""
-    if shown < request.limit and (shown or not request.offset):
+    if page_ends_matches(request, shown):
         return request.offset + shown
     return max(estimate, request.offset + shown)
+
+
+def page_ends_matches(request, shown: int) -> bool:
+    """A page that is not full (or an empty first page) holds the last match: offset + shown is the total."""
+    return shown < request.limit and bool(shown or not request.offset)
 
 
 def default_output(conn, model: SectionModel, names: tuple, rows: list) -> list[dict]:

@@ -37,6 +37,21 @@ def test_query_fields_count_and_titles(run, database_url):
     assert "Ada Lovelace" in run("entries", "get", "posts", got["entries"][0]["id"]).stdout
 
 
+def test_an_estimated_count_the_page_proves_exact_is_shown_without_about(run):
+    _authors_and_posts(run)
+    run("entries", "create", "posts", '[{"title": "p1"}, {"title": "p2"}]')
+    got = run.json("entries", "query", "posts", "--count", "estimated")
+    assert (got["count"], got["total_count"], got["total_is_exact"]) == ("estimated", 2, True)
+    text = run("entries", "query", "posts", "--count", "estimated").stdout
+    assert "2 of 2 entries" in text and "about" not in text
+    full_page = run.json("entries", "query", "posts", "--count", "estimated", "--limit", "1")
+    assert full_page["total_is_exact"] is False and full_page["total_count"] >= 2
+    text = run("entries", "query", "posts", "--count", "estimated", "--limit", "1").stdout
+    assert f"1 of about {full_page['total_count']} entries" in text
+    assert "2 of 2 entries" in run("entries", "query", "posts").stdout
+    assert "2 of ? entries" in run("entries", "query", "posts", "--count", "none").stdout
+
+
 def test_update_where_and_delete_where(run):
     _authors_and_posts(run)
     run("entries", "create", "posts", json.dumps([{"title": f"p{i}", "views": i} for i in range(5)]))

@@ -109,3 +109,15 @@ def test_failed_migration_exits_4(run, database_url, companies):
     err = run.json("migrations", "apply", plan["id"], "--yes", expect=4)["error"]
     assert err["type"] == "DatabaseFailure" and "nothing was changed" in err["message"]
     assert run.json("migrations", "show", plan["id"])["migration"]["status"] == "failed"
+
+
+def test_resume_or_abort_with_nothing_interrupted_is_refused_by_section_and_by_id(run, companies):
+    applied = run.json("migrations", "list", "--section", companies)["migrations"][0]
+    for action, extra in (("resume", ()), ("abort", ("--yes",))):
+        for target, subject in ((companies, f"section '{companies}' has no interrupted migration"),
+                                (applied["id"], f"migration {applied['version']} is applied and finished")):
+            err = run.json("migrations", action, target, *extra, expect=3)["error"]
+            assert err["type"] == "Refused" and err["exit_code"] == 3, err
+            assert err["message"] == f"{subject}: there is nothing to {action}", err
+            assert "Refused:" in run("migrations", action, target, *extra, expect=3).stderr
+    assert run.json("migrations", "resume", "no_such_section", expect=2)["error"]["type"] == "NotFound"

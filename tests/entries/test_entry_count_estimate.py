@@ -16,6 +16,7 @@ def test_an_estimate_agrees_with_a_short_page(engine, build, raw):
     assert "rows=3 " not in guess  # the raw estimate is not the truth here
     page = engine.query_entries("notes", count="estimated")
     assert (len(page["entries"]), page["total_count"], page["count"]) == (3, 3, "estimated")
+    assert page["total_is_exact"] is True
     nothing = engine.query_entries("notes", {"views": {"_gt": 100}}, count="estimated")
     assert (nothing["entries"], nothing["total_count"]) == ([], 0)
     last = engine.query_entries("notes", limit=2, offset=2, order_by="views", count="estimated")
@@ -31,4 +32,6 @@ def test_an_estimate_is_at_least_what_a_full_page_shows(engine, build, raw):
     assert engine.query_entries("pairs", both, limit=1, count="exact")["total_count"] == 20
     page = engine.query_entries("pairs", both, limit=5, offset=12, order_by="a", count="estimated")
     assert [e["a"] for e in page["entries"]] == [12, 13, 14, 15, 16]
-    assert page["total_count"] >= 17
+    assert page["total_count"] >= 17 and page["total_is_exact"] is False
+    assert engine.query_entries("pairs", both, limit=5, count="exact")["total_is_exact"] is True
+    assert engine.query_entries("pairs", both, count="none")["total_is_exact"] is False
