@@ -18,7 +18,9 @@ from psycopg import sql
 from .entry_errors import translate_error
 from .entry_links import copy_links, links_of, read_links
 from .entry_references import resolve_references
-from .entry_rows import StaleModel, check_keys, column_default, convert_column, new_ids, output_row, validate_values
+from .entry_columns import validate_columns
+from .entry_rows import (StaleModel, check_keys, column_default, convert_column, invalid, new_ids, output_row,
+                         validate_values)
 from .entry_rules import enforce
 from .errors import InvalidInput
 from .records import json_safe
@@ -93,6 +95,39 @@ class BatchWriter:
             raise InvalidInput(f"{self.label(index)}: {exc}", field=exc.field, index=index,
                                errors=exc.errors) from None
 
+    def check_all(self, items: list) -> list[dict]:
+        """Every item as validated parameters, values checked column by column; the first
+        bad item (in order) is reported with all its problems, as ``check`` would."""
+        datas: list = []
+        key_error = None
+        for index, item in enumerate(items):
+            try:
+                datas.append(check_keys(self.model, item, self.final, self._system_ok))
+            except InvalidInput as exc:
+                key_error = (index, exc)
+                break
+        rows, problems = validate_columns(self.model, datas)
+        rules = self.model.rules
+        for index, (data, row) in enumerate(zip(datas, rows)):
+            try:
+                if index in problems:
+                    raise invalid(problems[index])
+                if self._system_ok:
+                    for key in KEPT_COLUMNS:
+                        if key in data:
+                            row[key] = _system_value(key, data[key])
+                if rules:
+                    enforce(self.model, {**{f.handle: self._default(f)[0] for f in self.model.columns
+                                            if f.has_default and f.handle not in row}, **row})
+            except InvalidInput as exc:
+                raise self._named(exc, index) from None
+        if key_error is not None:
+            raise self._named(key_error[1], key_error[0]) from None
+        return rows
+
+    def _named(self, exc: InvalidInput, index: int) -> InvalidInput:
+        return InvalidInput(f"{self.label(index)}: {exc}", field=exc.field, index=index, errors=exc.errors)
+
     def _default(self, field: FieldModel) -> tuple:
         if field.handle not in self._defaults:
             self._defaults[field.handle] = column_default(self.conn, self.model, field)
@@ -117,7 +152,7 @@ class BatchWriter:
         target = self._stage(handles, extra) if self.conflict else model.table
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
             target, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles, *extra)))).as_string(conn)
-        check = self.check
+        checked = self.check_all(items)
         fresh: list = []
         ids: list = []
         rows: list = []
@@ -125,8 +160,7 @@ class BatchWriter:
             with conn.cursor() as cur:
                 with cur.copy(copy_sql) as copy:
                     write = copy.write_row
-                    for index, item in enumerate(items):
-                        row = check(item, index)
+                    for index, row in enumerate(checked):
                         entry_id = row.get("id") if self.keep_ids else None
                         if entry_id is None:
                             if not fresh:

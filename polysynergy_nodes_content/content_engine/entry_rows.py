@@ -19,7 +19,7 @@ from .errors import InvalidInput
 from .identifiers import SYSTEM_COLUMNS
 from .query import parse_json_input
 from .records import UNENCODABLE_MESSAGE, is_unencodable, json_safe
-from .section_model import FieldModel, SectionModel
+from .section_model import FieldModel, SectionModel, _Refused
 
 #: Parameter types that cannot carry text, so they need no Unicode check.
 _PLAIN_PARAMS = frozenset({int, float, bool, Decimal, uuid.UUID, _dt.date, _dt.datetime, _dt.time})
@@ -32,15 +32,6 @@ _MISSING = object()
 _MEMO_INPUT = frozenset({str, int, float, bool})
 #: A field with more distinct values than this in one batch is not remembered any more.
 _MEMO_DISTINCT = 256
-
-
-class _Refused:
-    """A remembered validation failure."""
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
 
 
 class StaleModel(Exception):

@@ -26,6 +26,15 @@ from .records import json_safe
 from .settings import EngineSettings
 
 
+class _Refused:
+    """A value a field type refused, with the reason."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
 def _owner(cls: type, name: str) -> type:
     """The class of ``cls``'s MRO that defines ``name``."""
     return next(c for c in cls.__mro__ if name in c.__dict__)
@@ -56,6 +65,12 @@ class FieldModel:
         self.plain_output = cls.deserialize is FieldType.deserialize
         # A type with its own column-wise output (decimal, integer, datetime) converts a
         # batch's column in one call.
+        # Likewise a type's own parse_column only if parse_value/check_value are not newer.
+        parse_owner = _owner(cls, "parse_column")
+        self.parse_column = (
+            self.ft.parse_column
+            if issubclass(parse_owner, _owner(cls, "parse_value")) and issubclass(parse_owner, _owner(cls, "check_value"))
+            else FieldType.parse_column.__get__(self.ft))
         # A subclass that overrides deserialize() alone must not inherit a parent's column loop.
         column_owner, value_owner = _owner(cls, "deserialize_column"), _owner(cls, "deserialize")
         self.column_output = column_owner is not FieldType and issubclass(column_owner, value_owner)
@@ -76,6 +91,19 @@ class FieldModel:
         if not ok:
             raise ValueError(message or "is invalid")
         return ft.serialize(value, settings)
+
+    def params_column(self, values: list) -> list:
+        """``to_param`` of a column of non-null inputs; a bad value's place holds a
+        _Refused carrying the reason (see entry_columns)."""
+        if self._single_parse:
+            return self.parse_column(values, self.settings, _Refused)
+        out = []
+        for value in values:
+            try:
+                out.append(self.to_param(value))
+            except ValueError as exc:
+                out.append(_Refused(str(exc)))
+        return out
 
     def output(self, value):
         """A database value as JSON-safe output."""

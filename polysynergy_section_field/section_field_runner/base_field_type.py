@@ -189,6 +189,24 @@ class FieldType:
         """Database result -> JSON-safe output."""
         return value
 
+    def parse_column(self, values: list, settings: dict, refuse) -> list:
+        """``parse_value`` then ``check_value`` of a whole column of non-null inputs, for
+        types that keep the base ``validate``/``serialize``. A bad value's place holds
+        ``refuse(reason)``. Batches call it once per column; a type may override it with
+        a loop that does less per value, but must refuse exactly what the two do."""
+        parse, check = self.parse_value, self.check_value
+        out = []
+        append = out.append
+        for value in values:
+            try:
+                parsed = parse(value, settings)
+            except (TypeError, ValueError) as exc:
+                append(refuse(str(exc) or "is invalid"))
+                continue
+            message = check(parsed, settings)
+            append(parsed if message is None else refuse(message))
+        return out
+
     def deserialize_column(self, values: list, settings: dict | None = None) -> list:
         """``deserialize`` of a whole column (None stays None). Batches call it once per
         column, so a type may override it with a loop that does less per value."""

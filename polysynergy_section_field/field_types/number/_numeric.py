@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +66,11 @@ class NumericFieldType(BuiltinFieldType):
         if high is not None and to_decimal(value) > to_decimal(high):
             return f"must be at most {show(high)} (got {show(value)})"
         return None
+
+    def decimal_bounds(self, settings: dict) -> tuple:
+        """The bounds as Decimals (compared exactly with any number), None when unset."""
+        low, high = self.bounds(settings)
+        return (None if low is None else to_decimal(low)), (None if high is None else to_decimal(high))
 
     def check_rules(self, column: str, settings: dict | None = None) -> list[CheckRule]:
         low, high = self.bounds(settings or {})
@@ -165,6 +171,27 @@ class DecimalBase(NumericFieldType):
             return None
         _, scale = self.precision_scale(settings)
         return fixed_point(Decimal(value), scale)
+
+    def parse_column(self, values: list, settings: dict, refuse) -> list:
+        """Plain decimal strings that surely fit are accepted here; anything else takes
+        the per-value path, which refuses (or accepts) it with its own reason."""
+        precision, scale = self.precision_scale(settings)
+        whole = precision - scale
+        if whole < 1:
+            return super().parse_column(values, settings, refuse)
+        fast = re.compile(r"-?[0-9]{1,%d}(?:\.[0-9]{0,%d})?" % (whole, scale)).fullmatch
+        low, high = self.decimal_bounds(settings)
+        slow = super().parse_column
+        out = []
+        append = out.append
+        for value in values:
+            if value.__class__ is str and fast(value):
+                number = Decimal(value)
+                if (low is None or number >= low) and (high is None or number <= high):
+                    append(number)
+                    continue
+            append(slow([value], settings, refuse)[0])
+        return out
 
     def deserialize_column(self, values: list, settings: dict | None = None) -> list:
         """format(d, ".Nf") rounds exactly as fixed_point does; only a negative zero

@@ -71,6 +71,15 @@ class IntegerField(NumericFieldType):
     def deserialize(self, value: Any, settings: dict | None = None) -> Any:
         return None if value is None else int(value)
 
+    def parse_column(self, values: list, settings: dict, refuse) -> list:
+        """Python ints within the bounds are accepted here; anything else takes the
+        per-value path, which refuses (or accepts) it with its own reason."""
+        low, high = self.decimal_bounds(settings)
+        low = BIGINT_MIN if low is None else max(low, BIGINT_MIN)
+        high = BIGINT_MAX if high is None else min(high, BIGINT_MAX)
+        slow = super().parse_column
+        return [v if v.__class__ is int and low <= v <= high else slow([v], settings, refuse)[0] for v in values]
+
     def deserialize_column(self, values: list, settings: dict | None = None) -> list:
         return [v if v is None or v.__class__ is int else int(v) for v in values]
 
