@@ -152,27 +152,25 @@ class BatchWriter:
         target = self._stage(handles, extra) if self.conflict else model.table
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
             target, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles, *extra)))).as_string(conn)
-        checked = self.check_all(items)
-        fresh: list = []
-        ids: list = []
-        rows: list = []
+        rows = self.check_all(items)
+        if self.keep_ids:
+            ids = [row.get("id") for row in rows]
+            fresh = new_ids(ids.count(None))
+            ids = [fresh.pop() if entry_id is None else entry_id for entry_id in ids]
+        else:
+            ids = new_ids(len(rows))
+        # The COPY rows built column by column: one pass per column, not per cell.
+        columns = [ids]
+        for h in handles:
+            fallback = copy_defaults.get(h)
+            columns.append([row[h] if h in row else fallback for row in rows])
+        for h in extra:
+            columns.append([row.get(h, stamp) for row in rows])
         try:
             with conn.cursor() as cur:
                 with cur.copy(copy_sql) as copy:
                     write = copy.write_row
-                    for index, row in enumerate(checked):
-                        entry_id = row.get("id") if self.keep_ids else None
-                        if entry_id is None:
-                            if not fresh:
-                                fresh = new_ids(min(4096, len(items) - index))
-                            entry_id = fresh.pop()
-                        ids.append(entry_id)
-                        rows.append(row)
-                        values = [entry_id]
-                        for h in handles:
-                            values.append(row[h] if h in row else copy_defaults.get(h))
-                        for h in extra:
-                            values.append(row.get(h, stamp))
+                    for values in zip(*columns):
                         write(values)
             created = None
             if self.conflict:

@@ -25,21 +25,24 @@ def validate_columns(model: SectionModel, datas: list) -> tuple[list, dict]:
     for field in model.fields.values():
         handle, junction, required = field.handle, field.junction, field.required
         missing_ok = not required or field.has_default
-        positions, values = [], []
-        for index, data in enumerate(datas):
-            value = data.get(handle, _ABSENT)
-            if value is _ABSENT:
-                if not missing_ok:
-                    problems.setdefault(index, []).append((handle, "is required"))
-                continue
-            if value is None or (junction is not None and value == []):
-                if required:
-                    problems.setdefault(index, []).append((handle, "is required and cannot be empty"))
-                else:
-                    rows[index][handle] = [] if junction is not None else None
-                continue
-            positions.append(index)
-            values.append(value)
+        column = [data.get(handle, _ABSENT) for data in datas]
+        if junction is None and not column.count(None) and not column.count(_ABSENT):
+            positions, values = range(len(column)), column  # every item has a value
+        else:
+            positions, values = [], []
+            for index, value in enumerate(column):
+                if value is _ABSENT:
+                    if not missing_ok:
+                        problems.setdefault(index, []).append((handle, "is required"))
+                    continue
+                if value is None or (junction is not None and value == []):
+                    if required:
+                        problems.setdefault(index, []).append((handle, "is required and cannot be empty"))
+                    else:
+                        rows[index][handle] = [] if junction is not None else None
+                    continue
+                positions.append(index)
+                values.append(value)
         if not values:
             continue
         for index, param in zip(positions, _params(field, values)):
@@ -67,8 +70,12 @@ def _params(field, values: list) -> list:
     seen: dict = {}
     unique: list = []
     slots: list = []
-    for value in values:
-        if value.__class__ in _MEMO_INPUT and len(seen) < _DEDUPE_DISTINCT:
+    for position, value in enumerate(values):
+        if len(seen) >= _DEDUPE_DISTINCT:  # many distinct values: check the rest as they come
+            slots.extend(range(len(unique), len(unique) + len(values) - position))
+            unique.extend(values[position:])
+            break
+        if value.__class__ in _MEMO_INPUT:
             key = (value.__class__, value)
             slot = seen.get(key)
             if slot is None:
