@@ -6,8 +6,8 @@ from psycopg import sql
 
 from ..operations import Step
 from ..search import CONFIG, document, is_search_index, search_index_name, text_fields
-from .base import ORDER_ADD_CONSTRAINT, ORDER_DROP_CONSTRAINT, MigrationOperation, step
-from .indexes import drop_concurrently
+from .base import ORDER_ADD_CONSTRAINT, MigrationOperation, step
+from .indexes import DropIndex, drop_concurrently
 
 
 class AddSearchIndex(MigrationOperation):
@@ -35,29 +35,16 @@ class AddSearchIndex(MigrationOperation):
         return [step(drop_concurrently(self.ctx.schema, self.name), phase="post")]
 
 
-class DropSearchIndex(MigrationOperation):
-    """The search index of a former ``search_fields`` choice."""
+class DropSearchIndex(DropIndex):
+    """The search index of a former ``search_fields`` choice (dropped and rebuilt like any index)."""
 
     kind = "drop_search_index"
-    order = ORDER_DROP_CONSTRAINT
-    lock = "SHARE UPDATE EXCLUSIVE"
-    lock_note = "CONCURRENTLY, after the commit"
 
     def __init__(self, ctx, live, name: str):
-        self.name = name
-        self.definition = live.indexes[name]["definition"]
-        super().__init__(ctx)
+        super().__init__(ctx, live, name, field=None)
 
     def describe(self) -> str:
         return f"Drop the full-text search index {self.name} (search scans the table until a new one is built)"
-
-    def forwards(self) -> list[Step]:
-        return [step(drop_concurrently(self.ctx.schema, self.name), phase="post")]
-
-    def backwards(self) -> list[Step]:
-        rebuild = self.definition.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY IF NOT EXISTS", 1)
-        return [step(sql.SQL(rebuild), phase="post", undo=[drop_concurrently(self.ctx.schema, self.name)],
-                     index_name=self.name)]
 
 
 def search_operations(ctx, section: dict, fields: list, table_name: str, live_table) -> list:
