@@ -96,14 +96,19 @@ class EntryQuery(Node):
         has_out=True,
         info="Number of matching entries over all pages (estimated with count estimated, -1 with count none)",
     )
+    related_titles: dict = NodeVariableSettings(
+        label="Related Titles",
+        has_out=True,
+        info="Titles of related entries by relation and id, e.g. author: {id: Ada}; empty when fields is set",
+    )
 
-    true_path: bool | dict = PathSettings(label="Entries", info="entries, total_count, limit and offset")
+    true_path: bool | dict = PathSettings(label="Entries", info="entries, total_count, related_titles, limit and offset")
     false_path: bool | dict = PathSettings(label="Error", info="Error message naming the invalid filter or order")
 
     async def execute(self):
         await run_node(
             self,
-            {"entries": [], "total_count": 0},
+            {"entries": [], "total_count": 0, "related_titles": {}},
             entry_query,
             self.database_url,
             errors_on_success_path=self.errors_on_success_path,

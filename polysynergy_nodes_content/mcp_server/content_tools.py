@@ -13,6 +13,7 @@ from pydantic import Field
 
 from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
 from polysynergy_nodes_content.content_engine.records import json_safe
+from polysynergy_nodes_content.content_engine.related_titles import get_with_titles, query_with_titles
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.migration_review import review
 from polysynergy_nodes_content.mcp_server.section_description import describe, section_summary
@@ -76,9 +77,11 @@ def register_read_tools(server, calls: ToolCalls) -> None:
             guard = calls.guard(engine)
             guard.check_filters(found, filters)
             guard.check_fields(found, fields)
-            page = engine.query_entries(section.strip(), filters=filters or None, order_by=order_by or None,
-                                        limit=limit, offset=offset, fields=fields or None, search=search or None)
-            return {"entries": page["entries"], "total_count": page["total_count"], "limit": limit, "offset": offset}
+            page = query_with_titles(engine, section.strip(), guard.allows_fields(found), filters=filters or None,
+                                     order_by=order_by or None, limit=limit, offset=offset, fields=fields or None,
+                                     search=search or None)
+            return {"entries": page["entries"], "total_count": page["total_count"], "limit": limit, "offset": offset,
+                    "related_titles": page["related_titles"]}
 
         return json_safe(await calls.run(work))
 
@@ -86,8 +89,11 @@ def register_read_tools(server, calls: ToolCalls) -> None:
         """One entry of a section by its id."""
         def work(engine):
             found = calls.section(engine, section)
-            calls.guard(engine).check_fields(found, fields)
-            return {"entry": engine.get_entry(section.strip(), entry_id.strip(), fields=fields or None)}
+            guard = calls.guard(engine)
+            guard.check_fields(found, fields)
+            entry, titles = get_with_titles(engine, section.strip(), entry_id.strip(), guard.allows_fields(found),
+                                            fields=fields or None)
+            return {"entry": entry, "related_titles": titles}
 
         return json_safe(await calls.run(work))
 

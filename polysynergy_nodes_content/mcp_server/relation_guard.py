@@ -59,6 +59,16 @@ class RelationGuard:
                     break  # not a relation: the engine reports the bad path
                 current = self._follow(current, part, f"fields '{path}'")
 
+    def allows_fields(self, section: dict):
+        """``path -> bool``: whether a read may follow ``path`` (for the titles a listing adds)."""
+        def allowed(path: str) -> bool:
+            try:
+                self.check_fields(section, [path])
+            except PolicyRefusal:
+                return False
+            return True
+        return allowed
+
     def check_filters(self, section: dict, filters) -> None:
         if self.active and isinstance(filters, dict):
             self._filter_group(section, filters)

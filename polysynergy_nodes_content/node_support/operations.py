@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 from polysynergy_nodes_content.content_engine.errors import NotFound
+from polysynergy_nodes_content.content_engine.related_titles import query_with_titles
 from polysynergy_nodes_content.node_support.json_input import coerce_bool
 from polysynergy_nodes_content.node_support.json_input import coerce_entry_data
 from polysynergy_nodes_content.node_support.json_input import coerce_int
@@ -197,7 +198,8 @@ def entry_query(engine, section_handle, filters=None, order_by=None, limit=None,
                 count=None):
     count_limit = coerce_int(limit, "limit")
     mode = optional_text(count, "count") or "exact"
-    page = engine.query_entries(
+    page = query_with_titles(
+        engine,
         required_text(section_handle, "section_handle"),
         filters=coerce_object(filters, "filters", decode_nested=True, allow_none=True),
         order_by=optional_text(order_by, "order_by"),
@@ -208,7 +210,7 @@ def entry_query(engine, section_handle, filters=None, order_by=None, limit=None,
         count=mode,
     )
     total = page["total_count"] if page["total_count"] is not None else -1
-    outputs = {"entries": page["entries"], "total_count": total}
+    outputs = {"entries": page["entries"], "total_count": total, "related_titles": page["related_titles"]}
     return outputs, {**page, **outputs}
 
 

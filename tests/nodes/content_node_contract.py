@@ -60,7 +60,7 @@ CONTRACT = {
     "EntryQuery": (
         "entry/entry_query.py",
         ["section_handle", "filters", "order_by", "limit", "offset", "fields", "search", "count"],
-        ["entries", "total_count"],
+        ["entries", "total_count", "related_titles"],
     ),
     "EntryDelete": (
         "entry/entry_delete.py",

@@ -19,7 +19,7 @@ EMPTY = {
     "MigrationRollback": {"success": False},
     "EntryCreate": {"entry_id": None, "created_data": {}},
     "EntryUpdate": {"success": False, "updated_data": {}, "updated_count": 0},
-    "EntryQuery": {"entries": [], "total_count": 0},
+    "EntryQuery": {"entries": [], "total_count": 0, "related_titles": {}},
     "EntryDelete": {"success": False, "deleted_count": 0},
 }
 

@@ -1,0 +1,72 @@
+"""related_titles: the titles of related entries beside a listing whose relations stay ids,
+from the CLI's own title expansion, at a fixed number of statements per relation."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_entry_fields import StatementCounter
+from polysynergy_nodes_content.content_engine.engine import ContentEngine
+from polysynergy_nodes_content.content_engine.related_titles import get_with_titles, query_with_titles
+from polysynergy_nodes_content.content_engine.settings import EngineSettings
+
+
+@pytest.fixture
+def titled(engine, sections, authors):
+    engine.update_section("authors", {"title_field_handle": "name"})
+    return authors
+
+
+def test_titles_beside_unchanged_entries(engine, titled):
+    ada, grace, linus = titled["Ada"], titled["Grace"], titled["Linus"]
+    engine.create_entry("articles", {"title": "first", "author": ada, "reviewers": [linus, grace]})
+    engine.create_entry("articles", {"title": "second"})
+    plain = engine.query_entries("articles", order_by="title")
+    page = query_with_titles(engine, "articles", order_by="title")
+    assert page["entries"] == plain["entries"], "relations stay ids, every key as without titles"
+    assert page["total_count"] == 2
+    assert page["related_titles"] == {"author": {ada: "Ada"}, "reviewers": {linus: "Linus", grace: "Grace"}}
+
+    entry, titles = get_with_titles(engine, "articles", plain["entries"][0]["id"])
+    assert entry == engine.get_entry("articles", plain["entries"][0]["id"])
+    assert titles == {"author": {ada: "Ada"}, "reviewers": {linus: "Linus", grace: "Grace"}}
+
+
+def test_no_title_field_no_titles_and_explicit_fields_untouched(engine, sections, authors):
+    engine.create_entry("articles", {"title": "first", "author": authors["Ada"]})
+    page = query_with_titles(engine, "articles")
+    assert page["related_titles"] == {} and page["entries"] == engine.query_entries("articles")["entries"]
+    asked = query_with_titles(engine, "articles", fields=["title", "author.name"])
+    assert asked["entries"][0]["author"]["name"] == "Ada" and asked["related_titles"] == {}
+
+
+def test_a_relation_the_caller_may_not_follow_gets_no_titles(engine, titled):
+    engine.create_entry("articles", {"title": "first", "author": titled["Ada"], "reviewers": [titled["Grace"]]})
+    page = query_with_titles(engine, "articles", lambda path: not path.startswith("reviewers."))
+    assert page["related_titles"] == {"author": {titled["Ada"]: "Ada"}}
+    assert page["entries"][0]["reviewers"] == [titled["Grace"]]
+
+
+def test_statements_do_not_grow_with_the_entries(database_url, sections, titled):
+    engine = ContentEngine(database_url + " application_name=trace",
+                           EngineSettings(pool_min_size=1, pool_max_size=1))
+    ids = list(titled.values())
+
+    def count_for(n: int) -> int:
+        engine.create_entries("articles", [{"title": f"n{n}-{i}", "author": ids[i % 3],
+                                            "reviewers": [ids[(i + 1) % 3], ids[(i + 2) % 3]]} for i in range(n)])
+        query_with_titles(engine, "articles", limit=1000)  # warm the model cache
+        with StatementCounter(engine) as counter:
+            page = query_with_titles(engine, "articles", limit=1000)
+        assert len(page["entries"]) == len(engine.query_entries("articles", limit=1000)["entries"])
+        names = {i: name for name, i in titled.items()}
+        assert page["related_titles"]["author"] == {ids[i % 3]: names[ids[i % 3]] for i in range(n)}
+        return counter.statements
+
+    few = count_for(2)
+    many = count_for(40)
+    assert few == many, (few, many)
+    # The plain listing reads the junction once too: titles add one statement (the author lookup).
+    with StatementCounter(engine) as plain:
+        engine.query_entries("articles", limit=1000)
+    assert many == plain.statements + 1, (many, plain.statements)
