@@ -62,11 +62,16 @@ def validate_columns(model: SectionModel, datas: list) -> tuple[list, dict]:
 
 
 _ABSENT = object()
+#: Input types whose equal values always get the same verdict (not float: 0.0 == -0.0).
+_ONE_KIND = frozenset({str, int, bool})
 
 
 def _params(field, values: list) -> list:
     """Parameters (or _Refused) of one column's non-null inputs; each repeated scalar
     input is checked once while the column has few distinct values."""
+    kinds = set(map(type, values))
+    if len(kinds) == 1 and kinds <= _ONE_KIND:
+        return _params_one_kind(field, values)
     seen: dict = {}
     unique: list = []
     slots: list = []
@@ -95,3 +100,18 @@ def _params(field, values: list) -> list:
             param = field.params_column([value])[0]  # a mutable parameter is never shared
         out.append(param)
     return out
+
+
+def _params_one_kind(field, values: list) -> list:
+    """``_params`` of a column whose inputs all have one scalar type: values of one type
+    are equal exactly when their (type, value) keys are, so a plain dict de-duplicates
+    them (at C speed). A column of mostly distinct values is checked as it is."""
+    if len(dict.fromkeys(values[:4 * _DEDUPE_DISTINCT])) > _DEDUPE_DISTINCT:
+        return field.params_column(values)
+    unique = list(dict.fromkeys(values))
+    if len(unique) > _DEDUPE_DISTINCT:
+        return field.params_column(values)
+    checked = field.params_column(unique)
+    if not all(p.__class__ is _Refused or p.__class__ in _MEMO_TYPES for p in checked):
+        return [field.params_column([value])[0] for value in values]  # a mutable parameter is never shared
+    return list(map(dict(zip(unique, checked)).__getitem__, values))

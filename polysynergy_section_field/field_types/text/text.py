@@ -57,3 +57,19 @@ class TextField(TextLikeFieldType):
         if pattern and re.fullmatch(pattern, value) is None:
             return f"must match the pattern {pattern}"
         return None
+
+    def parse_column(self, values: list, settings: dict, refuse) -> list:
+        """A tight loop for strings within the length bounds when no pattern applies;
+        anything else takes the per-value path (same verdicts, same messages)."""
+        if settings.get("pattern") or type(self).check_length is not TextLikeFieldType.check_length:
+            return super().parse_column(values, settings, refuse)
+        high, low, slow = settings.get("maxLength"), settings.get("minLength"), super().parse_column
+        out = []
+        append = out.append
+        for value in values:
+            if (value.__class__ is str and "\x00" not in value and (high is None or len(value) <= high)
+                    and (low is None or len(value) >= low)):
+                append(value)
+            else:
+                out.extend(slow([value], settings, refuse))
+        return out

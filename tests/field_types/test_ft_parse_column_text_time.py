@@ -1,5 +1,5 @@
-"""The datetime type's fast ``parse_column`` gives exactly the per-value verdicts: the
-same instants (and offsets) for good input, the same reasons for bad input."""
+"""The datetime and text types' fast ``parse_column`` give exactly the per-value verdicts:
+the same values (and offsets) for good input, the same reasons for bad input."""
 
 from __future__ import annotations
 
@@ -70,3 +70,20 @@ def test_datetime_parse_column_respects_a_subclass_bound():
     got = ft.parse_column(values, {}, Refused)
     assert got == FieldType.parse_column(ft, values, {}, Refused)
     assert isinstance(got[0], Refused) and "must not be earlier than" in got[0].message
+
+
+TEXTS = ["", "a", "abc", "abcd", "abcdefgh", "a\x00b", "\x00", " ab ", "ünï", "日本語テキスト", "x" * 201, 5, None, 1.5,
+         True, b"ab", ["ab"], Text("ab"), Text("abcdefghij")]
+TEXT_SETTINGS = [{}, {"maxLength": 3}, {"minLength": 2}, {"minLength": 2, "maxLength": 4}, {"maxLength": 200},
+                 {"pattern": "[a-c]+"}, {"pattern": "[a-z]*", "maxLength": 3}]
+
+
+@pytest.mark.parametrize("settings", TEXT_SETTINGS, ids=range(len(TEXT_SETTINGS)))
+def test_text_parse_column_matches_per_value(settings):
+    ft = psf.default_registry().get("text")
+    settings = ft.validate_settings(settings)
+    values = [v for v in TEXTS if v is not None]
+    expected = FieldType.parse_column(ft, values, settings, Refused)
+    got = ft.parse_column(values, settings, Refused)
+    assert got == expected and [type(g) for g in got] == [type(e) for e in expected]
+    assert any(isinstance(e, Refused) for e in expected) and any(not isinstance(e, Refused) for e in expected)
