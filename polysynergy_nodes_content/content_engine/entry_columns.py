@@ -45,7 +45,14 @@ def validate_columns(model: SectionModel, datas: list) -> tuple[list, dict]:
                 values.append(value)
         if not values:
             continue
-        for index, param in zip(positions, _params(field, values)):
+        params = _params(field, values)
+        kinds = set(map(type, params))
+        if kinds <= _PLAIN_OR_STR and (str not in kinds or all(p.isascii() for p in params if p.__class__ is str)):
+            # Nothing refused and nothing to check for Unicode: store the column as it is.
+            for index, param in zip(positions, params):
+                rows[index][handle] = param
+            continue
+        for index, param in zip(positions, params):
             if param.__class__ is _Refused:
                 problems.setdefault(index, []).append((handle, param.message))
                 continue
@@ -64,6 +71,8 @@ def validate_columns(model: SectionModel, datas: list) -> tuple[list, dict]:
 _ABSENT = object()
 #: Input types whose equal values always get the same verdict (not float: 0.0 == -0.0).
 _ONE_KIND = frozenset({str, int, bool})
+#: Parameter types that need no per-value check once a column holds only them (str: when ASCII).
+_PLAIN_OR_STR = _PLAIN_PARAMS | {str}
 
 
 def _params(field, values: list) -> list:

@@ -63,3 +63,34 @@ def test_many_distinct_values_are_all_checked():
     got, expected = _params(model, values), per_value(model, values)
     assert [verdict(g) for g in got] == [verdict(e) for e in expected]
     assert sum(isinstance(g, _Refused) for g in got) == 5000
+
+
+def test_validate_columns_matches_validate_values_per_item():
+    """Whole columns stored as they are (all plain or ASCII) and columns that need the
+    per-value Unicode and refusal checks give what ``validate_values`` gives per item."""
+    import types
+
+    from polysynergy_nodes_content.content_engine.entry_columns import validate_columns
+    from polysynergy_nodes_content.content_engine.entry_rows import validate_values
+    from polysynergy_nodes_content.content_engine.errors import InvalidInput
+
+    fields = {"title": field("text", {"maxLength": 10}), "views": field("integer", {"min": 0}),
+              "status": field("select", {"options": ["a", "b"]}), "flag": field("boolean", {})}
+    for name, f in fields.items():
+        f.handle = name
+    model = types.SimpleNamespace(fields=fields)
+    texts = ["plain", "ünicode", "lone \ud800", "a" * 11, "ok", "日本"]
+    datas = [{"title": texts[i % len(texts)], "views": i if i % 7 else -i, "status": "ab"[i % 2] if i % 5 else "c",
+              "flag": i % 2 == 0} for i in range(300)]
+    datas += [{"title": "x", "views": 1, "status": "a", "flag": True} for _ in range(300)]  # clean columns
+    rows, problems = validate_columns(model, datas)
+    for index, data in enumerate(datas):
+        try:
+            expected = validate_values(model, data, False)
+        except InvalidInput as exc:
+            assert [{"field": h, "message": m} for h, m in problems[index]] == exc.errors
+        else:
+            assert index not in problems and rows[index] == expected
+    assert problems and len(problems) < len(datas)
+    assert any(m == "contains characters that are not valid Unicode (a lone surrogate)"
+               for p in problems.values() for _, m in p)
