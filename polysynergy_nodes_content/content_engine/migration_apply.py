@@ -92,6 +92,13 @@ class Applier:
                           (Jsonb(progress), mig_id))
         return save
 
+    def _mark_done(self, mig_id):
+        """The runner's last step for apply and rollback alike: the record says every phase ran."""
+        def finish_all(c, progress: dict) -> None:
+            c.execute(sql.SQL("UPDATE {} SET progress = %s WHERE id = %s").format(self._t("section_migrations")),
+                      (Jsonb(dict(progress, phase="done")), mig_id))
+        return finish_all
+
     def _set_status(self, conn, mig_id, status: str, error: str | None = None, progress: dict | None = None,
                     extra: sql.Composable = sql.SQL("")) -> None:
         conn.execute(
@@ -192,12 +199,8 @@ class Applier:
                         "WHERE id = %s").format(self._t("sections")),
                 (Jsonb(mig["to_state"]), mig["id"], section["id"]))
 
-        def finish_all(c, progress):
-            c.execute(sql.SQL("UPDATE {} SET progress = %s WHERE id = %s").format(
-                self._t("section_migrations")), (Jsonb(dict(progress, phase="done")), mig["id"]))
-
         try:
-            runner.run(finish_main, finish_all)
+            runner.run(finish_main, self._mark_done(mig["id"]))
         except Interrupted as exc:
             self.m.on_change()
             raise DatabaseFailure(
@@ -316,12 +319,8 @@ class Applier:
             c.execute(sql.SQL("UPDATE {} SET applied_state = %s, migration_status = %s WHERE id = %s").format(
                 self._t("sections")), (Jsonb(state) if state else None, "migrated" if state else "pending", section["id"]))
 
-        def finish_all(c, progress):
-            c.execute(sql.SQL("UPDATE {} SET progress = %s WHERE id = %s").format(
-                self._t("section_migrations")), (Jsonb(dict(progress, phase="done")), mig["id"]))
-
         try:
-            runner.run(finish_main, finish_all)
+            runner.run(finish_main, self._mark_done(mig["id"]))
         except Interrupted as exc:
             raise DatabaseFailure(f"rollback of migration {mig['version']} was interrupted: {exc.message}; finish it "
                                   "with resume or undo it with abort") from None

@@ -13,14 +13,13 @@ import uuid
 from typing import Any
 
 from polysynergy_section_field.section_field_runner.base_field_type import (
-    EQUALITY_OPERATORS, ORDERED_OPERATORS, FieldType,
+    EQUALITY_OPERATORS, ORDERED_OPERATORS, FieldType, to_uuid,
 )
 
 from .section_model import FieldModel
 
 _INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*", re.DOTALL)
 _INSTANT_MESSAGE = "must be an ISO-8601 date and time (e.g. 2025-10-31T10:30:00Z)"
-_ID_MESSAGE = "must be an entry id (a UUID such as 3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f)"
 
 
 class EntryIdColumn(FieldType):
@@ -33,14 +32,7 @@ class EntryIdColumn(FieldType):
     sortable = False
 
     def parse_value(self, value: Any, settings: dict | None = None) -> uuid.UUID:
-        if isinstance(value, uuid.UUID):
-            return value
-        if isinstance(value, str):
-            try:
-                return uuid.UUID(value.strip())
-            except ValueError:
-                pass
-        raise ValueError(_ID_MESSAGE)
+        return to_uuid(value)
 
 
 class TimestampColumn(FieldType):

@@ -13,6 +13,7 @@ Three representations of a value exist:
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -356,3 +357,15 @@ class FieldType:
         }[operator]
         parsed = self.parse_filter_value(operator, value, settings)
         return sql.SQL("{} " + comparison + " %s").format(column), [parsed]
+
+
+def to_uuid(value: Any) -> uuid.UUID:
+    """An entry id as a UUID (relation values and the id column); raise ValueError(reason)."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("must be an entry id (a UUID such as 3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f)")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from psycopg import sql
 
-from ...section_field_runner.base_field_type import EQUALITY_OPERATORS, Conversion
+from ...section_field_runner.base_field_type import EQUALITY_OPERATORS, Conversion, to_uuid
 from ...section_field_runner.errors import UnsupportedFilterError
 from ...section_field_runner.field_type_decorator import field_type
 from .._common import BuiltinFieldType, object_schema, prop, settings_error
@@ -18,15 +17,6 @@ SINGLE_OPERATORS = EQUALITY_OPERATORS
 MULTIPLE_OPERATORS = frozenset({"_contains", "_null", "_nnull"})
 
 
-def to_uuid(value: Any) -> uuid.UUID:
-    if isinstance(value, uuid.UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value.strip())
-        except ValueError:
-            pass
-    raise ValueError("must be an entry id (a UUID such as 3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f)")
 
 
 @field_type(category="relational", icon="relation.svg")
