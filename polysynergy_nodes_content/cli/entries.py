@@ -9,6 +9,7 @@ from rich.text import Text
 
 from ..content_engine import transfer
 from ..content_engine.errors import InvalidInput
+from ..content_engine.related_titles import get_with_titles, query_with_titles
 from .common import ContentGroup, emit, json_option, parse_json_arg, state, table
 
 
@@ -60,14 +61,19 @@ def _fields_arg(fields: str | None):
 @click.option("--search", "-s", metavar="TEXT", help="Full-text search over the section's search fields, ranked.")
 @json_option
 def query_cmd(section, filters, order_by, limit, offset, fields, count, search):
-    """Query SECTION's entries."""
+    """Query SECTION's entries.
+
+    Tables show related entries by their title; with --json relations stay ids and
+    `related_titles` ({"author": {"<id>": "Ada"}}) names them (empty with --fields)."""
     st = state()
     engine = st.engine()
     paths = _fields_arg(fields)
-    if paths is None and not st.json:
-        paths = engine.entries.title_paths(section)
-    result = engine.query_entries(section, parse_json_arg(filters, "filter", allow_stdin=False), order_by, limit,
-                                  offset, fields=paths, count=count, search=search)
+    query = dict(filters=parse_json_arg(filters, "filter", allow_stdin=False), order_by=order_by, limit=limit,
+                 offset=offset, count=count, search=search)
+    if st.json:  # relations stay ids, their titles beside them (as the MCP tools and nodes return)
+        result = query_with_titles(engine, section, fields=paths, **query)
+    else:
+        result = engine.query_entries(section, fields=paths or engine.entries.title_paths(section), **query)
 
     def render():
         n = len(result["entries"])
@@ -89,13 +95,15 @@ def query_cmd(section, filters, order_by, limit, offset, fields, count, search):
 @click.option("--fields", metavar="PATHS", help='Comma-separated field paths, e.g. "*,author.*".')
 @json_option
 def get_cmd(section, entry_id, fields):
-    """One entry by id."""
+    """One entry by id (with --json: `related_titles` beside it, as for query)."""
     st = state()
     engine = st.engine()
     paths = _fields_arg(fields)
-    if paths is None and not st.json:
-        paths = engine.entries.title_paths(section)
-    entry = engine.get_entry(section, entry_id, fields=paths)
+    if st.json:
+        entry, titles = get_with_titles(engine, section, entry_id, fields=paths)
+        emit({"entry": entry, "related_titles": titles})
+        return
+    entry = engine.get_entry(section, entry_id, fields=paths or engine.entries.title_paths(section))
     emit({"entry": entry}, lambda: st.console.print(
         table(None, ["field", "value"], [[k, _related(v)] for k, v in entry.items()])))
 

@@ -235,6 +235,10 @@ class EntryService:
 
         return self._run(section_handle, work, read=True)
 
+    def title_field(self, section_handle) -> str | None:
+        """The section's title field as listings use it (configured and applied), or None."""
+        return self._run(section_handle, lambda conn, model, final: model.title_field, read=True)
+
     def aggregate(self, section_handle, aggregates, group_by=None, filters=None, primary: bool = False) -> dict:
         return self._run(section_handle, lambda conn, model, final: aggregate(
             self, conn, model, aggregates, group_by, filters), read=True, primary=primary)

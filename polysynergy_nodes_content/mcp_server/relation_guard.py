@@ -9,24 +9,10 @@ written by id stays possible (the id is all it reveals).
 
 from __future__ import annotations
 
-from polysynergy_nodes_content.content_engine.descriptors.section_view import section_fields
+from polysynergy_nodes_content.content_engine.descriptors.section_view import relation_targets
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal, ServerPolicy
 
 RELATED_OPERATORS = ("_some", "_none")
-
-
-def relation_targets(section: dict, registry) -> dict[str, str]:
-    """Applied relation fields of ``section``: handle -> target section handle.
-
-    Asked of each field type's relation hooks, so a plugin relation type is guarded too."""
-    targets = {}
-    for f in section_fields(section, "applied"):
-        if f["field_type_handle"] not in registry:
-            continue
-        ft, settings = registry.get(f["field_type_handle"]), f.get("field_settings") or {}
-        if ft.is_relation(settings):
-            targets[f["handle"]] = ft.relation_target(settings)
-    return targets
 
 
 class RelationGuard:

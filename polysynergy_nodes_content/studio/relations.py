@@ -1,49 +1,45 @@
-"""Relation columns show the related entry's title: one batched query per related
-section and page, through the engine's public query API."""
+"""Relation columns and pickers show the related entry's title, as the shared
+``related_titles`` module names it (with ``guess_title``: a section without a configured
+title shows its first text-like field); a title left empty shows the id."""
 
 from __future__ import annotations
 
 import uuid
 
+from ..content_engine import related_titles
 from ..content_engine.errors import InvalidInput
-from ..content_engine.descriptors.section_view import section_fields, title_field
 
-MAX_LOOKUP = 1000
+MAX_LOOKUP = related_titles.MAX_LOOKUP
 
 
-def related_title_field(engine, target_handle: str) -> str:
-    target = engine.get_section(target_handle)
-    return title_field(target, section_fields(target, "applied"))
+def shown(titles: dict) -> dict[str, str]:
+    """Titles as the studio prints them: text, or the id where the title is empty."""
+    return {i: str(t if t is not None else i) for i, t in titles.items()}
 
 
 def titles(engine, target_handle: str, ids) -> dict[str, str]:
-    """Entry id -> title for the given ids of ``target_handle`` (missing ids are left out)."""
-    wanted = sorted({str(i) for i in ids if i})[:MAX_LOOKUP]
-    if not wanted:
-        return {}
-    shown = related_title_field(engine, target_handle)
-    result = engine.query_entries(target_handle, filters={"id": {"_in": wanted}}, limit=len(wanted))
-    return {e["id"]: str(e.get(shown) if e.get(shown) is not None else e["id"]) for e in result["entries"]}
+    """Entry id -> shown title for the given ids of ``target_handle`` (missing ids are left out)."""
+    return shown(related_titles.titles_by_id(engine, target_handle, ids, guess_title=True))
 
 
 def search(engine, target_handle: str, text: str, limit: int = 20) -> list[dict]:
     """Entries of ``target_handle`` whose title contains ``text`` (any case), by title."""
-    shown = related_title_field(engine, target_handle)
+    shown_field = related_titles.title_field(engine, target_handle, guess_title=True) or "id"
     filters = {}
     if text:
-        if shown == "id":
+        if shown_field == "id":
             try:
                 filters = {"id": str(uuid.UUID(text.strip()))}
             except ValueError:
                 return []
         else:
-            filters = {shown: {"_icontains": text}}
-    order = shown if shown != "id" else "created_at"
+            filters = {shown_field: {"_icontains": text}}
+    order = shown_field if shown_field != "id" else "created_at"
     try:
         result = engine.query_entries(target_handle, filters=filters, order_by=order, limit=limit)
     except InvalidInput:  # the title field has no text search (a select, say): match exactly
-        result = engine.query_entries(target_handle, filters={shown: text}, order_by=order, limit=limit)
-    return [{"id": e["id"], "title": str(e.get(shown) if e.get(shown) is not None else e["id"])}
+        result = engine.query_entries(target_handle, filters={shown_field: text}, order_by=order, limit=limit)
+    return [{"id": e["id"], "title": str(e.get(shown_field) if e.get(shown_field) is not None else e["id"])}
             for e in result["entries"]]
 
 

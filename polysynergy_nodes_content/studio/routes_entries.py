@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from ..content_engine.descriptors import form_descriptor, table_descriptor
 from ..content_engine.errors import ContentError, InvalidInput
+from ..content_engine.related_titles import query_with_titles
 from . import relations
 from .cells import row_cells
 from .entry_form import for_create, input_text, posted_values
@@ -46,20 +47,16 @@ def table_page_data(engine, handle: str, params) -> dict:
     descriptor = table_descriptor(section, engine.registry)
     query = parse_query(params, descriptor)
     errors, result = {}, {"entries": [], "total_count": 0}
+    shown_relations = {c["handle"] for c in descriptor["columns"] if c["cell"] in ("relation", "relations")}
     try:
         filters = _filters(engine, descriptor, query)
-        result = engine.query_entries(handle, filters=filters, order_by=query.order_by(), limit=query.size,
-                                      offset=query.offset)
+        result = query_with_titles(engine, handle, lambda path: path.partition(".")[0] in shown_relations,
+                                   guess_title=True, filters=filters, order_by=query.order_by(), limit=query.size,
+                                   offset=query.offset)
     except InvalidInput as exc:
         errors = field_errors(exc) or {"_table": str(exc)}
-    related = {}
-    for column in descriptor["columns"]:
-        if column["cell"] in ("relation", "relations"):
-            ids = []
-            for entry in result["entries"]:
-                value = entry.get(column["handle"])
-                ids.extend(value if isinstance(value, list) else [value])
-            related[column["handle"]] = relations.titles(engine, column["related_section"], ids)
+    titles = result.get("related_titles", {})
+    related = {handle: relations.shown(titles.get(handle, {})) for handle in shown_relations}
     total = result["total_count"]
     pages = max(1, -(-total // query.size))
     return dict(section=section, table=descriptor, query=query, entries=result["entries"], total=total,

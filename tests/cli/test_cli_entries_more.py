@@ -116,3 +116,24 @@ def test_search_fields_and_validation_rules(run):
         '[{"rule": {"views": {"_neq": 13}}, "message": "no thirteen"}]')
     failed = run("entries", "create", "posts", '{"title": "y", "views": 13}', expect=2)
     assert "no thirteen" in failed.stderr + failed.stdout
+
+
+def test_json_listings_keep_relations_as_ids_with_their_titles_beside(run, database_url):
+    from polysynergy_nodes_content.content_engine.engine import ContentEngine
+
+    _authors_and_posts(run)
+    ada = run.json("entries", "create", "people", '{"name": "Ada Lovelace", "email": "ada@example.org"}')["entry"]
+    run("entries", "create", "posts", '[{"title": "p1", "writer": {"email": "ada@example.org"}}, {"title": "p2"}]')
+    untitled = run.json("entries", "query", "posts", "-o", "title")
+    assert untitled["related_titles"] == {}, "people has no title field yet"
+    ContentEngine(database_url).update_section("people", {"title_field_handle": "name"})
+    got = run.json("entries", "query", "posts", "-o", "title", "--count", "estimated")
+    assert [e["writer"] for e in got["entries"]] == [ada["id"], None], "relations stay bare ids"
+    assert got["entries"] == untitled["entries"]
+    assert got["related_titles"] == {"writer": {ada["id"]: "Ada Lovelace"}}
+    assert (got["count"], got["total_count"]) == ("estimated", 2)
+    one = run.json("entries", "get", "posts", got["entries"][0]["id"])
+    assert one["entry"] == got["entries"][0] and one["related_titles"] == {"writer": {ada["id"]: "Ada Lovelace"}}
+    asked = run.json("entries", "query", "posts", "--fields", "title,writer.name", "-o", "title")
+    assert asked["entries"][0]["writer"] == {"id": ada["id"], "name": "Ada Lovelace"} and asked["related_titles"] == {}
+    assert run.json("entries", "get", "posts", got["entries"][0]["id"], "--fields", "title")["related_titles"] == {}

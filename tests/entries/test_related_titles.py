@@ -70,3 +70,48 @@ def test_statements_do_not_grow_with_the_entries(database_url, sections, titled)
     with StatementCounter(engine) as plain:
         engine.query_entries("articles", limit=1000)
     assert many == plain.statements + 1, (many, plain.statements)
+
+
+def test_guess_title_names_entries_of_a_section_without_a_configured_title(engine, sections, authors):
+    from polysynergy_nodes_content.content_engine.related_titles import title_field, title_paths, titles_by_id
+
+    ada, grace = authors["Ada"], authors["Grace"]
+    engine.create_entry("articles", {"title": "first", "author": ada, "reviewers": [grace, ada]})
+    assert title_field(engine, "authors") is None
+    assert title_field(engine, "authors", guess_title=True) == "name", "the first text-like field"
+    assert title_paths(engine, "articles") == ["*"]
+    page = query_with_titles(engine, "articles", guess_title=True)
+    assert page["entries"] == engine.query_entries("articles")["entries"]
+    assert page["related_titles"] == {"author": {ada: "Ada"}, "reviewers": {grace: "Grace", ada: "Ada"}}
+    entry, titles = get_with_titles(engine, "articles", page["entries"][0]["id"], guess_title=True)
+    assert entry["author"] == ada and titles["author"] == {ada: "Ada"}
+    assert titles_by_id(engine, "authors", [ada, grace, ada]) == {}
+    assert titles_by_id(engine, "authors", [ada, grace, "00000000-0000-0000-0000-000000000000"],
+                        guess_title=True) == {ada: "Ada", grace: "Grace"}
+
+    engine.update_section("authors", {"title_field_handle": "email"})
+    engine.update_entry("authors", ada, {"email": "ada@example.org"})
+    for guess in (False, True):
+        assert title_field(engine, "authors", guess_title=guess) == "email", "a configured title wins"
+        page = query_with_titles(engine, "articles", guess_title=guess)
+        assert page["related_titles"]["author"] == {ada: "ada@example.org"}
+        assert page["related_titles"]["reviewers"] == {grace: None, ada: "ada@example.org"}, "empty title: None"
+        assert titles_by_id(engine, "authors", [ada, grace], guess_title=guess) == {ada: "ada@example.org",
+                                                                                   grace: None}
+
+
+def test_guessed_titles_take_one_statement_per_relation_whatever_the_page(database_url, sections, authors):
+    engine = ContentEngine(database_url + " application_name=trace",
+                           EngineSettings(pool_min_size=1, pool_max_size=1))
+    ids = list(authors.values())
+
+    def count_for(n: int) -> int:
+        engine.create_entries("articles", [{"title": f"g{n}-{i}", "author": ids[i % 3],
+                                            "reviewers": [ids[(i + 1) % 3]]} for i in range(n)])
+        query_with_titles(engine, "articles", guess_title=True, limit=1000)
+        with StatementCounter(engine) as counter:
+            page = query_with_titles(engine, "articles", guess_title=True, limit=1000)
+        assert len(page["related_titles"]["author"]) == min(n, 3)
+        return counter.statements
+
+    assert count_for(2) == count_for(40)

@@ -52,6 +52,20 @@ def title_field(section: dict, fields: list[dict]) -> str:
     return "id"
 
 
+def relation_targets(section: dict, registry) -> dict[str, str]:
+    """Applied relation fields of ``section``: handle -> target section handle.
+
+    Asked of each field type's relation hooks, so a plugin relation type counts too."""
+    targets = {}
+    for f in section_fields(section, "applied"):
+        if f["field_type_handle"] not in registry:
+            continue
+        ft, settings = registry.get(f["field_type_handle"]), f.get("field_settings") or {}
+        if ft.is_relation(settings):
+            targets[f["handle"]] = ft.relation_target(settings)
+    return targets
+
+
 def pending(section: dict) -> bool:
     """True when the configuration differs from what the table was migrated to."""
     return section.get("migration_status") != "migrated"
