@@ -76,6 +76,9 @@ class BatchWriter:
         self._defaults: dict = {}
         self._memo: dict = {}  # this writer's verdicts on repeated values (see validate_values)
         self._system_ok = KEPT_COLUMNS if self.keep_ids else frozenset()
+        #: Called with a batch's validated rows before they are stored; may change them
+        #: (an id-keeping import holds back references to later rows: import_forward).
+        self.before_store = None
 
     # -- validation -----------------------------------------------------------------
     def check(self, item, index: int) -> dict:
@@ -153,6 +156,8 @@ class BatchWriter:
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
             target, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles, *extra)))).as_string(conn)
         rows = self.check_all(items)
+        if self.before_store is not None:
+            self.before_store(rows)
         if self.keep_ids:
             ids = [row.get("id") for row in rows]
             fresh = new_ids(ids.count(None))

@@ -20,6 +20,8 @@ _DETAIL_KEY = re.compile(r"^Key \((.+?)\)=\((.*)\) ", re.DOTALL)
 _COPY_LINE = re.compile(r"COPY (\S+), line (\d+)")
 #: Generated names of constraints that belong to one field (indexes never raise a violation).
 CONSTRAINT_PREFIXES = ("uq", "fk", "ck", "nn", "jx")
+#: The reason of a foreign key violation (``.format(target section)``); imports add to it.
+MISSING_TARGET = "the related entry does not exist in section '{}'"
 
 
 def explain_db_error(exc: psycopg.Error, model: SectionModel) -> tuple[FieldModel | None, str, str] | None:
@@ -49,7 +51,7 @@ def explain_db_error(exc: psycopg.Error, model: SectionModel) -> tuple[FieldMode
             reason = "this value already exists in another entry (the field is unique)"
     elif isinstance(exc, pg_errors.ForeignKeyViolation):
         target = field.target_section if field else "the target section"
-        reason = f"the related entry does not exist in section '{target}'"
+        reason = MISSING_TARGET.format(target)
     elif isinstance(exc, pg_errors.CheckViolation):
         rule = model.rule_message(constraint)
         if rule is not None:

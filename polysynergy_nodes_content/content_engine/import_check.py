@@ -4,20 +4,24 @@ Each row is first checked like a write (keys, values, references to related entr
 The rows that pass are then written batch by batch inside a transaction that is rolled
 back at the end, so database rules (unique values, existing related entries, checks)
 are checked too: when a batch fails, its bad row is reported and left out, and the
-batch is tried again. Reported errors are capped; the counts are not.
+batch is tried again. Reported errors are capped; the counts are not. An id-keeping
+import's references to later rows (``forward``) are checked at the end, as the real
+import checks them.
 """
 
 from __future__ import annotations
 
 from .entry_references import resolve_references
 from .errors import InvalidInput
+from .import_forward import with_order_hint
 
 #: Database errors looked for before giving up (each one costs a retry of its batch).
 MAX_DATABASE_ERRORS = 1000
 
 
-def check_import(writer, rows, batch_size: int, max_errors: int, report) -> dict:
-    """Check FileRows with ``writer`` (a BatchWriter whose transaction is rolled back)."""
+def check_import(writer, rows, batch_size: int, max_errors: int, report, forward=None) -> dict:
+    """Check FileRows with ``writer`` (a BatchWriter whose transaction is rolled back);
+    ``forward``: the ForwardReferences of an id-keeping import."""
     state = {"errors": [], "total": 0, "bad_lines": set()}
 
     def record(line: int, field, message: str) -> None:
@@ -27,6 +31,8 @@ def check_import(writer, rows, batch_size: int, max_errors: int, report) -> dict
             state["errors"].append({"line": line, "field": field, "message": message})
 
     def record_exc(line: int, exc: InvalidInput) -> None:
+        if writer.keep_ids:
+            exc = with_order_hint(writer.model, exc)
         if exc.errors:
             for item in exc.errors:
                 record(line, item.get("field"), item.get("message"))
@@ -46,11 +52,20 @@ def check_import(writer, rows, batch_size: int, max_errors: int, report) -> dict
         batch.append(row.data)
         lines.append(row.line)
         if len(batch) >= batch_size:
-            _check_batch(writer, batch, lines, record, record_exc, database_errors)
+            _check_batch(writer, batch, lines, record, record_exc, database_errors, forward)
             batch, lines = [], []
             report(checked)
     if batch:
-        _check_batch(writer, batch, lines, record, record_exc, database_errors)
+        _check_batch(writer, batch, lines, record, record_exc, database_errors, forward)
+    if forward is not None:
+        broken = forward.broken("in the file's valid rows")
+        for line, field, message in broken:
+            record(line, field, message)
+        if not broken:
+            try:
+                forward.finish()
+            except InvalidInput as exc:
+                record_exc(getattr(exc, "line", None) or 0, exc)
     report(checked)
     return {"checked": checked, "valid": checked - len(state["bad_lines"]), "invalid": len(state["bad_lines"]),
             "errors": sorted(state["errors"], key=lambda e: e["line"]), "errors_total": state["total"],
@@ -58,7 +73,7 @@ def check_import(writer, rows, batch_size: int, max_errors: int, report) -> dict
             "complete": database_errors[0] < MAX_DATABASE_ERRORS}
 
 
-def _check_batch(writer, batch: list, lines: list, record, record_exc, database_errors: list) -> None:
+def _check_batch(writer, batch: list, lines: list, record, record_exc, database_errors: list, forward=None) -> None:
     model = writer.model
     # References by a related entry's field, reported per row.
     if model.relations and writer.load_model is not None:
@@ -73,7 +88,8 @@ def _check_batch(writer, batch: list, lines: list, record, record_exc, database_
         if bad:
             keep = [i for i in range(len(batch)) if batch[i] is not None]
             batch, lines = [batch[i] for i in keep], [lines[i] for i in keep]
-    # Values, row by row.
+    # Values, row by row (named by this batch's lines, not the previous trial write's).
+    writer.label = lambda i, ls=lines: f"line {ls[i]}"
     good, good_lines = [], []
     for index, item in enumerate(batch):
         try:
@@ -88,7 +104,9 @@ def _check_batch(writer, batch: list, lines: list, record, record_exc, database_
         writer.label = lambda i, ls=good_lines: f"line {ls[i]}"
         try:
             with writer.conn.transaction():
-                writer.write(good)
+                written = writer.write(good)
+            if forward is not None:
+                forward.stored(written.ids, good_lines)
             return
         except InvalidInput as exc:
             database_errors[0] += 1

@@ -8,7 +8,9 @@ Both directions run in constant memory:
   all-or-nothing: the first bad row rolls everything back, and the error names its
   line in the file (for CSV the header is line 1). ``on_conflict`` updates entries a
   unique field matches; ``keep_ids`` keeps the ids and timestamps of an export, so
-  export -> import round-trips, relations included.
+  export -> import round-trips, relations included: references to entries of the same
+  section further down the file are written once every row is in (``import_forward``);
+  other sections must be imported first.
 * **Dry run** (``dry_run=True``) reads the whole file, writes nothing and reports every
   bad row: see ``import_check``.
 * **Export** reads through a server-side cursor in chunks and writes as it goes.
@@ -31,6 +33,7 @@ from .entry_links import links_of, read_links
 from .entry_rows import output_row
 from .errors import ContentError, DatabaseFailure, InvalidInput, database_message
 from .import_check import check_import
+from .import_forward import ForwardReferences, keep_times, with_order_hint
 from .query import FilterCompiler, compile_order_by
 from .section_model import SectionModel
 from .transfer_files import (DEFAULT_BATCH, FORMATS, ImportLineError, Progress, convert_csv_value, csv_cell,
@@ -62,14 +65,17 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
         try:
             with engine.entries.batch(section, keep_ids=keep_ids, on_conflict=on_conflict, dry_run=dry_run) as writer:
                 rows = read_rows(text, fmt, writer.model, ignored, keep)
+                forward = _kept_ids(writer) if keep_ids else None
                 if dry_run:
                     report = check_import(writer, rows, batch_size, max_errors,
-                                          lambda done: progress(done, counter.count) if progress else None)
+                                          lambda done: progress(done, counter.count) if progress else None,
+                                          forward)
                     result = {"section": section, "format": fmt, "dry_run": True, "imported": 0,
                               "ignored_columns": ignored, **report}
                 else:
                     imported, created = _write_all(writer, rows, batch_size,
-                                                   lambda done: progress(done, counter.count) if progress else None)
+                                                   lambda done: progress(done, counter.count) if progress else None,
+                                                   forward)
                     result = {"section": section, "format": fmt, "imported": imported, "ignored_columns": ignored}
                     if on_conflict:
                         result.update(created=created, updated=imported - created)
@@ -84,8 +90,27 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
     return result
 
 
-def _write_all(writer, rows, batch_size: int, report) -> tuple[int, int]:
-    """Write FileRows in batches; the first bad row raises ImportLineError."""
+def _kept_ids(writer) -> ForwardReferences | None:
+    """Set ``writer`` up for an id-keeping import: references to later rows of the same
+    section are held back (see import_forward), and an upsert keeps the file's
+    ``updated_at`` (the trigger would set the time of the import)."""
+    forward = ForwardReferences(writer.conn, writer.model, upsert=bool(writer.conflict))
+    if not forward and not writer.conflict:
+        return None
+
+    def before_store(rows: list) -> None:
+        if forward:
+            forward.hold_back(rows)
+        if writer.conflict:
+            keep_times(writer.conn, any("updated_at" in row for row in rows))
+
+    writer.before_store = before_store
+    return forward if forward else None
+
+
+def _write_all(writer, rows, batch_size: int, report, forward: ForwardReferences | None = None) -> tuple[int, int]:
+    """Write FileRows in batches; the first bad row raises ImportLineError. Held-back
+    references (``forward``) are checked and written after the last batch."""
     imported = created = 0
     batch: list[dict] = []
     lines: list[int] = []
@@ -95,9 +120,13 @@ def _write_all(writer, rows, batch_size: int, report) -> tuple[int, int]:
         writer.label = lambda index: f"line {lines[index]}"
         try:
             written = writer.write(batch)
+            if forward is not None:
+                forward.stored(written.ids, lines)
         except ImportLineError:
             raise
         except InvalidInput as exc:
+            if writer.keep_ids:
+                exc = with_order_hint(writer.model, exc)
             if exc.index is not None and 0 <= exc.index < len(lines):
                 raise ImportLineError(str(exc), line=lines[exc.index], field=exc.field, errors=exc.errors) from None
             raise ImportLineError(f"one of lines {lines[0]}-{lines[-1]}: {exc}", line=lines[0], field=exc.field,
@@ -116,6 +145,16 @@ def _write_all(writer, rows, batch_size: int, report) -> tuple[int, int]:
             batch, lines = [], []
     if batch:
         flush()
+    if writer.conflict and writer.keep_ids:
+        keep_times(writer.conn, False)
+    if forward is not None:
+        broken = forward.broken()
+        if broken:
+            line = broken[0][0]
+            problems = [(field, reason) for at, field, reason in broken if at == line]
+            raise ImportLineError(f"line {line}: " + "; ".join(f"field '{f}': {m}" for f, m in problems), line=line,
+                                  field=problems[0][0], errors=[{"field": f, "message": m} for f, m in problems])
+        forward.finish()
     return imported, created
 
 

@@ -192,3 +192,73 @@ def test_a_reference_to_a_section_imported_later_names_what_to_import_first(engi
     assert dry["invalid"] == 1
     assert all("import section 'authors' before 'articles'" in e["message"] for e in dry["errors"])
     assert {e["field"] for e in dry["errors"]} <= {"author", "reviewers"}
+
+
+def test_a_dry_run_names_a_bad_value_after_a_batch_the_database_refused(engine, build):
+    """A batch left empty by its database check must not leave its line labels behind."""
+    _pages(engine, build)
+    engine.create_entry("pages", {"title": "taken"})
+    data = "\n".join([json.dumps({"title": "taken"}), json.dumps({"title": "x" * 101}),
+                      json.dumps({"title": "fine"})]).encode()
+    result = transfer.import_entries(engine, "pages", io.BytesIO(data), "jsonl", batch_size=1, dry_run=True)
+    assert [(e["line"], e["field"]) for e in result["errors"]] == [(1, "title"), (2, "title")]
+    assert "at most 100 characters" in result["errors"][1]["message"]
+    assert (result["valid"], result["invalid"]) == (1, 2)
+
+
+def test_two_sections_that_refer_to_each_other_import_in_three_steps(engine, new_database, build):
+    """The README's way for a cycle between sections: one of them without the column that
+    points at the other, the other, then the first again in full as an upsert by id."""
+    build(engine, "people", [("name", "text", {}, True, False)])
+    build(engine, "notes", [("text", "text", {}, True, False),
+                            ("writer", "relation", {"targetSection": "people"}, False, False)])
+    people_fields = [("name", "text", {}, True, False),
+                     ("pinned", "relation", {"targetSection": "notes"}, False, False)]
+    engine.add_field(engine.get_section("people")["id"], "pinned", "Pinned", "relation", {"targetSection": "notes"})
+    engine.apply_migration(engine.plan_migration(engine.get_section("people")["id"])["id"], confirm=True)
+    ada = engine.create_entry("people", {"name": "Ada"})["id"]
+    note = engine.create_entry("notes", {"text": "hello", "writer": ada})["id"]
+    engine.update_entry("people", ada, {"pinned": note})
+    people, notes = _export(engine, "people", "jsonl"), _export(engine, "notes", "jsonl")
+
+    other = ContentEngine(new_database())
+    other.install()
+    build(other, "people", [("name", "text", {}, True, False)])
+    build(other, "notes", [("text", "text", {}, True, False),
+                           ("writer", "relation", {"targetSection": "people"}, False, False)])
+    other.add_field(other.get_section("people")["id"], "pinned", "Pinned", "relation", {"targetSection": "notes"})
+    other.apply_migration(other.plan_migration(other.get_section("people")["id"])["id"], confirm=True)
+    assert [f["handle"] for f in other.get_section("people")["fields"]] == [f[0] for f in people_fields]
+    with pytest.raises(transfer.ImportLineError, match="import section 'notes' before 'people'"):
+        transfer.import_entries(other, "people", io.BytesIO(people), "jsonl", keep_ids=True)
+    without = b"".join(json.dumps({k: v for k, v in json.loads(line).items() if k != "pinned"}).encode() + b"\n"
+                       for line in people.splitlines())
+    transfer.import_entries(other, "people", io.BytesIO(without), "jsonl", keep_ids=True)
+    transfer.import_entries(other, "notes", io.BytesIO(notes), "jsonl", keep_ids=True)
+    transfer.import_entries(other, "people", io.BytesIO(people), "jsonl", keep_ids=True, on_conflict="id")
+    assert (_export(other, "people", "jsonl"), _export(other, "notes", "jsonl")) == (people, notes)
+
+
+def test_a_unique_relation_to_later_entries_and_a_repeated_target(engine, build):
+    """A linked list (``next`` unique) points forward on every line; two lines naming the
+    same next entry are refused at the end, naming the later of them."""
+    build(engine, "steps", [("name", "text", {}, True, False),
+                            ("next", "relation", {"targetSection": "steps"}, False, True)])
+
+    def steps(*nexts) -> bytes:
+        return "".join(json.dumps({"id": entry_id, "name": f"s{i}", "next": following,
+                                   "created_at": f"2021-01-0{i + 1}T00:00:00+00:00",
+                                   "updated_at": f"2021-01-0{i + 1}T00:00:00+00:00"}) + "\n"
+                       for i, (entry_id, following) in enumerate(zip((A, B, C), nexts))).encode()
+
+    chain = steps(B, C, None)
+    transfer.import_entries(engine, "steps", io.BytesIO(chain), "jsonl", keep_ids=True, batch_size=1)
+    assert _export(engine, "steps", "jsonl") == chain
+    with engine.pool.connection() as conn:
+        conn.execute("TRUNCATE custom.steps")
+    with pytest.raises(transfer.ImportLineError) as info:
+        transfer.import_entries(engine, "steps", io.BytesIO(steps(C, C, None)), "jsonl", keep_ids=True,
+                                batch_size=1)
+    assert (info.value.line, info.value.field) == (2, "next")
+    assert str(info.value) == "line 2: field 'next': this value already exists in another entry (the field is unique)"
+    assert _count(engine, "steps") == 0
