@@ -6,7 +6,8 @@ for that field (``{"_regex": "^[A-Z]{2}[0-9]+$"}``, ``{"_gte": {"_field": "start
 on a section it is a filter over the entry (``{"_or": [{"discount": {"_null": true}},
 {"price": {"_gt": {"_field": "discount"}}}]}``). ``{"_field": handle}`` compares with
 another field of the same entry. Like a CHECK, a rule fails only when its condition is
-false: a comparison with a missing (null) value passes.
+false: a comparison with a missing (null) value passes. A ``_regex`` is read through
+``rule_patterns``, so the engine and the rule's CHECK give the same verdict.
 
 Rules are checked on the whole entry as it will be stored (given values, defaults, and
 for an update the current values), before any SQL, on every write path.
@@ -14,10 +15,10 @@ for an update the current values), before any SQL, on every write path.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .errors import InvalidInput
+from .rule_patterns import UnsupportedPattern, rule_pattern
 
 MAX_RULES = 50
 MAX_MESSAGE = 500
@@ -118,7 +119,7 @@ def _all(model, items, row):
 
 def _operand(model, handle: str, operand, row):
     """An operand as the field's parameter type: another field's value, or a literal."""
-    if isinstance(operand, dict) and set(operand) == {"_field"}:
+    if _is_field_ref(operand):
         return row.get(operand["_field"])
     field = model.fields.get(handle)
     if field is None or operand is None or not field.stores_column:
@@ -149,24 +150,37 @@ def _condition(model, handle: str, op: str, operand, row):
         if low is None or high is None:
             return None
         return _compare(low, value, "_lte") and _compare(value, high, "_lte")
+    if op in _TEXT_OPERATORS and not isinstance(value, (list, tuple)):
+        # The operand is a piece of text or a pattern, never a value of the field: it is
+        # taken as written (as the CHECK takes it), not converted like a value.
+        other = row.get(operand["_field"]) if _is_field_ref(operand) else operand
+        return None if other is None else _text_condition(handle, op, str(value), str(other))
     other = _operand(model, handle, operand, row)
     if other is None:
         return None
-    if op in ("_contains", "_starts_with", "_ends_with", "_regex"):
-        if isinstance(value, (list, tuple)):
-            return other in value if op == "_contains" else None
-        text, pattern = str(value), str(other)
-        if op == "_contains":
-            return pattern in text
-        if op == "_starts_with":
-            return text.startswith(pattern)
-        if op == "_ends_with":
-            return text.endswith(pattern)
-        try:
-            return re.search(pattern, text) is not None
-        except re.error as exc:
-            raise InvalidInput(f"validation rule on '{handle}': the pattern is invalid ({exc})", field=handle) from None
+    if op in _TEXT_OPERATORS:
+        return other in value if op == "_contains" else None
     return _compare(value, other, op)
+
+
+_TEXT_OPERATORS = frozenset({"_contains", "_starts_with", "_ends_with", "_regex"})
+
+
+def _is_field_ref(operand) -> bool:
+    return isinstance(operand, dict) and set(operand) == {"_field"}
+
+
+def _text_condition(handle: str, op: str, text: str, other: str) -> bool:
+    if op == "_contains":
+        return other in text
+    if op == "_starts_with":
+        return text.startswith(other)
+    if op == "_ends_with":
+        return text.endswith(other)
+    try:
+        return rule_pattern(other).search(text)
+    except UnsupportedPattern as exc:
+        raise InvalidInput(f"validation rule on '{handle}': the pattern {other[:80]!r} {exc}", field=handle) from None
 
 
 def _compare(a, b, op: str):

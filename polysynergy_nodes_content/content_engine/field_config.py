@@ -20,6 +20,7 @@ from .entry_rules import parse_rules, to_config
 from .errors import InvalidInput, NotFound
 from .identifiers import check_field_handle
 from .records import UNENCODABLE_MESSAGE, is_unencodable
+from .rule_patterns import check_patterns
 
 
 class FieldConfig(ConfigReader):
@@ -85,6 +86,9 @@ class FieldConfig(ConfigReader):
             if not ok:
                 raise InvalidInput(f"field '{handle}': default value is invalid: {message}", field=handle)
             default_text = json.dumps(default_value)
+        rules = parse_rules(merged.get("custom_validation_rules"), f"field '{handle}'", handle)
+        if "custom_validation_rules" in values:  # stored rules were checked when they were given
+            check_patterns(self.conn, rules, f"field '{handle}'")
         return {
             "handle": handle,
             "label": label,
@@ -100,8 +104,7 @@ class FieldConfig(ConfigReader):
             "sort_order": sort_order,
             "is_visible": is_visible,
             "related_section_id": related_section_id,
-            "custom_validation_rules": to_config(parse_rules(
-                merged.get("custom_validation_rules"), f"field '{handle}'", handle)),
+            "custom_validation_rules": to_config(rules),
         }
 
     def _relation_target(self, handle: str, target: str, section: dict) -> dict:

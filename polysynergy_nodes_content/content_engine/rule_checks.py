@@ -2,7 +2,8 @@
 
 A rule becomes ``CHECK (expression)`` when every part of it can: comparisons with a
 literal or another column, ``_in``/``_nin``, ``_null``/``_nnull``, ``_between``, text
-``_contains``/``_starts_with``/``_ends_with`` and ``_regex`` (``~``), combined with
+``_contains``/``_starts_with``/``_ends_with`` and ``_regex`` (``~``, in the form
+``rule_patterns`` writes for PostgreSQL), combined with
 ``_and``/``_or``. A CHECK, like the engine, lets a rule pass when its condition is NULL.
 The constraint is named ``cr_<section>_<hash>`` after the rule and the ids of the fields it
 names (so a renamed field keeps its constraint); ``rule_of_constraint`` reads a name back.
@@ -18,6 +19,7 @@ import json
 from psycopg import sql
 
 from .entry_rules import Rule, parse_rules
+from .rule_patterns import UnsupportedPattern, rule_pattern
 
 PREFIX = "cr_"
 _COMPARE = {"_eq": "=", "_neq": "<>", "_lt": "<", "_lte": "<=", "_gt": ">", "_gte": ">="}
@@ -61,6 +63,15 @@ def config_rules(config: dict) -> list[Rule]:
     for f in config["fields"]:
         rules += parse_rules(f.get("custom_validation_rules"), f"field '{f['handle']}'", f["handle"])
     return rules
+
+
+def applied_rule_checks(applied: dict) -> dict:
+    """{constraint name: (field or "entry", message)} of the rules an applied configuration
+    made into CHECKs: a database refusal is told with the message of the rule that refused,
+    even when the configured rules have changed since."""
+    field_ids = {f["handle"]: f["id"] for f in applied["fields"]}
+    return {rule_name(applied["section"]["id"], rule, field_ids): (rule.field or "entry", rule.message)
+            for rule in config_rules(applied)}
 
 
 def desired_rule_checks(config: dict, fields: list) -> tuple[dict, list]:
@@ -162,5 +173,9 @@ def _condition(field, op: str, operand, fields: dict) -> sql.Composable:
     if op == "_ends_with":
         return sql.SQL("right({}, {}) = {}").format(column, sql.Literal(len(operand)), text)
     if op == "_regex":
-        return sql.SQL("{} ~ {}").format(column, text)
+        try:
+            pattern = rule_pattern(operand).postgres
+        except UnsupportedPattern:
+            raise NotExpressible() from None
+        return sql.SQL("{} ~ {}").format(column, sql.Literal(pattern))
     raise NotExpressible()

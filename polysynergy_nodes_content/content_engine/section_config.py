@@ -17,6 +17,7 @@ from .config_values import SECTION_KEYS, check_texts, require_text
 from .entry_rules import parse_rules, to_config
 from .errors import InvalidInput
 from .identifiers import check_identifier
+from .rule_patterns import check_patterns
 
 STRUCTURAL_SECTION_KEYS = {"handle", "is_active", "search_fields", "validation_rules"}
 
@@ -59,7 +60,7 @@ class SectionConfig(ConfigReader):
         if "search_fields" in values:
             values["search_fields"] = _search_fields(values["search_fields"], self.fields(section["id"]), self.registry)
         if "validation_rules" in values:
-            values["validation_rules"] = _rules_json(values["validation_rules"], "section validation_rules")
+            values["validation_rules"] = _rules_json(self.conn, values["validation_rules"], "section validation_rules")
         if not values:
             return section
         check_texts({k: v for k, v in values.items() if k not in ("validation_rules", "search_fields")}, "section")
@@ -129,12 +130,14 @@ def _search_fields(value, fields: list, registry):
     return Jsonb(list(dict.fromkeys(value)))
 
 
-def _rules_json(value, where: str):
-    """Validation rules checked for shape, as the JSONB value to store (None: no rules)."""
+def _rules_json(conn, value, where: str):
+    """Validation rules checked for shape and patterns, as the JSONB value to store (None: no rules)."""
     if isinstance(value, str) and value.strip():
         try:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"{where} is not valid JSON ({exc.msg})", field="validation_rules") from None
-    rules = to_config(parse_rules(value, where))
+    parsed = parse_rules(value, where)
+    check_patterns(conn, parsed, where)
+    rules = to_config(parsed)
     return Jsonb(rules) if rules is not None else None

@@ -19,7 +19,7 @@ from polysynergy_section_field.section_field_runner import FieldType, FieldTypeR
 
 from . import names
 from .entry_rules import parse_rules
-from .rule_checks import is_rule_check, rule_name
+from .rule_checks import applied_rule_checks, is_rule_check, rule_name
 from .errors import InvalidInput, NotFound, PendingMigration
 from .identifiers import IDENTIFIER_PATTERN, SYSTEM_COLUMNS
 from .records import json_safe
@@ -126,6 +126,8 @@ class SectionModel:
     title_field: str | None = None
     #: Custom validation rules of the fields and the section (``entry_rules``).
     rules: list = field(default_factory=list)
+    #: The rule CHECKs of the live table (from the applied configuration): name -> (field, message).
+    rule_check_messages: dict = field(default_factory=dict)
     #: The text columns full-text search covers (the section's search_fields, applied ones).
     search_fields: list = field(default_factory=list)
     loaded_at: float = field(default_factory=time.monotonic)
@@ -186,6 +188,8 @@ class SectionModel:
         """(field or "entry", message) of a custom validation rule's CHECK, else None."""
         if not is_rule_check(constraint):
             return None
+        if constraint in self.rule_check_messages:
+            return self.rule_check_messages[constraint]
         field_ids = {f.handle: f.id for f in self.fields.values()}
         for rule in self.rules:
             if rule_name(self.id, rule, field_ids) == constraint:
@@ -277,6 +281,7 @@ class ModelCache:
             schema=self.settings.content_schema, fields=fields, pending_handles=configured - set(fields),
             title_field=title_field if title_field in fields and fields[title_field].stores_column else None,
             rules=[r for r in rules if r.field is None or r.field in fields],
+            rule_check_messages=applied_rule_checks(applied),
             search_fields=[h for h in (search_fields or []) if h in fields and fields[h].stores_column
                            and fields[h].ft.column_type(fields[h].settings) == "text"],
         )
