@@ -266,11 +266,15 @@ class ContentEngine:
     def delete_entry(self, section_handle, entry_id) -> bool:
         return self.entries.delete(section_handle, entry_id)
 
-    def update_entries(self, section_handle, filters, data: dict, confirm: bool = False, progress=None) -> dict:
-        return self.entries.update_many(section_handle, filters, data, confirm=confirm, progress=progress)
+    def update_entries(self, section_handle, filters, data: dict, confirm: bool = False, progress=None,
+                       max_entries: int | None = None) -> dict:
+        return self.entries.update_many(section_handle, filters, data, confirm=confirm, progress=progress,
+                                        max_entries=max_entries)
 
-    def delete_entries(self, section_handle, filters, confirm: bool = False, progress=None) -> dict:
-        return self.entries.delete_many(section_handle, filters, confirm=confirm, progress=progress)
+    def delete_entries(self, section_handle, filters, confirm: bool = False, progress=None,
+                       max_entries: int | None = None) -> dict:
+        return self.entries.delete_many(section_handle, filters, confirm=confirm, progress=progress,
+                                        max_entries=max_entries)
 
     def aggregate_entries(self, section_handle, aggregates, group_by=None, filters=None, primary: bool = False) -> dict:
         return self.entries.aggregate(section_handle, aggregates, group_by=group_by, filters=filters, primary=primary)

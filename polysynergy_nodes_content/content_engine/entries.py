@@ -244,17 +244,19 @@ class EntryService:
             self, conn, model, aggregates, group_by, filters), read=True, primary=primary)
 
     # -- many at once ------------------------------------------------------------------------
-    def update_many(self, section_handle, filters, data, confirm: bool = False, progress=None) -> dict:
+    def update_many(self, section_handle, filters, data, confirm: bool = False, progress=None,
+                    max_entries: int | None = None) -> dict:
         """Set ``data`` on every entry ``filters`` match; without ``confirm`` only count them."""
         _check_confirm(confirm)
         return self._run(section_handle, lambda conn, model, final: update_matching(
-            self, conn, model, final, filters, data, confirm, progress))
+            self, conn, model, final, filters, data, confirm, progress, max_entries))
 
-    def delete_many(self, section_handle, filters, confirm: bool = False, progress=None) -> dict:
+    def delete_many(self, section_handle, filters, confirm: bool = False, progress=None,
+                    max_entries: int | None = None) -> dict:
         """Delete every entry ``filters`` match; without ``confirm`` only count them."""
         _check_confirm(confirm)
         return self._run(section_handle, lambda conn, model, final: delete_matching(
-            self, conn, model, filters, confirm, progress))
+            self, conn, model, filters, confirm, progress, max_entries))
 
     # -- query -----------------------------------------------------------------------------
     def query(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,

@@ -2,7 +2,8 @@
 
 Without ``confirm`` nothing changes: the result says how many entries would. With it,
 the matching entries are locked, then changed in chunks inside one transaction (so
-progress can be reported), validated like a single update.
+progress can be reported), validated like a single update. ``max_entries`` refuses a
+change that would touch more entries than that (the MCP server's cap per call).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .entry_rows import check_keys, current_rows, validate_values
 from .entry_rules import enforce
 from .entry_references import resolve_references
 from .entry_batch import item_label
-from .errors import InvalidInput
+from .errors import InvalidInput, Refused
 from .query import FilterCompiler, parse_json_input
 from .section_model import SectionModel
 
@@ -34,10 +35,25 @@ def _where(service, conn, model: SectionModel, filters) -> FilterCompiler:
     return compiler
 
 
-def _matching_ids(conn, model: SectionModel, compiler: FilterCompiler) -> list:
-    """The ids of the matching entries, locked until the transaction ends."""
+class TooManyMatches(Refused):
+    """More entries match than the caller lets one change touch (``max_entries``)."""
+
+    def __init__(self, matched: int, limit: int):
+        self.matched, self.limit, self.field = matched, limit, "filters"
+        super().__init__(f"filters match {matched} entries, more than the {limit} one change may touch; "
+                         "nothing was changed")
+
+
+def _matching_ids(conn, model: SectionModel, compiler: FilterCompiler, max_entries: int | None = None) -> list:
+    """The ids of the matching entries, locked until the transaction ends; beyond
+    ``max_entries`` nothing more is locked and the change is refused."""
     query = sql.SQL("SELECT t.id FROM {} AS t WHERE {} ORDER BY t.id FOR UPDATE").format(model.table, compiler.where)
-    return [r[0] for r in conn.execute(query, compiler.params).fetchall()]
+    if max_entries is not None:
+        query = query + sql.SQL(" LIMIT {}").format(sql.Literal(int(max_entries) + 1))
+    ids = [r[0] for r in conn.execute(query, compiler.params).fetchall()]
+    if max_entries is not None and len(ids) > max_entries:
+        raise TooManyMatches(_count(conn, model, compiler), max_entries)
+    return ids
 
 
 def _count(conn, model: SectionModel, compiler: FilterCompiler) -> int:
@@ -46,7 +62,7 @@ def _count(conn, model: SectionModel, compiler: FilterCompiler) -> int:
 
 
 def update_matching(service, conn, model: SectionModel, final: bool, filters, data, confirm: bool,
-                    progress=None) -> dict:
+                    progress=None, max_entries: int | None = None) -> dict:
     given = check_keys(model, data, final)
     if not given:
         raise InvalidInput("data is empty: give the field values to set", field="field_data")
@@ -56,7 +72,7 @@ def update_matching(service, conn, model: SectionModel, final: bool, filters, da
     compiler = _where(service, conn, model, filters)
     if not confirm:
         return {"matched": _count(conn, model, compiler), "updated": 0, "confirmed": False}
-    ids = _matching_ids(conn, model, compiler)
+    ids = _matching_ids(conn, model, compiler, max_entries)
     columns = tuple(k for k in values if model.fields[k].stores_column)
     done = 0
     try:
@@ -79,11 +95,12 @@ def update_matching(service, conn, model: SectionModel, final: bool, filters, da
     return {"matched": len(ids), "updated": len(ids), "confirmed": True}
 
 
-def delete_matching(service, conn, model: SectionModel, filters, confirm: bool, progress=None) -> dict:
+def delete_matching(service, conn, model: SectionModel, filters, confirm: bool, progress=None,
+                    max_entries: int | None = None) -> dict:
     compiler = _where(service, conn, model, filters)
     if not confirm:
         return {"matched": _count(conn, model, compiler), "deleted": 0, "confirmed": False}
-    ids = _matching_ids(conn, model, compiler)
+    ids = _matching_ids(conn, model, compiler, max_entries)
     done = 0
     try:
         for start in range(0, len(ids), CHUNK):

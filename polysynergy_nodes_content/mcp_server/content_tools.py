@@ -66,9 +66,13 @@ def register_read_tools(server, calls: ToolCalls) -> None:
         search: Annotated[str | None, Field(
             description="Words to find in the section's search fields (web-search syntax: \"exact phrase\", "
                         "-word, or); describe_section says whether the section has any", max_length=500)] = None,
+        count: Annotated[str, Field(
+            description='total_count: "exact" (default, counted), "estimated" (the planner\'s estimate, cheap on big '
+                        'sections; total_is_exact says whether it is the true total) or "none" (null, skipped)',
+            json_schema_extra={"enum": ["exact", "estimated", "none"]})] = "exact",
     ) -> dict[str, Any]:
         """Find entries of a section with a filter, a full-text search, an order and paging; returns the entries
-        and the total count."""
+        and the total count (count="estimated" or "none" on big sections)."""
         def work(engine):
             policy.check_limit(limit)
             if offset < 0:
@@ -79,8 +83,9 @@ def register_read_tools(server, calls: ToolCalls) -> None:
             guard.check_fields(found, fields)
             page = query_with_titles(engine, section.strip(), guard.allows_fields(found), filters=filters or None,
                                      order_by=order_by or None, limit=limit, offset=offset, fields=fields or None,
-                                     search=search or None)
-            return {"entries": page["entries"], "total_count": page["total_count"], "limit": limit, "offset": offset,
+                                     search=search or None, count=count)
+            return {"entries": page["entries"], "total_count": page["total_count"], "count": page["count"],
+                    "total_is_exact": page["total_is_exact"], "limit": limit, "offset": offset,
                     "related_titles": page["related_titles"]}
 
         return json_safe(await calls.run(work))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mcp.server.mcpserver import MCPServer
 
+from polysynergy_nodes_content.mcp_server.bulk_tools import register_aggregate_tool, register_bulk_tools
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.content_tools import register_read_tools, register_write_tools
 from polysynergy_nodes_content.mcp_server.engine_access import EngineAccess
@@ -25,6 +26,8 @@ def instructions(policy: ServerPolicy) -> str:
     if policy.read_only:
         parts.append("This server is read-only.")
     else:
+        parts.append("update_entries and delete_entries change every entry a filter matches: call them without "
+                     "confirm first to see how many would change.")
         parts.append("Schema changes are " + ("enabled" if policy.allow_schema_changes else "not enabled") +
                      "; they only plan migrations. Applying is " +
                      ("enabled for non-destructive migrations" if limits["apply_migrations"] else "done by a person") +
@@ -53,8 +56,10 @@ def build_server(database_url: str, policy: ServerPolicy) -> ContentServer:
     server = ContentServer(calls, name=SERVER_NAME, version=version("polysynergy-nodes-content"),
                            instructions=instructions(policy), log_level="WARNING")
     register_read_tools(server, calls)
+    register_aggregate_tool(server, calls)
     if not policy.read_only:
         register_write_tools(server, calls)
+        register_bulk_tools(server, calls)
         if policy.allow_schema_changes:
             register_schema_tools(server, calls)
         register_apply_tool(server, calls)

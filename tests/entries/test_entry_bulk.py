@@ -77,3 +77,19 @@ def test_bulk_update_in_chunks_reports_progress(engine, sections, raw, monkeypat
                           progress=lambda done, total: seen.append((done, total)))
     assert seen == [(4, 10), (8, 10), (10, 10)]
     assert set(views(raw).values()) == {2}
+
+
+def test_max_entries_refuses_a_change_touching_more_and_changes_nothing(engine, twelve, raw):
+    from polysynergy_nodes_content.content_engine.entry_bulk import TooManyMatches
+
+    before = views(raw)
+    with pytest.raises(TooManyMatches) as refused:
+        engine.update_entries("articles", {"views": {"_gte": 2}}, {"views": 0}, confirm=True, max_entries=9)
+    assert (refused.value.matched, refused.value.limit, refused.value.field) == (10, 9, "filters")
+    assert "match 10 entries, more than the 9" in str(refused.value)
+    with pytest.raises(TooManyMatches):
+        engine.delete_entries("articles", {"views": {"_gte": 2}}, confirm=True, max_entries=9)
+    assert views(raw) == before
+    assert engine.update_entries("articles", {"views": {"_gte": 2}}, {"views": 0}, max_entries=9)["matched"] == 10
+    assert engine.delete_entries("articles", {"views": {"_gte": 2}}, confirm=True, max_entries=10)["deleted"] == 10
+    assert len(views(raw)) == 2
