@@ -22,6 +22,7 @@ import psycopg
 from .errors import InvalidInput
 
 MAX_PATTERN = 1000
+MAX_DEPTH = 50
 #: PostgreSQL's largest repetition count (DUPMAX).
 MAX_REPEAT = 255
 #: The class shorthands as explicit ASCII sets (the same in both dialects).
@@ -58,11 +59,15 @@ class RulePattern:
         return self.python.search(text) is not None
 
 
-@functools.lru_cache(maxsize=1024)
 def rule_pattern(source: str) -> RulePattern:
     """Both forms of ``source``; raise UnsupportedPattern naming the construct."""
     if not isinstance(source, str):
         raise UnsupportedPattern("must be a text")
+    return _rule_pattern(source)
+
+
+@functools.lru_cache(maxsize=1024)
+def _rule_pattern(source: str) -> RulePattern:
     if len(source) > MAX_PATTERN:
         raise UnsupportedPattern(f"is longer than {MAX_PATTERN} characters")
     python, postgres = _Parser(source).parse()
@@ -77,7 +82,7 @@ class _Parser:
     """Recursive descent over the subset, writing the Python and PostgreSQL forms at once."""
 
     def __init__(self, source: str):
-        self.s, self.i = source, 0
+        self.s, self.i, self.depth = source, 0, 0
 
     def parse(self) -> tuple[str, str]:
         py, pg = self._alternation()
@@ -138,6 +143,9 @@ class _Parser:
             self._refuse(repr(c), "PostgreSQL text cannot hold this character")
 
     def _group(self) -> tuple[str, str, bool]:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self._refuse("'('", f"groups nest at most {MAX_DEPTH} deep", self.i - 1)
         opening = "("
         if self._peek() == "?":
             if self._peek(1) != ":":
@@ -148,6 +156,7 @@ class _Parser:
         if self._peek() != ")":
             self._refuse("'('", "the group is not closed")
         self.i += 1
+        self.depth -= 1
         return f"{opening}{py})", f"{opening}{pg})", True
 
     def _refuse_group_extension(self):
@@ -282,7 +291,8 @@ def _escape_reason(c: str) -> str:
         return "back references and octal escapes are not supported"
     if c in _REFUSED_ESCAPES:
         return _REFUSED_ESCAPES[c]
-    return "this escape is not in the supported subset (\\d \\s \\w \\D \\S \\W \\n \\t \\r \\f \\v and \\ before punctuation)"
+    return ("this escape is not in the supported subset "
+            "(\\d \\s \\w \\D \\S \\W \\n \\t \\r \\f \\v and \\ before punctuation)")
 
 
 def rule_regexes(rule):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import string
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,9 +24,8 @@ COLLATIONS = ("default", "C", "und-x-icu")
 #: Characters where the dialects part: newlines, non-ASCII digits, letters and spaces, case pairs.
 VALUE_CHARS = ["a", "b", "A", "B", "0", "9", "_", "-", " ", ".", "$", "\n", "\t", "\r", "\v", "é", "É", "ß", "٣",
                "\u00a0", "\u2028", "ǅ", "K", "k", "[", "]", "\\", "^"]
-LITERAL_CHARS = ["a", "b", "A", "0", "_", " ", "é", "٣", "-", "#", "/", "<", ">", "&", "~", "=", "!", ":", ",", "@",
-                 "'", '"', "%"]
 SPECIAL = "\\^$.[]|()?*+{}"
+LITERAL_CHARS = ["a", "b", "A", "0", "_", " ", "é", "٣", "\n"] + [c for c in string.punctuation if c not in SPECIAL]
 SET_CHARS = ["a", "b", "z", "A", "Z", "0", "9", "_", " ", "é", "٣", ".", "$", "*", "^", "-", "]", "[", "\\", "|",
              "&", "~", "\n"]
 
@@ -71,7 +71,7 @@ def _patterns():
         return st.lists(st.one_of(st.tuples(leaf | group, _quantifier()).map("".join),
                                   st.sampled_from(["^", "$"])), min_size=1, max_size=4).map("".join)
 
-    return st.recursive(leaf, grow, max_leaves=8).map(lambda p: p)
+    return st.recursive(leaf, grow, max_leaves=8)
 
 
 VALUES = st.lists(st.text(alphabet=VALUE_CHARS, max_size=6), min_size=1, max_size=10).map(
@@ -116,7 +116,7 @@ def _assert_agree(oracle, pattern: str, values: list):
                               f"collation {collation}): (value, engine, CHECK) {disagree}")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(pattern=_patterns(), values=VALUES)
 def test_engine_and_check_agree_on_generated_patterns(oracle, pattern, values):
@@ -127,7 +127,7 @@ def test_engine_and_check_agree_on_generated_patterns(oracle, pattern, values):
     _assert_agree(oracle, pattern, values)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(pattern=st.text(alphabet=list(SPECIAL) + ["a", "b", "0", "-", "d", "w", "s", "n", ",", "1", "2", ":", "é"],
                        max_size=10), values=VALUES)
@@ -168,3 +168,11 @@ def test_dollar_and_dot_mean_the_same_in_both(oracle):
     assert engine_verdicts(r"^\d+$", ["12", "١٢", "1\n"]) == [True, False, False]
     for pattern in ("^ab$", "^a.b$", r"^\d+$", r"^[\w.-]+@[a-z]+\.org$"):
         _assert_agree(oracle, pattern, values + ["12", "١٢", "a.b@x.org", "é@x.org"])
+
+
+def test_a_backslash_before_any_ascii_punctuation_is_that_character(oracle):
+    engine_verdicts, _ = oracle
+    for c in string.punctuation + " ":
+        pattern = f"^[a\\{c}]\\{c}$"
+        assert engine_verdicts(pattern, [c + c, "a" + c, "aa"]) == [True, True, False], pattern
+        _assert_agree(oracle, pattern, [c + c, "a" + c, "aa", c, "\\" + c])

@@ -121,6 +121,7 @@ REFUSED = [
     (r"ab)", "')'", "not opened"),
     (r"(ab", "'('", "not closed"),
     ("ab\\", "trailing", "escapes nothing"),
+    ("(" * 51 + "a" + ")" * 51, "'('", "nest at most 50"),
 ]
 
 
