@@ -29,12 +29,15 @@ def title_field(engine, section: str, guess_title: bool = False) -> str | None:
     return None if shown == "id" else shown
 
 
-def title_paths(engine, section: str, guess_title: bool = False) -> list[str]:
-    """``fields`` for a listing: every column, and each related entry's id and title."""
+def title_paths(engine, section: str, guess_title: bool = False, section_config: dict | None = None) -> list[str]:
+    """``fields`` for a listing: every column, and each related entry's id and title.
+    ``section_config``: the section as ``engine.get_section`` gave it, when the caller has
+    it already (saves reading it again)."""
     if not guess_title:
         return engine.entries.title_paths(section)
     paths, shown = ["*"], {}
-    for handle, target in relation_targets(engine.get_section(section), engine.registry).items():
+    found = section_config if section_config is not None else engine.get_section(section)
+    for handle, target in relation_targets(found, engine.registry).items():
         if target not in shown:
             shown[target] = title_field(engine, target, guess_title=True)
         if shown[target]:
@@ -70,13 +73,14 @@ def _note(seen: dict, related: dict, title: str):
     return related["id"]
 
 
-def query_with_titles(engine, section, paths_allowed=None, guess_title: bool = False, **query) -> dict:
+def query_with_titles(engine, section, paths_allowed=None, guess_title: bool = False,
+                      section_config: dict | None = None, **query) -> dict:
     """``engine.query_entries`` with ``related_titles`` added; with ``fields`` given the
     entries are as asked and ``related_titles`` is empty (followed relations already carry
     what was asked). ``paths_allowed(path) -> bool`` drops relations a caller may not follow."""
     if query.get("fields"):
         return {**engine.query_entries(section, **query), "related_titles": {}}
-    paths = _allowed(title_paths(engine, section, guess_title), paths_allowed)
+    paths = _allowed(title_paths(engine, section, guess_title, section_config), paths_allowed)
     page = engine.query_entries(section, **{**query, "fields": _or_default(paths)})
     page["entries"], page["related_titles"] = split_titles(page["entries"], titled_relations(paths))
     return page

@@ -51,12 +51,12 @@ def table_page_data(engine, handle: str, params) -> dict:
     try:
         filters = _filters(engine, descriptor, query)
         result = query_with_titles(engine, handle, lambda path: path.partition(".")[0] in shown_relations,
-                                   guess_title=True, filters=filters, order_by=query.order_by(), limit=query.size,
-                                   offset=query.offset)
+                                   guess_title=True, section_config=section, filters=filters,
+                                   order_by=query.order_by(), limit=query.size, offset=query.offset)
     except InvalidInput as exc:
         errors = field_errors(exc) or {"_table": str(exc)}
     titles = result.get("related_titles", {})
-    related = {handle: relations.shown(titles.get(handle, {})) for handle in shown_relations}
+    related = {column: relations.shown(titles.get(column, {})) for column in shown_relations}
     total = result["total_count"]
     pages = max(1, -(-total // query.size))
     return dict(section=section, table=descriptor, query=query, entries=result["entries"], total=total,
