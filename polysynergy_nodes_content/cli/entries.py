@@ -262,7 +262,8 @@ class RowRateColumn(ProgressColumn):
 @click.option("--on-conflict", metavar="FIELD",
               help="Update the entries whose unique FIELD (or id) matches a row instead of failing.")
 @click.option("--keep-ids", is_flag=True,
-              help="Keep the id, created_at and updated_at columns of an export (relations stay linked).")
+              help="Keep the id, created_at and updated_at columns of an export (relations stay linked; "
+                   "import the sections they point to first).")
 @click.option("--dry-run", is_flag=True, help="Check the whole file and report every bad row; write nothing.")
 @click.option("--max-errors", type=click.IntRange(1, 100_000), default=100, show_default=True,
               help="With --dry-run: report at most this many problems (the totals count all).")
