@@ -147,7 +147,7 @@ class EntryService:
         def work(conn, model, final):
             writer = BatchWriter(conn, model, final=final, keep_ids=keep_ids, on_conflict=on_conflict,
                                  load_model=self.load_model)
-            written = writer.write(items)
+            written = writer.write(items, entries=return_entries)
             return writer.entries(written) if return_entries else written.ids
 
         return self._run(section_handle, work)

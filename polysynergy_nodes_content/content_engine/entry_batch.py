@@ -1,7 +1,8 @@
 """Many entries at once with ``COPY``: the writer batches and imports share.
 
-Rows are validated while the COPY runs (the server stores rows while later items are
-still being checked); a bad item aborts the COPY, so nothing of the batch is kept.
+Rows are validated while the COPY runs: items go in rounds of ``ROUND`` (checked column
+by column, sent, turned into output), so the server stores one round while the next is
+checked. A bad item aborts the COPY, so nothing of the batch is kept.
 With ``on_conflict`` the rows go to a temporary table first and one
 ``INSERT ... ON CONFLICT DO UPDATE`` merges them; ``keep_ids`` writes the ids (and
 timestamps) an export carried, so an export imports back as it was.
@@ -28,6 +29,9 @@ from .section_model import FieldModel, SectionModel, parse_entry_id
 
 #: System columns an id-keeping write may carry.
 KEPT_COLUMNS = frozenset({"id", "created_at", "updated_at"})
+#: Items per round of a batch: small enough that the server starts storing early, large
+#: enough that the column loops stay cheap per item.
+ROUND = 1000
 
 
 def item_label(index: int) -> str:
@@ -43,6 +47,7 @@ class Written:
     rows: list
     created: list | None = None
     stamp: object = None
+    entries: list | None = None  # the output, when it was built while the COPY ran
 
 
 def conflict_field(model: SectionModel, on_conflict) -> str | None:
@@ -75,6 +80,7 @@ class BatchWriter:
         self.label = label
         self._defaults: dict = {}
         self._memo: dict = {}  # this writer's verdicts on repeated values (see validate_values)
+        self._copying = False
         self._system_ok = KEPT_COLUMNS if self.keep_ids else frozenset()
         #: Called with a batch's validated rows before they are stored; may change them
         #: (an id-keeping import holds back references to later rows: import_forward).
@@ -98,19 +104,25 @@ class BatchWriter:
             raise InvalidInput(f"{self.label(index)}: {exc}", field=exc.field, index=index,
                                errors=exc.errors) from None
 
-    def check_all(self, items: list) -> list[dict]:
+    def check_all(self, items: list, offset: int = 0) -> list[dict]:
         """Every item as validated parameters, values checked column by column; the first
-        bad item (in order) is reported with all its problems, as ``check`` would."""
+        bad item (in order) is reported with all its problems, as ``check`` would.
+        ``offset``: the index of ``items[0]`` in the whole batch (for the error's label)."""
         datas: list = []
         key_error = None
-        for index, item in enumerate(items):
-            try:
-                datas.append(check_keys(self.model, item, self.final, self._system_ok))
-            except InvalidInput as exc:
-                key_error = (index, exc)
-                break
+        if set(map(type, items)) == {dict} and set().union(*items) <= self.model.fields.keys():
+            datas = items  # plain dicts of known fields: what check_keys would return
+        else:
+            for index, item in enumerate(items):
+                try:
+                    datas.append(check_keys(self.model, item, self.final, self._system_ok))
+                except InvalidInput as exc:
+                    key_error = (index, exc)
+                    break
         rows, problems = validate_columns(self.model, datas)
         rules = self.model.rules
+        if not (problems or rules or self._system_ok) and key_error is None:
+            return rows
         for index, (data, row) in enumerate(zip(datas, rows)):
             try:
                 if index in problems:
@@ -123,9 +135,9 @@ class BatchWriter:
                     enforce(self.model, {**{f.handle: self._default(f)[0] for f in self.model.columns
                                             if f.has_default and f.handle not in row}, **row})
             except InvalidInput as exc:
-                raise self._named(exc, index) from None
+                raise self._named(exc, offset + index) from None
         if key_error is not None:
-            raise self._named(key_error[1], key_error[0]) from None
+            raise self._named(key_error[1], offset + key_error[0]) from None
         return rows
 
     def _named(self, exc: InvalidInput, index: int) -> InvalidInput:
@@ -133,12 +145,16 @@ class BatchWriter:
 
     def _default(self, field: FieldModel) -> tuple:
         if field.handle not in self._defaults:
+            if self._copying:  # a query now would wait forever for the busy connection
+                raise RuntimeError(f"the default of '{field.handle}' was not read before the COPY started")
             self._defaults[field.handle] = column_default(self.conn, self.model, field)
         return self._defaults[field.handle]
 
     # -- writing --------------------------------------------------------------------
-    def write(self, items: list) -> Written:
-        """Store ``items`` (dicts of field values); all of them or, on error, none."""
+    def write(self, items: list, entries: bool = False) -> Written:
+        """Store ``items`` (dicts of field values); all of them or, on error, none.
+        ``entries``: also build the output while the server stores the rows (a plain
+        batch; an upsert or id-keeping write reads its entries back in ``entries()``)."""
         model, conn = self.model, self.conn
         if model.relations and self.load_model is not None:
             items = resolve_references(conn, model, items, self.load_model, self.label)
@@ -149,43 +165,84 @@ class BatchWriter:
         fields = [f for f in model.columns if f.handle in given or (f.has_default and not self.conflict)]
         extra = [k for k in ("created_at", "updated_at") if k in given and self.keep_ids]
         handles = tuple(f.handle for f in fields)
-        defaults = {f.handle: self._default(f) for f in fields if f.has_default}
-        copy_defaults = {h: d[1] for h, d in defaults.items()}
+        # Every default is read before the COPY starts: the connection is busy until it ends.
+        defaults = {f.handle: self._default(f) for f in model.columns
+                    if f.has_default and (f.handle in handles or model.rules)}
+        copy_defaults = {h: defaults[h][1] for h in handles if h in defaults}
         stamp = conn.execute("SELECT now()").fetchone()[0]
         target = self._stage(handles, extra) if self.conflict else model.table
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
             target, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles, *extra)))).as_string(conn)
-        rows = self.check_all(items)
+        # A hook that needs every row (and the connection) gets them before the COPY starts.
+        checked = None
         if self.before_store is not None:
-            self.before_store(rows)
-        if self.keep_ids:
-            ids = [row.get("id") for row in rows]
-            fresh = new_ids(ids.count(None))
-            ids = [fresh.pop() if entry_id is None else entry_id for entry_id in ids]
-        else:
-            ids = new_ids(len(rows))
-        # The COPY rows built column by column: one pass per column, not per cell.
-        columns = [ids]
-        for h in handles:
-            fallback = copy_defaults.get(h)
-            columns.append([row[h] if h in row else fallback for row in rows])
-        for h in extra:
-            columns.append([row.get(h, stamp) for row in rows])
+            checked = self.check_all(items)
+            self.before_store(checked)
+        out = [] if entries and not (self.conflict or self.keep_ids) else None
+        as_text = {f.handle for f in fields if f.output_is_stored_text}
+        ids: list = []
+        rows: list = []
+        refusal = None
         try:
             with conn.cursor() as cur:
                 with cur.copy(copy_sql) as copy:
                     write = copy.write_row
-                    for values in zip(*columns):
-                        write(values)
+                    self._copying = True
+                    for start in range(0, len(items), ROUND):
+                        try:
+                            part = (self.check_all(items[start:start + ROUND], start) if checked is None
+                                    else checked[start:start + ROUND])
+                        except InvalidInput as exc:
+                            refusal = exc
+                            raise _BatchRefused() from None
+                        part_ids = self._ids(part)
+                        texts: dict = {}
+                        if out is not None:
+                            names, outputs = self._output_columns(part_ids, part, stamp)
+                            out += [dict(zip(names, values)) for values in zip(*outputs)]
+                            texts = {name: values for name, values in zip(names, outputs) if name in as_text}
+                        for values in zip(*self._copy_columns(part_ids, part, handles, extra, copy_defaults,
+                                                              texts, stamp)):
+                            write(values)
+                        ids += part_ids
+                        rows += part
+                    self._copying = False
             created = None
             if self.conflict:
                 ids, created = self._merge(handles, extra, ids, rows)
             multi = [f.handle for f in model.multi if f.handle in given]
             if multi:
                 copy_links(conn, model, ids, rows, multi, replace=bool(self.conflict))
+        except _BatchRefused:
+            raise refusal from None
         except psycopg.Error as exc:
             raise translate_error(exc, model, rows, self.label) from None
-        return Written(ids, rows, created, stamp)
+        finally:
+            self._copying = False
+        return Written(ids, rows, created, stamp, out)
+
+    @staticmethod
+    def _copy_columns(ids, rows, handles, extra, copy_defaults, texts, stamp) -> list:
+        """The COPY columns of one round, built column by column (one pass per column, not
+        per cell); ``texts`` holds output columns whose text is what the column stores."""
+        columns = [ids]
+        for h in handles:
+            if h in texts:
+                columns.append(texts[h])
+                continue
+            fallback = copy_defaults.get(h)
+            columns.append([row[h] if h in row else fallback for row in rows])
+        for h in extra:
+            columns.append([row.get(h, stamp) for row in rows])
+        return columns
+
+    def _ids(self, rows: list) -> list:
+        """The ids of validated rows: new ones, or (keeping ids) those the items carry."""
+        if not self.keep_ids:
+            return new_ids(len(rows))
+        ids = [row.get("id") for row in rows]
+        fresh = new_ids(ids.count(None))
+        return [fresh.pop() if entry_id is None else entry_id for entry_id in ids]
 
     def _stage(self, handles: tuple, extra: list) -> sql.Identifier:
         """A temporary table shaped like the rows of this batch (dropped at commit)."""
@@ -226,10 +283,20 @@ class BatchWriter:
     def entries(self, written: Written) -> list[dict]:
         """The stored entries as output. A plain batch is built from what was written
         (no read back); an upsert reads the merged entries back."""
-        model = self.model
         if written.created is not None or self.keep_ids:
             return self.read_back(written.ids)
-        ids, rows = written.ids, written.rows
+        if written.entries is not None:
+            return written.entries
+        return self._output(written.ids, written.rows, written.stamp)
+
+    def _output(self, ids: list, rows: list, stamp) -> list[dict]:
+        """Output entries of written rows (defaults as stored)."""
+        names, columns = self._output_columns(ids, rows, stamp)
+        return [dict(zip(names, values)) for values in zip(*columns)]
+
+    def _output_columns(self, ids: list, rows: list, stamp) -> tuple[list, list]:
+        """(names, columns): the output of written rows, built column by column."""
+        model = self.model
         names = ["id"]
         columns = [ids]
         for f in model.columns:
@@ -237,13 +304,13 @@ class BatchWriter:
             handle, default = f.handle, (None if pair is None else pair[0])
             names.append(handle)
             columns.append(convert_column(f, [row.get(handle, default) for row in rows]))
-        stamp = json_safe(written.stamp)
+        stamp = json_safe(stamp)
         names += ["created_at", "updated_at"]
         columns += [[stamp] * len(rows)] * 2
         for f in model.multi:
             names.append(f.handle)
             columns.append([[str(t) for t in row.get(f.handle) or ()] for row in rows])
-        return [dict(zip(names, values)) for values in zip(*columns)]
+        return names, columns
 
     def read_back(self, ids: list) -> list[dict]:
         model, conn = self.model, self.conn
@@ -257,6 +324,11 @@ class BatchWriter:
             row = by_id[str(entry_id)]
             out.append(output_row(model, names, row, links_of(links, row[0])))
         return out
+
+
+class _BatchRefused(Exception):
+    """Ends a COPY whose batch was refused, without sending the refusal's text (which
+    may quote the item's values) to the server's log."""
 
 
 def _system_value(key: str, value):

@@ -74,6 +74,13 @@ class FieldModel:
         # A subclass that overrides deserialize() alone must not inherit a parent's column loop.
         column_owner, value_owner = _owner(cls, "deserialize_column"), _owner(cls, "deserialize")
         self.column_output = column_owner is not FieldType and issubclass(column_owner, value_owner)
+        # The output text may stand in for the parameter in a COPY only if the type that
+        # says so is the one that defines the output, the parameter and the column.
+        flag_owner = _owner(cls, "output_is_stored_text")
+        self.output_is_stored_text = bool(cls.output_is_stored_text) and all(
+            issubclass(flag_owner, _owner(cls, name)) for name in (
+                "deserialize", "deserialize_column", "parse_value", "parse_column", "validate", "serialize",
+                "column_type", "postgres_type"))
 
     def to_param(self, value):
         """A non-null input value as the parameter psycopg sends; raise ValueError(reason)."""

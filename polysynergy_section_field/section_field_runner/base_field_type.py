@@ -102,6 +102,12 @@ class FieldType:
     conversions: dict[str, Conversion] = {}
     #: True when the type has a natural order (enables sorting and range checks).
     sortable: bool = True
+    #: True when the text ``deserialize`` returns is a literal PostgreSQL stores as the very
+    #: value the parameter would have been (a decimal's fixed-point text, an ISO instant):
+    #: a batch that returns its entries then sends that text to COPY instead of dumping
+    #: the parameter a second time. A subclass that changes the output or the column type
+    #: must set it again to keep it.
+    output_is_stored_text: bool = False
 
     # -- identity -----------------------------------------------------------------
     @property

@@ -26,6 +26,7 @@ class DateTimeField(TemporalFieldType):
     handle = "datetime"
     label = "Date & Time"
     postgres_type = "timestamp with time zone"
+    output_is_stored_text = True
     ui_component = "datetime-picker"
     description = "A date and time (an instant; shown in UTC)."
     example = "e.g. 2025-10-31T10:30:00Z"

@@ -21,6 +21,7 @@ class CurrencyField(DecimalBase):
     handle = "currency"
     label = "Currency"
     postgres_type = "numeric(14,2)"
+    output_is_stored_text = True
     ui_component = "currency-input"
     description = "An exact amount of money in one currency (ISO 4217)."
     conversions = from_decimal("currency")

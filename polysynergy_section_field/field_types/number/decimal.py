@@ -38,6 +38,7 @@ class DecimalField(DecimalBase):
     handle = "decimal"
     label = "Decimal"
     postgres_type = "numeric(12,2)"
+    output_is_stored_text = True
     ui_component = "decimal-input"
     description = "An exact decimal number with a fixed number of decimal places."
     conversions = from_decimal("decimal")
