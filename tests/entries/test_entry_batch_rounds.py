@@ -145,3 +145,10 @@ def test_an_upsert_with_rules_reads_every_default_before_the_copy(engine, build,
         engine.create_entries("seats", batch, on_conflict="code")
     assert count(raw, "seats") == SIZE
     assert raw.execute("SELECT count(*) FROM custom.seats WHERE seats = 10").fetchone()[0] == SIZE
+
+
+def test_only_types_that_declare_it_send_their_output_text(engine, ledger):
+    with engine.pool.connection() as conn:
+        model = engine.entries.models.get(conn, ledger)
+    assert {h: f.output_is_stored_text for h, f in model.fields.items()} == {
+        "title": False, "amount": True, "cost": True, "at": True, "views": False}

@@ -66,3 +66,10 @@ def test_a_subclass_output_is_used_in_a_batch_as_in_a_single_write(engine):
     assert [entry["amount"] for entry in batch] == ["EUR 1.25", "EUR 3.00"]
     read_back = engine.query_entries("ledger", order_by="amount")["entries"]
     assert [entry["amount"] for entry in read_back] == ["EUR 1.25", "EUR 3.00", "EUR 12.50"]
+
+
+def test_a_subclass_with_its_own_output_does_not_inherit_the_copy_of_output_text(engine):
+    """DecimalField sends its output text to COPY; "EUR 1.25" must never be sent."""
+    with engine.pool.connection() as conn:
+        model = engine.entries.models.get(conn, "ledger")
+    assert model.fields["amount"].output_is_stored_text is False
