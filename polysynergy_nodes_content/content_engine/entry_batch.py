@@ -4,7 +4,7 @@ Rows are validated while the COPY runs: items go in rounds of ``ROUND`` (checked
 by column, sent, turned into output), so the server stores one round while the next is
 checked. A bad item aborts the COPY, so nothing of the batch is kept.
 With ``on_conflict`` the rows go to a temporary table first and one
-``INSERT ... ON CONFLICT DO UPDATE`` merges them; ``keep_ids`` writes the ids (and
+``INSERT ... ON CONFLICT DO UPDATE`` merges them (``entry_upsert``); ``keep_ids`` writes the ids (and
 timestamps) an export carried, so an export imports back as it was.
 """
 
@@ -23,6 +23,7 @@ from .entry_columns import validate_columns
 from .entry_rows import (StaleModel, check_keys, column_default, convert_column, invalid, new_ids, output_row,
                          validate_values)
 from .entry_rules import enforce
+from .entry_upsert import conflict_field, enforce_merged, merge, stage_table
 from .errors import InvalidInput
 from .records import json_safe
 from .section_model import FieldModel, SectionModel, parse_entry_id
@@ -48,22 +49,6 @@ class Written:
     created: list | None = None
     stamp: object = None
     entries: list | None = None  # the output, when it was built while the COPY ran
-
-
-def conflict_field(model: SectionModel, on_conflict) -> str | None:
-    """The column an upsert matches on: ``id`` or a unique field of the section."""
-    if on_conflict in (None, ""):
-        return None
-    if on_conflict == "id":
-        return "id"
-    field = model.fields.get(on_conflict) if isinstance(on_conflict, str) else None
-    if field is None:
-        raise InvalidInput(f"on_conflict: unknown field '{str(on_conflict)[:80]}' in section '{model.handle}'",
-                           field="on_conflict")
-    if not field.unique or not field.stores_column:
-        raise InvalidInput(f"on_conflict: field '{field.handle}' is not unique, so it cannot identify an entry "
-                           "(make it unique, or use id)", field="on_conflict")
-    return field.handle
 
 
 class BatchWriter:
@@ -104,10 +89,11 @@ class BatchWriter:
             raise InvalidInput(f"{self.label(index)}: {exc}", field=exc.field, index=index,
                                errors=exc.errors) from None
 
-    def check_all(self, items: list, offset: int = 0) -> list[dict]:
+    def check_all(self, items: list, offset: int = 0, rules: bool = True) -> list[dict]:
         """Every item as validated parameters, values checked column by column; the first
         bad item (in order) is reported with all its problems, as ``check`` would.
-        ``offset``: the index of ``items[0]`` in the whole batch (for the error's label)."""
+        ``offset``: the index of ``items[0]`` in the whole batch (for the error's label);
+        ``rules``: False leaves the custom rules to the caller (an upsert: ``enforce_merged``)."""
         datas: list = []
         key_error = None
         if set(map(type, items)) == {dict} and set().union(*items) <= self.model.fields.keys():
@@ -120,7 +106,7 @@ class BatchWriter:
                     key_error = (index, exc)
                     break
         rows, problems = validate_columns(self.model, datas)
-        rules = self.model.rules
+        rules = rules and self.model.rules
         if not (problems or rules or self._system_ok) and key_error is None:
             return rows
         for index, (data, row) in enumerate(zip(datas, rows)):
@@ -170,14 +156,19 @@ class BatchWriter:
                     if f.has_default and (f.handle in handles or model.rules)}
         copy_defaults = {h: defaults[h][1] for h in handles if h in defaults}
         stamp = conn.execute("SELECT now()").fetchone()[0]
-        target = self._stage(handles, extra) if self.conflict else model.table
+        target = stage_table(conn, model, ("id", *handles, *extra)) if self.conflict else model.table
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
             target, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles, *extra)))).as_string(conn)
-        # A hook that needs every row (and the connection) gets them before the COPY starts.
+        # Work that needs every row (and the connection) is done before the COPY starts.
         checked = None
-        if self.before_store is not None:
-            checked = self.check_all(items)
-            self.before_store(checked)
+        merged_rules = bool(self.conflict and model.rules)
+        if self.before_store is not None or merged_rules:
+            checked = self.check_all(items, rules=not merged_rules)
+            if merged_rules:
+                enforce_merged(conn, model, self.conflict, checked,
+                               {f.handle: self._default(f)[0] for f in model.columns if f.has_default}, self._named)
+            if self.before_store is not None:
+                self.before_store(checked)
         out = [] if entries and not (self.conflict or self.keep_ids) else None
         as_text = {f.handle for f in fields if f.output_is_stored_text}
         ids: list = []
@@ -209,7 +200,8 @@ class BatchWriter:
                     self._copying = False
             created = None
             if self.conflict:
-                ids, created = self._merge(handles, extra, ids, rows)
+                ids, created = merge(conn, model, self.conflict, ("id", *handles, *extra), ids, rows,
+                                     self._defaults, self.label)
             multi = [f.handle for f in model.multi if f.handle in given]
             if multi:
                 copy_links(conn, model, ids, rows, multi, replace=bool(self.conflict))
@@ -243,41 +235,6 @@ class BatchWriter:
         ids = [row.get("id") for row in rows]
         fresh = new_ids(ids.count(None))
         return [fresh.pop() if entry_id is None else entry_id for entry_id in ids]
-
-    def _stage(self, handles: tuple, extra: list) -> sql.Identifier:
-        """A temporary table shaped like the rows of this batch (dropped at commit)."""
-        stage = sql.Identifier("content_upsert_stage")
-        self.conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(stage))
-        self.conn.execute(sql.SQL(
-            "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
-            stage, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles, *extra))), self.model.table))
-        self.conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN ord bigint GENERATED ALWAYS AS IDENTITY").format(stage))
-        return stage
-
-    def _merge(self, handles: tuple, extra: list, ids: list, rows: list) -> tuple[list, list]:
-        """INSERT the staged rows, updating entries whose conflict column matches."""
-        key = self.conflict
-        _check_duplicates(key, rows, ids, self.label)
-        columns = ("id", *handles, *extra)
-        updates = [c for c in (*handles, *extra) if c not in (key, "id", "created_at")]
-        stage = sql.Identifier("content_upsert_stage")
-        action = sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(
-            sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c)) for c in updates)) if updates \
-            else sql.SQL("DO UPDATE SET {} = {}.{}").format(sql.Identifier(key), self.model.table, sql.Identifier(key))
-        cols = sql.SQL(", ").join(map(sql.Identifier, columns))
-        query = sql.SQL(
-            "WITH up AS (INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {stage} ORDER BY ord "
-            "ON CONFLICT ({key}) {action} RETURNING t.id, t.{key} AS k, (t.xmax = 0) AS created) "
-            "SELECT s.ord, up.id, up.created FROM up JOIN {stage} s "
-            "ON s.id = up.id OR (NOT up.created AND s.{key} = up.k) ORDER BY s.ord").format(
-            table=self.model.table, cols=cols, stage=stage, key=sql.Identifier(key), action=action)
-        merged = self.conn.execute(query).fetchall()
-        out_ids = list(ids)
-        created = [True] * len(ids)
-        for ord_, entry_id, was_created in merged:
-            out_ids[ord_ - 1] = str(entry_id)
-            created[ord_ - 1] = bool(was_created)
-        return out_ids, created
 
     # -- output ---------------------------------------------------------------------
     def entries(self, written: Written) -> list[dict]:
@@ -347,20 +304,6 @@ def _system_value(key: str, value):
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_dt.timezone.utc)
     return parsed
-
-
-def _check_duplicates(key: str, rows: list, ids: list, label) -> None:
-    """Two items of one upsert may not name the same entry (the merge could not choose)."""
-    seen: dict = {}
-    for index, row in enumerate(rows):
-        value = ids[index] if key == "id" else row.get(key)
-        if value is None:
-            continue
-        marker = (value.__class__, getattr(value, "obj", value)) if not isinstance(value, (list, dict)) else repr(value)
-        first = seen.setdefault(marker, index)
-        if first != index:
-            raise InvalidInput(f"{label(index)}: field '{key}': the same value as {label(first)} "
-                               "(an upsert takes each entry once)", field=key, index=index)
 
 
 __all__ = ["BatchWriter", "Written", "StaleModel", "conflict_field", "item_label", "KEPT_COLUMNS"]

@@ -200,12 +200,25 @@ def model_defaults(conn, model: SectionModel) -> dict:
     return cached
 
 
-def current_rows(conn, model: SectionModel, ids: list) -> dict:
-    """id -> {handle: value} of existing entries (their columns), locked for the update."""
-    cur = conn.execute(sql.SQL("SELECT {} FROM {} WHERE id = ANY(%s) FOR UPDATE").format(
-        model.select_list(), model.table), (ids,))
+def current_rows(conn, model: SectionModel, ids: list, key: str = "id") -> dict:
+    """id (or the value of the unique column ``key``) -> {handle: value} of existing
+    entries (their columns), locked for the update."""
+    cur = conn.execute(sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s) FOR UPDATE").format(
+        model.select_list(), model.table, sql.Identifier(key)), (ids,))
     names = [c.name for c in cur.description]
-    return {row[0]: dict(zip(names, row)) for row in cur.fetchall()}
+    at = names.index(key)
+    return {row[at]: dict(zip(names, row)) for row in cur.fetchall()}
+
+
+#: The trigger that keeps ``updated_at`` current leaves it alone while this is on.
+_KEEP_TIMES = "SELECT pg_catalog.set_config('polysynergy.restoring', %s, true)"
+
+
+def keep_times(conn, on: bool) -> None:
+    """While on (until the transaction ends or it is turned off), updates keep the
+    ``updated_at`` they are given: the section tables' trigger leaves it alone, as it does
+    for a rollback restoring values. An id-keeping import completes its own rows."""
+    conn.execute(_KEEP_TIMES, ("on" if on else "",))
 
 
 def new_ids(count: int) -> list[str]:

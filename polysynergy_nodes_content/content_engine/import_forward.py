@@ -26,14 +26,13 @@ import psycopg
 from psycopg import sql
 
 from .entry_errors import MISSING_TARGET, explain_db_error
+from .entry_rows import keep_times
 from .errors import InvalidInput
 from .section_model import SectionModel
 from .transfer_files import ImportLineError
 
 _STAGE = sql.Identifier("content_import_forward")
 _DETAIL_KEY = re.compile(r"^Key \((.+?)\)=\((.*)\) ", re.DOTALL)
-#: The trigger that keeps ``updated_at`` current leaves it alone while this is on.
-_KEEP_TIMES = "SELECT pg_catalog.set_config('polysynergy.restoring', %s, true)"
 
 
 class ForwardReferences:
@@ -172,13 +171,6 @@ class ForwardReferences:
                                errors=[{"field": name, "message": reason}])
 
 
-def keep_times(conn, on: bool) -> None:
-    """While on (until the transaction ends or it is turned off), updates keep the
-    ``updated_at`` they are given: the section tables' trigger leaves it alone, as it does
-    for a rollback restoring values. An id-keeping import completes its own rows."""
-    conn.execute(_KEEP_TIMES, ("on" if on else "",))
-
-
 def _targets(value) -> list:
     if value is None:
         return []
@@ -208,4 +200,4 @@ def with_order_hint(model: SectionModel, exc: InvalidInput) -> InvalidInput:
     return InvalidInput(message, field=exc.field, index=exc.index, errors=errors)
 
 
-__all__ = ["ForwardReferences", "keep_times", "order_hint", "with_order_hint"]
+__all__ = ["ForwardReferences", "order_hint", "with_order_hint"]

@@ -30,10 +30,10 @@ from psycopg import sql
 
 from .entry_batch import KEPT_COLUMNS
 from .entry_links import links_of, read_links
-from .entry_rows import output_row
+from .entry_rows import keep_times, output_row
 from .errors import ContentError, DatabaseFailure, InvalidInput, database_message
 from .import_check import check_import
-from .import_forward import ForwardReferences, keep_times, with_order_hint
+from .import_forward import ForwardReferences, with_order_hint
 from .query import FilterCompiler, compile_order_by
 from .section_model import SectionModel
 from .transfer_files import (DEFAULT_BATCH, FORMATS, ImportLineError, Progress, convert_csv_value, csv_cell,

@@ -140,3 +140,15 @@ def test_real_import_stops_at_the_first_bad_line(engine, sections, raw):
     with pytest.raises(transfer.ImportLineError, match="line 2: field 'views'") as info:
         transfer.import_entries(engine, "articles", io.BytesIO(data), "jsonl")
     assert info.value.line == 2 and count(raw) == 0
+
+
+def test_an_id_keeping_upsert_keeps_the_given_updated_at(engine, sections, raw):
+    first = engine.create_entries("articles", [{"title": "kept"}])[0]
+    stamp = "2020-05-06T07:08:09+00:00"
+    again = engine.create_entries("articles", [{"id": first["id"], "title": "kept, renamed", "updated_at": stamp}],
+                                  keep_ids=True, on_conflict="id")[0]
+    assert again["updated_at"] == stamp and again["title"] == "kept, renamed"
+    # Without a given updated_at, an update moves it as usual.
+    later = engine.create_entries("articles", [{"id": first["id"], "title": "kept, again"}],
+                                  keep_ids=True, on_conflict="id")[0]
+    assert later["updated_at"] > stamp
