@@ -18,7 +18,7 @@ from .entry_rules import enforce
 from .entry_references import resolve_references
 from .entry_batch import item_label
 from .errors import InvalidInput, Refused
-from .query import FilterCompiler, parse_json_input
+from .query import FilterCompiler, parse_json_input, unconditional
 from .section_model import SectionModel
 
 CHUNK = 5000
@@ -27,9 +27,10 @@ _ALIAS = sql.Identifier("t")
 
 def _where(service, conn, model: SectionModel, filters) -> FilterCompiler:
     filters = parse_json_input(filters, "filters")
-    if filters in (None, {}, []):
-        raise InvalidInput("filters are required for a change of many entries; to match every entry use "
-                           "{\"id\": {\"_nnull\": true}}", field="filters")
+    if unconditional(filters):
+        raise InvalidInput("filters are required for a change of many entries (this one names no condition, so "
+                           "it would match every entry); to change every entry use {\"id\": {\"_nnull\": true}}",
+                           field="filters")
     compiler = FilterCompiler(model, service.registry, _ALIAS, lambda handle: service.load_model(conn, handle))
     compiler.where = compiler.compile(filters)
     return compiler

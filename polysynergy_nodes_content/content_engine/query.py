@@ -38,6 +38,23 @@ def parse_json_input(value, name: str):
     return value
 
 
+def unconditional(filters) -> bool:
+    """True when a filter matches every entry without naming a condition: nothing,
+    ``{}``, and groups of such (an empty group, an ``_and`` of only those, an ``_or``
+    with one of them), which a change of many entries must not take for a selection."""
+    if filters in (None, {}, []):
+        return True
+    if not isinstance(filters, dict):
+        return False
+    for key, value in filters.items():
+        if key not in ("_and", "_or") or not isinstance(value, list):
+            return False
+        verdicts = [unconditional(item) for item in value]
+        if verdicts and not (all(verdicts) if key == "_and" else any(verdicts)):
+            return False
+    return True
+
+
 #: Operators that test the related entries of a relation against a nested filter.
 RELATED_OPERATORS = ("_some", "_none")
 

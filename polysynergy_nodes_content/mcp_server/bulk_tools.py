@@ -23,6 +23,7 @@ from pydantic import Field
 
 from polysynergy_nodes_content.content_engine.entry_bulk import TooManyMatches
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
+from polysynergy_nodes_content.content_engine.query import unconditional
 from polysynergy_nodes_content.content_engine.records import json_safe
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.content_tools import DELETES, READS, SectionName
@@ -85,20 +86,11 @@ def _filter_or_all(filters, all_entries: bool) -> dict:
                                "some entries, or all_entries: true and no filters for every entry)",
                                field="all_entries")
         return EVERY_ENTRY
-    if _empty(filters):
+    if unconditional(filters):
         raise InvalidInput("filters is required: an empty filter would match every entry of the section. Give "
                            "filters that select the entries, or all_entries: true to mean every entry",
                            field="filters")
     return filters
-
-
-def _empty(filters) -> bool:
-    """No condition at all: nothing, ``{}``, or only empty ``_and`` / ``_or`` groups."""
-    if filters in (None, {}, []):
-        return True
-    return isinstance(filters, dict) and all(
-        key in ("_and", "_or") and isinstance(value, list) and all(_empty(item) for item in value)
-        for key, value in filters.items())
 
 
 def _outcome(result: dict, tool: str, done_key: str, cap: int) -> dict:

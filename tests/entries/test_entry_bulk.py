@@ -67,6 +67,21 @@ def test_delete(engine, twelve, raw):
     assert everything["deleted"] == 7 and views(raw) == {}
 
 
+@pytest.mark.parametrize("filters", [{"_or": [{}]}, {"_and": [{}, {}]}, {"_or": [{"views": 1}, {}]},
+                                     {"_and": [{"_or": [{}]}]}, '{"_or": [{}]}'])
+def test_a_filter_that_names_no_condition_is_refused_for_bulk_changes(engine, twelve, raw, filters):
+    before = views(raw)
+    with pytest.raises(InvalidInput, match="names no condition") as info:
+        engine.delete_entries("articles", filters, confirm=True)
+    assert info.value.field == "filters"
+    with pytest.raises(InvalidInput, match="names no condition"):
+        engine.update_entries("articles", filters, {"views": 1}, confirm=True)
+    assert views(raw) == before
+    # A group whose branches all name a condition is a selection.
+    assert engine.delete_entries("articles", {"_or": [{"views": 1}, {"views": 2}]})["matched"] == 2
+    assert engine.delete_entries("articles", {"_and": [{}, {"views": 3}]})["matched"] == 1
+
+
 def test_bulk_update_in_chunks_reports_progress(engine, sections, raw, monkeypatch):
     from polysynergy_nodes_content.content_engine import entry_bulk
 
