@@ -91,3 +91,23 @@ def build():
 @pytest.fixture
 def article_fields():
     return list(ARTICLE_FIELDS)
+
+
+@pytest.fixture
+def seat_section(engine):
+    """Makes an applied section ``handle`` (unique ``code``, ``seats`` defaulting to 10,
+    ``sold``) with the section rule that no more seats are sold than there are."""
+    def make(handle: str) -> str:
+        section = build_section(engine, handle, [
+            ("code", "text", {}, True, True),
+            ("seats", "integer", {}, False, False),
+            ("sold", "integer", {}, False, False),
+        ], apply=False)
+        seats = next(f for f in section["fields"] if f["handle"] == "seats")
+        engine.update_field(seats["id"], {"default_value": 10})
+        engine.update_section(handle, {"validation_rules": [
+            {"rule": {"_or": [{"sold": {"_null": True}}, {"sold": {"_lte": {"_field": "seats"}}}]},
+             "message": "cannot sell more seats than there are"}]})
+        engine.apply_migration(engine.plan_migration(section["id"])["id"], confirm=True)
+        return handle
+    return make

@@ -124,20 +124,10 @@ def test_defaults_fill_missing_values_in_every_round(engine, build, raw):
         assert stored[entry["id"]] == (Decimal(entry["amount"]), dt.datetime.fromisoformat(entry["at"]))
 
 
-def test_an_upsert_with_rules_reads_every_default_before_the_copy(engine, build, raw):
+def test_an_upsert_with_rules_reads_every_default_before_the_copy(engine, seat_section, raw):
     """Rules see defaults of fields the items leave out; reading one while the COPY runs
     would fail (the connection is busy), so every default is read first."""
-    section = build(engine, "seats", [
-        ("code", "text", {}, True, True),
-        ("seats", "integer", {}, False, False),
-        ("sold", "integer", {}, False, False),
-    ], apply=False)
-    fields = {f["handle"]: f for f in section["fields"]}
-    engine.update_field(fields["seats"]["id"], {"default_value": 10})
-    engine.update_section("seats", {"validation_rules": [
-        {"rule": {"_or": [{"sold": {"_null": True}}, {"sold": {"_lte": {"_field": "seats"}}}]},
-         "message": "cannot sell more seats than there are"}]})
-    engine.apply_migration(engine.plan_migration(section["id"])["id"], confirm=True)
+    seat_section("seats")
     batch = [{"code": f"c{i}", "sold": i % 10} for i in range(SIZE)]
     assert len(engine.create_entries("seats", batch, on_conflict="code")) == SIZE
     batch[ROUND + 1]["sold"] = 11

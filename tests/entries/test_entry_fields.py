@@ -98,21 +98,37 @@ class StatementCounter:
         os.unlink(self.path)
 
 
+def traced_engine(database_url) -> ContentEngine:
+    """An engine with a pool of its own (another application_name) holding exactly one
+    connection, so StatementCounter sees every statement it sends."""
+    return ContentEngine(database_url + " application_name=trace", EngineSettings(pool_min_size=1, pool_max_size=1))
+
+
+def add_articles(engine, ids: list, n: int, prefix: str, reviewers: int = 2) -> None:
+    """``n`` articles, each with an author and ``reviewers`` reviewers taken in turn from ``ids``."""
+    engine.create_entries("articles", [{"title": f"{prefix}{n}-{i}", "author": ids[i % 3],
+                                        "reviewers": [ids[(i + k) % 3] for k in range(1, reviewers + 1)]}
+                                       for i in range(n)])
+
+
+def counted(engine, run) -> tuple[int, object]:
+    """(statements, result) of ``run()`` after one warm-up call (the model cache)."""
+    run()
+    with StatementCounter(engine) as counter:
+        result = run()
+    return counter.statements, result
+
+
 def test_a_fixed_number_of_statements_per_relation_level(database_url, sections, authors):
-    # A pool of its own (another application_name) holding exactly one connection.
-    engine = ContentEngine(database_url + " application_name=trace",
-                           EngineSettings(pool_min_size=1, pool_max_size=1))
+    engine = traced_engine(database_url)
     ids = list(authors.values())
 
     def count_for(n: int) -> int:
-        engine.create_entries("articles", [{"title": f"n{n}-{i}", "author": ids[i % 3],
-                                            "reviewers": [ids[(i + 1) % 3], ids[(i + 2) % 3]]} for i in range(n)])
+        add_articles(engine, ids, n, "n")
         fields = ["title", "author.name", "reviewers.name", "reviewers.email"]
-        engine.query_entries("articles", fields=fields, limit=1000)  # warm the model cache
-        with StatementCounter(engine) as counter:
-            result = engine.query_entries("articles", fields=fields, limit=1000)
+        statements, result = counted(engine, lambda: engine.query_entries("articles", fields=fields, limit=1000))
         assert all(e["author"]["name"] in authors for e in result["entries"])
-        return counter.statements
+        return statements
 
     few = count_for(2)
     many = count_for(40)

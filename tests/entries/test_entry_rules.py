@@ -151,18 +151,8 @@ def test_an_upsert_checks_a_matched_entry_as_an_update(engine, events, raw):
     assert raw.execute("SELECT sold, ends::text FROM custom.events WHERE code = 'AB1'").fetchone() == (15, "2025-04-01")
 
 
-def test_an_upsert_with_a_default_the_stored_entry_overrides(engine, build, raw):
-    section = build(engine, "halls", [
-        ("code", "text", {}, True, True),
-        ("seats", "integer", {}, False, False),
-        ("sold", "integer", {}, False, False),
-    ], apply=False)
-    fields = {f["handle"]: f for f in section["fields"]}
-    engine.update_field(fields["seats"]["id"], {"default_value": 10})
-    engine.update_section("halls", {"validation_rules": [
-        {"rule": {"_or": [{"sold": {"_null": True}}, {"sold": {"_lte": {"_field": "seats"}}}]},
-         "message": "cannot sell more seats than there are"}]})
-    engine.apply_migration(engine.plan_migration(section["id"])["id"], confirm=True)
+def test_an_upsert_with_a_default_the_stored_entry_overrides(engine, seat_section, raw):
+    seat_section("halls")
     engine.create_entry("halls", {"code": "big", "seats": 500})
     # Checked as a new row, the default of 10 seats would refuse 300 sold.
     assert engine.create_entries("halls", [{"code": "big", "sold": 300}], on_conflict="code")[0]["seats"] == 500

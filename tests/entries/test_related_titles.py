@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from test_entry_fields import StatementCounter
-from polysynergy_nodes_content.content_engine.engine import ContentEngine
+from test_entry_fields import StatementCounter, add_articles, counted, traced_engine
 from polysynergy_nodes_content.content_engine.related_titles import get_with_titles, query_with_titles
-from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
 
 @pytest.fixture
@@ -48,20 +46,16 @@ def test_a_relation_the_caller_may_not_follow_gets_no_titles(engine, titled):
 
 
 def test_statements_do_not_grow_with_the_entries(database_url, sections, titled):
-    engine = ContentEngine(database_url + " application_name=trace",
-                           EngineSettings(pool_min_size=1, pool_max_size=1))
+    engine = traced_engine(database_url)
     ids = list(titled.values())
 
     def count_for(n: int) -> int:
-        engine.create_entries("articles", [{"title": f"n{n}-{i}", "author": ids[i % 3],
-                                            "reviewers": [ids[(i + 1) % 3], ids[(i + 2) % 3]]} for i in range(n)])
-        query_with_titles(engine, "articles", limit=1000)  # warm the model cache
-        with StatementCounter(engine) as counter:
-            page = query_with_titles(engine, "articles", limit=1000)
+        add_articles(engine, ids, n, "n")
+        statements, page = counted(engine, lambda: query_with_titles(engine, "articles", limit=1000))
         assert len(page["entries"]) == len(engine.query_entries("articles", limit=1000)["entries"])
         names = {i: name for name, i in titled.items()}
         assert page["related_titles"]["author"] == {ids[i % 3]: names[ids[i % 3]] for i in range(n)}
-        return counter.statements
+        return statements
 
     few = count_for(2)
     many = count_for(40)
@@ -101,17 +95,14 @@ def test_guess_title_names_entries_of_a_section_without_a_configured_title(engin
 
 
 def test_guessed_titles_take_one_statement_per_relation_whatever_the_page(database_url, sections, authors):
-    engine = ContentEngine(database_url + " application_name=trace",
-                           EngineSettings(pool_min_size=1, pool_max_size=1))
+    engine = traced_engine(database_url)
     ids = list(authors.values())
 
     def count_for(n: int) -> int:
-        engine.create_entries("articles", [{"title": f"g{n}-{i}", "author": ids[i % 3],
-                                            "reviewers": [ids[(i + 1) % 3]]} for i in range(n)])
-        query_with_titles(engine, "articles", guess_title=True, limit=1000)
-        with StatementCounter(engine) as counter:
-            page = query_with_titles(engine, "articles", guess_title=True, limit=1000)
+        add_articles(engine, ids, n, "g", reviewers=1)
+        statements, page = counted(engine, lambda: query_with_titles(engine, "articles", guess_title=True,
+                                                                     limit=1000))
         assert len(page["related_titles"]["author"]) == min(n, 3)
-        return counter.statements
+        return statements
 
     assert count_for(2) == count_for(40)
