@@ -192,11 +192,11 @@ class BatchWriter:
                             names, outputs = self._output_columns(part_ids, part, stamp)
                             out += [dict(zip(names, values)) for values in zip(*outputs)]
                             texts = {name: values for name, values in zip(names, outputs) if name in as_text}
+                        ids += part_ids
+                        rows += part  # before sending: an error of the server can name any row sent
                         for values in zip(*self._copy_columns(part_ids, part, handles, extra, copy_defaults,
                                                               texts, stamp)):
                             write(values)
-                        ids += part_ids
-                        rows += part
                     self._copying = False
             created = None
             if self.conflict:
