@@ -7,7 +7,8 @@ on a section it is a filter over the entry (``{"_or": [{"discount": {"_null": tr
 {"price": {"_gt": {"_field": "discount"}}}]}``). ``{"_field": handle}`` compares with
 another field of the same entry. Like a CHECK, a rule fails only when its condition is
 false: a comparison with a missing (null) value passes. A ``_regex`` is read through
-``rule_patterns``, so the engine and the rule's CHECK give the same verdict.
+``rule_patterns`` and run on RE2 (linear time), so the engine and the rule's CHECK give the
+same verdict and no value can make the check backtrack for long.
 
 Rules are checked on the whole entry as it will be stored (given values, defaults, and
 for an update the current values), before any SQL, on every write path.
@@ -18,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import InvalidInput
+from .records import UNENCODABLE_MESSAGE
 from .rule_patterns import UnsupportedPattern, rule_pattern
 
 MAX_RULES = 50
@@ -181,6 +183,8 @@ def _text_condition(handle: str, op: str, text: str, other: str) -> bool:
         return rule_pattern(other).search(text)
     except UnsupportedPattern as exc:
         raise InvalidInput(f"validation rule on '{handle}': the pattern {other[:80]!r} {exc}", field=handle) from None
+    except UnicodeEncodeError:  # RE2 reads UTF-8; PostgreSQL could not store the text either
+        raise InvalidInput(f"field '{handle}' {UNENCODABLE_MESSAGE}", field=handle) from None
 
 
 def _compare(a, b, op: str):

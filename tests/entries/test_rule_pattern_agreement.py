@@ -1,4 +1,4 @@
-"""A rule's ``_regex`` gives the same verdict in the engine (Python, before SQL) and in its
+"""A rule's ``_regex`` gives the same verdict in the engine (RE2, before SQL) and in its
 CHECK (PostgreSQL's ``~``): generated patterns and values go through the engine's rule check
 and through the CHECK expression the migration would create, evaluated by the real server
 under the default, the "C" and an ICU collation."""
@@ -10,6 +10,7 @@ import re
 import string
 
 import pytest
+import re2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
@@ -158,6 +159,43 @@ def test_the_plain_dialects_differ_and_the_rule_forms_agree(oracle, raw, pattern
                                   (value, pattern)).fetchone()[0] for c in COLLATIONS}
     assert postgres_plain != {python_plain}, "the dialects agree here: the case proves nothing"
     _assert_agree(oracle, pattern, [value])
+
+
+#: Patterns whose plain RE2 reading (default options) differs from PostgreSQL's on some value.
+RE2_PLAIN_DIFFERENCES = [
+    (r"^a.b$", "a\nb"),  # RE2's . leaves out a newline unless told otherwise
+    (r"^\s$", "\v"),  # RE2's \s has no vertical tab, PostgreSQL's has
+    (r"^\w$", "é"),  # RE2's \w is ASCII, PostgreSQL's follows the collation
+]
+
+
+@pytest.mark.parametrize("pattern,value", RE2_PLAIN_DIFFERENCES)
+def test_the_plain_re2_reading_differs_and_the_rule_forms_agree(oracle, raw, pattern, value):
+    options = re2.Options()
+    options.log_errors = False
+    re2_plain = re2.compile(pattern, options).search(value) is not None
+    postgres_plain = {raw.execute(sql.SQL("SELECT %s::text COLLATE {} ~ %s").format(sql.Identifier(c)),
+                                  (value, pattern)).fetchone()[0] for c in COLLATIONS}
+    assert postgres_plain != {re2_plain}, "RE2 and PostgreSQL agree here: the case proves nothing"
+    _assert_agree(oracle, pattern, [value])
+
+
+#: Patterns that make a backtracking engine take time exponential in the value's length.
+PATHOLOGICAL = [r"^(a+)+$", r"^(a|aa)+$", r"^(a*)*b$", r"(x+x+)+y", r"^([a-z]+[a-z]*)+[0-9]$", r"^(.*a){12}$"]
+
+
+@pytest.mark.parametrize("pattern", PATHOLOGICAL)
+def test_a_pathological_pattern_on_a_long_value_is_checked_and_agrees(oracle, pattern):
+    """Python's re would not finish these (``^(a+)+$`` on 30 characters would take over a minute):
+    the engine's check runs on RE2 and gives PostgreSQL's verdict on 5,000 characters."""
+    engine_verdicts, _ = oracle
+    long_values = ["a" * 5000 + "!", "a" * 5000, "x" * 5000, "x" * 5000 + "y", "a" * 4999 + "b", "ab" * 2500 + "!"]
+    verdicts = engine_verdicts(pattern, long_values)
+    _assert_agree(oracle, pattern, long_values)
+    if pattern == r"^(a+)+$":
+        assert verdicts == [False, True, False, False, False, False]
+    if pattern == r"(x+x+)+y":
+        assert verdicts == [False, False, False, True, False, False]
 
 
 def test_dollar_and_dot_mean_the_same_in_both(oracle):

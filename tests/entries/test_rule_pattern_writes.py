@@ -122,6 +122,7 @@ REFUSED = [
     (r"(ab", "'('", "not closed"),
     ("ab\\", "trailing", "escapes nothing"),
     ("(" * 51 + "a" + ")" * 51, "'('", "nest at most 50"),
+    (r"(a{1,200}){1,10}", "'{1,10}'", "multiply beyond 1000"),  # RE2's limit
 ]
 
 
@@ -152,10 +153,15 @@ def test_section_rules_and_new_fields_are_checked_too(engine, build):
             {"rule": {"_or": [{"code": {"_null": True}}, {"other": {"_regex": r"\bx"}}]}, "message": "pairs"}]})
     assert info.value.field == "validation_rules"
     assert engine.get_section("codes")["validation_rules"] is None
-    # PostgreSQL compiles every accepted pattern when the rule is defined: one too complex for it is refused.
+    # RE2 (the engine's linear-time check) compiles every accepted pattern when the rule is
+    # defined: nested counts multiplying beyond its limit of 1000 are refused, naming the count.
     nested = "((((((a{1,200}){1,200}){1,200}){1,200}){1,200}){1,200})"
-    with pytest.raises(InvalidInput, match="PostgreSQL refuses it .*too complex"):
+    with pytest.raises(InvalidInput, match=r"uses '\{1,200\}': nested repetition counts multiply beyond 1000"):
         engine.update_section("codes", {"validation_rules": [{"rule": {"code": {"_regex": nested}}, "message": "m"}]})
+    # So does PostgreSQL: one RE2 takes but PostgreSQL finds too complex is refused too.
+    wide = "((a|b){1,250}){1,4}" * 30
+    with pytest.raises(InvalidInput, match="PostgreSQL refuses it .*too complex"):
+        engine.update_section("codes", {"validation_rules": [{"rule": {"code": {"_regex": wide}}, "message": "m"}]})
     # The CLI's JSON text takes the same path.
     with pytest.raises(InvalidInput, match="named group"):
         engine.update_section("codes", {"validation_rules": json.dumps(
@@ -180,6 +186,23 @@ def test_a_stored_pattern_outside_the_subset_is_said_not_guessed(engine, build, 
     with pytest.raises(InvalidInput, match=r"validation rule on 'code': the pattern '\\\\bA' uses '\\b'"):
         engine.create_entry("codes", {"code": "A"})
     engine.create_entry("codes", {})  # a null value passes the rule, as in a CHECK
+
+
+def test_a_value_with_a_lone_surrogate_is_refused_naming_the_field(engine, build):
+    """RE2 reads UTF-8, which a lone surrogate is not (PostgreSQL could not store it either)."""
+    build(engine, "codes", [("code", "text", {}, False, False)])
+    code = _fields(engine, engine.get_section("codes")["id"])["code"]
+    engine.update_field(code["id"], {"custom_validation_rules": [{"rule": {"_regex": "^A"}, "message": "an A"}]})
+    stored = engine.create_entry("codes", {"code": "AB"})
+    writes = [lambda: engine.create_entry("codes", {"code": "A\ud800"}),
+              lambda: engine.create_entries("codes", [{"code": "AC"}, {"code": "A\ud800"}]),
+              lambda: engine.update_entry("codes", stored["id"], {"code": "A\ud800"}),
+              lambda: engine.update_entries("codes", {"code": "AB"}, {"code": "A\ud800"}, confirm=True)]
+    for write in writes:
+        with pytest.raises(InvalidInput, match="lone surrogate") as info:
+            write()
+        assert info.value.field == "code", (info.value.field, str(info.value))
+    assert [e["code"] for e in engine.query_entries("codes")["entries"]] == ["AB"]
 
 
 @pytest.fixture
