@@ -20,10 +20,14 @@ import time
 import psycopg
 
 from polysynergy_nodes_content.content_engine.rule_patterns import rule_pattern
+from polysynergy_section_field.field_types._linear_patterns import full_pattern
 
 EVERYDAY = [r"^[A-Z]{2}[0-9]+$", r"^[\w.-]+@[a-z]+\.org$", r"^(ab|cd)*?e$", r"\s"]
 VALUES = ["AB12345", "ada.lovelace@example.org", "abcdcdabe", "no-space-here", "x" * 200]
 PATHOLOGICAL = r"^(a+)+$"
+#: The text type's ``pattern`` setting (a Python pattern, full match).
+TEXT_SETTING = [r"[A-Z]{3}-[0-9]+", r"\d{4}-\d{2}-\d{2}", r"[\w.+-]+@[\w-]+\.[a-z]{2,}"]
+TEXT_VALUES = ["ABC-12345", "2026-12-01", "ada.lovelace@example.org", "nothing like it", "x" * 200]
 
 
 def python_form(pattern: str) -> re.Pattern:
@@ -63,6 +67,15 @@ def main() -> None:
         assert [engine.search(v) for v in VALUES] == [python.search(v) is not None for v in VALUES]
         print(f"{pattern:32} {per_call_us(engine.search, VALUES):13.2f} "
               f"{per_call_us(lambda v: python.search(v), VALUES):10.2f}")
+
+    print("\ntext type pattern setting, microseconds per value (median of 5)")
+    print(f"{'pattern':32} {'RE2 (engine)':>13} {'Python re':>10}")
+    for pattern in TEXT_SETTING:
+        compiled, python = full_pattern(pattern), re.compile(pattern)
+        assert compiled.linear is not None
+        assert [compiled.fullmatch(v) for v in TEXT_VALUES] == [python.fullmatch(v) is not None for v in TEXT_VALUES]
+        print(f"{pattern:32} {per_call_us(compiled.fullmatch, TEXT_VALUES):13.2f} "
+              f"{per_call_us(lambda v: python.fullmatch(v), TEXT_VALUES):10.2f}")
 
     print(f"\n{PATHOLOGICAL} on 'a' * n + '!', milliseconds (one run each)")
     engine, python = rule_pattern(PATHOLOGICAL), python_form(PATHOLOGICAL)
