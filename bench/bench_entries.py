@@ -38,13 +38,12 @@ import time
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from polysynergy_nodes_content.content_engine.database import close_pools, get_pool  # noqa: E402
+from bench_server import drop_scratch_database, scratch_database, server_url  # noqa: E402
+from polysynergy_nodes_content.content_engine.database import get_pool  # noqa: E402
 from polysynergy_nodes_content.content_engine.engine import ContentEngine  # noqa: E402
 
 TARGETS = {"a": 1.5, "b": 1.5, "c": 1.2, "d": 2.0, "e": 1.5, "f": 1.2}
@@ -58,27 +57,6 @@ FIELDS = [
 ]
 COLUMNS = [f[0] for f in FIELDS]
 STATUSES = ["draft", "review", "published", "archived"]
-
-
-def server_url() -> tuple[str, object]:
-    for name in ("CONTENT_BENCH_DATABASE_URL", "SECTIONS_DATABASE_URL"):
-        if os.environ.get(name, "").strip():
-            return os.environ[name].strip(), None
-    from polysynergy_nodes_content.content_engine.embedded import start_embedded
-
-    data_dir = Path(os.environ.get("CONTENT_BENCH_EMBEDDED_DIR", "/tmp/polysynergy-content-bench"))
-    db = start_embedded(data_dir, database="postgres")
-    return db.url, db
-
-
-def scratch_database(url: str) -> tuple[str, str]:
-    name = f"content_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    params = conninfo_to_dict(url)
-    params["dbname"] = name
-    return name, make_conninfo(**params)
 
 
 def make_section(engine: ContentEngine, handle: str) -> None:
@@ -360,7 +338,7 @@ def main() -> None:
     rows = args.rows or (200_000 if args.quick else 1_000_000)
 
     server, _embedded = server_url()
-    name, url = scratch_database(server)
+    name, url = scratch_database(server, "content_bench")
     print(f"server: PostgreSQL {psycopg.connect(url).info.server_version}, scratch database {name}")
     print(f"python {sys.version.split()[0]}, psycopg {psycopg.__version__}, cores {os.cpu_count()}")
     started = time.perf_counter()
@@ -407,9 +385,7 @@ def main() -> None:
                   "EntryService.create_many(..., return_entries=False)")
         print(f"\ntotal time {time.perf_counter() - started:.0f}s")
     finally:
-        close_pools()
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop_scratch_database(server, name)
 
 
 if __name__ == "__main__":

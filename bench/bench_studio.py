@@ -18,7 +18,6 @@ For each page, three figures (medians after a warm-up, sides alternating):
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import threading
@@ -27,13 +26,11 @@ import urllib.request
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from polysynergy_nodes_content.content_engine.database import close_pools  # noqa: E402
+from bench_server import drop_scratch_database, scratch_database, server_url  # noqa: E402
 from polysynergy_nodes_content.content_engine.engine import ContentEngine  # noqa: E402
 from polysynergy_nodes_content.studio.pages import environment  # noqa: E402
 from polysynergy_nodes_content.studio.routes_entries import table_page_data  # noqa: E402
@@ -46,25 +43,6 @@ PAGES = {
          "dir": "desc"},
         "t.rating DESC, t.id", "t.rating >= %s AND t.status = %s", [50, "published"]),
 }
-
-
-def server_url():
-    for name in ("CONTENT_BENCH_DATABASE_URL", "SECTIONS_DATABASE_URL"):
-        if os.environ.get(name, "").strip():
-            return os.environ[name].strip()
-    from polysynergy_nodes_content.content_engine.embedded import start_embedded
-
-    data_dir = Path(os.environ.get("CONTENT_BENCH_EMBEDDED_DIR", "/tmp/polysynergy-content-bench"))
-    return start_embedded(data_dir, database="postgres").url
-
-
-def scratch_database(url: str) -> tuple[str, str]:
-    name = f"studio_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    params = conninfo_to_dict(url)
-    params["dbname"] = name
-    return name, make_conninfo(**params)
 
 
 def build(engine: ContentEngine, rows: int) -> None:
@@ -147,8 +125,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repetitions", type=int, default=20)
     args = parser.parse_args()
-    url = server_url()
-    name, db_url = scratch_database(url)
+    url, _embedded = server_url()
+    name, db_url = scratch_database(url, "studio_bench")
     try:
         engine = ContentEngine(db_url)
         engine.install()
@@ -179,9 +157,7 @@ def main() -> None:
             print(f"| {label} | {s:.1f} | {r:.1f} | {s / r:.2f} | {h:.1f} |", flush=True)
         server.should_exit = True
     finally:
-        close_pools()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop_scratch_database(url, name)
 
 
 if __name__ == "__main__":
