@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -16,6 +17,20 @@ from polysynergy_nodes_content.cli.main import cli
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import DatabaseFailure, InvalidInput
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
+
+
+@contextmanager
+def lock_held(database_url, application: str, statement: str):
+    """Another session (``application``) holding what ``statement`` takes, in an open
+    transaction until the block ends; yields that session's pid."""
+    holder = psycopg.connect(database_url)
+    holder.execute("SELECT set_config('application_name', %s, false)", (application,))
+    holder.execute(statement)
+    try:
+        yield holder.info.backend_pid
+    finally:
+        holder.rollback()
+        holder.close()
 
 
 def field_id(engine, sid, handle):
@@ -115,16 +130,9 @@ def test_a_lock_timeout_names_the_session_holding_the_lock_and_the_attempts(data
     section = make_section(engine, "busy", [{"handle": "title", "type": "text"}], [{"title": "a"}])
     engine.add_field(section["id"], "extra", None, "text")
     migration = engine.plan_migration(section["id"])
-    holder = psycopg.connect(database_url)
-    holder.execute("SET application_name = 'nightly-report'")
-    holder.execute(holding)  # an open transaction holding a lock (test statements)
-    try:
+    with lock_held(database_url, "nightly-report", holding) as pid:  # an open transaction holding a lock
         with pytest.raises(DatabaseFailure) as failure:
             engine.apply_migration(migration["id"])
-    finally:
-        pid = holder.info.backend_pid
-        holder.rollback()
-        holder.close()
     message = str(failure.value)
     assert f"pid {pid}" in message and "application 'nightly-report'" in message
     assert holding in message and "since 20" in message and "canceling statement" not in message
@@ -137,18 +145,11 @@ def test_planning_has_its_own_lock_timeout_and_names_the_holder(database_url):
     engine.install()
     section = make_section(engine, "held", [{"handle": "title", "type": "text"}], [{"title": "a"}])
     engine.update_field(field_id(engine, section["id"], "title"), {"is_unique": True})
-    holder = psycopg.connect(database_url)
-    holder.execute("SET application_name = 'long-maintenance'")
-    holder.execute("LOCK TABLE custom.held IN ACCESS EXCLUSIVE MODE")
-    try:
+    with lock_held(database_url, "long-maintenance", "LOCK TABLE custom.held IN ACCESS EXCLUSIVE MODE") as pid:
         started = time.monotonic()
         with pytest.raises(DatabaseFailure) as failure:
             engine.plan_migration(section["id"])
         waited = time.monotonic() - started
-    finally:
-        pid = holder.info.backend_pid
-        holder.rollback()
-        holder.close()
     assert waited < 3  # not as long as the lock is held
     message = str(failure.value)
     assert "plan_lock_timeout_ms" in message and f"pid {pid}" in message and "long-maintenance" in message
@@ -163,16 +164,9 @@ def test_a_rollback_that_cannot_get_its_lock_names_the_holder_and_changes_nothin
     migration = engine.plan_migration(section["id"])
     engine.apply_migration(migration["id"])
     after = live_state(engine, section["id"])
-    holder = psycopg.connect(database_url)
-    holder.execute("SET application_name = 'report-writer'")
-    holder.execute("LOCK TABLE custom.kept IN ACCESS EXCLUSIVE MODE")
-    try:
+    with lock_held(database_url, "report-writer", "LOCK TABLE custom.kept IN ACCESS EXCLUSIVE MODE") as pid:
         with pytest.raises(DatabaseFailure) as failure:
             engine.rollback_migration(migration["id"])
-    finally:
-        pid = holder.info.backend_pid
-        holder.rollback()
-        holder.close()
     assert f"pid {pid}" in str(failure.value) and "report-writer" in str(failure.value)
     assert live_state(engine, section["id"]) == after
     assert engine.rollback_migration(migration["id"])["status"] == "rolled_back"

@@ -10,17 +10,7 @@ import pytest
 import polysynergy_section_field as psf
 from polysynergy_section_field.field_types.date.datetime import DateTimeField
 from polysynergy_section_field.section_field_runner import FieldType
-
-
-class Refused:
-    def __init__(self, message):
-        self.message = message
-
-    def __eq__(self, other):
-        return isinstance(other, Refused) and other.message == self.message
-
-    def __repr__(self):
-        return f"Refused({self.message!r})"
+from test_ft_parse_column import Refused
 
 
 class Text(str):

@@ -321,19 +321,27 @@ def test_sigkill_in_the_middle_of_the_backfill_call_then_resume_keeps_every_valu
     assert engine.plan_migration(sid)["id"] is None
 
 
-def interrupt_in_main(url, engine):
-    """A migration whose applying process was killed inside its main transaction."""
-    scenario = main_phase(url, engine)
+def kill_apply_in_main(url, scenario, action: str = "apply", on_blocked=None) -> None:
+    """Start applying (or rolling back) the scenario's migration in a process of its own and
+    SIGKILL it while it waits inside its main transaction; ``on_blocked()`` runs just before."""
     blocker = scenario.blocker(url)
-    proc = start_apply(url, scenario.migration_id)
+    proc = start_apply(url, scenario.migration_id, action=action)
     try:
         pid = wait_until_blocked_in(url, scenario.migration_id, "main", proc)
+        if on_blocked is not None:
+            on_blocked()
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         wait_gone(url, pid)
     finally:
         blocker.rollback()
         blocker.close()
+
+
+def interrupt_in_main(url, engine):
+    """A migration whose applying process was killed inside its main transaction."""
+    scenario = main_phase(url, engine)
+    kill_apply_in_main(url, scenario)
     assert record(url, scenario.migration_id)[0] == "applying"
     return scenario
 
@@ -358,16 +366,7 @@ def test_the_cli_shows_resumes_and_aborts_an_interrupted_migration(database_url)
     assert "Aborted" in aborted.output and live_state(engine, scenario.sid) == before
     assert cli_run("migrations", "resume", "people").exit_code != 0  # nothing left to resume
 
-    blocker = scenario.blocker(database_url)
-    proc = start_apply(database_url, scenario.migration_id)  # the same migration, killed once more
-    try:
-        pid = wait_until_blocked_in(database_url, scenario.migration_id, "main", proc)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-        wait_gone(database_url, pid)
-    finally:
-        blocker.rollback()
-        blocker.close()
+    kill_apply_in_main(database_url, scenario)  # the same migration, killed once more
     resumed = cli_run("migrations", "resume", "people")
     assert resumed.exit_code == 0, resumed.output
     assert "Finished" in resumed.output
@@ -400,17 +399,11 @@ def test_a_killed_rollback_can_be_finished_or_undone(database_url, outcome):
     before_rows = rows_of(database_url, "people")
     engine.apply_migration(scenario.migration_id)
     applied = live_state(engine, scenario.sid)
-    blocker = scenario.blocker(database_url)
-    proc = start_apply(database_url, scenario.migration_id, action="rollback")
-    try:
-        pid = wait_until_blocked_in(database_url, scenario.migration_id, "main", proc)
+
+    def rolling_back():
         assert record(database_url, scenario.migration_id)[0] == "rolling_back"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-        wait_gone(database_url, pid)
-    finally:
-        blocker.rollback()
-        blocker.close()
+
+    kill_apply_in_main(database_url, scenario, action="rollback", on_blocked=rolling_back)
     q(database_url, "INSERT INTO custom.people (full_name, age) VALUES ('while-down', 1)")  # still the applied shape
     assert live_state(engine, scenario.sid) == applied
     if outcome == "finish":
