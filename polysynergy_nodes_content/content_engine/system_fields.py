@@ -8,18 +8,15 @@ never changes how ``id`` or ``created_at`` filter.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Any
 
 from polysynergy_section_field.section_field_runner.base_field_type import (
-    EQUALITY_OPERATORS, ORDERED_OPERATORS, FieldType, to_uuid,
+    EQUALITY_OPERATORS, ORDERED_OPERATORS, FieldType, to_instant, to_uuid,
 )
 
 from .section_model import FieldModel
 
-_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*", re.DOTALL)
-_INSTANT_MESSAGE = "must be an ISO-8601 date and time (e.g. 2025-10-31T10:30:00Z)"
 
 
 class EntryIdColumn(FieldType):
@@ -44,18 +41,7 @@ class TimestampColumn(FieldType):
     filter_operators = ORDERED_OPERATORS
 
     def parse_value(self, value: Any, settings: dict | None = None) -> dt.datetime:
-        if isinstance(value, dt.datetime):
-            parsed = value
-        elif isinstance(value, str) and _INSTANT.fullmatch(value.strip()):
-            try:
-                parsed = dt.datetime.fromisoformat(value.strip())
-            except ValueError:
-                raise ValueError(_INSTANT_MESSAGE) from None
-        else:
-            raise ValueError(_INSTANT_MESSAGE)
-        if parsed.tzinfo is None or parsed.tzinfo.utcoffset(parsed) is None:
-            parsed = parsed.replace(tzinfo=dt.timezone.utc)
-        return parsed
+        return to_instant(value)
 
 
 ENTRY_ID = EntryIdColumn()

@@ -13,6 +13,8 @@ Three representations of a value exist:
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -363,6 +365,28 @@ class FieldType:
         }[operator]
         parsed = self.parse_filter_value(operator, value, settings)
         return sql.SQL("{} " + comparison + " %s").format(column), [parsed]
+
+
+#: The shape of an ISO-8601 date and time (a date alone is not an instant).
+INSTANT_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*", re.DOTALL)
+INSTANT_MESSAGE = "must be an ISO-8601 date and time (e.g. 2025-10-31T10:30:00Z)"
+
+
+def to_instant(value: Any) -> dt.datetime:
+    """An instant (the datetime type and the created_at/updated_at columns); a value
+    without offset is taken as UTC. Raise ValueError(reason)."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str) and INSTANT_PATTERN.fullmatch(value.strip()):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(INSTANT_MESSAGE) from None
+    else:
+        raise ValueError(INSTANT_MESSAGE)
+    if parsed.tzinfo is None or parsed.tzinfo.utcoffset(parsed) is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed
 
 
 def to_uuid(value: Any) -> uuid.UUID:

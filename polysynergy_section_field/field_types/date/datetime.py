@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
+from ...section_field_runner.base_field_type import INSTANT_PATTERN, to_instant
 from ...section_field_runner.field_type_decorator import field_type
 from .._conversions import from_temporal
 from ._temporal import TemporalFieldType
 
-_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*", re.DOTALL)
-_MESSAGE = "must be an ISO-8601 date and time (e.g. 2025-10-31T10:30:00Z)"
 
 
 @field_type(category="date", icon="datetime.svg")
@@ -33,18 +31,7 @@ class DateTimeField(TemporalFieldType):
     conversions = from_temporal("datetime")
 
     def parse_value(self, value: Any, settings: dict | None = None) -> dt.datetime:
-        if isinstance(value, dt.datetime):
-            parsed = value
-        elif isinstance(value, str) and _DATETIME.fullmatch(value.strip()):
-            try:
-                parsed = dt.datetime.fromisoformat(value.strip())
-            except ValueError:
-                raise ValueError(_MESSAGE) from None
-        else:
-            raise ValueError(_MESSAGE)
-        if parsed.tzinfo is None or parsed.tzinfo.utcoffset(parsed) is None:
-            parsed = parsed.replace(tzinfo=dt.timezone.utc)
-        return parsed
+        return to_instant(value)
 
     def parse_column(self, values: list, settings: dict, refuse) -> list:
         """A tight loop for ISO strings when no ``min``/``max`` applies; any other value
@@ -54,7 +41,7 @@ class DateTimeField(TemporalFieldType):
                 or type(self).bound is not TemporalFieldType.bound):
             return super().parse_column(values, settings, refuse)
         utc, timezone, slow = dt.timezone.utc, dt.timezone, super().parse_column
-        match, fromisoformat = _DATETIME.fullmatch, dt.datetime.fromisoformat
+        match, fromisoformat = INSTANT_PATTERN.fullmatch, dt.datetime.fromisoformat
         out = []
         append = out.append
         for value in values:
