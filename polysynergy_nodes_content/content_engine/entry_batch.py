@@ -66,6 +66,7 @@ class BatchWriter:
         self._defaults: dict = {}
         self._memo: dict = {}  # this writer's verdicts on repeated values (see validate_values)
         self._copying = False
+        self._rule_base: dict | None = None
         self._system_ok = KEPT_COLUMNS if self.keep_ids else frozenset()
         #: Called with a batch's validated rows before they are stored; may change them
         #: (an id-keeping import holds back references to later rows: import_forward).
@@ -82,8 +83,7 @@ class BatchWriter:
                     if key in data:
                         row[key] = _system_value(key, data[key])
             if self.model.rules:
-                enforce(self.model, {**{f.handle: self._default(f)[0] for f in self.model.columns
-                                        if f.has_default and f.handle not in row}, **row})
+                enforce(self.model, {**self._typed_defaults(), **row})
             return row
         except InvalidInput as exc:
             raise InvalidInput(f"{self.label(index)}: {exc}", field=exc.field, index=index,
@@ -118,8 +118,7 @@ class BatchWriter:
                         if key in data:
                             row[key] = _system_value(key, data[key])
                 if rules:
-                    enforce(self.model, {**{f.handle: self._default(f)[0] for f in self.model.columns
-                                            if f.has_default and f.handle not in row}, **row})
+                    enforce(self.model, {**self._typed_defaults(), **row})
             except InvalidInput as exc:
                 raise self._named(exc, offset + index) from None
         if key_error is not None:
@@ -128,6 +127,13 @@ class BatchWriter:
 
     def _named(self, exc: InvalidInput, index: int) -> InvalidInput:
         return InvalidInput(f"{self.label(index)}: {exc}", field=exc.field, index=index, errors=exc.errors)
+
+    def _typed_defaults(self) -> dict:
+        """Handle -> typed default of every column with one: what a rule sees for a field
+        an item leaves out (read once per writer)."""
+        if self._rule_base is None:
+            self._rule_base = {f.handle: self._default(f)[0] for f in self.model.columns if f.has_default}
+        return self._rule_base
 
     def _default(self, field: FieldModel) -> tuple:
         if field.handle not in self._defaults:
@@ -165,8 +171,7 @@ class BatchWriter:
         if self.before_store is not None or merged_rules:
             checked = self.check_all(items, rules=not merged_rules)
             if merged_rules:
-                enforce_merged(conn, model, self.conflict, checked,
-                               {f.handle: self._default(f)[0] for f in model.columns if f.has_default}, self._named)
+                enforce_merged(conn, model, self.conflict, checked, self._typed_defaults(), self._named)
             if self.before_store is not None:
                 self.before_store(checked)
         out = [] if entries and not (self.conflict or self.keep_ids) else None
