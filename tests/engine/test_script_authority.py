@@ -196,6 +196,85 @@ def test_rollback_refuses_a_migration_changed_after_review_and_runs_nothing(engi
     assert sql(engine, "SELECT status FROM section_migrations WHERE id = %s", (migration["id"],))[0][0] == "applied"
 
 
+# Every sealed part of a record, changed the way a writer of the table could change it.
+EVERY_SEALED_PART = {
+    "id": ("id", lambda v: "00000000-0000-4000-8000-000000000001"),
+    "section_id": ("section_id", None),  # pointed at another section (the victims)
+    "version": ("version", lambda v: v + 1),
+    "migration_sql": TAMPERINGS["the reviewed SQL"],
+    "down_sql": ("down_sql", lambda v: (v or "") + "\n-- changed"),
+    "steps": TAMPERINGS["a changed step"],
+    "down_steps": TAMPERINGS["the rollback steps"],
+    "prechecks": TAMPERINGS["the pre-check queries"],
+    "operations": ("operations", lambda v: (v or []) + [{"up": ["SELECT 1"], "down": [], "description": "x"}]),
+    "is_destructive": TAMPERINGS["the destructive flag"],
+    "is_reversible": ("is_reversible", lambda v: not v),
+    "schema_fingerprint": ("schema_fingerprint", lambda v: "0" * 64),
+    "from_state": ("from_state", lambda v: dict(v or {}, config_version=-1)),
+    "to_state": TAMPERINGS["the resulting state"],
+    "config_version": ("config_version", lambda v: v + 1),
+}
+
+
+def test_every_sealed_part_is_tampered_with_in_some_test():
+    from polysynergy_nodes_content.content_engine.migration_seal import SEALED_FIELDS
+
+    assert sorted(EVERY_SEALED_PART) == sorted(SEALED_FIELDS)
+
+
+@pytest.mark.parametrize("part", sorted(EVERY_SEALED_PART))
+def test_apply_refuses_a_change_to_any_sealed_part(engine, part):
+    victims = make_section(engine, "victims", [{"handle": "name", "type": "text"}], [{"name": "keep me"}])
+    section = make_section(engine, "posts", [{"handle": "title", "type": "text"}], [{"title": "t"}])
+    engine.add_field(section["id"], "extra", None, "text")
+    migration = engine.plan_migration(section["id"])
+    before = live_state(engine, section["id"])
+    column, change = EVERY_SEALED_PART[part]
+    if change is None:
+        change = lambda v: victims["id"]  # noqa: E731
+    tamper(engine, migration["id"], column, change)
+    target = migration["id"] if part != "id" else change(None)
+    with pytest.raises(Refused, match="changed after it was planned|no checksum"):
+        engine.apply_migration(target, confirm=True)
+    assert live_state(engine, section["id"]) == before
+    assert rows(engine, "victims")[0]["name"] == "keep me"
+    assert sql(engine, "SELECT status FROM section_migrations WHERE id = %s", (target,))[0][0] == "generated"
+
+
+def interrupted(engine, migration_id) -> None:
+    """The record as a process leaves it when it dies inside the main transaction of an
+    apply: status applying, no step after the transaction done (status and progress are
+    run-time state, outside the seal)."""
+    sql(engine, "UPDATE section_migrations SET status = 'applying', progress = %s WHERE id = %s",
+        (json.dumps({"direction": "up", "phase": "main", "done": [], "main_done": False}), migration_id))
+
+
+@pytest.mark.parametrize("action", ["resume", "abort"])
+@pytest.mark.parametrize("what", ["the resulting state", "the destructive flag", "an added step"])
+def test_resume_and_abort_refuse_a_migration_changed_after_review_and_run_nothing(engine, action, what):
+    make_section(engine, "victims", [{"handle": "name", "type": "text"}], [{"name": "keep me"}])
+    section = make_section(engine, "posts", [{"handle": "title", "type": "text"}], [{"title": "t"}])
+    engine.add_field(section["id"], "extra", None, "text")
+    migration = engine.plan_migration(section["id"])
+    before = live_state(engine, section["id"])
+    interrupted(engine, migration["id"])
+    tamper(engine, migration["id"], *TAMPERINGS[what])
+    with pytest.raises(Refused, match="changed after it was planned"):
+        getattr(engine, f"{action}_migration")(migration["id"])
+    assert live_state(engine, section["id"]) == before
+    assert rows(engine, "victims")[0]["name"] == "keep me"
+    assert sql(engine, "SELECT status FROM section_migrations WHERE id = %s", (migration["id"],))[0][0] == "applying"
+
+
+def test_an_untampered_interrupted_apply_can_be_resumed(engine):
+    """The control for the two tests above: the same interrupted record, unchanged, resumes."""
+    section = make_section(engine, "posts", [{"handle": "title", "type": "text"}], [{"title": "t"}])
+    engine.add_field(section["id"], "extra", None, "text")
+    migration = engine.plan_migration(section["id"])
+    interrupted(engine, migration["id"])
+    assert engine.resume_migration(migration["id"])["status"] == "applied"
+
+
 def test_the_signing_key_is_not_readable_by_api_roles(engine):
     for role in ("anon", "authenticated"):
         sql(engine, pg_sql.SQL("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {}) THEN "

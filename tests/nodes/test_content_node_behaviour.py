@@ -318,11 +318,11 @@ def test_every_node_runs_in_two_event_loops(database_url, research_section, engi
     def twice(class_name, first: dict, second: dict, check):
         instance = node(class_name, database_url=url, **first)
         succeeded(run(instance))
-        check(instance)
+        assert check(instance), f"{class_name}: unexpected outputs after the first run"
         for name, value in second.items():
             setattr(instance, name, value)
         succeeded(run(instance))
-        check(instance)
+        assert check(instance), f"{class_name}: unexpected outputs after the second run (same instance, new loop)"
 
     twice("SectionCreate", {"section_handle": "one", "label": "One"}, {"section_handle": "two", "label": "Two"},
           lambda n: n.section_id and n.migration_id)
