@@ -159,3 +159,25 @@ def test_an_upsert_with_a_default_the_stored_entry_overrides(engine, seat_sectio
     with pytest.raises(InvalidInput, match="cannot sell more seats"):
         engine.create_entries("halls", [{"code": "new", "sold": 300}], on_conflict="code")
     assert raw.execute("SELECT count(*) FROM custom.halls").fetchone()[0] == 1
+
+
+def test_between_includes_both_bounds_in_the_engine_and_in_the_check(engine, events, raw):
+    """``_between`` is inclusive on both ends, like SQL's BETWEEN, whether the engine or the
+    database CHECK decides; a literal and a field reference as bounds."""
+    import psycopg
+
+    seats = next(f for f in engine.get_section(events)["fields"] if f["handle"] == "seats")
+    engine.update_field(seats["id"], {"custom_validation_rules": [
+        {"rule": {"_between": [{"_field": "sold"}, 100]}, "message": "between the seats sold and 100"}]})
+    for inside in ({"seats": 100, "sold": 0}, {"seats": 7, "sold": 7}, {"seats": 50, "sold": 10}):
+        engine.create_entry(events, {"code": f"AB{inside['seats']}{inside['sold']}", **inside})
+    for outside in ({"seats": 101, "sold": 0}, {"seats": 6, "sold": 7}):
+        with pytest.raises(InvalidInput, match="field 'seats': between the seats sold and 100"):
+            engine.create_entry(events, {"code": "AB999", **outside})
+    plan = engine.plan_migration(events)
+    engine.apply_migration(plan["id"], confirm=True)
+    raw.execute("INSERT INTO custom.events (code, seats, sold) VALUES ('CD100', 100, 0), ('CD7', 7, 7)")
+    for seats_value, sold_value in ((101, 0), (6, 7)):
+        with pytest.raises(psycopg.errors.CheckViolation):
+            raw.execute("INSERT INTO custom.events (code, seats, sold) VALUES ('CD1', %s, %s)",
+                        (seats_value, sold_value))
