@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 
 import psycopg
 
@@ -149,7 +148,6 @@ def _write_big_csv(path, rows: int, bad_line: int | None = None, duplicate_at: i
 def test_import_100k_rows_with_one_bad_line_imports_nothing(run, companies, database_url, tmp_path):
     big = tmp_path / "big.csv"
     _write_big_csv(big, 100_000, bad_line=87_654)
-    started = time.monotonic()
     result = run("entries", "import", companies, big, expect=2)
     assert "line 87654: field 'uses_kubernetes'" in result.stderr
     assert _count(database_url, companies) == 0  # the first 85,000 rows were rolled back
@@ -164,7 +162,6 @@ def test_import_100k_rows_with_one_bad_line_imports_nothing(run, companies, data
     done = run.json("entries", "import", companies, big, "--batch-size", "10000")
     assert done["imported"] == 100_000
     assert _count(database_url, companies) == 100_000
-    assert time.monotonic() - started < 120
     exported = tmp_path / "all.jsonl"
     assert run.json("entries", "export", companies, exported, "--batch-size", "7000")["exported"] == 100_000
     with open(exported, encoding="utf-8") as fh:

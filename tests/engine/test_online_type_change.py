@@ -34,7 +34,7 @@ def test_online_type_change_keeps_writers_going_and_every_value(engine):
     assert "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS" in script
     assert "ALTER COLUMN \"amount\" TYPE" not in script  # no rewrite under lock
 
-    stop, written, failures = threading.Event(), [], []
+    stop, writing, written, failures = threading.Event(), threading.Event(), [], []
 
     def writer():
         with psycopg.connect(engine.url, autocommit=True) as conn:
@@ -43,6 +43,7 @@ def test_online_type_change_keeps_writers_going_and_every_value(engine):
                 try:
                     conn.execute("INSERT INTO custom.ledger (amount, note) VALUES (%s, 'live')", (n,))
                     written.append(n)
+                    writing.set()
                 except psycopg.Error as exc:  # pragma: no cover - reported by the assertion below
                     failures.append(str(exc))
                 n += 1
@@ -51,7 +52,7 @@ def test_online_type_change_keeps_writers_going_and_every_value(engine):
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        time.sleep(0.1)
+        assert writing.wait(30), "the writer never wrote"  # the apply starts with writes going on
         engine.apply_migration(migration["id"])
     finally:
         stop.set()

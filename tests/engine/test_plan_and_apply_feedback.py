@@ -5,7 +5,6 @@ rows), and waiting on a lock names the session that holds it, in apply and in pl
 from __future__ import annotations
 
 import json
-import time
 from contextlib import contextmanager
 
 import psycopg
@@ -146,12 +145,11 @@ def test_planning_has_its_own_lock_timeout_and_names_the_holder(database_url):
     section = make_section(engine, "held", [{"handle": "title", "type": "text"}], [{"title": "a"}])
     engine.update_field(field_id(engine, section["id"], "title"), {"is_unique": True})
     with lock_held(database_url, "long-maintenance", "LOCK TABLE custom.held IN ACCESS EXCLUSIVE MODE") as pid:
-        started = time.monotonic()
+        # Refused while the lock is still held (it is released only when this block ends).
         with pytest.raises(DatabaseFailure) as failure:
             engine.plan_migration(section["id"])
-        waited = time.monotonic() - started
-    assert waited < 3  # not as long as the lock is held
     message = str(failure.value)
+    assert "statement timeout" not in message  # the lock timeout gave up, not the statement timeout
     assert "plan_lock_timeout_ms" in message and f"pid {pid}" in message and "long-maintenance" in message
     assert engine.plan_migration(section["id"])["id"] is not None  # and it plans once the lock is gone
 

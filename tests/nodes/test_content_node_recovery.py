@@ -47,7 +47,9 @@ def killed_apply(url, migration_id):
         assert waiting, "the apply never waited for the lock"
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+        deadline = time.monotonic() + 30  # never an endless wait: fail if the backend outlives its client
         while watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (waiting[0][0],)).fetchone():
+            assert time.monotonic() < deadline, "the killed apply's backend did not end"
             time.sleep(0.05)
     finally:
         reader.rollback()

@@ -292,7 +292,10 @@ def killed_mid_backfill(url):
     status, progress = record(url, migration_id)
     assert status == "applying" and progress["phase"] == "backfill", progress
     assert 0 < progress["backfill"]["rows"] < 3000
-    time.sleep(1.5)  # the server ends the orphaned backend (client_connection_check_interval)
+    # The server ends the orphaned backend (client_connection_check_interval): wait for that.
+    for (pid,) in q(url, "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()",
+                    (MIGRATE_APP,)):
+        wait_gone(url, pid)
     assert leftovers(url)["sync_triggers"] == 1  # the apply really was cut off mid-way
     return engine, sid, migration_id
 

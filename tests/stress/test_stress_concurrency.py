@@ -58,6 +58,20 @@ class Writers:
                 self.ids.append(entry["id"])
                 self.latencies.append((started, elapsed))
 
+    def wait_for_writes(self, more: int, timeout: float = 60) -> None:
+        """Until the writers have committed ``more`` entries beyond now (a migration then
+        runs between real writes, whatever the machine's speed), or fail."""
+        with self.lock:
+            target = len(self.ids) + more
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                if len(self.ids) >= target:
+                    return
+                assert not self.failures, self.failures[:3]
+            assert time.monotonic() < deadline, f"the writers did not write {more} entries in {timeout:.0f}s"
+            time.sleep(0.01)
+
     def __enter__(self):
         for t in self.threads:
             t.start()
@@ -82,7 +96,7 @@ def run_writers_during_migrations(database_url, writers_count, seed_rows, rounds
     engine.create_entries("feed", [{"title": f"seed-{i}"} for i in range(seed_rows)])
     apply_times = []
     with Writers(engine, "feed", writers_count) as writers:
-        time.sleep(0.3)
+        writers.wait_for_writes(20)
         for r in range(rounds):
             # A column, an index (GIN, built CONCURRENTLY) and relations (FK + index, junction table).
             engine.add_field(feed["id"], f"note{r}", None, "text")
@@ -92,14 +106,14 @@ def run_writers_during_migrations(database_url, writers_count, seed_rows, rounds
             started = time.monotonic()
             plan_apply(engine, feed["id"])
             apply_times.append(time.monotonic() - started)
-            time.sleep(0.2)
+            writers.wait_for_writes(10)
             # Uniqueness on the populated, busy column: unique index CONCURRENTLY, then the constraint.
             title = next(f for f in engine.get_section(feed["id"])["fields"] if f["handle"] == "title")
             engine.update_field(title["id"], {"is_unique": r % 2 == 0})
             started = time.monotonic()
             plan_apply(engine, feed["id"])
             apply_times.append(time.monotonic() - started)
-            time.sleep(0.2)
+            writers.wait_for_writes(10)
     return engine, feed, writers, apply_times
 
 

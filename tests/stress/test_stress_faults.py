@@ -261,15 +261,14 @@ def test_lock_timeout_is_reported_nothing_changes_and_retry_works(database_url, 
     holder = psycopg.connect(database_url)
     holder.execute(f"LOCK TABLE custom.busy IN {lock_mode} MODE")  # fixed test lock modes
     try:
-        started = time.monotonic()
         with pytest.raises(DatabaseFailure, match="lock timeout") as failure:
             engine.apply_migration(migration["id"])
-        elapsed = time.monotonic() - started
     finally:
         holder.rollback()
         holder.close()
     assert "try again" in str(failure.value)
-    assert elapsed < 2 * 0.3 + 0.2 + 2.0  # two attempts, one back-off, some slack; never the statement timeout
+    # Both attempts gave up on the lock (never the statement timeout) while the lock was held.
+    assert "tried 2 time(s)" in str(failure.value) and "statement timeout" not in str(failure.value)
     before.assert_same()
     assert invalid_indexes(database_url) == 0
     status, error = migration_status(database_url, migration["id"])
