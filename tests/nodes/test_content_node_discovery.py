@@ -58,7 +58,7 @@ def test_setup_context_description(class_name):
 
 def test_section_create_keeps_its_own_handle_and_icon():
     """Its section_handle and section_icon inputs leave the node's handle and icon file alone."""
-    description = node_class("SectionCreate")().to_dict()
+    description = node_class("ContentSectionCreate")().to_dict()
     variables = {v["handle"]: v for v in description["variables"]}
     assert variables["section_icon"]["value"] in ("", None)
     assert variables["section_handle"]["value"] in ("", None)
@@ -67,7 +67,7 @@ def test_section_create_keeps_its_own_handle_and_icon():
 
 
 def test_dict_inputs_default_to_empty_and_are_not_shared():
-    first = node_class("EntryCreate")()
-    second = node_class("EntryCreate")()
+    first = node_class("ContentEntryCreate")()
+    second = node_class("ContentEntryCreate")()
     first.field_data = {"a": 1}
     assert second.field_data == {}
