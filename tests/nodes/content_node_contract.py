@@ -70,6 +70,11 @@ CONTRACT = {
 }
 
 NODE_FOLDERS = ("section", "migration", "entry")
+
+#: Service nodes (an agent's tool provider): class name -> module. They run no engine
+#: operation of their own, so they have no contract entry above.
+SERVICE_NODES = {"ContentTools": "agent_tools/content_tools.py"}
+SERVICE_FOLDERS = ("agent_tools",)
 ALLOWED_ANNOTATIONS = {"str", "int", "float", "bool", "dict", "list", "str | None"}
 PATH_ANNOTATION = "bool | dict"
 

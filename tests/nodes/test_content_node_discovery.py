@@ -11,9 +11,10 @@ import inspect
 
 import pytest
 
-from content_node_contract import CONTRACT, NODE_FOLDERS, PACKAGE_DIR, inputs_of, node_class, outputs_of
+from content_node_contract import (CONTRACT, NODE_FOLDERS, PACKAGE_DIR, SERVICE_FOLDERS, SERVICE_NODES, inputs_of,
+                                   node_class, outputs_of)
 
-DISCOVERED_FOLDERS = NODE_FOLDERS + ("node_support",)
+DISCOVERED_FOLDERS = NODE_FOLDERS + SERVICE_FOLDERS + ("node_support",)
 
 
 def discover() -> dict[str, dict]:
@@ -28,8 +29,8 @@ def discover() -> dict[str, dict]:
     return found
 
 
-def test_discovery_finds_exactly_the_eleven_nodes():
-    assert set(discover()) == set(CONTRACT)
+def test_discovery_finds_exactly_the_eleven_nodes_and_the_tool_provider():
+    assert set(discover()) == set(CONTRACT) | set(SERVICE_NODES)
 
 
 def test_node_support_imports_cleanly_without_nodes():
