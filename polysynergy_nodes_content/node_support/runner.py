@@ -61,8 +61,8 @@ def fill_placeholders(node, name: str, value):
     section nodes do: the runtime's ``replace_placeholders`` over the node's own values and
     the nodes already run in this flow.
 
-    Values without a placeholder pass through untouched (Jinja would otherwise drop a
-    text's final newline). A placeholder that cannot be filled is an error naming the input.
+    Values without a placeholder pass through untouched: no render, and no JSON round trip
+    of a dict or list. A placeholder that cannot be filled is an error naming the input.
     """
     if not _is_template(value):
         return value
