@@ -15,6 +15,7 @@ import json
 import pytest
 
 from content_node_contract import PACKAGE_DIR
+from content_node_harness import REAL_RUNTIME
 
 agno_function = pytest.importorskip("agno.tools.function")
 from agno.tools import Toolkit  # noqa: E402
@@ -125,3 +126,28 @@ def test_a_bad_policy_input_is_refused_when_the_agent_asks_for_the_tools(make_no
         toolkit(make_node, database_url, max_entries=0)
     with pytest.raises(ValueError, match="section in --sections"):
         toolkit(make_node, database_url, sections="Bad-Name")
+
+
+@pytest.mark.skipif(not REAL_RUNTIME, reason="polysynergy_node_runner is not installed")
+def test_the_generated_node_resolves_its_secret_and_provides_the_toolkit(database_url, research_section,
+                                                                        monkeypatch, no_database_env):
+    """As PolySynergy's agent does: ``_resolve_secret()``, then ``await provide_instance()``."""
+    from polysynergy_node_runner.execution_context.executable_node import ExecutableNode
+    from polysynergy_node_runner.services.codegen.steps.unify_node_code import unify_node_code
+    from test_content_node_codegen import real_context
+
+    collected: set[str] = set()
+    body = unify_node_code((PACKAGE_DIR / "agent_tools" / "content_tools.py").read_text(encoding="utf-8"),
+                           collected, 1.0)
+    namespace = {"__name__": "generated_flow", "ExecutableNode": ExecutableNode}
+    exec(compile("\n".join(sorted(collected) + [body]), "<generated flow>", "exec"), namespace)
+    monkeypatch.setenv("PROJECT_ID", "project-1")
+    context = real_context({"CONTENT_DB": database_url})
+    node = namespace["ContentToolsV1_0"](id="n-tools", handle="contenttools", stateful=True, context=context)
+    node.sections, node.read_only, node.max_entries = "research_companies", True, 10
+    node.database_url = "<secret:CONTENT_DB>"
+    node._resolve_secret()
+    kit = asyncio.run(node.provide_instance())
+    assert list(kit.functions) == READ_TOOLS
+    assert [s["handle"] for s in call(kit, "list_sections")["sections"]] == ["research_companies"]
+    assert context.secrets.asked == [("CONTENT_DB", "project-1", "mock")]
