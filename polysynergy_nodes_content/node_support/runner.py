@@ -143,7 +143,8 @@ async def run_node(node, empty_outputs: dict, operation, database_url, *, errors
     """Run a node's engine operation and apply the outcome to the node.
 
     Text and JSON arguments have their ``{{ ... }}`` placeholders filled first
-    (``fill_placeholders``). ``operation(engine, **arguments)`` returns ``(outputs, result)``: the output values
+    (``fill_placeholders``; not ``database_url``, whose password may hold any character).
+    ``operation(engine, **arguments)`` returns ``(outputs, result)``: the output values
     by name and the dict for ``true_path``. ``empty_outputs`` names every output with
     its empty value. ``errors_on_success_path`` is the node's input of that name (any
     of its string forms). Returns True on success, False on failure.
@@ -154,7 +155,6 @@ async def run_node(node, empty_outputs: dict, operation, database_url, *, errors
         apply_failure(node, error, empty_outputs, False, error_output)
         return False
     try:
-        database_url = fill_placeholders(node, "database_url", database_url)
         arguments = {name: fill_placeholders(node, name, value) for name, value in arguments.items()}
         outputs, result = await run_engine_call(database_url, operation, **arguments)
     except Exception as error:  # every failure goes to a path, never into the flow

@@ -64,3 +64,13 @@ def test_a_placeholder_that_cannot_be_filled_fails_on_its_input(make_node, execu
     assert create.false_path["error"].startswith("field_data: a {{ }} placeholder could not be filled")
     assert "lookup" in create.false_path["error"]
     assert engine.query_entries("research_companies")["total_count"] == 0
+
+
+def test_the_database_url_is_never_read_as_a_template(make_node, execute_node, database_url, research_section):
+    """A password may hold ``{#`` or ``{{``; the URL reaches the driver as the secret gave it."""
+    query = execute_node(in_flow(make_node(
+        node_class("ContentEntryQuery"), database_url=f"{database_url} password=x{{#y{{{{z",
+        section_handle="research_companies",
+    )))
+    assert query.false_path is False, query.false_path
+    assert query.total_count == 0
