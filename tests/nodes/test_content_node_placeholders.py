@@ -6,7 +6,12 @@ the real flow in ``test_content_node_class_names`` fills one from another node's
 
 from __future__ import annotations
 
+import importlib.util
+
+import pytest
+
 from content_node_contract import node_class
+from content_node_harness import REAL_RUNTIME, STANDIN_DIR
 
 
 class RanNode:
@@ -74,3 +79,30 @@ def test_the_database_url_is_never_read_as_a_template(make_node, execute_node, d
     )))
     assert query.false_path is False, query.false_path
     assert query.total_count == 0
+
+
+@pytest.mark.skipif(not REAL_RUNTIME, reason="polysynergy_node_runner is not installed")
+def test_the_stand_in_fills_placeholders_as_the_real_runtime_does():
+    from polysynergy_node_runner.execution_context.replace_placeholders import replace_placeholders as real
+
+    spec = importlib.util.spec_from_file_location(
+        "standin_replace_placeholders",
+        STANDIN_DIR / "polysynergy_node_runner" / "execution_context" / "replace_placeholders.py")
+    standin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(standin)
+    state = FlowSoFar(lookup=RanNode(company="swis", tags=["a", "b"], count=3))
+    cases = [
+        "{{ lookup.company | upper }} and {{ own }}",
+        {"name": "{{ lookup.company }}", "nested": ["{{ lookup.count + 1 }}", "{% if lookup.tags %}yes{% endif %}"]},
+        ["{{ lookup.tags | join(',') }}", 5, None, True],
+        "no template at all\n",
+    ]
+    for data in cases:
+        assert standin.replace_placeholders(data=data, values={"own": "mine"}, state=state) == \
+            real(data=data, values={"own": "mine"}, state=state), data
+    for data in ("{{ nowhere.value }}", {"a": "{{ nowhere }}"}):
+        with pytest.raises(Exception) as real_error:
+            real(data=data, values={}, state=state)
+        with pytest.raises(Exception) as standin_error:
+            standin.replace_placeholders(data=data, values={}, state=state)
+        assert "nowhere" in str(real_error.value) and "nowhere" in str(standin_error.value)
