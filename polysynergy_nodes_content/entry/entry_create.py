@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_entries",
     icon="entry_create.svg",
 )
-class EntryCreate(Node):
+class ContentEntryCreate(Node):
     """Validates and inserts one entry, or a batch of entries, into a section's table."""
 
     section_handle: str = NodeVariableSettings(

@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_entries",
     icon="entry_delete.svg",
 )
-class EntryDelete(Node):
+class ContentEntryDelete(Node):
     """Deletes one entry from a section's table."""
 
     section_handle: str = NodeVariableSettings(

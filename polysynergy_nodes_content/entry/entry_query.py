@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_entries",
     icon="entry_query.svg",
 )
-class EntryQuery(Node):
+class ContentEntryQuery(Node):
     """Lists entries of a section with filters, ordering and paging."""
 
     section_handle: str = NodeVariableSettings(

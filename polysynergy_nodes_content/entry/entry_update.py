@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_entries",
     icon="entry_update.svg",
 )
-class EntryUpdate(Node):
+class ContentEntryUpdate(Node):
     """Validates and stores changed field values of an existing entry."""
 
     section_handle: str = NodeVariableSettings(

@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_migrations",
     icon="migration_apply.svg",
 )
-class MigrationApply(Node):
+class ContentMigrationApply(Node):
     """Runs a reviewed migration against the database (or resumes or aborts an interrupted one);
     destructive migrations need confirm."""
 

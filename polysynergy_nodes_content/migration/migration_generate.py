@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_migrations",
     icon="migration_generate.svg",
 )
-class MigrationGenerate(Node):
+class ContentMigrationGenerate(Node):
     """Plans the migration that brings a section's table in line with its configuration, for review."""
 
     section_id: str = NodeVariableSettings(

@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_migrations",
     icon="migration_rollback.svg",
 )
-class MigrationRollback(Node):
+class ContentMigrationRollback(Node):
     """Undoes an applied migration (dangerous): runs its down SQL and restores the earlier configuration."""
 
     migration_id: str = NodeVariableSettings(

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import logging
 
+from polysynergy_node_runner.execution_context.replace_placeholders import replace_placeholders
 from polysynergy_node_runner.setup_context.node_error import NodeError
 
 from polysynergy_nodes_content.content_engine.engine import get_engine
@@ -38,6 +40,37 @@ def clean_database_url(value) -> str | None:
     if url.startswith("<") and url.endswith(">"):
         raise ConfigurationError(f"database_url holds a placeholder that was not resolved: {url}")
     return url
+
+
+#: What marks a value as a template for the runtime's Jinja renderer.
+TEMPLATE_MARKERS = ("{{", "{%", "{#")
+
+
+def _is_template(value) -> bool:
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (dict, list)):
+        text = json.dumps(value, default=str)
+    else:
+        return False
+    return any(marker in text for marker in TEMPLATE_MARKERS)
+
+
+def fill_placeholders(node, name: str, value):
+    """``value`` with its ``{{ node.variable }}`` placeholders filled, as PolySynergy's own
+    section nodes do: the runtime's ``replace_placeholders`` over the node's own values and
+    the nodes already run in this flow.
+
+    Values without a placeholder pass through untouched: no render, and no JSON round trip
+    of a dict or list. A placeholder that cannot be filled is an error naming the input.
+    """
+    if not _is_template(value):
+        return value
+    try:
+        return replace_placeholders(data=value, values=node.__dict__, state=getattr(node, "state", None),
+                                    current_node=node)
+    except Exception as error:  # Jinja's errors vary by version: report every one on the input
+        raise InvalidInput(f"{name}: a {{{{ }}}} placeholder could not be filled: {error}", field=name) from None
 
 
 def call_engine(database_url, operation, arguments: dict):
@@ -109,6 +142,8 @@ async def run_node(node, empty_outputs: dict, operation, database_url, *, errors
                    error_output: str | None = None, **arguments) -> bool:
     """Run a node's engine operation and apply the outcome to the node.
 
+    Text and JSON arguments have their ``{{ ... }}`` placeholders filled first
+    (``fill_placeholders``; not ``database_url``, whose password may hold any character).
     ``operation(engine, **arguments)`` returns ``(outputs, result)``: the output values
     by name and the dict for ``true_path``. ``empty_outputs`` names every output with
     its empty value. ``errors_on_success_path`` is the node's input of that name (any
@@ -120,6 +155,7 @@ async def run_node(node, empty_outputs: dict, operation, database_url, *, errors
         apply_failure(node, error, empty_outputs, False, error_output)
         return False
     try:
+        arguments = {name: fill_placeholders(node, name, value) for name, value in arguments.items()}
         outputs, result = await run_engine_call(database_url, operation, **arguments)
     except Exception as error:  # every failure goes to a path, never into the flow
         apply_failure(node, error, empty_outputs, on_success_path, error_output)

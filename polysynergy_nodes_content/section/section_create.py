@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_sections",
     icon="section_create.svg",
 )
-class SectionCreate(Node):
+class ContentSectionCreate(Node):
     """Creates a section (a content type with its own table) and plans its CREATE TABLE migration."""
 
     section_handle: str = NodeVariableSettings(

@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_sections",
     icon="section_field_add.svg",
 )
-class SectionFieldAdd(Node):
+class ContentSectionFieldAdd(Node):
     """Adds a field to a section's configuration and plans the ALTER TABLE migration that adds its column."""
 
     section_id: str = NodeVariableSettings(

@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_sections",
     icon="section_field_remove.svg",
 )
-class SectionFieldRemove(Node):
+class ContentSectionFieldRemove(Node):
     """Removes a field from a section's configuration and plans the migration that drops its column."""
 
     section_id: str = NodeVariableSettings(

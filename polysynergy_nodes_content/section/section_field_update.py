@@ -12,7 +12,7 @@ from polysynergy_nodes_content.node_support.runner import run_node
     category="content_sections",
     icon="section_field_update.svg",
 )
-class SectionFieldUpdate(Node):
+class ContentSectionFieldUpdate(Node):
     """Changes a field's configuration and plans the migration that alters its column."""
 
     field_id: str = NodeVariableSettings(

@@ -7,7 +7,7 @@ For a flow run the runtime reads each node's source file and:
 3. rewrites ``(Node):`` to ``(ExecutableNode):``;
 4. replaces each ``name: type = NodeVariableSettings(...)`` / ``PathSettings(...)``
    by ``name: type = <default>``, the default found by pattern matching;
-5. appends the version suffix to the class name (``SectionCreate`` -> ``SectionCreateV1_0``).
+5. appends the version suffix to the class name (``ContentSectionCreate`` -> ``ContentSectionCreateV1_0``).
 The instance is then built as ``Cls(id=..., handle=..., stateful=..., context=...)``
 and each variable's value is assigned as an attribute.
 """

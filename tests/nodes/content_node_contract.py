@@ -11,58 +11,58 @@ PACKAGE_DIR = Path(polysynergy_nodes_content.__file__).resolve().parent
 
 # module (relative to the package), class name, inputs, outputs
 CONTRACT = {
-    "SectionCreate": (
+    "ContentSectionCreate": (
         "section/section_create.py",
         ["section_handle", "label", "description", "section_icon"],
         ["section_id", "table_name", "migration_id"],
     ),
-    "SectionFieldAdd": (
+    "ContentSectionFieldAdd": (
         "section/section_field_add.py",
         ["section_id", "field_handle", "field_label", "field_type_handle", "field_settings",
          "is_required", "is_unique", "ui_width", "tab_name"],
         ["field_id", "migration_id"],
     ),
-    "SectionFieldRemove": (
+    "ContentSectionFieldRemove": (
         "section/section_field_remove.py",
         ["section_id", "field_handle"],
         ["migration_id"],
     ),
-    "SectionFieldUpdate": (
+    "ContentSectionFieldUpdate": (
         "section/section_field_update.py",
         ["field_id", "updates"],
         ["migration_id"],
     ),
-    "MigrationGenerate": (
+    "ContentMigrationGenerate": (
         "migration/migration_generate.py",
         ["section_id"],
         ["migration_sql", "migration_id", "is_destructive", "warnings"],
     ),
-    "MigrationApply": (
+    "ContentMigrationApply": (
         "migration/migration_apply.py",
         ["migration_id", "confirm", "action"],
         ["success", "error_message"],
     ),
-    "MigrationRollback": (
+    "ContentMigrationRollback": (
         "migration/migration_rollback.py",
         ["migration_id"],
         ["success", "error_message"],
     ),
-    "EntryCreate": (
+    "ContentEntryCreate": (
         "entry/entry_create.py",
         ["section_handle", "field_data"],
         ["entry_id", "created_data"],
     ),
-    "EntryUpdate": (
+    "ContentEntryUpdate": (
         "entry/entry_update.py",
         ["section_handle", "entry_id", "filters", "field_data", "confirm"],
         ["success", "updated_data", "updated_count"],
     ),
-    "EntryQuery": (
+    "ContentEntryQuery": (
         "entry/entry_query.py",
         ["section_handle", "filters", "order_by", "limit", "offset", "fields", "search", "count"],
         ["entries", "total_count", "related_titles"],
     ),
-    "EntryDelete": (
+    "ContentEntryDelete": (
         "entry/entry_delete.py",
         ["section_handle", "entry_id", "filters", "confirm"],
         ["success", "deleted_count"],
@@ -70,6 +70,11 @@ CONTRACT = {
 }
 
 NODE_FOLDERS = ("section", "migration", "entry")
+
+#: Service nodes (an agent's tool provider): class name -> module. They run no engine
+#: operation of their own, so they have no contract entry above.
+SERVICE_NODES = {"ContentTools": "agent_tools/content_tools.py"}
+SERVICE_FOLDERS = ("agent_tools",)
 ALLOWED_ANNOTATIONS = {"str", "int", "float", "bool", "dict", "list", "str | None"}
 PATH_ANNOTATION = "bool | dict"
 

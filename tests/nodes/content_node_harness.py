@@ -20,6 +20,7 @@ RUNTIME_MODULES = (
     "polysynergy_node_runner.setup_context.node_variable_settings",
     "polysynergy_node_runner.setup_context.path_settings",
     "polysynergy_node_runner.setup_context.dock_property",
+    "polysynergy_node_runner.execution_context.replace_placeholders",
 )
 
 

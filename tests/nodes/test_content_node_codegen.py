@@ -79,22 +79,22 @@ def test_generated_module_defines_every_versioned_class(generated):
 
 
 def test_generated_node_fails_cleanly_without_a_url(generated, no_database_env):
-    instance = instantiate(generated, "EntryQuery", section_handle="research_companies")
+    instance = instantiate(generated, "ContentEntryQuery", section_handle="research_companies")
     asyncio.run(instance.execute())
     assert instance.true_path is False
     assert instance.false_path["error"].startswith("No database URL")
     assert instance.entries == [] and instance.total_count == 0
-    assert instance.handle == "entryquery_1"
+    assert instance.handle == "contententryquery_1"
 
 
 def test_generated_nodes_run_in_two_event_loops(generated, database_url):
     create = instantiate(
-        generated, "SectionCreate", section_handle="generated_section", label="Generated", database_url=database_url
+        generated, "ContentSectionCreate", section_handle="generated_section", label="Generated", database_url=database_url
     )
     asyncio.run(create.execute())
     assert create.false_path is False, create.false_path
     assert create.table_name == "generated_section"
-    generate = instantiate(generated, "MigrationGenerate", section_id=create.section_id, database_url=database_url)
+    generate = instantiate(generated, "ContentMigrationGenerate", section_id=create.section_id, database_url=database_url)
     asyncio.run(generate.execute())
     assert generate.false_path is False, generate.false_path
     assert generate.migration_id and "CREATE TABLE" in generate.migration_sql
@@ -102,7 +102,7 @@ def test_generated_nodes_run_in_two_event_loops(generated, database_url):
 
 def test_generated_node_as_a_path_tool_reused_between_calls(generated, database_url):
     """Strings only, errors on the success path, one instance for every call."""
-    create = instantiate(generated, "SectionCreate", section_handle="tool_section", label="Tool", description="null",
+    create = instantiate(generated, "ContentSectionCreate", section_handle="tool_section", label="Tool", description="null",
                          section_icon="", errors_on_success_path="true", database_url=database_url)
     asyncio.run(create.execute())
     assert create.false_path is False and create.true_path["ok"] is True, create.true_path
@@ -196,7 +196,7 @@ def test_real_executable_node_resolves_the_secret_and_runs(real_generated, datab
     monkeypatch.setenv("PROJECT_ID", "project-1")
     context = real_context({"CONTENT_DB": database_url})
     create = instantiate(
-        real_generated, "SectionCreate", context=context,
+        real_generated, "ContentSectionCreate", context=context,
         section_handle="real_runtime_section", label="Real Runtime", database_url="<secret:CONTENT_DB>",
     )
     asyncio.run(create.state_execute())
@@ -206,7 +206,7 @@ def test_real_executable_node_resolves_the_secret_and_runs(real_generated, datab
     assert context.secrets.asked == [("CONTENT_DB", "project-1", "mock")]
 
     query = instantiate(
-        real_generated, "EntryQuery", context=context,
+        real_generated, "ContentEntryQuery", context=context,
         section_handle="real_runtime_section", database_url="<secret:MISSING>",
     )
     asyncio.run(query.state_execute())

@@ -11,9 +11,10 @@ import inspect
 
 import pytest
 
-from content_node_contract import CONTRACT, NODE_FOLDERS, PACKAGE_DIR, inputs_of, node_class, outputs_of
+from content_node_contract import (CONTRACT, NODE_FOLDERS, PACKAGE_DIR, SERVICE_FOLDERS, SERVICE_NODES, inputs_of,
+                                   node_class, outputs_of)
 
-DISCOVERED_FOLDERS = NODE_FOLDERS + ("node_support",)
+DISCOVERED_FOLDERS = NODE_FOLDERS + SERVICE_FOLDERS + ("node_support",)
 
 
 def discover() -> dict[str, dict]:
@@ -28,8 +29,8 @@ def discover() -> dict[str, dict]:
     return found
 
 
-def test_discovery_finds_exactly_the_eleven_nodes():
-    assert set(discover()) == set(CONTRACT)
+def test_discovery_finds_exactly_the_eleven_nodes_and_the_tool_provider():
+    assert set(discover()) == set(CONTRACT) | set(SERVICE_NODES)
 
 
 def test_node_support_imports_cleanly_without_nodes():
@@ -58,7 +59,7 @@ def test_setup_context_description(class_name):
 
 def test_section_create_keeps_its_own_handle_and_icon():
     """Its section_handle and section_icon inputs leave the node's handle and icon file alone."""
-    description = node_class("SectionCreate")().to_dict()
+    description = node_class("ContentSectionCreate")().to_dict()
     variables = {v["handle"]: v for v in description["variables"]}
     assert variables["section_icon"]["value"] in ("", None)
     assert variables["section_handle"]["value"] in ("", None)
@@ -67,7 +68,7 @@ def test_section_create_keeps_its_own_handle_and_icon():
 
 
 def test_dict_inputs_default_to_empty_and_are_not_shared():
-    first = node_class("EntryCreate")()
-    second = node_class("EntryCreate")()
+    first = node_class("ContentEntryCreate")()
+    second = node_class("ContentEntryCreate")()
     first.field_data = {"a": 1}
     assert second.field_data == {}

@@ -67,12 +67,12 @@ def tool(database_url):
 
 
 def test_the_whole_research_example_with_string_arguments_only(tool, database_url):
-    section = ok(tool("SectionCreate")(
+    section = ok(tool("ContentSectionCreate")(
         section_handle="research_companies", label="Research Companies", description="null", section_icon=""))
     assert section["table_name"] == "research_companies"
     uuid.UUID(section["section_id"])
 
-    add_field = tool("SectionFieldAdd")
+    add_field = tool("ContentSectionFieldAdd")
     for spec in RESEARCH_FIELDS:
         added = ok(add_field(
             section_id="research_companies", field_handle=spec["handle"], field_label=spec["label"],
@@ -89,14 +89,14 @@ def test_the_whole_research_example_with_string_arguments_only(tool, database_ur
     # the configuration keeps a default as JSON text: a number, not the string "5"
     assert (json.loads(scored["field"]["default_value"]), scored["field"]["sort_order"]) == (5, 0)
 
-    plan = ok(tool("MigrationGenerate")(section_id="research_companies"))
+    plan = ok(tool("ContentMigrationGenerate")(section_id="research_companies"))
     assert "CREATE TABLE" in plan["migration_sql"] and plan["is_destructive"] is False
-    refused(tool("MigrationApply")(migration_id=plan["migration_id"], confirm="false", action="upgrade"),
+    refused(tool("ContentMigrationApply")(migration_id=plan["migration_id"], confirm="false", action="upgrade"),
             "action", "apply, resume, abort")
-    applied = ok(tool("MigrationApply")(migration_id=plan["migration_id"], confirm="false", action="null"))
+    applied = ok(tool("ContentMigrationApply")(migration_id=plan["migration_id"], confirm="false", action="null"))
     assert applied["success"] is True and applied["error_message"] is None
 
-    create = tool("EntryCreate")
+    create = tool("ContentEntryCreate")
     swis = ok(create(section_handle="research_companies", field_data=text(
         {"company_name": "SWIS", "uses_kubernetes": True, "kubernetes_confidence": "hoog", "score": 8})))
     batch = ok(create(section_handle="research_companies", field_data=text([
@@ -106,7 +106,7 @@ def test_the_whole_research_example_with_string_arguments_only(tool, database_ur
     assert isinstance(swis["entry_id"], str) and len(batch["entry_id"]) == 2
     assert swis["created_data"]["score"] == 8 and swis["created_data"]["created_at"].startswith("20")
 
-    query = tool("EntryQuery")
+    query = tool("ContentEntryQuery")
     found = ok(query(section_handle="research_companies", filters='{"uses_kubernetes": true}',
                      order_by="", limit="10", offset="0"))
     assert [e["company_name"] for e in found["entries"]] == ["SWIS"] and found["total_count"] == 1
@@ -114,27 +114,27 @@ def test_the_whole_research_example_with_string_arguments_only(tool, database_ur
                           limit="null", offset=""))
     assert [e["company_name"] for e in everything["entries"]] == ["SWIS", "Initech", "Acme"]
 
-    updated = ok(tool("EntryUpdate")(section_handle="research_companies", entry_id=swis["entry_id"],
+    updated = ok(tool("ContentEntryUpdate")(section_handle="research_companies", entry_id=swis["entry_id"],
                                      field_data='{"kubernetes_confidence": "middel", "score": "9"}'))
     assert updated["updated_data"]["kubernetes_confidence"] == "middel" and updated["updated_data"]["score"] == 9
 
-    field_id = ok(tool("SectionFieldUpdate")(field_id=scored["field_id"], updates='{"label": "Score (0-10)"}'))
+    field_id = ok(tool("ContentSectionFieldUpdate")(field_id=scored["field_id"], updates='{"label": "Score (0-10)"}'))
     assert field_id["field"]["label"] == "Score (0-10)"
 
-    removal = ok(tool("SectionFieldRemove")(section_id="research_companies", field_handle="industry"))
+    removal = ok(tool("ContentSectionFieldRemove")(section_id="research_companies", field_handle="industry"))
     assert removal["migration"]["is_destructive"] is True
-    apply = tool("MigrationApply")
+    apply = tool("ContentMigrationApply")
     refused(apply(migration_id=removal["migration_id"], confirm="false", action=""), None, "confirm")
     assert apply.node.error_message and apply.node.success is False
     ok(apply(migration_id=removal["migration_id"], confirm="true", action=" Apply "))
     assert apply.node.error_message is None and apply.node.success is True
 
-    rolled = ok(tool("MigrationRollback")(migration_id=removal["migration_id"]))
+    rolled = ok(tool("ContentMigrationRollback")(migration_id=removal["migration_id"]))
     assert rolled["success"] is True
 
-    deleted = ok(tool("EntryDelete")(section_handle="research_companies", entry_id=batch["entry_id"][0]))
+    deleted = ok(tool("ContentEntryDelete")(section_handle="research_companies", entry_id=batch["entry_id"][0]))
     assert deleted["success"] is True
-    again = tool("EntryDelete")(section_handle="research_companies", entry_id=batch["entry_id"][0])
+    again = tool("ContentEntryDelete")(section_handle="research_companies", entry_id=batch["entry_id"][0])
     refused(again, "entry_id", "does not exist")
 
 
@@ -144,7 +144,7 @@ def research(tool, database_url, research_section):
 
 
 def test_a_refused_value_comes_back_on_the_success_path_naming_the_field(tool, research):
-    create = tool("EntryCreate")
+    create = tool("ContentEntryCreate")
     message = refused(create(section_handle="research_companies",
                              field_data='{"company_name": "SWIS", "kubernetes_confidence": "very"}'),
                       "kubernetes_confidence", "kubernetes_confidence")
@@ -156,7 +156,7 @@ def test_a_refused_value_comes_back_on_the_success_path_naming_the_field(tool, r
     refused(batch, "uses_kubernetes", "uses_kubernetes")
     assert batch["index"] == 1
 
-    query = tool("EntryQuery")
+    query = tool("ContentEntryQuery")
     refused(query(section_handle="research_companies", filters="", order_by="", limit="ten", offset="0"),
             "limit", "limit must be a whole number")
     refused(query(section_handle="research_companies", filters='{"company_name": {"_gt": ', order_by="",
@@ -167,7 +167,7 @@ def test_a_refused_value_comes_back_on_the_success_path_naming_the_field(tool, r
 @pytest.mark.parametrize("flag, on_success_path", [("true", True), ("1", True), ("false", False), ("", False),
                                                    ("null", False)])
 def test_errors_on_success_path_takes_its_string_forms(flag, on_success_path, database_url, research):
-    node = build_node(node_class("EntryDelete"), section_handle="research_companies", entry_id=str(uuid.uuid4()),
+    node = build_node(node_class("ContentEntryDelete"), section_handle="research_companies", entry_id=str(uuid.uuid4()),
                       errors_on_success_path=flag, database_url=database_url)
     run(node)
     if on_success_path:
@@ -178,7 +178,7 @@ def test_errors_on_success_path_takes_its_string_forms(flag, on_success_path, da
 
 
 def test_an_unreadable_flag_is_reported_on_the_error_path(database_url, research):
-    node = build_node(node_class("EntryQuery"), section_handle="research_companies",
+    node = build_node(node_class("ContentEntryQuery"), section_handle="research_companies",
                       errors_on_success_path="perhaps", database_url=database_url)
     run(node)
     assert node.true_path is False
@@ -186,7 +186,7 @@ def test_an_unreadable_flag_is_reported_on_the_error_path(database_url, research
 
 
 def test_nothing_from_an_earlier_call_survives_into_the_next(tool, research, engine):
-    create = tool("EntryCreate")
+    create = tool("ContentEntryCreate")
     first = ok(create(section_handle="research_companies", field_data='[{"company_name": "A"}, {"company_name": "B"}]'))
     assert len(create.node.entry_id) == 2
     refused(create(section_handle="research_companies", field_data='{"company_name": "D", "uses_kubernetes": "x"}'),
@@ -199,7 +199,7 @@ def test_nothing_from_an_earlier_call_survives_into_the_next(tool, research, eng
     single["created_data"]["company_name"] = "changed by a later node"
     assert create.node.created_data["company_name"] == "C", "outputs are not shared with the result"
 
-    query = tool("EntryQuery")
+    query = tool("ContentEntryQuery")
     ok(query(section_handle="research_companies", filters='{"company_name": "A"}', order_by="", limit="", offset=""))
     assert [e["company_name"] for e in query.node.entries] == ["A"]
     refused(query(section_handle="nope", filters="", order_by="", limit="", offset=""), "section_handle", "nope")
@@ -208,7 +208,7 @@ def test_nothing_from_an_earlier_call_survives_into_the_next(tool, research, eng
                       offset="1"))
     assert [e["company_name"] for e in second["entries"]] == ["B", "C"] and second["total_count"] == 3
 
-    update = tool("EntryUpdate")
+    update = tool("ContentEntryUpdate")
     ok(update(section_handle="research_companies", entry_id=single["entry_id"], field_data='{"industry": "x"}'))
     refused(update(section_handle="research_companies", entry_id=str(uuid.uuid4()), field_data='{"industry": "y"}'),
             "entry_id")
@@ -235,7 +235,7 @@ def test_every_input_of_every_node_takes_null_text(class_name, database_url, res
 def test_changes_by_filters_with_string_arguments_count_first_then_confirm(tool, research, engine):
     for name in ("A", "B", "C"):
         engine.create_entry("research_companies", {"company_name": name, "uses_kubernetes": name != "C"})
-    update = tool("EntryUpdate")
+    update = tool("ContentEntryUpdate")
     counted = ok(update(section_handle="research_companies", entry_id="null", filters='{"uses_kubernetes": true}',
                         field_data='{"industry": "Cloud"}', confirm="false"))
     assert (counted["matched"], counted["updated_count"], counted["success"]) == (2, 0, False)
@@ -252,7 +252,7 @@ def test_changes_by_filters_with_string_arguments_count_first_then_confirm(tool,
                    field_data='{"industry": "x"}', confirm="true"), "filters", "not both")
     assert update.node.updated_count == 0 and update.node.success is False
 
-    delete = tool("EntryDelete")
+    delete = tool("ContentEntryDelete")
     counted = ok(delete(section_handle="research_companies", entry_id="null", filters='{"industry": "Cloud"}',
                         confirm="false"))
     assert (counted["matched"], counted["deleted_count"]) == (2, 0)

@@ -21,13 +21,13 @@ from content_node_contract import PACKAGE_DIR, node_class
 pytestmark = pytest.mark.skipif(not REAL_RUNTIME, reason="polysynergy_node_runner is not installed")
 
 NODES = [  # id, class, dock values (everything else arrives by wire)
-    ("n-section", "SectionCreate", {"section_handle": "flow_companies", "label": "Flow Companies"}),
-    ("n-field", "SectionFieldAdd", {"field_handle": "company_name", "field_label": "Company Name",
+    ("n-section", "ContentSectionCreate", {"section_handle": "flow_companies", "label": "Flow Companies"}),
+    ("n-field", "ContentSectionFieldAdd", {"field_handle": "company_name", "field_label": "Company Name",
                                     "field_type_handle": "text", "is_required": True}),
-    ("n-plan", "MigrationGenerate", {}),
-    ("n-apply", "MigrationApply", {"confirm": True}),
-    ("n-entry", "EntryCreate", {"section_handle": "flow_companies", "field_data": {"company_name": "SWIS"}}),
-    ("n-query", "EntryQuery", {"section_handle": "flow_companies"}),
+    ("n-plan", "ContentMigrationGenerate", {}),
+    ("n-apply", "ContentMigrationApply", {"confirm": True}),
+    ("n-entry", "ContentEntryCreate", {"section_handle": "flow_companies", "field_data": {"company_name": "SWIS"}}),
+    ("n-query", "ContentEntryQuery", {"section_handle": "flow_companies"}),
 ]
 WIRES = [  # source node, source handle, target node, target handle ("node": drives it)
     ("n-section", "true_path", "n-field", "node"),

@@ -1,4 +1,4 @@
-"""MigrationApply's action input: resume and abort a migration whose applying process was
+"""ContentMigrationApply's action input: resume and abort a migration whose applying process was
 killed (a real separate process, SIGKILLed while its transaction waited for a lock)."""
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def test_migration_apply_resumes_and_aborts_an_interrupted_apply(database_url):
     engine.apply_migration(engine.plan_migration(section["id"])["id"])
     engine.add_field(section["id"], "price", None, "decimal")
     migration_id = engine.plan_migration(section["id"])["id"]
-    apply_node = node_class("MigrationApply")
+    apply_node = node_class("ContentMigrationApply")
 
     killed_apply(database_url, migration_id)
     aborted = run(build_node(apply_node, migration_id=migration_id, action="abort", database_url=database_url))

@@ -1,4 +1,4 @@
-"""EntryQuery's related_titles output: relations stay ids in ``entries``, the related
+"""ContentEntryQuery's related_titles output: relations stay ids in ``entries``, the related
 entries' titles come beside them, and a failed run resets the output."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from content_node_contract import node_class
 
 
 def query(**inputs):
-    return run(build_node(node_class("EntryQuery"), **inputs))
+    return run(build_node(node_class("ContentEntryQuery"), **inputs))
 
 
 def test_entry_query_shows_related_titles(database_url, research_section, engine):

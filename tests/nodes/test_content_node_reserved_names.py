@@ -7,7 +7,7 @@ value), and one named like a runtime method would replace the method. In the set
 context the same holds for the ``Node`` dataclass fields (the decorator writes the node's
 icon file through an ``icon`` variable).
 
-SectionCreate once had inputs called ``handle`` and ``icon``: in a real flow the node was
+ContentSectionCreate once had inputs called ``handle`` and ``icon``: in a real flow the node was
 then registered under the section's handle, so lookups and ``{{ <handle>.x }}`` placeholders
 missed it. They are ``section_handle`` and ``section_icon`` now, and nothing may collide.
 """

@@ -138,7 +138,7 @@ def test_decorator_icon_and_readme(class_name):
         assert f"`{name}`" in text, f"{readme.name} does not describe {name}"
 
 
-DESTRUCTIVE = {"SectionFieldRemove", "MigrationApply", "MigrationRollback", "EntryDelete"}
+DESTRUCTIVE = {"ContentSectionFieldRemove", "ContentMigrationApply", "ContentMigrationRollback", "ContentEntryDelete"}
 DOCK_ONLY = {"database_url", "errors_on_success_path"}
 
 
@@ -226,7 +226,7 @@ def test_contract_inputs_and_outputs(class_name):
         assert ast.literal_eval(settings["has_out"]) is True, name
         assert "dock" not in settings, f"output {name} has no dock"
     extra = set(declared) - set(inputs_of(class_name)) - set(outputs_of(class_name)) - {"true_path", "false_path"}
-    allowed_extra = {"help_text", "placeholder", "default_value", "sort_order"} if class_name == "SectionFieldAdd" else set()
+    allowed_extra = {"help_text", "placeholder", "default_value", "sort_order"} if class_name == "ContentSectionFieldAdd" else set()
     assert extra <= allowed_extra, extra
 
 

@@ -1,8 +1,8 @@
 """The seed's "Research Companies" usage example, run node by node with outputs feeding inputs.
 
-SectionCreate -> 5x SectionFieldAdd -> MigrationGenerate -> MigrationApply(confirm)
--> EntryCreate -> EntryQuery -> EntryUpdate -> SectionFieldUpdate -> MigrationApply
--> MigrationRollback -> EntryDelete, each in its own event loop (asyncio.run).
+ContentSectionCreate -> 5x ContentSectionFieldAdd -> ContentMigrationGenerate -> ContentMigrationApply(confirm)
+-> ContentEntryCreate -> ContentEntryQuery -> ContentEntryUpdate -> ContentSectionFieldUpdate -> ContentMigrationApply
+-> ContentMigrationRollback -> ContentEntryDelete, each in its own event loop (asyncio.run).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_research_companies_workflow(database_url):
 
     # 1. Create section
     section = ok(run(build_node(
-        node_class("SectionCreate"),
+        node_class("ContentSectionCreate"),
         section_handle="research_companies",
         label="Research Companies",
         description="Companies researched for Kubernetes usage",
@@ -51,11 +51,11 @@ def test_research_companies_workflow(database_url):
     assert section.section_id and section.migration_id
     assert section.true_path["section_id"] == section.section_id
 
-    # 2. Add fields (outputs of SectionCreate feed SectionFieldAdd)
+    # 2. Add fields (outputs of ContentSectionCreate feed ContentSectionFieldAdd)
     field_ids = {}
     for spec in RESEARCH_FIELDS:
         added = ok(run(build_node(
-            node_class("SectionFieldAdd"),
+            node_class("ContentSectionFieldAdd"),
             section_id=section.section_id,
             field_handle=spec["handle"],
             field_label=spec["label"],
@@ -70,7 +70,7 @@ def test_research_companies_workflow(database_url):
     assert len(set(field_ids.values())) == 5
 
     # 3. Generate & review the migration
-    generate = ok(run(build_node(node_class("MigrationGenerate"), section_id=section.section_id, database_url=url)))
+    generate = ok(run(build_node(node_class("ContentMigrationGenerate"), section_id=section.section_id, database_url=url)))
     sql = generate.migration_sql
     assert 'CREATE TABLE "custom"."research_companies"' in sql
     for spec in RESEARCH_FIELDS:
@@ -81,7 +81,7 @@ def test_research_companies_workflow(database_url):
 
     # 4. Apply it (the user confirms)
     apply = ok(run(build_node(
-        node_class("MigrationApply"), migration_id=generate.migration_id, confirm=True, database_url=url
+        node_class("ContentMigrationApply"), migration_id=generate.migration_id, confirm=True, database_url=url
     )))
     assert apply.success is True and apply.error_message is None
     assert apply.true_path["migration"]["status"] == "applied"
@@ -89,7 +89,7 @@ def test_research_companies_workflow(database_url):
 
     # 5. Create the entry
     create = ok(run(build_node(
-        node_class("EntryCreate"), section_handle="research_companies", field_data=SWIS, database_url=url
+        node_class("ContentEntryCreate"), section_handle="research_companies", field_data=SWIS, database_url=url
     )))
     assert create.created_data["id"] == create.entry_id
     assert {k: create.created_data[k] for k in SWIS} == SWIS
@@ -97,7 +97,7 @@ def test_research_companies_workflow(database_url):
 
     # 6. Query the companies that use Kubernetes (twice: two event loops, same answer)
     query = build_node(
-        node_class("EntryQuery"),
+        node_class("ContentEntryQuery"),
         section_handle="research_companies",
         filters={"uses_kubernetes": True},
         order_by="created_at DESC",
@@ -112,7 +112,7 @@ def test_research_companies_workflow(database_url):
 
     # 7. Update the entry
     update = ok(run(build_node(
-        node_class("EntryUpdate"),
+        node_class("ContentEntryUpdate"),
         section_handle="research_companies",
         entry_id=create.entry_id,
         field_data={"kubernetes_confidence": "middel"},
@@ -124,7 +124,7 @@ def test_research_companies_workflow(database_url):
 
     # 8. Change a field: allow longer company names
     change = ok(run(build_node(
-        node_class("SectionFieldUpdate"),
+        node_class("ContentSectionFieldUpdate"),
         field_id=field_ids["company_name"],
         updates={"label": "Company", "field_settings": {"maxLength": 300}},
         database_url=url,
@@ -133,18 +133,18 @@ def test_research_companies_workflow(database_url):
     assert "character varying(300)" in change.true_path["migration"]["sql"]
 
     # 9. Apply that migration (not destructive: no confirm needed)
-    apply_change = ok(run(build_node(node_class("MigrationApply"), migration_id=change.migration_id, database_url=url)))
+    apply_change = ok(run(build_node(node_class("ContentMigrationApply"), migration_id=change.migration_id, database_url=url)))
     assert apply_change.success is True
     assert column(url, "company_name") == ("character varying", 300, "NO")
 
     # 10. Roll it back
-    rollback = ok(run(build_node(node_class("MigrationRollback"), migration_id=change.migration_id, database_url=url)))
+    rollback = ok(run(build_node(node_class("ContentMigrationRollback"), migration_id=change.migration_id, database_url=url)))
     assert rollback.success is True and rollback.error_message is None
     assert column(url, "company_name") == ("character varying", 200, "NO")
 
     # 11. Delete the entry
     delete = ok(run(build_node(
-        node_class("EntryDelete"), section_handle="research_companies", entry_id=create.entry_id, database_url=url
+        node_class("ContentEntryDelete"), section_handle="research_companies", entry_id=create.entry_id, database_url=url
     )))
     assert delete.success is True
     ok(run(query))
