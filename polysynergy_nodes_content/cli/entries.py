@@ -267,15 +267,19 @@ class RowRateColumn(ProgressColumn):
 @click.option("--dry-run", is_flag=True, help="Check the whole file and report every bad row; write nothing.")
 @click.option("--max-errors", type=click.IntRange(1, 100_000), default=100, show_default=True,
               help="With --dry-run: report at most this many problems (the totals count all).")
+@click.option("--raw-cells", is_flag=True,
+              help="CSV: keep every cell as it is (do not restore the apostrophe an export puts before "
+                   "=, +, -, @, tab and CR).")
 @json_option
-def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, max_errors):
+def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, max_errors, raw_cells):
     """Import FILE (CSV with a header row, or JSON Lines; `-` reads stdin) into SECTION.
 
     All-or-nothing: the first bad line (CSV: the header is line 1) stops the import and
     nothing is stored; --dry-run lists every bad line instead. CSV values are converted
     per field type: empty -> null, true/false for booleans, JSON for json, multi_select
     and multiple relations. Columns id, created_at and updated_at (as in an export) are
-    ignored unless --keep-ids."""
+    ignored unless --keep-ids. A text cell an export neutralised ('=...) is restored
+    unless --raw-cells."""
     st = state()
     engine = st.engine()
     label = f"{'check' if dry_run else 'import'} {section}"
@@ -285,7 +289,8 @@ def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, m
             engine, section, file, fmt, batch_size,
             progress=lambda rows, done: progress.update(task, completed=done, rows=rows),
             on_start=lambda total: progress.update(task, total=total),
-            on_conflict=on_conflict, keep_ids=keep_ids, dry_run=dry_run, max_errors=max_errors)
+            on_conflict=on_conflict, keep_ids=keep_ids, dry_run=dry_run, max_errors=max_errors,
+            raw_cells=raw_cells)
 
     def render():
         ignored = f" (ignored columns: {', '.join(result['ignored_columns'])})" if result["ignored_columns"] else ""
@@ -316,9 +321,15 @@ def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, m
 @click.option("--filter", "-f", "filters", metavar="JSON", help="Only entries matching these filters.")
 @click.option("--order-by", "-o", metavar="ORDER", help='Default "created_at, id".')
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=transfer.DEFAULT_BATCH, show_default=True)
+@click.option("--raw-cells", is_flag=True,
+              help="CSV: write text cells as they are, also those a spreadsheet would run as a formula.")
 @json_option
-def export_cmd(section, file, fmt, filters, order_by, batch_size):
-    """Export SECTION's entries to FILE (default `-`: stdout) as CSV or JSON Lines, streamed."""
+def export_cmd(section, file, fmt, filters, order_by, batch_size, raw_cells):
+    """Export SECTION's entries to FILE (default `-`: stdout) as CSV or JSON Lines, streamed.
+
+    CSV text cells that begin with =, +, -, @, tab or CR (and so an apostrophe) get an
+    apostrophe in front, so a spreadsheet shows them as text; `import` removes it again.
+    --raw-cells writes them as they are."""
     st = state()
     engine = st.engine()
     if file == "-" and st.json:
@@ -328,7 +339,7 @@ def export_cmd(section, file, fmt, filters, order_by, batch_size):
         result = transfer.export_entries(
             engine, section, file, fmt, parse_json_arg(filters, "filter", allow_stdin=False), order_by, batch_size,
             progress=lambda rows, _: progress.update(task, completed=rows, rows=rows),
-            on_start=lambda total: progress.update(task, total=total))
+            on_start=lambda total: progress.update(task, total=total), raw_cells=raw_cells)
 
     def render():
         if file != "-":
