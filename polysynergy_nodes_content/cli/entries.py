@@ -11,6 +11,7 @@ from ..content_engine import transfer
 from ..content_engine.errors import InvalidInput
 from ..content_engine.related_titles import get_with_titles, query_with_titles
 from .common import ContentGroup, emit, json_option, parse_json_arg, state, table
+from .shown import shown
 
 
 @click.group("entries", cls=ContentGroup)
@@ -203,7 +204,7 @@ def update_where_cmd(section, data, filters, confirm):
     if not isinstance(value, dict):
         raise InvalidInput("data must be a JSON object of field handles and values", field="data")
     with _progress(f"update {section}", bytes_mode=False) as progress:
-        task = progress.add_task(f"update {section}", total=None, rows=0)
+        task = progress.add_task(shown(f"update {section}"), total=None, rows=0)
         result = st.engine().update_entries(
             section, parse_json_arg(filters, "filter", allow_stdin=False), value, confirm=confirm,
             progress=lambda done, total: progress.update(task, completed=done, total=total, rows=done))
@@ -219,7 +220,7 @@ def delete_where_cmd(section, filters, confirm):
     """Delete every entry of SECTION matching --filter (all-or-nothing)."""
     st = state()
     with _progress(f"delete {section}", bytes_mode=False) as progress:
-        task = progress.add_task(f"delete {section}", total=None, rows=0)
+        task = progress.add_task(shown(f"delete {section}"), total=None, rows=0)
         result = st.engine().delete_entries(
             section, parse_json_arg(filters, "filter", allow_stdin=False), confirm=confirm,
             progress=lambda done, total: progress.update(task, completed=done, total=total, rows=done))
@@ -238,7 +239,7 @@ def _progress(description: str, bytes_mode: bool):
     """A progress bar on stderr: done and total, rows, rows per second, time left."""
     st = state()
     console = st.err
-    columns = [TextColumn("[bold]{task.description}"), BarColumn()]
+    columns = [TextColumn("[bold]{task.description}"), BarColumn()]  # descriptions pass through shown()
     columns += [DownloadColumn()] if bytes_mode else [MofNCompleteColumn()]
     columns += [TextColumn("{task.fields[rows]} rows"), RowRateColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
     return Progress(*columns, console=console, disable=st.json or not console.is_terminal, transient=False)
@@ -284,7 +285,7 @@ def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, m
     engine = st.engine()
     label = f"{'check' if dry_run else 'import'} {section}"
     with _progress(label, bytes_mode=True) as progress:
-        task = progress.add_task(label, total=None, rows=0)
+        task = progress.add_task(shown(label), total=None, rows=0)
         result = transfer.import_entries(
             engine, section, file, fmt, batch_size,
             progress=lambda rows, done: progress.update(task, completed=done, rows=rows),
@@ -293,10 +294,10 @@ def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, m
             raw_cells=raw_cells)
 
     def render():
-        ignored = f" (ignored columns: {', '.join(result['ignored_columns'])})" if result["ignored_columns"] else ""
+        ignored = f" (ignored columns: {shown(', '.join(result['ignored_columns']))})" if result["ignored_columns"] else ""
         if not dry_run:
             merged = f" ({result['created']} created, {result['updated']} updated)" if on_conflict else ""
-            st.console.print(f"[green]Imported[/green] {result['imported']} entries into {section}{merged}{ignored}")
+            st.console.print(f"[green]Imported[/green] {result['imported']} entries into {shown(section)}{merged}{ignored}")
             return
         if not result["invalid"]:
             st.console.print(f"[green]Dry run:[/green] all {result['checked']} rows are valid; nothing was written"
@@ -335,7 +336,7 @@ def export_cmd(section, file, fmt, filters, order_by, batch_size, raw_cells):
     if file == "-" and st.json:
         raise InvalidInput("--json reports on stdout; give a FILE to export to", field="file")
     with _progress(f"export {section}", bytes_mode=False) as progress:
-        task = progress.add_task(f"export {section}", total=None, rows=0)
+        task = progress.add_task(shown(f"export {section}"), total=None, rows=0)
         result = transfer.export_entries(
             engine, section, file, fmt, parse_json_arg(filters, "filter", allow_stdin=False), order_by, batch_size,
             progress=lambda rows, _: progress.update(task, completed=rows, rows=rows),
@@ -343,8 +344,8 @@ def export_cmd(section, file, fmt, filters, order_by, batch_size, raw_cells):
 
     def render():
         if file != "-":
-            st.console.print(f"[green]Exported[/green] {result['exported']} entries of {section} to {file}")
+            st.console.print(f"[green]Exported[/green] {result['exported']} entries of {shown(section)} to {shown(file)}")
         else:
-            st.err.print(f"Exported {result['exported']} entries of {section}")
+            st.err.print(f"Exported {result['exported']} entries of {shown(section)}")
 
     emit(result, render)
