@@ -21,7 +21,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from ..content_engine.database import URL_ENV_VARS, split_url_options
-from ..content_engine.errors import ContentError, DatabaseFailure, InvalidInput, Refused
+from ..content_engine.errors import ContentError, DatabaseFailure, InvalidInput, NestedTooDeeply, Refused
 from ..content_engine.records import json_safe
 from .shown import json_text, shown
 
@@ -241,11 +241,15 @@ def exit_code_for(exc: BaseException) -> int:
 
 
 class ContentGroup(click.Group):
-    """A click group that turns engine errors into messages and exit codes."""
+    """A click group that turns engine errors into messages and exit codes (input nested
+    too deeply to walk, a RecursionError, is bad input: exit 2)."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except RecursionError:
+            report_error(NestedTooDeeply(), EXIT_INVALID)
+            ctx.exit(EXIT_INVALID)
         except (ContentError, psycopg.Error) as exc:
             code = exit_code_for(exc)
             report_error(exc, code)
@@ -269,6 +273,8 @@ def parse_json_arg(value: str | None, name: str, allow_stdin: bool = True):
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{name} is not valid JSON: {exc.msg} at position {exc.pos}", field=name) from None
+    except RecursionError:
+        raise NestedTooDeeply(name) from None
 
 
 def confirm(question: str, yes: bool, default: bool = False) -> None:
