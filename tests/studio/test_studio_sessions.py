@@ -11,7 +11,7 @@ import time
 from urllib.parse import quote
 
 import pytest
-from browser_support import Studio
+from browser_support import CHROMIUM, CHROMIUM_ARGS, Studio, need_chromium
 from studio_helpers import build
 
 from polysynergy_nodes_content.studio.security import Sessions
@@ -169,3 +169,23 @@ def test_bidi_controls_are_marked_on_the_review_and_history_pages(studio, engine
         assert "\u202e" not in body and "\u2066" not in body, path
         assert '<span class="bidi-control" title="invisible bidi control">[U+202E]</span>gnp.exe' in body, path
         assert "[U+2066]" in body
+
+
+def test_sign_out_in_chromium(studio, tmp_path):
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context().new_page()
+            page.goto(f"{studio.base}/?size=25&token={studio.token}")
+            assert page.url == f"{studio.base}/?size=25" and page.is_visible("#sign-out")
+            page.screenshot(path=str(tmp_path / "signed-in.png"))
+            with page.expect_navigation():
+                page.click("#sign-out")
+            assert "Signed out" in page.inner_text("h1") and not page.is_visible("#sign-out")
+            assert not [c for c in page.context.cookies() if c["name"] == "studio_session"]
+            assert page.goto(f"{studio.base}/").status == 401
+        finally:
+            browser.close()
