@@ -55,6 +55,9 @@ def studio(engine, database_url):
 def test_the_token_redirect_drops_the_token_and_never_leaves_the_origin(studio):
     for path, target in (("//evil.example/sections?token={t}&x=1", "/evil.example/sections?x=1"),
                          ("///evil.example/?token={t}", "/evil.example/"),
+                         ("/%09/evil.example/?token={t}", "/evil.example/"),  # a browser would drop a tab: "//"
+                         ("/%2F/evil.example/?token={t}", "/evil.example/"),
+                         ("/\\evil.example/?token={t}", "/%5Cevil.example/"),
                          ("/sections?size=50&token={t}", "/sections?size=50")):
         status, headers, _ = fetch(studio, "GET", path.format(t=studio.token))
         assert status == 303 and headers["location"] == target, (path, headers.get("location"))
