@@ -126,3 +126,8 @@ def test_engine_export_and_import_neutralise_by_default(run, database_url):
     assert safe_titles[0] == "'" + RISKY[0] and safe_titles[-1] == RISKY[-1]
     transfer.import_entries(engine, "copy", io.BytesIO(safe.getvalue().encode("utf-8")), "csv")
     assert _stored(run, "copy") == _stored(run, "notes")
+    lines = io.StringIO()
+    transfer.export_entries(engine, "notes", lines, "jsonl", order_by="pos")
+    _section(run, "copy_jsonl")
+    transfer.import_entries(engine, "copy_jsonl", io.BytesIO(lines.getvalue().encode("utf-8")), "jsonl")
+    assert _stored(run, "copy_jsonl") == _stored(run, "notes")
