@@ -21,8 +21,9 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from ..content_engine.database import URL_ENV_VARS, split_url_options
-from ..content_engine.errors import ContentError, DatabaseFailure, InvalidInput, Refused
+from ..content_engine.errors import ContentError, DatabaseFailure, InvalidInput, NestedTooDeeply, Refused
 from ..content_engine.records import json_safe
+from .shown import json_text, shown
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -158,7 +159,7 @@ class State:
         self.choice = choice
         if not self.json and not self._announced:
             self._announced = True
-            self.err.print(f"[dim]{choice.sentence()}[/dim]", soft_wrap=True)
+            self.err.print(f"[dim]{shown(choice.sentence())}[/dim]", soft_wrap=True)
         return choice
 
     def database(self) -> DatabaseChoice:
@@ -204,7 +205,7 @@ def emit(data: dict, render=None) -> None:
         payload = {"ok": True, **json_safe(data)}
         if st.choice is not None:
             payload["database"] = st.choice.describe()
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+        click.echo(json_text(payload, indent=2, default=str))
     elif render is not None:
         render()
 
@@ -222,19 +223,13 @@ def report_error(exc: Exception, code: int) -> None:
         payload = {"ok": False, "error": json_safe(error)}
         if st.choice is not None:
             payload["database"] = st.choice.describe()
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+        click.echo(json_text(payload, indent=2, default=str))
         return
     label = {EXIT_INVALID: "Invalid input", EXIT_REFUSED: "Refused", EXIT_DATABASE: "Database error"}.get(code, "Error")
-    Console(stderr=True, highlight=False).print(f"[bold red]{label}:[/bold red] {_escape(message)}", soft_wrap=True)
+    Console(stderr=True, highlight=False).print(f"[bold red]{label}:[/bold red] {shown(message)}", soft_wrap=True)
     hint = getattr(exc, "hint", None)
     if hint:
-        Console(stderr=True, highlight=False).print(f"[yellow]Hint:[/yellow] {_escape(hint)}", soft_wrap=True)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+        Console(stderr=True, highlight=False).print(f"[yellow]Hint:[/yellow] {shown(hint)}", soft_wrap=True)
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -246,11 +241,15 @@ def exit_code_for(exc: BaseException) -> int:
 
 
 class ContentGroup(click.Group):
-    """A click group that turns engine errors into messages and exit codes."""
+    """A click group that turns engine errors into messages and exit codes (input nested
+    too deeply to walk, a RecursionError, is bad input: exit 2)."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except RecursionError:
+            report_error(NestedTooDeeply(), EXIT_INVALID)
+            ctx.exit(EXIT_INVALID)
         except (ContentError, psycopg.Error) as exc:
             code = exit_code_for(exc)
             report_error(exc, code)
@@ -274,6 +273,8 @@ def parse_json_arg(value: str | None, name: str, allow_stdin: bool = True):
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{name} is not valid JSON: {exc.msg} at position {exc.pos}", field=name) from None
+    except RecursionError:
+        raise NestedTooDeeply(name) from None
 
 
 def confirm(question: str, yes: bool, default: bool = False) -> None:
@@ -281,7 +282,7 @@ def confirm(question: str, yes: bool, default: bool = False) -> None:
     if yes:
         return
     try:
-        answer = click.confirm(question, default=default, err=True)
+        answer = click.confirm(shown(question, markup=False), default=default, err=True)
     except click.Abort:
         raise Declined("no confirmation (the prompt could not be answered); pass --yes to confirm in scripts") from None
     if not answer:
@@ -300,21 +301,23 @@ def cell(value) -> str:
 
 
 def table(title: str | None, columns: list[str], rows: list[list], **kwargs) -> Table:
-    t = Table(title=title, show_lines=False, **kwargs)
+    t = Table(title=None if title is None else shown(title), show_lines=False, **kwargs)
     for c in columns:
         if c == "id":
             t.add_column(c, no_wrap=True, min_width=36)
         else:
-            t.add_column(c, overflow="fold")
+            t.add_column(shown(c), overflow="fold")
     for r in rows:
-        t.add_row(*(_escape(cell(v)) for v in r))
+        t.add_row(*(shown(cell(v)) for v in r))
     return t
 
 
 def print_sql(console: Console, text: str, title: str | None = None) -> None:
-    """SQL with syntax colour on a terminal (risky lines highlighted); plain text otherwise."""
+    """SQL with syntax colour on a terminal (risky lines highlighted); plain text otherwise.
+    Control and bidi characters in it (from labels in comments) are shown escaped."""
+    text = shown(text, markup=False, lines=True)
     if title:
-        console.print(f"[bold]{_escape(title)}[/bold]")
+        console.print(f"[bold]{shown(title)}[/bold]")
     if console.is_terminal:
         risky = {
             n for n, line in enumerate(text.splitlines(), start=1)

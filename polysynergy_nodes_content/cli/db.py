@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import click
-from rich.markup import escape
+from .shown import shown
 
 from ..content_engine import embedded
 from ..content_engine.database import URL_ENV_VARS, url_options
@@ -45,12 +45,12 @@ def status_cmd():
         c = st.console
         state_text = f"[green]running[/green] (pid {info['pid']})" if info["running"] else "[yellow]stopped[/yellow]"
         c.print(f"Embedded PostgreSQL: {state_text}")
-        c.print(f"  data directory: {info['data_dir']}" + ("" if info["initialized"] else " (not created yet)"))
+        c.print(f"  data directory: {shown(info['data_dir'])}" + ("" if info["initialized"] else " (not created yet)"))
         if info["url"]:
-            c.print(f"  URL:  {info['url']}", soft_wrap=True)
-            c.print(f"  psql: {info['psql']}", soft_wrap=True)
+            c.print(f"  URL:  {shown(info['url'])}", soft_wrap=True)
+            c.print(f"  psql: {shown(info['psql'])}", soft_wrap=True)
         if url:
-            c.print(f"Commands use {mask_url(url)} (from {source}), not the embedded server.", soft_wrap=True)
+            c.print(f"Commands use {shown(mask_url(url))} (from {source}), not the embedded server.", soft_wrap=True)
         else:
             c.print("Commands use the embedded server (started on demand).")
 
@@ -69,9 +69,9 @@ def start_cmd():
 
     def render():
         verb = "Started" if db.started_now else "Already running:"
-        st.console.print(f"{verb} embedded PostgreSQL, pid {db.pid}, data in {db.data_dir}")
-        st.console.print(f"  URL:  {db.url}", soft_wrap=True)
-        st.console.print(f"  psql: {info['psql']}", soft_wrap=True)
+        st.console.print(f"{verb} embedded PostgreSQL, pid {db.pid}, data in {shown(db.data_dir)}")
+        st.console.print(f"  URL:  {shown(db.url)}", soft_wrap=True)
+        st.console.print(f"  psql: {shown(info['psql'])}", soft_wrap=True)
 
     emit(info, render)
 
@@ -88,9 +88,9 @@ def stop_cmd():
 
     def render():
         if stopped:
-            st.console.print(f"Stopped the embedded PostgreSQL (pid {status['pid']}); data kept in {status['data_dir']}")
+            st.console.print(f"Stopped the embedded PostgreSQL (pid {status['pid']}); data kept in {shown(status['data_dir'])}")
         else:
-            st.console.print(f"The embedded PostgreSQL was not running (data directory {status['data_dir']}).")
+            st.console.print(f"The embedded PostgreSQL was not running (data directory {shown(status['data_dir'])}).")
 
     emit(info, render)
 
@@ -113,11 +113,11 @@ def pooler_cmd():
 
     def render():
         c = st.console
-        c.print(f"Database: {escape(info['url'])}", soft_wrap=True)
-        c.print(f"  pooler: [bold]{main.mode}[/bold] ({escape(main.reason)})")
+        c.print(f"Database: {shown(info['url'])}", soft_wrap=True)
+        c.print(f"  pooler: [bold]{main.mode}[/bold] ({shown(main.reason)})")
         if engine.migration_url != engine.url:
-            c.print(f"Migrations use: {escape(info['migration_url'])}", soft_wrap=True)
-            c.print(f"  pooler: [bold]{migrations.mode}[/bold] ({escape(migrations.reason)})")
+            c.print(f"Migrations use: {shown(info['migration_url'])}", soft_wrap=True)
+            c.print(f"  pooler: [bold]{migrations.mode}[/bold] ({shown(migrations.reason)})")
         if migrations.keeps_sessions:
             c.print("[green]Migrations can be applied and rolled back here.[/green]")
         else:

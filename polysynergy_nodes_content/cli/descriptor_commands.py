@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..content_engine.descriptors import form_descriptor, portal_layout_config, table_descriptor
 from ..content_engine.descriptors.table import with_related_titles
 from .common import emit, json_option, state
+from .shown import json_text
 
 _SOURCE = click.option("--configured", "configured", is_flag=True,
                        help="Describe the configured fields (before their migration is applied).")
 
 
 def _print_json(data: dict) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_text(data, indent=2, default=str))
 
 
 @click.command("form")

@@ -11,6 +11,7 @@ from ..content_engine import transfer
 from ..content_engine.errors import InvalidInput
 from ..content_engine.related_titles import get_with_titles, query_with_titles
 from .common import ContentGroup, emit, json_option, parse_json_arg, state, table
+from .shown import shown
 
 
 @click.group("entries", cls=ContentGroup)
@@ -203,7 +204,7 @@ def update_where_cmd(section, data, filters, confirm):
     if not isinstance(value, dict):
         raise InvalidInput("data must be a JSON object of field handles and values", field="data")
     with _progress(f"update {section}", bytes_mode=False) as progress:
-        task = progress.add_task(f"update {section}", total=None, rows=0)
+        task = progress.add_task(shown(f"update {section}"), total=None, rows=0)
         result = st.engine().update_entries(
             section, parse_json_arg(filters, "filter", allow_stdin=False), value, confirm=confirm,
             progress=lambda done, total: progress.update(task, completed=done, total=total, rows=done))
@@ -219,7 +220,7 @@ def delete_where_cmd(section, filters, confirm):
     """Delete every entry of SECTION matching --filter (all-or-nothing)."""
     st = state()
     with _progress(f"delete {section}", bytes_mode=False) as progress:
-        task = progress.add_task(f"delete {section}", total=None, rows=0)
+        task = progress.add_task(shown(f"delete {section}"), total=None, rows=0)
         result = st.engine().delete_entries(
             section, parse_json_arg(filters, "filter", allow_stdin=False), confirm=confirm,
             progress=lambda done, total: progress.update(task, completed=done, total=total, rows=done))
@@ -238,7 +239,7 @@ def _progress(description: str, bytes_mode: bool):
     """A progress bar on stderr: done and total, rows, rows per second, time left."""
     st = state()
     console = st.err
-    columns = [TextColumn("[bold]{task.description}"), BarColumn()]
+    columns = [TextColumn("[bold]{task.description}"), BarColumn()]  # descriptions pass through shown()
     columns += [DownloadColumn()] if bytes_mode else [MofNCompleteColumn()]
     columns += [TextColumn("{task.fields[rows]} rows"), RowRateColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
     return Progress(*columns, console=console, disable=st.json or not console.is_terminal, transient=False)
@@ -267,31 +268,36 @@ class RowRateColumn(ProgressColumn):
 @click.option("--dry-run", is_flag=True, help="Check the whole file and report every bad row; write nothing.")
 @click.option("--max-errors", type=click.IntRange(1, 100_000), default=100, show_default=True,
               help="With --dry-run: report at most this many problems (the totals count all).")
+@click.option("--raw-cells", is_flag=True,
+              help="CSV: keep every cell as it is (do not restore the apostrophe an export puts before "
+                   "=, +, -, @, tab and CR).")
 @json_option
-def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, max_errors):
+def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, max_errors, raw_cells):
     """Import FILE (CSV with a header row, or JSON Lines; `-` reads stdin) into SECTION.
 
     All-or-nothing: the first bad line (CSV: the header is line 1) stops the import and
     nothing is stored; --dry-run lists every bad line instead. CSV values are converted
     per field type: empty -> null, true/false for booleans, JSON for json, multi_select
     and multiple relations. Columns id, created_at and updated_at (as in an export) are
-    ignored unless --keep-ids."""
+    ignored unless --keep-ids. A text cell an export neutralised ('=...) is restored
+    unless --raw-cells."""
     st = state()
     engine = st.engine()
     label = f"{'check' if dry_run else 'import'} {section}"
     with _progress(label, bytes_mode=True) as progress:
-        task = progress.add_task(label, total=None, rows=0)
+        task = progress.add_task(shown(label), total=None, rows=0)
         result = transfer.import_entries(
             engine, section, file, fmt, batch_size,
             progress=lambda rows, done: progress.update(task, completed=done, rows=rows),
             on_start=lambda total: progress.update(task, total=total),
-            on_conflict=on_conflict, keep_ids=keep_ids, dry_run=dry_run, max_errors=max_errors)
+            on_conflict=on_conflict, keep_ids=keep_ids, dry_run=dry_run, max_errors=max_errors,
+            raw_cells=raw_cells)
 
     def render():
-        ignored = f" (ignored columns: {', '.join(result['ignored_columns'])})" if result["ignored_columns"] else ""
+        ignored = f" (ignored columns: {shown(', '.join(result['ignored_columns']))})" if result["ignored_columns"] else ""
         if not dry_run:
             merged = f" ({result['created']} created, {result['updated']} updated)" if on_conflict else ""
-            st.console.print(f"[green]Imported[/green] {result['imported']} entries into {section}{merged}{ignored}")
+            st.console.print(f"[green]Imported[/green] {result['imported']} entries into {shown(section)}{merged}{ignored}")
             return
         if not result["invalid"]:
             st.console.print(f"[green]Dry run:[/green] all {result['checked']} rows are valid; nothing was written"
@@ -316,24 +322,30 @@ def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, m
 @click.option("--filter", "-f", "filters", metavar="JSON", help="Only entries matching these filters.")
 @click.option("--order-by", "-o", metavar="ORDER", help='Default "created_at, id".')
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=transfer.DEFAULT_BATCH, show_default=True)
+@click.option("--raw-cells", is_flag=True,
+              help="CSV: write text cells as they are, also those a spreadsheet would run as a formula.")
 @json_option
-def export_cmd(section, file, fmt, filters, order_by, batch_size):
-    """Export SECTION's entries to FILE (default `-`: stdout) as CSV or JSON Lines, streamed."""
+def export_cmd(section, file, fmt, filters, order_by, batch_size, raw_cells):
+    """Export SECTION's entries to FILE (default `-`: stdout) as CSV or JSON Lines, streamed.
+
+    CSV text cells that begin with =, +, -, @, tab or CR (and so an apostrophe) get an
+    apostrophe in front, so a spreadsheet shows them as text; `import` removes it again.
+    --raw-cells writes them as they are."""
     st = state()
     engine = st.engine()
     if file == "-" and st.json:
         raise InvalidInput("--json reports on stdout; give a FILE to export to", field="file")
     with _progress(f"export {section}", bytes_mode=False) as progress:
-        task = progress.add_task(f"export {section}", total=None, rows=0)
+        task = progress.add_task(shown(f"export {section}"), total=None, rows=0)
         result = transfer.export_entries(
             engine, section, file, fmt, parse_json_arg(filters, "filter", allow_stdin=False), order_by, batch_size,
             progress=lambda rows, _: progress.update(task, completed=rows, rows=rows),
-            on_start=lambda total: progress.update(task, total=total))
+            on_start=lambda total: progress.update(task, total=total), raw_cells=raw_cells)
 
     def render():
         if file != "-":
-            st.console.print(f"[green]Exported[/green] {result['exported']} entries of {section} to {file}")
+            st.console.print(f"[green]Exported[/green] {result['exported']} entries of {shown(section)} to {shown(file)}")
         else:
-            st.err.print(f"Exported {result['exported']} entries of {section}")
+            st.err.print(f"Exported {result['exported']} entries of {shown(section)}")
 
     emit(result, render)

@@ -7,6 +7,7 @@ import click
 from ..content_engine.errors import ConfigurationError
 from ..content_engine.install_hint import extra_install_hint
 from .common import choose_database, state
+from .shown import shown
 
 
 @click.command("mcp")
@@ -47,10 +48,10 @@ def mcp_cmd(use_http, port, sections, read_only, allow_schema_changes, allow_app
     # in places the usual masking does not look (a query parameter, a conninfo string).
     choice = st.choice = choose_database(st.database_url, st.data_dir)
     err = st.err
-    err.print(Redactor(choice.url)(choice.sentence()), soft_wrap=True, markup=False, style="dim")
+    err.print(shown(Redactor(choice.url)(choice.sentence()), markup=False), soft_wrap=True, markup=False, style="dim")
     server = build_server(choice.url, policy)
     limits = policy.describe()
-    err.print(f"[dim]MCP server: sections {limits['sections']}, read-only {limits['read_only']}, schema changes "
+    err.print(f"[dim]MCP server: sections {shown(limits['sections'])}, read-only {limits['read_only']}, schema changes "
               f"{limits['schema_changes']}, apply {limits['apply_migrations']}, "
               f"max {limits['max_entries_per_call']} entries per call[/dim]", soft_wrap=True)
     if not use_http:

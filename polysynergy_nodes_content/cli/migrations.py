@@ -6,7 +6,7 @@ import uuid
 
 import click
 from rich.console import Console
-from rich.markup import escape
+from .shown import shown
 
 from ..content_engine.errors import NotFound, Refused
 from .common import ContentGroup, confirm, emit, json_option, print_sql, short_id, state, table
@@ -18,12 +18,12 @@ def render_review(console: Console, mig: dict, down: bool = False, show_sql: boo
     """A migration for review: SQL, destructive steps, lint findings and pre-check counts."""
     section = mig.get("section_handle") or ""
     console.print(
-        f"[bold]Migration {mig['version']}[/bold]{' of ' + escape(section) if section else ''} "
+        f"[bold]Migration {mig['version']}[/bold]{' of ' + shown(section) if section else ''} "
         f"[dim]({mig['id']})[/dim] - status [bold]{mig['status']}[/bold], type {mig['migration_type']}")
-    console.print(escape(mig.get("description") or ""))
+    console.print(shown(mig.get("description") or ""))
     progress = mig.get("progress") or {}
     if mig.get("status") in ("applying", "rolling_back") or progress.get("phase") == "post":
-        console.print(f"[bold yellow]Interrupted[/bold yellow]: {escape(_progress_text(mig))}; finish it with "
+        console.print(f"[bold yellow]Interrupted[/bold yellow]: {shown(_progress_text(mig))}; finish it with "
                       "`migrations resume` or undo it with `migrations abort`")
     if show_sql:
         text = mig.get("down_sql") if down else mig.get("sql") or mig.get("migration_sql")
@@ -36,18 +36,18 @@ def render_review(console: Console, mig: dict, down: bool = False, show_sql: boo
     if mig.get("is_destructive"):
         console.print("[bold red]DESTRUCTIVE[/bold red] - applying needs your confirmation:")
         for op in destructive:
-            console.print(f"  [red]- {escape(op['description'])}[/red]")
+            console.print(f"  [red]- {shown(op['description'])}[/red]")
     lint = mig.get("lint") or mig.get("lint_report") or []
     findings = [f for f in lint if f.get("severity") != "info"]
     if findings:
         console.print("[bold]Lint findings:[/bold]")
         for f in findings:
             style = _SEVERITY_STYLE.get(f.get("severity"), "")
-            console.print(f"  [{style}]{f['severity'].upper()}[/{style}] {escape('[' + f['rule'] + ']')} "
-                          f"step {f.get('operation')}: {escape(f['message'])}")
+            console.print(f"  [{style}]{f['severity'].upper()}[/{style}] {shown('[' + f['rule'] + ']')} "
+                          f"step {f.get('operation')}: {shown(f['message'])}")
     infos = [f for f in lint if f.get("severity") == "info"]
     for f in infos:
-        console.print(f"  [cyan]INFO[/cyan] {escape('[' + f['rule'] + ']')} {escape(f['message'])}")
+        console.print(f"  [cyan]INFO[/cyan] {shown('[' + f['rule'] + ']')} {shown(f['message'])}")
     prechecks = mig.get("prechecks") or []
     if prechecks:
         console.print("[bold]Pre-checks (rows counted now):[/bold]")
@@ -55,7 +55,7 @@ def render_review(console: Console, mig: dict, down: bool = False, show_sql: boo
             count = p.get("count")
             style = "bold red" if p.get("blocking") and count else ("yellow" if count else "green")
             blocking = " (blocks the apply)" if p.get("blocking") and count else ""
-            console.print(f"  step {p.get('operation')}: {escape(p['description'])}: [{style}]{count} row(s)"
+            console.print(f"  step {p.get('operation')}: {shown(p['description'])}: [{style}]{count} row(s)"
                           f"[/{style}]{blocking}")
     if not destructive and not findings and not any(p.get("count") for p in prechecks):
         console.print("[green]No destructive steps, warnings or failing pre-checks.[/green]")
@@ -142,7 +142,7 @@ def plan_cmd(section, on_convert_failure):
 
     def render():
         if not mig.get("changes", True):
-            st.console.print(f"[green]{escape(mig['message'])}[/green]")
+            st.console.print(f"[green]{shown(mig['message'])}[/green]")
             return
         render_review(st.console, mig)
         st.console.print(f"Apply it with: polysynergy-content migrations apply {mig['id']}")
@@ -185,7 +185,7 @@ def apply_cmd(target, yes):
 
     def render():
         st.console.print(f"[green]Applied[/green] migration {result['version']} ({short_id(result['id'])}): "
-                         f"{escape(result['description'])}")
+                         f"{shown(result['description'])}")
         st.console.print(f"Roll back with: polysynergy-content migrations rollback {result['id']}")
 
     emit({"migration": result}, render)
@@ -234,9 +234,9 @@ def rules_cmd(rule):
     def render():
         if rule is not None:
             r = described[0]
-            st.console.print(f"[bold]{escape(r['name'])}[/bold]")
+            st.console.print(f"[bold]{shown(r['name'])}[/bold]")
             for key in ("catches", "why", "fix"):
-                st.console.print(f"  [bold]{key}:[/bold] {escape(r[key])}")
+                st.console.print(f"  [bold]{key}:[/bold] {shown(r[key])}")
             return
         st.console.print(table("Migration lint rules", ["rule", "catches", "fix"],
                                [[r["name"], r["catches"], r["fix"]] for r in described]))

@@ -8,6 +8,7 @@ from ..content_engine.config_store import UI_WIDTHS
 from ..content_engine.diagram import mermaid_er
 from ..content_engine.errors import InvalidInput, NotFound
 from .common import ContentGroup, emit, json_option, parse_json_arg, state, table
+from .shown import shown
 
 
 @click.group("sections", cls=ContentGroup)
@@ -53,11 +54,11 @@ def show_cmd(section):
 
     def render():
         c = st.console
-        c.print(f"[bold]{found['label']}[/bold] ({found['handle']}), id {found['id']}")
+        c.print(f"[bold]{shown(found['label'])}[/bold] ({shown(found['handle'])}), id {found['id']}")
         if found.get("description"):
-            c.print(found["description"])
+            c.print(shown(found["description"], lines=True))
         table_name = f"custom.{found['table_name']}" if found["applied_state"] else "no table yet"
-        c.print(f"status: {found['migration_status']}, active: {found['is_active']}, table: {table_name}")
+        c.print(f"status: {found['migration_status']}, active: {found['is_active']}, table: {shown(table_name)}")
         c.print(table("Fields", ["handle", "label", "type", "settings", "flags", "default"], _field_rows(found["fields"])))
 
     emit({"section": found}, render)
@@ -77,8 +78,9 @@ def create_cmd(handle, label, description, icon, title_field):
     created = st.engine().create_section(handle, label, description, icon, title_field)
 
     def render():
-        st.console.print(f"[green]Created section[/green] {created['handle']} ({created['label']}), id {created['id']}")
-        st.console.print(f"Next: polysynergy-content fields add {created['handle']} <field> --type text")
+        st.console.print(f"[green]Created section[/green] {shown(created['handle'])} ({shown(created['label'])}), "
+                         f"id {created['id']}")
+        st.console.print(f"Next: polysynergy-content fields add {shown(created['handle'])} <field> --type text")
 
     emit({"section": created}, render)
 
@@ -111,9 +113,9 @@ def section_update_cmd(section, new_handle, label, description, icon, title_fiel
     updated = st.engine().update_section(section, changes)
 
     def render():
-        st.console.print(f"[green]Updated section[/green] {updated['handle']}")
+        st.console.print(f"[green]Updated section[/green] {shown(updated['handle'])}")
         if "handle" in changes or "search_fields" in changes:
-            st.console.print(f"Review the change: polysynergy-content migrations plan {updated['handle']}")
+            st.console.print(f"Review the change: polysynergy-content migrations plan {shown(updated['handle'])}")
 
     emit({"section": updated}, render)
 
@@ -128,20 +130,21 @@ def delete_cmd(section):
     result = st.engine().delete_section(section)
 
     def render():
+        handle = shown(result["section"]["handle"])
         if result.get("already_deleted"):
-            st.console.print(f"Section {result['section']['handle']} is already deleted: its table was archived by "
+            st.console.print(f"Section {handle} is already deleted: its table was archived by "
                              f"migration {result['archived_by']} (roll that migration back to restore it).")
             return
         if result["deleted"]:
-            st.console.print(f"[green]Deleted section[/green] {result['section']['handle']} (it had no table).")
+            st.console.print(f"[green]Deleted section[/green] {handle} (it had no table).")
             return
         from .migrations import render_review
 
         mig = result["migration"]
         if mig["id"] is None:
-            st.console.print(f"Section {result['section']['handle']} is deactivated; nothing is left to migrate.")
+            st.console.print(f"Section {handle} is deactivated; nothing is left to migrate.")
             return
-        st.console.print(f"Section {result['section']['handle']} is deactivated; its table is archived by this migration:")
+        st.console.print(f"Section {handle} is deactivated; its table is archived by this migration:")
         render_review(st.console, mig)
         st.console.print(f"Apply it with: polysynergy-content migrations apply {mig['id']}")
 
@@ -165,7 +168,7 @@ def diagram_cmd(sections, no_system_columns):
             raise NotFound(f"section '{missing[0]}' does not exist", field="section")
         found = [s for s in found if s["handle"] in wanted or str(s["id"]) in wanted]
     text = mermaid_er(found, include_system_columns=not no_system_columns, registry=engine.registry)
-    emit({"mermaid": text}, lambda: click.echo(text, nl=False))
+    emit({"mermaid": text}, lambda: click.echo(shown(text, markup=False, lines=True), nl=False))
 
 
 # -- fields --------------------------------------------------------------------------------
@@ -196,7 +199,7 @@ def _field_options(fn):
 
 def _hint(section: str) -> None:
     st = state()
-    st.console.print(f"Review the change: polysynergy-content migrations plan {section}")
+    st.console.print(f"Review the change: polysynergy-content migrations plan {shown(section)}")
 
 
 @fields_group.command("add")
@@ -220,7 +223,8 @@ def add_cmd(section, handle, field_type, label, field_settings, default_value, h
         is_visible=not hidden)
 
     def render():
-        st.console.print(f"[green]Added field[/green] {created['handle']} ({created['field_type_handle']}) to {section}")
+        st.console.print(f"[green]Added field[/green] {shown(created['handle'])} ({shown(created['field_type_handle'])}) "
+                         f"to {shown(section)}")
         _hint(section)
 
     emit({"field": created}, render)
@@ -272,8 +276,9 @@ def update_cmd(section, handle, new_handle, field_type, label, field_settings, d
     updated = engine.update_field(existing["id"], updates)
 
     def render():
-        st.console.print(f"[green]Updated field[/green] {handle}" +
-                         (f" -> {updated['handle']}" if updated["handle"] != handle else "") + f" in {section}")
+        st.console.print(f"[green]Updated field[/green] {shown(handle)}" +
+                         (f" -> {shown(updated['handle'])}" if updated["handle"] != handle else "") +
+                         f" in {shown(section)}")
         _hint(section)
 
     emit({"field": updated}, render)
@@ -289,7 +294,7 @@ def remove_cmd(section, handle):
     removed = st.engine().remove_field(section, handle)
 
     def render():
-        st.console.print(f"[green]Removed field[/green] {removed['handle']} from {section} (configuration)")
+        st.console.print(f"[green]Removed field[/green] {shown(removed['handle'])} from {shown(section)} (configuration)")
         _hint(section)
 
     emit({"field": removed}, render)

@@ -13,11 +13,18 @@ from .common import state
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but a loopback address exposes the studio to the network.")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port (0 picks a free one).")
-def serve_cmd(host, port):
+@click.option("--idle-minutes", type=click.FloatRange(min=0, min_open=True), default=30, show_default=True,
+              envvar="SECTIONS_STUDIO_IDLE_MINUTES", show_envvar=True,
+              help="A browser session ends after this long without a request.")
+@click.option("--session-hours", type=click.FloatRange(min=0, min_open=True), default=12, show_default=True,
+              envvar="SECTIONS_STUDIO_SESSION_HOURS", show_envvar=True,
+              help="A browser session ends this long after it began, however active.")
+def serve_cmd(host, port, idle_minutes, session_hours):
     """Run the content studio: section builder, migration review, table view and entry forms.
 
     Every page needs the access token: $SECTIONS_STUDIO_TOKEN, else one generated now
-    and printed with the URL. Stop with Ctrl-C."""
+    and printed with the URL. Opening that URL starts a browser session (ended by Sign
+    out, --idle-minutes and --session-hours). Stop with Ctrl-C."""
     try:
         from ..studio.server import run_studio
     except ImportError as exc:  # the optional dependencies are missing
@@ -26,4 +33,5 @@ def serve_cmd(host, port):
         ) from None
     st = state()
     engine = st.engine()
-    run_studio(engine, host, port, database=st.database().sentence())
+    run_studio(engine, host, port, database=st.database().sentence(), idle_minutes=idle_minutes,
+               session_hours=session_hours)

@@ -24,6 +24,16 @@ class InvalidInput(ContentError, ValueError):
         super().__init__(message)
 
 
+class NestedTooDeeply(InvalidInput):
+    """JSON (a value, a filter, settings) nested deeper than can be walked: Python's
+    RecursionError, answered as bad input (exit 2, HTTP 400, a tool error), not a crash."""
+
+    def __init__(self, field: str | None = None):
+        where = f"{field}: " if field else ""
+        super().__init__(f"{where}nested too deeply (arrays or objects inside each other); flatten the value",
+                         field=field)
+
+
 class NotFound(InvalidInput, LookupError):
     """A section, field, migration or entry that does not exist."""
 

@@ -18,7 +18,6 @@ Both directions run in constant memory:
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -36,6 +35,7 @@ from .import_check import check_import
 from .import_forward import ForwardReferences, with_order_hint
 from .query import FilterCompiler, compile_order_by
 from .section_model import SectionModel
+from .transfer_cells import csv_line, is_text_column, neutralise
 from .transfer_files import (DEFAULT_BATCH, FORMATS, ImportLineError, Progress, convert_csv_value, csv_cell,
                              detect_format, open_source, read_rows)
 
@@ -46,12 +46,13 @@ __all__ = ["import_entries", "export_entries", "ImportLineError", "detect_format
 def import_entries(engine, section: str, source, fmt: str | None = None, batch_size: int = DEFAULT_BATCH,
                    progress: Progress | None = None, on_start: Callable[[int | None], None] | None = None,
                    on_conflict: str | None = None, keep_ids: bool = False, dry_run: bool = False,
-                   max_errors: int = 100) -> dict:
+                   max_errors: int = 100, raw_cells: bool = False) -> dict:
     """Import a CSV or JSON Lines file (path, "-" for stdin, or a binary file object).
 
     All-or-nothing: one transaction; the first bad line raises ImportLineError (exit code 2)
     naming the line, and nothing is imported. With ``dry_run`` nothing is written and the
-    result lists every bad row (at most ``max_errors``, with the total)."""
+    result lists every bad row (at most ``max_errors``, with the total). CSV text cells
+    that an export neutralised (``'=...``) are restored unless ``raw_cells``."""
     fmt = detect_format(source if isinstance(source, str) else None, fmt)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise InvalidInput("batch size must be a whole number of at least 1", field="batch_size")
@@ -64,7 +65,7 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
             on_start(total)
         try:
             with engine.entries.batch(section, keep_ids=keep_ids, on_conflict=on_conflict, dry_run=dry_run) as writer:
-                rows = read_rows(text, fmt, writer.model, ignored, keep)
+                rows = read_rows(text, fmt, writer.model, ignored, keep, raw_cells)
                 forward = _kept_ids(writer) if keep_ids else None
                 if dry_run:
                     report = check_import(writer, rows, batch_size, max_errors,
@@ -163,12 +164,26 @@ def export_columns(model: SectionModel) -> list[str]:
     return ["id", *model.fields, "created_at", "updated_at"]
 
 
+def _csv_cells(model: SectionModel, columns: list[str], raw_cells: bool) -> Callable[[dict], list[str]]:
+    """entry -> its CSV cells; text columns neutralised unless ``raw_cells``."""
+    guarded = [not raw_cells and is_text_column(model.fields.get(c)) for c in columns]
+
+    def cells(entry: dict) -> list[str]:
+        return [neutralise(csv_cell(entry.get(c))) if guard else csv_cell(entry.get(c))
+                for c, guard in zip(columns, guarded)]
+
+    return cells
+
+
 def export_entries(engine, section: str, dest, fmt: str | None = None, filters=None, order_by=None,
                    batch_size: int = DEFAULT_BATCH, progress: Progress | None = None,
-                   on_start: Callable[[int | None], None] | None = None, primary: bool = False) -> dict:
+                   on_start: Callable[[int | None], None] | None = None, primary: bool = False,
+                   raw_cells: bool = False) -> dict:
     """Write a section's entries (optionally filtered and ordered) to ``dest``
     (path, "-" for stdout, or a text file object) through a server-side cursor.
-    Reads from the read replica when one is configured (unless ``primary``)."""
+    Reads from the read replica when one is configured (unless ``primary``).
+    CSV text cells a spreadsheet would run as a formula are neutralised (see
+    transfer_cells) unless ``raw_cells``."""
     fmt = detect_format(dest if isinstance(dest, str) and dest != "-" else None, fmt)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise InvalidInput("batch size must be a whole number of at least 1", field="batch_size")
@@ -199,9 +214,9 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
                 ).fetchone()[0]
                 on_start(total)
             columns = export_columns(model)
-            writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
-            if writer is not None:
-                writer.writerow(columns)
+            cells = _csv_cells(model, columns, raw_cells) if fmt == "csv" else None
+            if cells is not None:
+                out.write(csv_line(columns))
             with conn.cursor(name="content_export") as cur:
                 cur.itersize = batch_size
                 cur.execute(sql.SQL("SELECT {} FROM {} AS t WHERE {} ORDER BY {}").format(
@@ -214,8 +229,8 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
                     links = read_links(conn, model, [r[0] for r in chunk]) if model.multi else {}
                     for row in chunk:
                         entry = output_row(model, names, row, links_of(links, row[0]))
-                        if writer is not None:
-                            writer.writerow([csv_cell(entry.get(c)) for c in columns])
+                        if cells is not None:
+                            out.write(csv_line(cells(entry)))
                         else:
                             out.write(json.dumps({c: entry.get(c) for c in columns}, ensure_ascii=False) + "\n")
                     written += len(chunk)

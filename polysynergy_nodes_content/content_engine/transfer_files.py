@@ -20,6 +20,7 @@ from typing import IO, Any
 from .errors import InvalidInput
 from .identifiers import SYSTEM_COLUMNS
 from .section_model import FieldModel, SectionModel
+from .transfer_cells import is_text_column, restore
 
 FORMATS = ("csv", "jsonl")
 DEFAULT_BATCH = 5000
@@ -177,15 +178,17 @@ class FileRow:
                                errors=[{"field": f, "message": m} for f, m in self.problems])
 
 
-def read_rows(text: IO[str], fmt: str, model: SectionModel, ignored: list[str], keep: frozenset = frozenset()):
+def read_rows(text: IO[str], fmt: str, model: SectionModel, ignored: list[str], keep: frozenset = frozenset(),
+              raw_cells: bool = False):
     """FileRows of ``text``; ``keep`` names system columns to keep (an id-keeping import),
-    the others are listed in ``ignored``. A bad header raises ImportLineError."""
+    the others are listed in ``ignored``. A bad header raises ImportLineError. CSV text
+    cells neutralised by an export are restored unless ``raw_cells``."""
     if fmt == "csv":
-        return _csv_rows(text, model, ignored, keep)
+        return _csv_rows(text, model, ignored, keep, raw_cells)
     return _jsonl_rows(text, ignored, keep)
 
 
-def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str], keep: frozenset):
+def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str], keep: frozenset, raw_cells: bool):
     reader = csv.reader(text)
     try:
         header = next(reader)
@@ -216,6 +219,9 @@ def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str], keep: froz
             raise ImportLineError(f"line 1: header: {err}", line=1, field=name)
         columns.append((position, field_model))
     width = len(header)
+    unguard = {position for position, f in columns if not raw_cells and is_text_column(f)}
+    if not raw_cells:
+        unguard.update(position for position, _ in kept)
     previous = reader.line_num
     while True:
         try:
@@ -235,6 +241,7 @@ def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str], keep: froz
             yield FileRow(line, {}, [(None, f"expected {width} values (as in the header), got {len(cells)}")])
             continue
         row = FileRow(line, {})
+        cells = [restore(c) if i in unguard else c for i, c in enumerate(cells)]
         for position, field_model in columns:
             try:
                 row.data[field_model.handle] = convert_csv_value(field_model, cells[position])

@@ -14,8 +14,8 @@ import psycopg
 from mcp.server.mcpserver.exceptions import ToolError
 
 from polysynergy_nodes_content.content_engine.errors import (ConfigurationError, ContentError, DatabaseFailure,
-                                                              InvalidInput, NeedsConfirmation, NotFound,
-                                                              PendingMigration, Refused, StaleMigration)
+                                                              InvalidInput, NeedsConfirmation, NestedTooDeeply,
+                                                              NotFound, PendingMigration, Refused, StaleMigration)
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ def describe_error(error: BaseException) -> str:
     """The message for the model: reason, field (when not already named), item, next step."""
     if isinstance(error, PolicyRefusal):
         return str(error)
+    if isinstance(error, RecursionError):
+        error = NestedTooDeeply()
     if isinstance(error, psycopg.Error):
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         error = DatabaseFailure(f"database error: {first_line}")
@@ -67,6 +69,6 @@ def describe_error(error: BaseException) -> str:
 
 def tool_error(error: BaseException, redact) -> ToolError:
     """The ToolError to raise for ``error``; unexpected ones are logged (redacted) first."""
-    if not isinstance(error, (ContentError, PolicyRefusal, psycopg.Error)):
+    if not isinstance(error, (ContentError, PolicyRefusal, psycopg.Error, RecursionError)):
         logger.error("content tool failed: %s: %s", type(error).__name__, redact(str(error)))
     return ToolError(redact(describe_error(error)))

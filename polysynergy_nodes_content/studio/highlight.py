@@ -7,6 +7,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PostgresLexer
 
+from .pages import mark_bidi
+
 RISKY_PREFIXES = ("-- DESTRUCTIVE", "-- ERROR", "-- WARNING")
 
 
@@ -15,9 +17,10 @@ def risky_lines(text: str) -> list[int]:
 
 
 def sql_html(text: str) -> Markup:
-    """Highlighted HTML of ``text``; Pygments escapes every character of the input."""
+    """Highlighted HTML of ``text``; Pygments escapes every character of the input, and
+    bidi controls (from labels in comments) are shown as visible markers."""
     formatter = HtmlFormatter(cssclass="sql", hl_lines=risky_lines(text), linenos=False)
-    return Markup(highlight(text or "", PostgresLexer(), formatter))
+    return mark_bidi(highlight(text or "", PostgresLexer(), formatter))
 
 
 def stylesheet() -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
+from ..cli.shown import BIDI_CONTROLS
 from ..content_engine.errors import ContentError
 from .security import Forbidden, check_csrf
 
@@ -19,6 +21,25 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def mark_bidi(html: str) -> Markup:
+    """HTML (already escaped) with each bidi control replaced by a visible marker, so a
+    reviewer sees that text was reordered instead of reading the reordered text. For
+    text nodes only, never inside an attribute."""
+    if not any(ord(ch) in BIDI_CONTROLS for ch in html):
+        return Markup(html)
+    return Markup("".join(
+        f'<span class="bidi-control" title="invisible bidi control">[U+{ord(ch):04X}]</span>'
+        if ord(ch) in BIDI_CONTROLS else ch for ch in html))
+
+
+def bidi_marked(value) -> Markup:
+    """``value`` escaped and its bidi controls marked (the ``|marked`` template filter)."""
+    return mark_bidi(escape("" if value is None else value))
+
+
+environment.filters["marked"] = bidi_marked
 
 
 def engine_of(request: Request):

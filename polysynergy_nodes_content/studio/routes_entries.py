@@ -18,6 +18,10 @@ from .pages import call, engine_of, field_errors, flash, read_form, redirect, re
 from .table_query import OPERATOR_LABELS, PAGE_SIZES, operand, parse_query
 
 
+#: Beyond this the offset would overflow the database's bigint: no table has that many pages.
+MAX_OFFSET = 2 ** 62
+
+
 def _is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
@@ -49,6 +53,8 @@ def table_page_data(engine, handle: str, params) -> dict:
     errors, result = {}, {"entries": [], "total_count": 0}
     shown_relations = {c["handle"] for c in descriptor["columns"] if c["cell"] in ("relation", "relations")}
     try:
+        if query.offset > MAX_OFFSET:
+            raise InvalidInput(f"page {query.page} does not exist", field="_table")
         filters = _filters(engine, descriptor, query)
         result = query_with_titles(engine, handle, lambda path: path.partition(".")[0] in shown_relations,
                                    guess_title=True, section_config=section, filters=filters,
@@ -59,6 +65,8 @@ def table_page_data(engine, handle: str, params) -> dict:
     related = {column: relations.shown(titles.get(column, {})) for column in shown_relations}
     total = result["total_count"]
     pages = max(1, -(-total // query.size))
+    if query.page > pages and not errors:  # refused, not shown as an empty table of "0 entries"
+        errors = {"_table": f"page {query.page} does not exist: there {'is 1 page' if pages == 1 else f'are {pages} pages'}"}
     return dict(section=section, table=descriptor, query=query, entries=result["entries"], total=total,
                 rows=row_cells(descriptor["columns"], result["entries"], related),
                 pages=pages, related=related, errors=errors, operator_labels=OPERATOR_LABELS,
@@ -68,7 +76,8 @@ def table_page_data(engine, handle: str, params) -> dict:
 async def table_page(request):
     engine = engine_of(request)
     data = await call(request, table_page_data, engine, request.path_params["section"], request.query_params)
-    return render(request, "table.html", **data)
+    missing_page = data["query"].page > data["pages"]
+    return render(request, "table.html", status=400 if missing_page else 200, **data)
 
 
 # -- the entry form ------------------------------------------------------------------------

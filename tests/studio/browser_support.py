@@ -18,9 +18,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--headless", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -36,10 +36,12 @@ def need_chromium() -> None:
 class Studio:
     """``polysynergy-content --database-url URL serve --port P`` with a known token."""
 
-    def __init__(self, database_url: str, token: str | None):
-        """``token=None`` lets the studio generate one (read back from what it prints)."""
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+    def __init__(self, database_url: str, token: str | None, *serve_args: str, host: str = "127.0.0.1"):
+        """``token=None`` lets the studio generate one (read back from what it prints);
+        ``serve_args`` are more options of ``serve``."""
+        self.host = host
+        self.port = free_port(host)
+        self.base = f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
         env = dict(os.environ)
         env.pop("SECTIONS_STUDIO_TOKEN", None)
         if token is not None:
@@ -47,7 +49,7 @@ class Studio:
         env.pop("SECTIONS_DATABASE_URL", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "polysynergy_nodes_content", "--database-url", database_url, "serve",
-             "--port", str(self.port)],
+             "--port", str(self.port), *(["--host", host] if host != "127.0.0.1" else []), *serve_args],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.announced = self.process.stdout.readline().strip()
         self.token = token if token is not None else self.announced.partition("?token=")[2]
@@ -59,7 +61,7 @@ class Studio:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the studio exited: {self.process.stderr.read()}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                with socket.create_connection((self.host, self.port), timeout=0.5):
                     return
             except OSError:
                 time.sleep(0.1)
