@@ -131,3 +131,25 @@ def test_search_fields_accept_text_like_and_varchar_columns(engine, build, raw, 
     engine.rollback_migration(plan["id"])
     assert search_indexes(raw) == []
     assert engine.query_entries("notes", search=term)["total_count"] == 1
+
+
+def test_a_search_field_that_becomes_varchar_keeps_its_index(engine, notes, raw):
+    """Giving an indexed text title a maxLength is an online type change (a new column
+    swapped in), which drops the index with the old column: the same migration builds it
+    again, and its rollback (an in-place conversion) keeps it."""
+    engine.update_section("notes", {"search_fields": ["title", "body"]})
+    engine.apply_migration(engine.plan_migration("notes")["id"], confirm=True)
+    [index] = search_indexes(raw)
+    title = next(f for f in engine.get_section("notes")["fields"] if f["handle"] == "title")
+    engine.update_field(title["id"], {"field_settings": {"maxLength": 120}})
+    plan = engine.plan_migration("notes")
+    kinds = [op["kind"] for op in plan["operations"]]
+    assert "alter_type_online" in kinds and "add_search_index" in kinds, kinds
+    engine.apply_migration(plan["id"], confirm=True)
+    assert search_indexes(raw) == [index]
+    assert engine.plan_migration("notes")["id"] is None  # nothing left to do
+    found = engine.query_entries("notes", search="kubernetes")
+    assert found["total_count"] == 2 and found["search"]["mode"] == "indexed"
+    engine.rollback_migration(plan["id"])
+    assert search_indexes(raw) == [index]
+    assert engine.plan_migration("notes")["id"] is None
