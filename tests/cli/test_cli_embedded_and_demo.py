@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -140,19 +141,18 @@ def _serve(argv: list[str], env: dict) -> tuple[subprocess.Popen, str]:
 
 
 def _page(base: str, path: str, token: str) -> str:
-    """GET a studio page with the bearer token, waiting for the server to listen."""
+    """GET a studio page with the bearer token, once the server listens (it prints its URL
+    just before it binds; polled as tests/studio/browser_support.py does, with a deadline)."""
     request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
-    for _ in range(300):
+    deadline = time.monotonic() + 60
+    while True:
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=30) as response:
                 return response.read().decode("utf-8")
         except urllib.error.URLError as exc:
-            if not isinstance(exc.reason, ConnectionRefusedError):
+            if not isinstance(exc.reason, ConnectionRefusedError) or time.monotonic() > deadline:
                 raise
-            with socket.socket() as probe:  # wait for the port without sleeping blindly
-                probe.settimeout(0.1)
-                probe.connect_ex(("127.0.0.1", int(base.rsplit(":", 1)[1])))
-    raise AssertionError("the studio never listened")
+            time.sleep(0.1)
 
 
 def test_the_demo_ends_with_the_serve_command_that_shows_its_data(embedded_dir):
