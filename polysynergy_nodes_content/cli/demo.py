@@ -8,13 +8,15 @@ and suggests --section with another handle.
 
 from __future__ import annotations
 
+import shlex
+
 import click
 from rich.markup import escape
 from rich.rule import Rule
 
 from ..content_engine import embedded
 from ..content_engine.errors import InvalidInput, NotFound, Refused
-from .common import DatabaseChoice, choose_database, close_pools_for, emit, json_option, state, table
+from .common import DatabaseChoice, choose_database, close_pools_for, emit, json_option, mask_url, state, table
 from .entries import entries_table
 from .migrations import render_review
 from .sections import _field_rows
@@ -52,7 +54,7 @@ def demo_cmd(handle):
     review and apply the migration, write and query entries, change a field and roll
     the change back. Prints where the data lives and how to connect to it."""
     st = state()
-    if st.database_url or _env_url():
+    if st.database_url or configured_url():
         choice = st.use_database(choose_database(st.database_url, st.data_dir))
         fresh = False
     else:
@@ -163,6 +165,8 @@ def demo_cmd(handle):
     cli_prefix = f"polysynergy-content --database-url '{url_for_cli}'" if url_for_cli else "polysynergy-content"
     say(f"CLI:  {escape(cli_prefix)} entries query {handle} --filter '{{\"uses_kubernetes\": true}}'")
     say(f"      {escape(cli_prefix)} sections diagram")
+    serve = serve_command(st, fresh)
+    say(f"Studio: {escape(serve)}   (the web page with this data)")
     if fresh:
         say("Stop the embedded server with: polysynergy-content db stop")
 
@@ -171,12 +175,24 @@ def demo_cmd(handle):
         "migrations": [first["id"], change["id"]], "entries": listed["total_count"],
         "kubernetes_users": found["total_count"], "rolled_back": rolled["id"],
         "fields_after_rollback": [f["handle"] for f in restored], "psql": psql,
-        "url": choice.url if fresh else choice.describe()["url"],
+        "url": choice.url if fresh else choice.describe()["url"], "serve": serve,
     })
     emit(summary)
 
 
-def _env_url() -> bool:
+def serve_command(st, fresh: bool) -> str:
+    """The ``serve`` command that opens the data this run wrote (the embedded demo
+    database, or the database the user named, by the same option)."""
+    data_dir = f" --data-dir {shlex.quote(st.data_dir)}" if fresh and st.data_dir else ""
+    if fresh:
+        return f"polysynergy-content{data_dir} serve --demo"
+    if st.database_url:  # the password is never printed: the user puts it back where *** is
+        return f"polysynergy-content --database-url {shlex.quote(mask_url(st.database_url))} serve"
+    return "polysynergy-content serve"
+
+
+def configured_url() -> bool:
+    """A database URL in the environment (then the demo, and serve, use it)."""
     import os
 
     from ..content_engine.database import URL_ENV_VARS

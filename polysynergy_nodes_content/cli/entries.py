@@ -59,7 +59,8 @@ def _fields_arg(fields: str | None):
               "Default: every field; related entries shown by their title field.")
 @click.option("--count", "count", type=click.Choice(["exact", "estimated", "none"]), default="exact",
               show_default=True, help="The total: counted, the planner's estimate, or skipped.")
-@click.option("--search", "-s", metavar="TEXT", help="Full-text search over the section's search fields, ranked.")
+@click.option("--search", "-s", metavar="TEXT", help="Full-text search, ranked: over the section's search fields "
+              "(their index), or a scan of all its text fields when it has none.")
 @json_option
 def query_cmd(section, filters, order_by, limit, offset, fields, count, search):
     """Query SECTION's entries.
@@ -85,6 +86,8 @@ def query_cmd(section, filters, order_by, limit, offset, fields, count, search):
         else:
             total = f"about {result['total_count']}"
         title = f"{section}: {n} of {total} entries (offset {result['offset']})"
+        if result.get("search"):
+            title += f"; searched {', '.join(result['search']['fields'])} ({result['search']['mode']})"
         st.console.print(entries_table(result["entries"], title))
 
     emit(result, render)

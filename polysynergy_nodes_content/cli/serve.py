@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..content_engine.errors import ConfigurationError
+from ..content_engine.errors import ConfigurationError, InvalidInput
 from ..content_engine.install_hint import extra_install_hint
-from .common import state
+from .common import DatabaseChoice, choose_database, state
 
 
 @click.command("serve")
@@ -19,7 +19,10 @@ from .common import state
 @click.option("--session-hours", type=click.FloatRange(min=0, min_open=True), default=12, show_default=True,
               envvar="SECTIONS_STUDIO_SESSION_HOURS", show_envvar=True,
               help="A browser session ends this long after it began, however active.")
-def serve_cmd(host, port, idle_minutes, session_hours):
+@click.option("--demo", is_flag=True,
+              help="Open the demo's database (polysynergy_demo on the embedded server), where "
+                   "`polysynergy-content demo` writes when no database URL is set.")
+def serve_cmd(host, port, idle_minutes, session_hours, demo):
     """Run the content studio: section builder, migration review, table view and entry forms.
 
     Every page needs the access token: $SECTIONS_STUDIO_TOKEN, else one generated now
@@ -32,6 +35,18 @@ def serve_cmd(host, port, idle_minutes, session_hours):
             f"the studio needs the 'web' extra ({exc.name} is missing): {extra_install_hint('web')}"
         ) from None
     st = state()
+    if demo:
+        st.use_database(demo_database(st))
     engine = st.engine()
     run_studio(engine, host, port, database=st.database().sentence(), idle_minutes=idle_minutes,
                session_hours=session_hours)
+
+
+def demo_database(st) -> DatabaseChoice:
+    """The embedded demo database; with a URL set the demo wrote there, so --demo is refused."""
+    from .demo import DEMO_DATABASE, configured_url
+
+    if st.database_url or configured_url():
+        raise InvalidInput("--demo opens the embedded server's demo database, but a database URL is set (the demo "
+                           "wrote to that database): run serve without --demo", field="--demo")
+    return choose_database(None, st.data_dir, database=DEMO_DATABASE)

@@ -67,8 +67,9 @@ def run_query(service, conn, model: SectionModel, request: QueryRequest) -> dict
     compiler = compile_where(service, conn, model, request.filters)
     where, params = compiler.where, list(compiler.params)
     rank_params: list = []
+    searched = None
     if request.search is not None:
-        matches, rank, search_params = search_condition(model, request.search, "t")
+        matches, rank, search_params, searched = search_condition(model, request.search, "t")
         where = sql.SQL("{} AND {}").format(where, matches)
         params += search_params
     if request.search is not None and request.order_by in (None, "", []):
@@ -111,8 +112,11 @@ def run_query(service, conn, model: SectionModel, request: QueryRequest) -> dict
             entries = default_output(conn, model, names, rows)
     except psycopg.Error as exc:
         raise translate_error(exc, model) from None
-    return {"entries": entries, "total_count": total, "count": request.count, "total_is_exact": exact,
-            "limit": request.limit, "offset": request.offset}
+    result = {"entries": entries, "total_count": total, "count": request.count, "total_is_exact": exact,
+              "limit": request.limit, "offset": request.offset}
+    if searched is not None:
+        result["search"] = searched
+    return result
 
 
 _PLAN_ROWS = re.compile(r"\brows=(\d+)")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .errors import DatabaseFailure
+from .errors import Refused
 
 
-class PrecheckFailed(DatabaseFailure):
-    """A blocking pre-check counted rows the migration cannot handle; nothing ran."""
+class PrecheckFailed(Refused):
+    """A blocking pre-check counted rows the migration cannot handle; nothing ran. A refusal
+    (exit 3 in the CLI), not a database error: the database did nothing wrong, the data
+    does not fit the migration yet."""
 
 
 def unfinished(mig: dict) -> bool:

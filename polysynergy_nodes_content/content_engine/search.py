@@ -4,7 +4,8 @@ The migration builds a GIN index over ``to_tsvector('simple', ...)`` of the chos
 columns (an expression index: no new column, no table rewrite, built CONCURRENTLY);
 ``query_entries(..., search=...)`` filters with the *same* expression and
 ``websearch_to_tsquery``, so the index serves it, and ranks with ``ts_rank``. Without the
-index (not applied yet) the query still works, scanning the table. The ``simple``
+index (not applied yet) the query still works, scanning the table; a section without
+``search_fields`` is searched over all its text fields, by a scan. The ``simple``
 configuration neither stems nor drops stop words, so it suits every language.
 """
 
@@ -52,17 +53,24 @@ def check_search(text) -> str | None:
     return text
 
 
-def search_condition(model, text: str, alias: str) -> tuple[sql.Composable, sql.Composable, list]:
-    """(WHERE condition, rank expression, parameters) of a search on ``model``."""
-    if not model.search_fields:
-        raise InvalidInput(f"section '{model.handle}' has no search_fields: choose its text fields with "
-                           f"update_section('{model.handle}', {{\"search_fields\": [...]}}) and apply the migration",
-                           field="search")
-    doc = document(model.search_fields, alias)
+def search_condition(model, text: str, alias: str) -> tuple[sql.Composable, sql.Composable, list, dict]:
+    """(WHERE condition, rank expression, parameters, how it searched) of a search on ``model``.
+
+    With ``search_fields`` the expression is the one the GIN index holds ("indexed"); without
+    them every text field of the section is searched by scanning the table ("scan"), as
+    headless CMSs search their text fields by default."""
+    if model.search_fields:
+        fields, mode = list(model.search_fields), "indexed"
+    else:
+        fields, mode = [h for h, f in model.fields.items() if f.ft.is_text_searchable(f.settings)], "scan"
+    if not fields:
+        raise InvalidInput(f"section '{model.handle}' has no text fields to search", field="search")
+    doc = document(fields, alias)
     query = sql.SQL("websearch_to_tsquery({}::regconfig, %s)").format(sql.Literal(CONFIG))
-    return (sql.SQL("{} @@ {}").format(doc, query), sql.SQL("ts_rank({}, {})").format(doc, query), [text])
+    return (sql.SQL("{} @@ {}").format(doc, query), sql.SQL("ts_rank({}, {})").format(doc, query), [text],
+            {"mode": mode, "fields": fields})
 
 
 def text_fields(fields) -> list:
-    """The configured fields search can use: text columns."""
-    return [f for f in fields if f.ft.stores_column(f.settings) and f.ft.column_type(f.settings) == "text"]
+    """The configured fields search can use: text and varchar columns (the type decides)."""
+    return [f for f in fields if f.ft.is_text_searchable(f.settings)]

@@ -117,15 +117,12 @@ def _search_fields(value, fields: list, registry):
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(value) > 20:
         raise InvalidInput("search_fields must be a list of (at most 20) text field handles", field="search_fields")
-    kinds = {}
-    for f in fields:
-        ft = registry.get(f["field_type_handle"])
-        settings = f["field_settings"] or {}
-        kinds[f["handle"]] = ft.column_type(settings) if ft.stores_column(settings) else None
+    searchable = {f["handle"]: registry.get(f["field_type_handle"]).is_text_searchable(f["field_settings"] or {})
+                  for f in fields}
     for handle in value:
-        if handle not in kinds:
+        if handle not in searchable:
             raise InvalidInput(f"search_fields: unknown field '{handle[:60]}'", field="search_fields")
-        if kinds[handle] != "text":
+        if not searchable[handle]:
             raise InvalidInput(f"search_fields: '{handle}' is not a text field", field="search_fields")
     return Jsonb(list(dict.fromkeys(value)))
 

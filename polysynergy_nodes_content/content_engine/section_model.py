@@ -289,8 +289,8 @@ class ModelCache:
             title_field=title_field if title_field in fields and fields[title_field].stores_column else None,
             rules=[r for r in rules if r.field is None or r.field in fields],
             rule_check_messages=applied_rule_checks(applied),
-            search_fields=[h for h in (search_fields or []) if h in fields and fields[h].stores_column
-                           and fields[h].ft.column_type(fields[h].settings) == "text"],
+            search_fields=[h for h in (search_fields or []) if h in fields
+                           and fields[h].ft.is_text_searchable(fields[h].settings)],
         )
 
 

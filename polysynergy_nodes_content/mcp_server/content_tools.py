@@ -65,7 +65,8 @@ def register_read_tools(server, calls: ToolCalls) -> None:
         fields: Fields = None,
         search: Annotated[str | None, Field(
             description="Words to find in the section's search fields (web-search syntax: \"exact phrase\", "
-                        "-word, or); describe_section says whether the section has any", max_length=500)] = None,
+                        "-word, or), or in all its text fields (a scan) when it has none; the result's "
+                        "search says which", max_length=500)] = None,
         count: Annotated[str, Field(
             description='total_count: "exact" (default, counted), "estimated" (the planner\'s estimate, cheap on big '
                         'sections; total_is_exact says whether it is the true total) or "none" (null, skipped)',

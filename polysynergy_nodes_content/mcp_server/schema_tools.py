@@ -104,21 +104,13 @@ def register_schema_tools(server, calls: ToolCalls) -> None:
 
 
 def register_apply_tool(server, calls: ToolCalls) -> None:
-    policy = calls.policy
-    enabled = policy.allow_apply and not policy.read_only
-    state = ("enabled on this server for migrations that destroy nothing" if enabled else
-             "NOT enabled on this server (started without --allow-apply): every call is refused")
+    """Only for a server started with --allow-apply (build_server offers it on no other)."""
 
     async def apply_migration(
         migration_id: Annotated[str, Field(description="The migration_id from plan_migration's review",
                                            min_length=1, max_length=64)],
     ) -> dict[str, Any]:
         def work(engine):
-            if not enabled:
-                raise PolicyRefusal(
-                    "applying migrations is not enabled on this server (it was started without --allow-apply); "
-                    "nothing was applied. Show the review to a person and ask them to apply it "
-                    f"(polysynergy-content migrations apply {migration_id.strip()})")
             migration = engine.get_migration(migration_id.strip())
             section = calls.section(engine, migration["section_id"])
             command = f"polysynergy-content migrations apply {migration['id']}"
@@ -133,7 +125,7 @@ def register_apply_tool(server, calls: ToolCalls) -> None:
 
         return await calls.run(work)
 
-    apply_migration.__doc__ = (f"Apply a reviewed, non-destructive migration (by its migration_id). "
-                               f"Applying is {state}. "
+    apply_migration.__doc__ = ("Apply a reviewed, non-destructive migration (by its migration_id). "
+                               "Migrations that destroy data are refused: a person applies those. "
                                "Apply only after the user has seen the review and agreed.")
     server.add_tool(apply_migration, annotations=MAY_DESTROY)

@@ -62,6 +62,7 @@ def build_server(database_url: str, policy: ServerPolicy) -> ContentServer:
         register_bulk_tools(server, calls)
         if policy.allow_schema_changes:
             register_schema_tools(server, calls)
-        register_apply_tool(server, calls)
+        if policy.allow_apply:  # a tool the agent may not use is not offered at all
+            register_apply_tool(server, calls)
     register_schema_resources(server, calls)
     return server

@@ -58,7 +58,8 @@ def table_page_data(engine, handle: str, params) -> dict:
         filters = _filters(engine, descriptor, query)
         result = query_with_titles(engine, handle, lambda path: path.partition(".")[0] in shown_relations,
                                    guess_title=True, section_config=section, filters=filters,
-                                   order_by=query.order_by(), limit=query.size, offset=query.offset)
+                                   order_by=query.order_by(), limit=query.size, offset=query.offset,
+                                   search=query.search or None)
     except InvalidInput as exc:
         errors = field_errors(exc) or {"_table": str(exc)}
     titles = result.get("related_titles", {})
@@ -70,7 +71,7 @@ def table_page_data(engine, handle: str, params) -> dict:
     return dict(section=section, table=descriptor, query=query, entries=result["entries"], total=total,
                 rows=row_cells(descriptor["columns"], result["entries"], related),
                 pages=pages, related=related, errors=errors, operator_labels=OPERATOR_LABELS,
-                page_sizes=PAGE_SIZES)
+                page_sizes=PAGE_SIZES, searched=result.get("search"))
 
 
 async def table_page(request):

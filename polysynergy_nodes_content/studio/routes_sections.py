@@ -41,7 +41,14 @@ async def builder(request):
     types = engine.field_types()
     fields = section["fields"]
     return render(request, "builder.html", section=section, fields=fields, types=types,
-                  latest_applied=_latest_applied(migrations), pending=_pending(migrations))
+                  latest_applied=_latest_applied(migrations), pending=_pending(migrations),
+                  searchable=_searchable(engine, fields))
+
+
+def _searchable(engine, fields: list[dict]) -> list[dict]:
+    """The fields search may cover (text-like columns; the field type decides)."""
+    return [f for f in fields
+            if engine.registry.get(f["field_type_handle"]).is_text_searchable(f.get("field_settings") or {})]
 
 
 def _latest_applied(migrations: list[dict]) -> dict | None:
@@ -60,12 +67,24 @@ async def update_section(request):
     handle = request.path_params["section"]
     changes = {"label": (form.get("label") or "").strip() or None,
                "title_field_handle": (form.get("title_field_handle") or "").strip() or None}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if form.get("search_fields_shown"):  # the checkboxes were on the page: none ticked clears the choice
+        chosen = [h.strip() for h in form.getlist("search_fields") if h.strip()]
+        current = (await call(request, engine.get_section, handle)).get("search_fields") or []
+        if chosen != list(current):
+            changes["search_fields"] = chosen
     try:
-        await call(request, engine.update_section, handle, {k: v for k, v in changes.items() if v is not None})
-        flash(request, "Section settings saved.")
+        await call(request, engine.update_section, handle, changes)
+        if "search_fields" not in changes:
+            flash(request, "Section settings saved.")
+            return redirect(f"/sections/{handle}")
+        # The search index is built by a migration: plan it and show its review.
+        planned = await call(request, engine.plan_migration, handle)
     except ContentError as exc:
         flash(request, str(exc), "error")
-    return redirect(f"/sections/{handle}")
+        return redirect(f"/sections/{handle}")
+    flash(request, "Search fields saved. Review and apply the migration to build the search index.")
+    return redirect(f"/migrations/{planned['id']}" if planned.get("id") else f"/sections/{handle}")
 
 
 # -- fields ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The table view's query string <-> the engine's query language.
 
-``op.<field>=_gte&q.<field>=5`` filters a column, ``sort=<field>&dir=desc`` sorts,
-``page`` and ``size`` page. Values stay text: the engine's field types parse them.
+``op.<field>=_gte&q.<field>=5`` filters a column, ``search=words`` searches the section
+(its search fields, else all its text fields), ``sort=<field>&dir=desc`` sorts, ``page``
+and ``size`` page. Values stay text: the engine's field types parse them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class TableQuery:
     direction: str = "desc"
     page: int = 1
     size: int = 25
+    search: str = ""
 
     @property
     def offset(self) -> int:
@@ -42,6 +44,8 @@ class TableQuery:
         pairs = [(k, str(v)) for k, v in values.items()]
         for handle, (op, text) in self.filters.items():
             pairs += [(f"op.{handle}", op), (f"q.{handle}", text)]
+        if self.search:
+            pairs.append(("search", self.search))
         return urlencode(pairs)
 
     def sorted_by(self, handle: str) -> str:
@@ -65,6 +69,7 @@ def parse_query(params, descriptor: dict) -> TableQuery:
         query.sort = descriptor["default_sort"]["field"]
     query.direction = "asc" if params.get("dir") == "asc" else "desc" if params.get("dir") == "desc" else \
         descriptor["default_sort"]["direction"]
+    query.search = (params.get("search") or "").strip()
     query.page = _positive(params.get("page"), 1)
     size = _positive(params.get("size"), 25)
     query.size = size if size in PAGE_SIZES else 25

@@ -231,6 +231,13 @@ class FieldType:
         """The column type in ``format_type`` spelling, so the planner can compare it."""
         return self.postgres_type
 
+    def is_text_searchable(self, settings: dict | None = None) -> bool:
+        """Whether full-text search may cover this field: its own column holds text
+        (``text`` or ``character varying(n)``). A type with another text column overrides it."""
+        if not self.stores_column(settings):
+            return False
+        return self.column_type(settings).split("(", 1)[0].strip() in ("text", "character varying")
+
     def get_migration_sql(
         self, field_name: str, settings: dict | None = None, is_required: bool = False
     ) -> sql.Composed:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import psycopg
@@ -117,3 +124,73 @@ def test_demo_runs_end_to_end(run, database_url):
     assert other["fresh_database"] is False and other["entries"] == 5
     assert other["fields_after_rollback"] == ["company_name", "uses_kubernetes", "kubernetes_confidence", "industry",
                                               "outreach_suggestion"]
+
+
+def _serve(argv: list[str], env: dict) -> tuple[subprocess.Popen, str]:
+    """Run a printed ``polysynergy-content ... serve ...`` command (the module in place of the
+    console script, a free port added) and return the process and its base URL."""
+    assert argv[0] == "polysynergy-content" and "serve" in argv, argv
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "polysynergy_nodes_content", *argv[1:], "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    announced = proc.stdout.readline().strip()
+    assert announced.startswith("Content studio: http://127.0.0.1:"), (announced, proc.stderr.read())
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _page(base: str, path: str, token: str) -> str:
+    """GET a studio page with the bearer token, once the server listens (it prints its URL
+    just before it binds; polled as tests/studio/browser_support.py does, with a deadline)."""
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.read().decode("utf-8")
+        except urllib.error.URLError as exc:
+            if not isinstance(exc.reason, ConnectionRefusedError) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_the_demo_ends_with_the_serve_command_that_shows_its_data(embedded_dir):
+    """Finding: the demo wrote to polysynergy_demo and `serve` opened polysynergy_content
+    ("No sections yet"). The demo now prints the exact serve command; run as printed, the
+    studio lists the demo's section and its entries."""
+    runner = CliRunner()
+    result = runner.invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    [line] = [ln for ln in result.stdout.splitlines() if ln.startswith("Studio:")]
+    command = line.removeprefix("Studio:").split("   (")[0].strip()
+    # The data directory is named (it came from SECTIONS_EMBEDDED_DIR), so it works in any shell.
+    assert command == f"polysynergy-content --data-dir {shlex.quote(str(embedded_dir))} serve --demo", command
+    assert _json(runner.invoke(cli, ["--json", "demo"]))["serve"] == command
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECTIONS_DATABASE_URL", "DATABASE_URL"))}
+    env.update(SECTIONS_EMBEDDED_DIR=str(embedded_dir), SECTIONS_STUDIO_TOKEN="demo-token-" + "x" * 24)
+    proc, base = _serve(shlex.split(command), env)
+    try:
+        home = _page(base, "/", env["SECTIONS_STUDIO_TOKEN"])
+        assert "research_companies" in home and "No sections yet" not in home
+        assert "SWIS" in _page(base, "/sections/research_companies/entries", env["SECTIONS_STUDIO_TOKEN"])
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+
+    # The plain `serve` opens the other database: the reason the demo names --demo.
+    proc, base = _serve(["polysynergy-content", "serve"], env)
+    try:
+        assert "No sections yet" in _page(base, "/", env["SECTIONS_STUDIO_TOKEN"])
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+
+
+def test_serve_demo_is_refused_when_a_database_url_is_set(run, database_url):
+    """With a URL the demo wrote to that database; --demo would open another one."""
+    err = run.json("serve", "--demo", expect=2)["error"]
+    assert err["field"] == "--demo" and "run serve without --demo" in err["message"]
+    printed = run("demo").stdout
+    assert f"Studio: polysynergy-content --database-url {shlex.quote(database_url)} serve" in printed

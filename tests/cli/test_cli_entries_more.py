@@ -137,3 +137,21 @@ def test_json_listings_keep_relations_as_ids_with_their_titles_beside(run, datab
     asked = run.json("entries", "query", "posts", "--fields", "title,writer.name", "-o", "title")
     assert asked["entries"][0]["writer"] == {"id": ada["id"], "name": "Ada Lovelace"} and asked["related_titles"] == {}
     assert run.json("entries", "get", "posts", got["entries"][0]["id"], "--fields", "title")["related_titles"] == {}
+
+
+def test_search_on_the_seeds_varchar_company_name_through_the_cli(run, companies):
+    """Issue 19: --search-fields company_name (a varchar(200) column) was refused as 'not a
+    text field'; a search without search fields was an error. Now: a scan, then the index."""
+    run("entries", "create", companies, '[{"company_name": "Kubernetes Works", "industry": "Hosting"}, '
+                                        '{"company_name": "Acme", "industry": "Kubernetes consulting"}]')
+    scan = run.json("entries", "query", companies, "--search", "kubernetes")
+    assert scan["search"] == {"mode": "scan", "fields": ["company_name", "kubernetes_confidence", "industry"]}
+    assert scan["total_count"] == 2
+    assert "searched company_name, kubernetes_confidence, industry (scan)" in run(
+        "entries", "query", companies, "--search", "kubernetes").stdout
+    run("sections", "update", companies, "--search-fields", "company_name")
+    run("migrations", "plan", companies)
+    run("migrations", "apply", companies, "--yes")
+    indexed = run.json("entries", "query", companies, "--search", "kubernetes")
+    assert indexed["search"] == {"mode": "indexed", "fields": ["company_name"]}
+    assert [e["company_name"] for e in indexed["entries"]] == ["Kubernetes Works"]

@@ -121,3 +121,64 @@ def test_resume_or_abort_with_nothing_interrupted_is_refused_by_section_and_by_i
             assert err["message"] == f"{subject}: there is nothing to {action}", err
             assert "Refused:" in run("migrations", action, target, *extra, expect=3).stderr
     assert run.json("migrations", "resume", "no_such_section", expect=2)["error"]["type"] == "NotFound"
+
+
+def test_a_migration_refused_before_it_starts_exits_3(run, companies):
+    """Finding: a blocking pre-check (rows the migration cannot handle) was a DatabaseFailure
+    and exited 4 ("Database error"); it is a refusal: exit 3, the message unchanged."""
+    run("entries", "create", companies, '{"company_name": "Acme"}')  # industry stays NULL
+    run("fields", "update", companies, "industry", "--required")
+    plan = run.json("migrations", "plan", companies)["migration"]
+    err = run.json("migrations", "apply", plan["id"], "--yes", expect=3)["error"]
+    assert err["exit_code"] == 3 and err["type"] == "PrecheckFailed", err
+    assert "refused before it started, nothing was changed" in err["message"]
+    assert "1 row(s)" in err["message"] and "industry" in err["message"]
+    text = run("migrations", "apply", plan["id"], "--yes", expect=3)
+    assert "Refused:" in text.stderr and "Database error" not in text.stderr
+    # Fixing the rows lets the same migration run.
+    with psycopg.connect(run.url, autocommit=True) as conn:
+        conn.execute("UPDATE custom.research_companies SET industry = 'Software'")
+    assert run.json("migrations", "apply", plan["id"], "--yes")["migration"]["status"] == "applied"
+
+
+def test_every_refusal_of_apply_and_rollback_exits_3(run, database_url, companies):
+    """Each way apply / rollback refuses before doing anything, through the real CLI."""
+    def refused(*args):
+        err = run.json(*args, expect=3)["error"]
+        assert err["exit_code"] == 3, err
+        return err
+
+    # A plan superseded by a newer one.
+    run("fields", "add", companies, "website", "-t", "text")
+    old = run.json("migrations", "plan", companies)["migration"]
+    run("fields", "add", companies, "city", "-t", "text")
+    new = run.json("migrations", "plan", companies)["migration"]
+    assert "superseded" in refused("migrations", "apply", old["id"], "--yes")["message"]
+    # Rolling back a migration that was never applied.
+    assert "only an applied migration" in refused("migrations", "rollback", new["id"], "--yes")["message"]
+    # The live table changed out of band after planning.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE custom.research_companies ADD COLUMN out_of_band integer")
+    err = refused("migrations", "apply", new["id"], "--yes")
+    assert err["type"] == "StaleMigration" and "changed since" in err["message"]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE custom.research_companies DROP COLUMN out_of_band")
+    # A sealed migration whose stored script was edited.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE section_migrations SET migration_sql = migration_sql || %s WHERE id = %s",
+                     ("\n-- edited", new["id"]))
+    assert refused("migrations", "apply", new["id"], "--yes")["type"] == "TamperedMigration"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE section_migrations SET migration_sql = left(migration_sql, -length(%s)) WHERE id = %s",
+                     ("\n-- edited", new["id"]))
+    run("migrations", "apply", new["id"], "--yes")
+    # Rolling back after the live table changed since the apply.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE custom.research_companies ADD COLUMN out_of_band integer")
+    err = refused("migrations", "rollback", new["id"], "--yes")
+    assert err["type"] == "StaleMigration" and "rolling back could lose those changes" in err["message"]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE custom.research_companies DROP COLUMN out_of_band")
+    run("migrations", "rollback", new["id"], "--yes")
+    # Applying a rolled-back migration again.
+    assert "was rolled back" in refused("migrations", "apply", new["id"], "--yes")["message"]

@@ -14,6 +14,7 @@ from polysynergy_nodes_content.content_engine.errors import (
     Refused,
     StaleMigration,
 )
+from polysynergy_nodes_content.content_engine.migration_checks import PrecheckFailed
 
 
 def fields_of(engine, sid):
@@ -37,7 +38,7 @@ def test_failure_inside_the_transaction_changes_nothing(engine):
     migration = engine.plan_migration(sid)
     assert "PRE-CHECK: rows where nick is NULL: 1 row(s)" in migration["sql"]
     assert "[adding-not-nullable-field]" in migration["sql"]
-    with pytest.raises(DatabaseFailure) as failure:
+    with pytest.raises(PrecheckFailed) as failure:
         engine.apply_migration(migration["id"])
     assert "nothing was changed" in str(failure.value)
     assert live_state(engine, sid) == before
@@ -62,7 +63,7 @@ def test_failed_concurrent_index_build_is_cleaned_up(engine):
     migration = engine.plan_migration(sid)
     assert "CREATE UNIQUE INDEX CONCURRENTLY" in migration["sql"]
     assert "PRE-CHECK: duplicate values in label: 1 row(s)" in migration["sql"]
-    with pytest.raises(DatabaseFailure):
+    with pytest.raises(PrecheckFailed):
         engine.apply_migration(migration["id"])
     assert live_state(engine, sid) == before  # no invalid index left behind
     invalid = sql(engine, "SELECT count(*) FROM pg_index WHERE NOT indisvalid")

@@ -11,6 +11,7 @@ import pytest
 
 from engine_helpers import live_state, make_section, rows, sql
 from polysynergy_nodes_content.content_engine.errors import DatabaseFailure, InvalidInput
+from polysynergy_nodes_content.content_engine.migration_checks import PrecheckFailed
 
 
 def field_id(engine, sid, handle):
@@ -91,7 +92,7 @@ def test_online_type_change_that_fails_midway_leaves_the_table_as_it_was(engine)
     assert "online" in migration["sql"]
     sql(engine, "UPDATE custom.codes SET code = 'seven' WHERE code = '7000'")  # breaks the conversion late
     before = live_state(engine, sid)
-    with pytest.raises(DatabaseFailure, match="nothing was changed"):
+    with pytest.raises(PrecheckFailed, match="nothing was changed"):  # the pre-check, run again up front
         engine.apply_migration(migration["id"])
     assert live_state(engine, sid) == before
     assert sql(engine, "SELECT count(*) FROM pg_proc WHERE proname LIKE 'pc\\_%'")[0][0] == 0

@@ -15,6 +15,7 @@ from engine_helpers import live_state, make_section, rows, sql
 from polysynergy_nodes_content.cli.main import cli
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import DatabaseFailure, InvalidInput
+from polysynergy_nodes_content.content_engine.migration_checks import PrecheckFailed
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
 
@@ -67,7 +68,7 @@ def test_a_blocking_pre_check_refuses_the_apply_up_front_with_count_and_samples(
     sql(engine, "CREATE FUNCTION public.test_seen() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN "
                 "INSERT INTO public.test_ddl_seen (q) VALUES (current_query()); END $$")
     sql(engine, "CREATE EVENT TRIGGER test_seen ON ddl_command_start EXECUTE FUNCTION public.test_seen()")
-    with pytest.raises(DatabaseFailure) as refused:
+    with pytest.raises(PrecheckFailed) as refused:  # a refusal (exit 3), not a database error
         engine.apply_migration(migration["id"])
     message = str(refused.value)
     assert "refused before it started, nothing was changed" in message

@@ -59,9 +59,7 @@ def search_indexes(raw):
         "AND indexname LIKE 'sx\\_%'")]
 
 
-def test_search_needs_search_fields(engine, notes):
-    with pytest.raises(InvalidInput, match="section 'notes' has no search_fields"):
-        engine.query_entries("notes", search="kubernetes")
+def test_search_fields_are_checked(engine, notes):
     with pytest.raises(InvalidInput, match="'views' is not a text field"):
         engine.update_section("notes", {"search_fields": ["title", "views"]})
     with pytest.raises(InvalidInput, match="unknown field 'nope'"):
@@ -105,3 +103,81 @@ def test_search_matches_ranks_and_gets_its_index(engine, notes, raw):
     engine.update_section("notes", {"search_fields": []})
     engine.apply_migration(engine.plan_migration("notes")["id"], confirm=True)
     assert search_indexes(raw) == []
+
+
+def test_search_without_search_fields_scans_every_text_field(engine, notes, raw):
+    """No search_fields: search= covers the section's text fields by a scan, and says so."""
+    found = engine.query_entries("notes", search="kubernetes")
+    assert [e["title"] for e in found["entries"]] == ["Kubernetes at scale", "Gardening"]  # ranked
+    assert found["search"] == {"mode": "scan", "fields": ["title", "body"]}  # not the integer
+    assert engine.query_entries("notes", search="pasta")["total_count"] == 1
+    assert engine.query_entries("notes", search="3")["total_count"] == 0  # views is not text
+    assert "search" not in engine.query_entries("notes")  # only a search reports how it searched
+    # With search_fields the indexed path is unchanged: only the chosen fields count.
+    engine.update_section("notes", {"search_fields": ["title"]})
+    engine.apply_migration(engine.plan_migration("notes")["id"], confirm=True)
+    indexed = engine.query_entries("notes", search="kubernetes")
+    assert indexed["search"] == {"mode": "indexed", "fields": ["title"]}
+    assert [e["title"] for e in indexed["entries"]] == ["Kubernetes at scale"]
+
+
+def test_search_without_any_text_field_names_the_reason(engine, build):
+    build(engine, "counts", [("n", "integer", {}, False, False)])
+    with pytest.raises(InvalidInput, match="section 'counts' has no text fields to search") as caught:
+        engine.query_entries("counts", search="x")
+    assert caught.value.field == "search"
+
+
+@pytest.mark.parametrize("handle, field_type, settings, value, term", [
+    ("title", "text", {"maxLength": 120}, "Kubernetes at scale", "kubernetes"),
+    ("summary", "textarea", {"maxLength": 500}, "We run kubernetes", "kubernetes"),
+    ("contact", "email", {"maxLength": 200}, "ops@kubernetes.example", "ops@kubernetes.example"),
+    ("homepage", "url", {}, "https://kubernetes.example/start", "kubernetes.example"),
+    ("code", "slug", {"maxLength": 80}, "kubernetes-at-scale", "kubernetes"),
+])
+def test_search_fields_accept_text_like_and_varchar_columns(engine, build, raw, handle, field_type, settings, value,
+                                                            term):
+    """A varchar(n) title (the usual one) and the other text-like types can be searched,
+    through the GIN index the migration builds; rollback removes the index."""
+    build(engine, "notes", [(handle, field_type, settings, False, False), ("views", "integer", {}, False, False)])
+    engine.create_entries("notes", [{handle: value, "views": 1}, {"views": 2}])
+    column_type = raw.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                              "WHERE attrelid = 'custom.notes'::regclass AND attname = %s", (handle,)).fetchone()[0]
+    assert column_type in ("text", f"character varying({settings.get('maxLength')})")
+    engine.update_section("notes", {"search_fields": [handle]})
+    plan = engine.plan_migration("notes")
+    assert "add_search_index" in {op["kind"] for op in plan["operations"]}
+    engine.apply_migration(plan["id"], confirm=True)
+    [index] = search_indexes(raw)
+    raw.execute("SET enable_seqscan = off")
+    explained = "\n".join(r[0] for r in raw.execute(sql.SQL(
+        "EXPLAIN SELECT id FROM custom.notes AS t WHERE {} @@ websearch_to_tsquery('simple', %s)").format(
+        document([handle], "t")), (term,)))
+    assert index in explained
+    found = engine.query_entries("notes", search=term)
+    assert found["total_count"] == 1 and found["search"] == {"mode": "indexed", "fields": [handle]}
+    engine.rollback_migration(plan["id"])
+    assert search_indexes(raw) == []
+    assert engine.query_entries("notes", search=term)["total_count"] == 1
+
+
+def test_a_search_field_that_becomes_varchar_keeps_its_index(engine, notes, raw):
+    """Giving an indexed text title a maxLength is an online type change (a new column
+    swapped in), which drops the index with the old column: the same migration builds it
+    again, and its rollback (an in-place conversion) keeps it."""
+    engine.update_section("notes", {"search_fields": ["title", "body"]})
+    engine.apply_migration(engine.plan_migration("notes")["id"], confirm=True)
+    [index] = search_indexes(raw)
+    title = next(f for f in engine.get_section("notes")["fields"] if f["handle"] == "title")
+    engine.update_field(title["id"], {"field_settings": {"maxLength": 120}})
+    plan = engine.plan_migration("notes")
+    kinds = [op["kind"] for op in plan["operations"]]
+    assert "alter_type_online" in kinds and "add_search_index" in kinds, kinds
+    engine.apply_migration(plan["id"], confirm=True)
+    assert search_indexes(raw) == [index]
+    assert engine.plan_migration("notes")["id"] is None  # nothing left to do
+    found = engine.query_entries("notes", search="kubernetes")
+    assert found["total_count"] == 2 and found["search"]["mode"] == "indexed"
+    engine.rollback_migration(plan["id"])
+    assert search_indexes(raw) == [index]
+    assert engine.plan_migration("notes")["id"] is None

@@ -6,14 +6,31 @@ import asyncio
 import json
 
 import jsonschema
+import pytest
 
 from mcp_session import mcp_server
 from polysynergy_nodes_content.content_engine.descriptors import entry_schema
 
 READ_TOOLS = {"list_sections", "describe_section", "query_entries", "get_entry", "aggregate_entries"}
-WRITE_TOOLS = {"create_entries", "update_entry", "delete_entry", "plan_migration", "apply_migration",
-               "update_entries", "delete_entries"}
+WRITE_TOOLS = {"create_entries", "update_entry", "delete_entry", "plan_migration", "update_entries", "delete_entries"}
 SCHEMA_TOOLS = {"create_section", "add_field", "update_field", "remove_field"}
+APPLY_TOOLS = {"apply_migration"}
+
+
+@pytest.mark.parametrize("flags, offered", [
+    ((), READ_TOOLS | WRITE_TOOLS),
+    (("--read-only",), READ_TOOLS),
+    (("--allow-schema-changes",), READ_TOOLS | WRITE_TOOLS | SCHEMA_TOOLS),
+    (("--allow-apply",), READ_TOOLS | WRITE_TOOLS | APPLY_TOOLS),
+    (("--allow-schema-changes", "--allow-apply"), READ_TOOLS | WRITE_TOOLS | SCHEMA_TOOLS | APPLY_TOOLS),
+])
+def test_the_tool_list_offers_exactly_what_the_flags_allow(database_url, research, flags, offered):
+    """The tool list is what an agent plans with: a tool its flags refuse is not listed."""
+    async def session():
+        async with mcp_server(database_url, *flags) as server:
+            return set(await server.tools())
+
+    assert asyncio.run(session()) == offered
 
 
 def test_a_whole_session_list_describe_create_query_plan_and_apply_refused(database_url, research, engine):
@@ -27,7 +44,7 @@ def test_a_whole_session_list_describe_create_query_plan_and_apply_refused(datab
             assert tools["query_entries"].input_schema["properties"]["limit"]["maximum"] == 100
             assert tools["delete_entry"].annotations.destructive_hint is True
             assert tools["list_sections"].annotations.read_only_hint is True
-            assert "NOT enabled" in tools["apply_migration"].description
+            assert "apply_migration" not in tools  # not offered without --allow-apply
 
             listed = await server.call("list_sections")
             assert [s["handle"] for s in listed["sections"]] == ["research_companies"]
@@ -92,7 +109,7 @@ def test_a_whole_session_list_describe_create_query_plan_and_apply_refused(datab
             pending = await server.call("describe_section", section="research_companies")
             assert pending["fields_not_migrated_yet"] == ["employees"]
             refusal = await server.refused("apply_migration", migration_id=plan["migration_id"])
-            assert "not enabled" in refusal and "--allow-apply" in refusal and plan["migration_id"] in refusal
+            assert "apply_migration" in refusal and "unknown" in refusal.lower(), refusal
             not_yet = await server.refused("create_entries", section="research_companies",
                                            entries=[{"company_name": "Hooli", "employees": 5}])
             assert "employees" in not_yet and "migration" in not_yet
@@ -117,7 +134,7 @@ def test_apply_with_the_flag_but_never_a_destructive_migration(database_url, res
     async def session():
         async with mcp_server(database_url, "--allow-schema-changes", "--allow-apply") as server:
             tools = await server.tools()
-            assert "NOT enabled" not in tools["apply_migration"].description
+            assert "destroy data are refused" in tools["apply_migration"].description
             added = await server.call("add_field", section="research_companies", handle="website", type="url")
             assert added["migration"]["can_apply_here"] is True
             applied = await server.call("apply_migration", migration_id=added["migration"]["migration_id"])

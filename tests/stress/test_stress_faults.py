@@ -16,6 +16,7 @@ from stress_helpers import live_state, q
 from polysynergy_nodes_content.content_engine import migration_runner as migrations_module
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import ContentError, DatabaseFailure
+from polysynergy_nodes_content.content_engine.migration_checks import PrecheckFailed
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
 MIGRATE_APP = "polysynergy-content-migrate"
@@ -308,7 +309,7 @@ def test_set_not_null_over_null_rows_fails_cleanly_and_retry_after_fixing_data_w
     migration = engine.plan_migration(sid)
     assert "rows where nick is NULL: 2 row(s)" in migration["sql"]
     before = Snapshot(engine, sid, "people", ["id", "name", "nick"])
-    with pytest.raises(DatabaseFailure, match="nothing was changed"):
+    with pytest.raises(PrecheckFailed, match="nothing was changed"):
         engine.apply_migration(migration["id"])
     before.assert_same()
     assert migration_status(database_url, migration["id"])[0] == "failed"
@@ -331,7 +332,7 @@ def test_unique_over_duplicate_rows_fails_cleanly_and_retry_after_fixing_data_wo
     migration = engine.plan_migration(sid)
     assert "duplicate values in label: 1 row(s)" in migration["sql"]
     before = Snapshot(engine, sid, "tags", ["id", "label", "n"])
-    with pytest.raises(DatabaseFailure) as failure:
+    with pytest.raises(PrecheckFailed) as failure:
         engine.apply_migration(migration["id"])
     assert "label" in str(failure.value) or "unique" in str(failure.value).lower()
     before.assert_same()
@@ -350,7 +351,7 @@ def test_type_change_with_values_that_do_not_cast_fails_cleanly_and_retry_works(
     engine.update_field(field_id(engine, sid, "amount"), {"field_type_handle": "integer"})
     migration = engine.plan_migration(sid)
     before = Snapshot(engine, sid, "nums", ["id", "amount"])
-    with pytest.raises(DatabaseFailure):
+    with pytest.raises(PrecheckFailed):
         engine.apply_migration(migration["id"])
     before.assert_same()
     assert migration_status(database_url, migration["id"])[0] == "failed"

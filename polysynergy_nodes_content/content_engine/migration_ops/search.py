@@ -18,8 +18,12 @@ class AddSearchIndex(MigrationOperation):
     lock = "SHARE UPDATE EXCLUSIVE"
     lock_note = "CONCURRENTLY: writers go on while it builds"
 
-    def __init__(self, ctx, table_name: str, name: str, columns: list[str], handles: list[str]):
+    def __init__(self, ctx, table_name: str, name: str, columns: list[str], handles: list[str],
+                 rebuild: bool = False):
+        """``rebuild``: the index existed, and an online type change of one of its columns drops
+        it; built again after the swap, and kept by a rollback (which converts in place)."""
         self.table_name, self.name, self.columns, self.handles = table_name, name, columns, handles
+        self.rebuild = rebuild
         super().__init__(ctx)
 
     def describe(self) -> str:
@@ -32,6 +36,8 @@ class AddSearchIndex(MigrationOperation):
                      phase="post", undo=[drop_concurrently(self.ctx.schema, self.name)], index_name=self.name)]
 
     def backwards(self) -> list[Step]:
+        if self.rebuild:
+            return []
         return [step(drop_concurrently(self.ctx.schema, self.name), phase="post")]
 
 
@@ -47,14 +53,19 @@ class DropSearchIndex(DropIndex):
         return f"Drop the full-text search index {self.name} (search scans the table until a new one is built)"
 
 
-def search_operations(ctx, section: dict, fields: list, table_name: str, live_table) -> list:
-    """Drop a search index that no longer matches ``search_fields``; build the one that does."""
+def search_operations(ctx, section: dict, fields: list, table_name: str, live_table,
+                      replaced: set = frozenset()) -> list:
+    """Drop a search index that no longer matches ``search_fields``; build the one that does
+    (again, when ``replaced`` names one of its columns: swapped in by an online type change)."""
     chosen = section.get("search_fields") or []
     usable = {f.handle: f for f in text_fields(fields)}
     wanted = [usable[h] for h in chosen if h in usable]
     name = search_index_name(section["id"], [f.id for f in wanted]) if wanted else None
     indexes = live_table.indexes if live_table is not None else {}
     ops: list = [DropSearchIndex(ctx, live_table, n) for n in indexes if is_search_index(n) and n != name]
+    handles = [f.handle for f in wanted]
     if name is not None and not (name in indexes and indexes[name]["valid"]):
-        ops.append(AddSearchIndex(ctx, table_name, name, [f.handle for f in wanted], [f.handle for f in wanted]))
+        ops.append(AddSearchIndex(ctx, table_name, name, handles, handles))
+    elif name is not None and set(handles) & set(replaced):
+        ops.append(AddSearchIndex(ctx, table_name, name, handles, handles, rebuild=True))
     return ops

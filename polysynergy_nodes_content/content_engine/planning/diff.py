@@ -81,8 +81,11 @@ class _Diff:
                         f"cannot rename table {table_name} to {section['table_name']}: "
                         f"{ctx.schema}.{section['table_name']} already exists", field="handle")
                 ops.append(RenameTable(ctx, table_name, section["table_name"]))
-            ops.extend(self.alter_table(section["table_name"]))
-            ops.extend(search_operations(ctx, section, self.fields, section["table_name"], live.table))
+            altered = self.alter_table(section["table_name"])
+            ops.extend(altered)
+            # A column swapped in by an online type change takes the search index with it.
+            replaced = {op.field.handle for op in altered if op.kind == "alter_type_online"}
+            ops.extend(search_operations(ctx, section, self.fields, section["table_name"], live.table, replaced))
             ops.extend(rule_operations(ctx, self.snapshot.config, self.fields, section["table_name"], live.table,
                                        self.snapshot.populated))
         ops.extend(self.junctions())
