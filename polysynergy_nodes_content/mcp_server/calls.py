@@ -60,4 +60,3 @@ class ToolCalls:
                 return field
         known = ", ".join(f["handle"] for f in section.get("fields") or []) or "none"
         raise NotFound(f"section '{section['handle']}' has no field '{handle}' (its fields: {known})", field="field")
-
