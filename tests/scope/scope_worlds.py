@@ -175,8 +175,8 @@ def operations():
                   st.one_of(st.just({"count": "*"}), st.builds(lambda k, p: {k: p}, st.sampled_from(
                       ["min", "max", "countDistinct"]), field_paths())),
                   st.none() | field_paths()),
-        st.builds(lambda f: ("update_preview", {"section": "articles", "filters": f, "values": {"title": "x"}}),
-                  article_filters),
+        st.builds(lambda f, v: ("update_preview", {"section": "articles", "filters": f, "values": v}),
+                  article_filters, st.just({"title": "x"}) | relation_values()),
         st.builds(lambda f: ("delete_preview", {"section": "articles", "filters": f}), article_filters),
         st.builds(lambda n, v: ("create", {"section": "articles", "entries": [{"title": f"written {n}", **v}]}),
                   st.integers(0, 9), relation_values()),

@@ -24,6 +24,11 @@ from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
 
 MISSING = "section 'people' does not exist"
+# The pools' background threads (psycopg_pool's jittered connection ages) may touch the
+# global random state while Hypothesis draws; Hypothesis then warns about "random inside
+# strategies" (with a very long repr of the strategy). The strategies here use no random.
+pytestmark = [pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies"),
+              pytest.mark.filterwarnings("ignore:Generating overly large repr")]
 
 
 @pytest.fixture(scope="module")
