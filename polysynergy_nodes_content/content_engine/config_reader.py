@@ -18,6 +18,7 @@ from .config_values import FIELD_KEYS
 from .errors import InvalidInput, NotFound
 from .name_guard import NameGuard
 from .records import row_dict
+from .section_scope import EVERY_SECTION, SectionScope
 from .settings import EngineSettings
 
 SNAPSHOT_SECTION_KEYS = ("id", "handle", "label", "description", "icon", "table_name", "title_field_handle",
@@ -27,8 +28,11 @@ SNAPSHOT_SECTION_KEYS = ("id", "handle", "label", "description", "icon", "table_
 class ConfigReader:
     """Lookups over one connection (the caller's transaction); NotFound names what was asked for."""
 
-    def __init__(self, conn: psycopg.Connection, settings: EngineSettings, registry: FieldTypeRegistry):
+    def __init__(self, conn: psycopg.Connection, settings: EngineSettings, registry: FieldTypeRegistry,
+                 scope: SectionScope = EVERY_SECTION):
         self.conn = conn
+        #: Sections outside it are answered as missing (lookups, lists, relation targets).
+        self.scope = scope
         self.settings = settings
         self.registry = registry
         self.names = NameGuard(conn, settings, registry)
@@ -59,12 +63,13 @@ class ConfigReader:
             row = self._one(
                 sql.SQL("SELECT * FROM {} WHERE handle = %s").format(self._t("sections")) + suffix, (ref,)
             )
-        if row is None:
+        if row is None or not self.scope.allows(row["handle"]):
             raise NotFound(f"section '{ref}' does not exist", field="section")
         return row
 
     def list_sections(self) -> list[dict]:
-        return self._all(sql.SQL("SELECT * FROM {} ORDER BY handle").format(self._t("sections")))
+        found = self._all(sql.SQL("SELECT * FROM {} ORDER BY handle").format(self._t("sections")))
+        return [s for s in found if self.scope.allows(s["handle"])]
 
     def bump(self, section_id) -> None:
         """Record that the desired configuration changed."""

@@ -6,6 +6,7 @@ Every method is synchronous (psycopg over a shared pool); nodes call it through
 
 from __future__ import annotations
 
+import copy
 import threading
 
 import psycopg
@@ -23,6 +24,7 @@ from .migrations import Migrations
 from .pooler import Pooler, detect
 from .schema_install import install_system_schema, installed_version, migration_files
 from .section_removal import remove_section
+from .section_scope import EVERY_SECTION, SectionScope
 from .settings import EngineSettings
 
 _engines: dict[tuple, "ContentEngine"] = {}
@@ -74,6 +76,22 @@ class ContentEngine:
         self.migrations = Migrations(self.migration_url, self.pool, self.settings, self.registry, actor,
                                      self._config_changed)
         self.entries = EntryService(self)
+        #: The sections this engine (or view of it) reaches; see ``scoped``.
+        self.scope = EVERY_SECTION
+
+    def scoped(self, sections) -> "ContentEngine":
+        """A view of this engine that reaches only ``sections`` (handles; None: every one).
+
+        It shares the pools, caches and migrations of this engine, so it is cheap to make
+        per caller. Every section the view finds, by name or by following a relation (a
+        filter, ``fields``, an aggregate, a write by a target's field, titles, a relation
+        target in a schema change), must be in ``sections``; any other is answered exactly
+        as a section that does not exist. Front ends that confine a caller (the MCP
+        server's ``--sections``) work through such a view."""
+        view = copy.copy(self)
+        view.scope = SectionScope(sections)
+        view.entries = self.entries.scoped(view.scope)
+        return view
 
     # -- plumbing --------------------------------------------------------------------
     def connection(self):
@@ -81,7 +99,7 @@ class ContentEngine:
         return _translating(self.pool.connection())
 
     def _store(self, conn) -> ConfigStore:
-        return ConfigStore(conn, self.settings, self.registry)
+        return ConfigStore(conn, self.settings, self.registry, self.scope)
 
     def _config_changed(self) -> None:
         self.entries.invalidate()

@@ -7,6 +7,7 @@ COPY writer of ``entry_batch``, which imports reach through ``EntryService.batch
 
 from __future__ import annotations
 
+import copy
 from contextlib import contextmanager
 
 import psycopg
@@ -24,7 +25,8 @@ from .entry_rows import StaleModel, check_keys, current_rows, model_defaults, ou
 from .entry_rules import enforce
 from .errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
 from .query import parse_json_input
-from .section_model import ModelCache, SectionModel, parse_entry_id
+from .section_model import ModelCache, SectionModel, missing_section, parse_entry_id
+from .section_scope import EVERY_SECTION, SectionScope
 
 MAX_BATCH = 100_000
 
@@ -35,6 +37,13 @@ class EntryService:
         self.settings = engine.settings
         self.registry = engine.registry
         self.models = ModelCache(engine.settings, engine.registry)
+        self.scope = EVERY_SECTION
+
+    def scoped(self, scope: SectionScope) -> "EntryService":
+        """This service seeing only ``scope``'s sections (same engine, pools and model cache)."""
+        view = copy.copy(self)
+        view.scope = scope
+        return view
 
     def invalidate(self) -> None:
         self.models.invalidate()
@@ -59,7 +68,7 @@ class EntryService:
             final = attempt == 1
             try:
                 with pool.connection() as conn:
-                    model = self.models.get(conn, section_handle, refresh=final)
+                    model = self.load_model(conn, section_handle, refresh=final)
                     try:
                         return work(conn, model, final)
                     except psycopg.OperationalError:
@@ -82,9 +91,13 @@ class EntryService:
                 raise DatabaseFailure(f"database error: {database_message(exc)}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def load_model(self, conn, handle: str) -> SectionModel:
-        """The applied model of another section (a relation's target) on ``conn``."""
-        return self.models.get(conn, handle)
+    def load_model(self, conn, handle: str, refresh: bool = False) -> SectionModel:
+        """The applied model of a section on ``conn``: the one read or written, or a
+        relation's target. Every section an entry call reaches is loaded here, so this is
+        where the scope is checked: a section outside it is answered as a missing one."""
+        if isinstance(handle, str) and not self.scope.allows(handle):
+            raise missing_section(handle)
+        return self.models.get(conn, handle, refresh=refresh)
 
     def _prepare(self, conn, model: SectionModel, data, final: bool, partial: bool) -> dict:
         """Keys checked, references by a target's field resolved, values validated."""
@@ -161,7 +174,7 @@ class EntryService:
         if not self.engine._installed:
             self.engine.ensure_installed()
         with self.engine.pool.connection() as conn:
-            model = self.models.get(conn, section_handle, refresh=True)
+            model = self.load_model(conn, section_handle, refresh=True)
             try:
                 yield BatchWriter(conn, model, keep_ids=keep_ids, on_conflict=on_conflict, label=label,
                                   load_model=self.load_model)
@@ -228,6 +241,8 @@ class EntryService:
         def work(conn, model, final):
             paths = ["*"]
             for relation in model.relations:
+                if not self.scope.allows(relation.target_section):
+                    continue  # a target outside the scope is as good as missing: no titles
                 target = self.load_model(conn, relation.target_section)
                 if target.title_field:
                     paths += [f"{relation.handle}.id", f"{relation.handle}.{target.title_field}"]

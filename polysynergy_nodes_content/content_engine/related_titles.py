@@ -38,6 +38,8 @@ def title_paths(engine, section: str, guess_title: bool = False, section_config:
     paths, shown = ["*"], {}
     found = section_config if section_config is not None else engine.get_section(section)
     for handle, target in relation_targets(found, engine.registry).items():
+        if not engine.scope.allows(target):
+            continue  # outside the caller's scope (ContentEngine.scoped): as if it did not exist
         if target not in shown:
             shown[target] = title_field(engine, target, guess_title=True)
         if shown[target]:
@@ -77,7 +79,8 @@ def query_with_titles(engine, section, paths_allowed=None, guess_title: bool = F
                       section_config: dict | None = None, **query) -> dict:
     """``engine.query_entries`` with ``related_titles`` added; with ``fields`` given the
     entries are as asked and ``related_titles`` is empty (followed relations already carry
-    what was asked). ``paths_allowed(path) -> bool`` drops relations a caller may not follow."""
+    what was asked). ``paths_allowed(path) -> bool`` drops relations a caller does not show;
+    a scoped engine (``ContentEngine.scoped``) gives no titles of sections outside its scope."""
     if query.get("fields"):
         return {**engine.query_entries(section, **query), "related_titles": {}}
     paths = _allowed(title_paths(engine, section, guess_title, section_config), paths_allowed)

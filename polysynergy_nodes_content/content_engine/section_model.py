@@ -256,7 +256,7 @@ class ModelCache:
             (handle,),
         ).fetchone()
         if row is None:
-            raise NotFound(f"section '{handle[:80]}' does not exist", field="section_handle")
+            raise missing_section(handle)
         section_id, section_handle, applied, title_field, section_rules, search_fields = row
         if applied is None:
             raise PendingMigration(
@@ -294,6 +294,11 @@ class ModelCache:
         )
 
 
+def missing_section(handle: str) -> NotFound:
+    """The answer for a section that does not exist, or that a caller's scope hides."""
+    return NotFound(f"section '{handle[:80]}' does not exist", field="section_handle")
+
+
 #: Output of the system columns (never null): the id as text, the timestamps in ISO 8601.
 _SYSTEM_OUTPUT = {"id": str, "created_at": _dt.datetime.isoformat, "updated_at": _dt.datetime.isoformat}
 
@@ -307,4 +312,4 @@ def parse_entry_id(entry_id) -> uuid.UUID:
         raise InvalidInput(f"entry_id {str(entry_id)[:80]!r} is not a valid UUID", field="entry_id") from None
 
 
-__all__ = ["SectionModel", "FieldModel", "ModelCache", "parse_entry_id", "SYSTEM_COLUMNS"]
+__all__ = ["SectionModel", "FieldModel", "ModelCache", "missing_section", "parse_entry_id", "SYSTEM_COLUMNS"]

@@ -63,7 +63,6 @@ def register_aggregate_tool(server, calls: ToolCalls) -> None:
         one object per group. Reads only."""
         def work(engine):
             found = calls.section(engine, section)
-            calls.guard(engine).check_filters(found, filters)
             result = engine.aggregate_entries(found["handle"], aggregates, group_by=group_by or None,
                                               filters=filters or None)
             groups = len(result["groups"])
@@ -131,9 +130,6 @@ def register_bulk_tools(server, calls: ToolCalls) -> None:
         def work(engine):
             found = calls.section(engine, section)
             target = _filter_or_all(filters, all_entries)
-            guard = calls.guard(engine)
-            guard.check_filters(found, target)
-            guard.check_values(found, values)
             try:
                 result = engine.update_entries(found["handle"], target, values, confirm=confirm,
                                                max_entries=policy.max_entries)
@@ -154,7 +150,6 @@ def register_bulk_tools(server, calls: ToolCalls) -> None:
         def work(engine):
             found = calls.section(engine, section)
             target = _filter_or_all(filters, all_entries)
-            calls.guard(engine).check_filters(found, target)
             try:
                 result = engine.delete_entries(found["handle"], target, confirm=confirm,
                                                max_entries=policy.max_entries)

@@ -1,12 +1,14 @@
 """How a tool reaches the engine: in a worker thread, inside the policy, errors translated.
 
 The engine is synchronous (psycopg over a pool); running each call in a thread keeps
-the server's event loop free for other requests and for cancellation.
+the server's event loop free for other requests and for cancellation. With
+``--sections`` every tool works on the engine's scoped view (``ContentEngine.scoped``):
+the engine itself then refuses every section outside the list, wherever a call names
+or reaches one, as if it did not exist.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 import anyio
@@ -14,7 +16,6 @@ import anyio
 from polysynergy_nodes_content.content_engine.errors import NotFound
 from polysynergy_nodes_content.mcp_server.engine_access import EngineAccess
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal, ServerPolicy
-from polysynergy_nodes_content.mcp_server.relation_guard import RelationGuard
 from polysynergy_nodes_content.mcp_server.tool_errors import tool_error
 
 
@@ -26,35 +27,32 @@ class ToolCalls:
     async def run(self, work, *args, **kwargs):
         """``work(engine, *args, **kwargs)`` in a thread; any failure becomes a ToolError."""
         def call():
-            return work(self.access.engine(), *args, **kwargs)
+            return work(self.engine(), *args, **kwargs)
 
         try:
             return await anyio.to_thread.run_sync(call)
         except Exception as error:  # every failure is answered as a tool error, never a crash
             raise tool_error(error, self.access.redact) from None
 
+    def engine(self):
+        """The engine as this server's policy sees it: scoped to ``--sections`` when given."""
+        engine = self.access.engine()
+        return engine if self.policy.sections is None else engine.scoped(self.policy.sections)
+
     # -- helpers used inside ``work`` (they run in the worker thread) ----------------------
     def section(self, engine, name: str) -> dict:
-        """The section called ``name`` (handle or id) if this server may use it.
+        """The section called ``name`` (handle or id), on the scoped engine from ``run``.
 
-        A section outside the allow-list gets the same answer whether it exists or not.
+        A section outside the allow-list is missing there, so it gets the same answer
+        whether it exists or not.
         """
         name = (name or "").strip()
-        restricted = self.policy.sections is not None
-        if restricted and not _is_uuid(name) and name not in self.policy.sections:
-            raise PolicyRefusal(self.policy.unknown_section_message(name))
         try:
-            found = engine.get_section(name)
+            return engine.get_section(name)
         except NotFound:
-            if restricted:
+            if self.policy.sections is not None:
                 raise PolicyRefusal(self.policy.unknown_section_message(name)) from None
             raise
-        self.policy.check_section(found["handle"])
-        return found
-
-    def guard(self, engine) -> RelationGuard:
-        """Checks that relations followed by a read, filter or write stay in served sections."""
-        return RelationGuard(self.policy, lambda handle: self.section(engine, handle), engine.registry)
 
     def field(self, section: dict, handle: str) -> dict:
         for field in section.get("fields") or []:
@@ -62,11 +60,3 @@ class ToolCalls:
                 return field
         known = ", ".join(f["handle"] for f in section.get("fields") or []) or "none"
         raise NotFound(f"section '{section['handle']}' has no field '{handle}' (its fields: {known})", field="field")
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True

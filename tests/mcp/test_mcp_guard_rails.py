@@ -222,13 +222,13 @@ def test_relations_do_not_lead_out_of_the_allow_list(database_url, people_and_co
                               {"filters": {"contact": {"name": "Ada"}}},
                               {"filters": {"_or": [{"company_name": "x"}, {"contact": {"_some": {"name": "Ada"}}}]}}):
                 message = await server.refused("query_entries", section="research_companies", **arguments)
-                assert "reaches section 'people', which this server does not serve" in message, message
+                assert "section 'people' does not exist" in message, message
             by_id = await server.call("query_entries", section="research_companies", filters={"contact": ada["id"]},
                                       fields=["company_name", "contact"])
             assert by_id["entries"] == [{"id": by_id["entries"][0]["id"], "company_name": "SWIS", "contact": ada["id"]}]
             written_by_field = await server.refused("create_entries", section="research_companies",
                                                     entries=[{"company_name": "Acme", "contact": {"name": "Ada"}}])
-            assert "reaches section 'people'" in written_by_field
+            assert "section 'people' does not exist" in written_by_field
             await server.call("create_entries", section="research_companies",
                               entries=[{"company_name": "Acme", "contact": ada["id"]}])
 

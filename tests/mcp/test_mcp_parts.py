@@ -58,30 +58,3 @@ def test_read_only_url_keeps_the_connection_and_the_prepared_statements_choice()
     assert "default_transaction_read_only=on" in conninfo and "search_path=x" in conninfo
     assert read_only_url("postgresql://u:p@h:6543/d")[1] is False  # the transaction pooler's port
     assert read_only_url("host=h dbname=d")[1] is None
-
-
-def test_the_relation_guard_follows_a_plugin_relation_type_too():
-    from polysynergy_nodes_content.mcp_server.relation_guard import RelationGuard, relation_targets
-    from polysynergy_section_field import FieldTypeRegistry, registered_field_types
-    from polysynergy_section_field.field_types.relation.relation import RelationField
-
-    class LinkField(RelationField):
-        """A relation type with its own handle and settings key (``to``)."""
-
-        handle, label = "link", "Link"
-
-        def foreign_key_target(self, settings=None):
-            return (settings or {}).get("to")
-
-    registry = FieldTypeRegistry(registered_field_types)
-    registry.register(LinkField)
-    fields = [{"id": "1", "handle": "author", "field_type_handle": "link", "field_settings": {"to": "people"}},
-              {"id": "2", "handle": "title", "field_type_handle": "text", "field_settings": {}}]
-    posts = {"handle": "posts", "fields": fields, "applied_state": {"fields": fields}}
-    assert relation_targets(posts, registry) == {"author": "people"}
-    guard = RelationGuard(ServerPolicy.from_options("posts"), {"posts": posts}.__getitem__, registry)
-    with pytest.raises(PolicyRefusal, match="a filter through 'posts.author' reaches section 'people'"):
-        guard.check_filters(posts, {"author": {"name": "Ada"}})
-    with pytest.raises(PolicyRefusal, match="fields 'author.name' through 'posts.author' reaches section 'people'"):
-        guard.check_fields(posts, ["author.name"])
-    guard.check_filters(posts, {"author": "5d7e9a51-3f0c-4e55-9d1b-2a4c6e8f0a1b", "title": "x"})  # by id: allowed
