@@ -20,6 +20,7 @@ from .entry_rules import parse_rules, to_config
 from .errors import InvalidInput, NotFound
 from .identifiers import check_field_handle
 from .records import UNENCODABLE_MESSAGE, is_unencodable
+from .reverse_relations import check_reverse_field
 from .rule_patterns import check_patterns
 
 
@@ -62,6 +63,9 @@ class FieldConfig(ConfigReader):
         elif isinstance(sort_order, bool) or not isinstance(sort_order, int):
             raise InvalidInput(f"field '{handle}': sort_order must be a whole number", field=handle)
         related_section_id = None
+        reverse = field_type.reverse_relation(settings)
+        if reverse is not None:
+            related_section_id = check_reverse_field(self, handle, reverse, section, merged)["id"]
         target = field_type.foreign_key_target(settings)
         stores_column = field_type.stores_column(settings)
         if target is not None:
