@@ -10,6 +10,7 @@ written by id stays possible (the id is all it reveals).
 from __future__ import annotations
 
 from polysynergy_nodes_content.content_engine.descriptors.section_view import relation_targets
+from polysynergy_nodes_content.content_engine.identifiers import IDENTIFIER_PATTERN
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal, ServerPolicy
 
 RELATED_OPERATORS = ("_some", "_none")
@@ -27,6 +28,8 @@ class RelationGuard:
 
     def _follow(self, section: dict, handle: str, how: str) -> dict:
         target = relation_targets(section, self.registry)[handle]
+        if target and not self.policy.allows_section(target) and not IDENTIFIER_PATTERN.match(target):
+            target = self.load_section(target)["handle"]  # named by section id (relatedSection)
         if not self.policy.allows_section(target or ""):
             raise PolicyRefusal(
                 f"{how} through '{section['handle']}.{handle}' reaches section '{target}', which this server does "
