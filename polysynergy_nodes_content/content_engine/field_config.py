@@ -20,7 +20,7 @@ from .entry_rules import parse_rules, to_config
 from .errors import InvalidInput, NotFound
 from .identifiers import check_field_handle
 from .records import UNENCODABLE_MESSAGE, is_unencodable
-from .reverse_relations import check_reverse_field
+from .reverse_relations import check_not_listed, check_reverse_field
 from .rule_patterns import check_patterns
 
 
@@ -164,6 +164,7 @@ class FieldConfig(ConfigReader):
         existing = self.find_field(field_id, lock=True)
         section = self.find_section(existing["section_id"], lock=True)
         row = self.normalize_field(section, updates, existing)
+        check_not_listed(self, section, existing, row)
         check_type_change(self.registry, applied_field(section, existing["id"]), row)
         if row["handle"] != existing["handle"] and any(
             f["handle"] == row["handle"] for f in self.fields(section["id"])
@@ -184,6 +185,7 @@ class FieldConfig(ConfigReader):
     def remove_field(self, section_ref, handle: str) -> dict:
         section = self.find_section(section_ref, lock=True)
         field = self.find_field_by_handle(section["id"], handle)
+        check_not_listed(self, section, field, None)
         self.conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(self._t("section_fields")), (field["id"],))
         if section["title_field_handle"] == field["handle"]:
             self._set_title_field(section["id"], None)  # no title rather than a missing one

@@ -113,3 +113,34 @@ def resolve_link(conn, system_schema: str, content_schema: str, registry, sectio
         break
     return (f"its related field '{other_handle}.{related_field}' is not an applied single relation to this "
             f"section: apply the migration of section '{other_handle}' first")
+
+
+def listing_fields(store, section: dict, field_handle: str) -> list[str]:
+    """``section.field`` names of reverse fields whose other side is ``field_handle`` of ``section``."""
+    rows = store._all(sql.SQL(
+        "SELECT s.handle AS section, f.handle, f.field_type_handle, f.field_settings FROM {} f JOIN {} s "
+        "ON s.id = f.section_id WHERE f.related_section_id = %s ORDER BY 1, 2").format(
+        store._t("section_fields"), store._t("sections")), (section["id"],))
+    out = []
+    for row in rows:
+        if row["field_type_handle"] not in store.registry:
+            continue
+        reverse = store.registry.get(row["field_type_handle"]).reverse_relation(row["field_settings"] or {})
+        if reverse is not None and reverse[1] == field_handle:
+            out.append(f"{row['section']}.{row['handle']}")
+    return out
+
+
+def check_not_listed(store, section: dict, existing: dict, row: dict | None) -> None:
+    """Refuse removing a single relation (``row`` None), renaming it or making it anything
+    else while a reverse field lists it."""
+    if row is not None and row["handle"] == existing["handle"] and row["field_type_handle"] in store.registry and \
+            points_back(store.registry.get(row["field_type_handle"]), row["field_settings"] or {},
+                        row["related_section_id"], existing["related_section_id"]):
+        return
+    listing = listing_fields(store, section, existing["handle"])
+    if listing:
+        what = "removed" if row is None else "renamed or changed into something else than the same relation"
+        raise InvalidInput(
+            f"field '{existing['handle']}': the reverse field(s) {', '.join(listing)} list the entries it links, so "
+            f"it cannot be {what}; remove those fields first", field=existing["handle"])

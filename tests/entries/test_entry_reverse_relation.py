@@ -166,3 +166,59 @@ def test_export_includes_it_and_import_ignores_it(engine, people, tmp_path):
     csv_file.write_text(f'name,posts\nMargaret,"[""{people["posts"][0]}""]"\n')
     assert "posts" in import_entries(engine, "writers", str(csv_file))["ignored_columns"]
     assert engine.get_entry("writers", people["ada"])["posts"] == people["posts"]
+
+
+def test_the_listed_relation_cannot_be_removed_renamed_or_retyped(engine, reverse):
+    with pytest.raises(InvalidInput, match="field 'writer': the reverse field\\(s\\) writers.posts list"):
+        engine.remove_field("posts", "writer")
+    writer = next(f for f in engine.get_section("posts")["fields"] if f["handle"] == "writer")
+    with pytest.raises(InvalidInput, match="field 'writer': the reverse field\\(s\\) writers.posts"):
+        engine.update_field(writer["id"], {"handle": "by"})
+    with pytest.raises(InvalidInput, match="field 'writer': the reverse field\\(s\\) writers.posts"):
+        engine.update_field(writer["id"], {"field_settings": {"targetSection": "writers", "allowMultiple": True}})
+    engine.update_field(writer["id"], {"label": "Written by"})  # the same relation: fine
+    engine.remove_field("writers", "posts")
+    engine.remove_field("posts", "writer")
+
+
+def test_an_unapplied_other_side_is_named_when_read(engine, blog):
+    engine.add_field("posts", "reviewer", "Reviewer", "relation", {"targetSection": "writers"})
+    engine.add_field("writers", "reviewed", "Reviewed", REVERSE, {"relatedSection": "posts", "relatedField": "reviewer"})
+    engine.plan_migration("writers")
+    ada = engine.create_entry("writers", {"name": "Ada"})["id"]
+    assert "reviewed" not in engine.get_entry("writers", ada)
+    with pytest.raises(InvalidInput, match="field 'reviewed' cannot be read now: .*apply the migration of section "
+                                           "'posts' first"):
+        engine.get_entry("writers", ada, fields=["reviewed"])
+    engine.apply_migration(engine.plan_migration("posts")["id"], confirm=True)
+    engine.entries.invalidate()
+    assert engine.get_entry("writers", ada)["reviewed"] == []
+
+
+def test_a_section_can_list_its_own_children(engine, build):
+    build(engine, "topics", [("name", "text", {}, True, False)])
+    engine.add_field("topics", "parent", "Parent", "relation", {"targetSection": "topics"})
+    engine.add_field("topics", "children", "Children", REVERSE, {"relatedSection": "topics", "relatedField": "parent"})
+    engine.apply_migration(engine.plan_migration("topics")["id"], confirm=True)
+    root = engine.create_entry("topics", {"name": "root"})["id"]
+    kids = [engine.create_entry("topics", {"name": n, "parent": root})["id"] for n in ("a", "b")]
+    assert engine.get_entry("topics", root)["children"] == kids
+    found = engine.query_entries("topics", filters={"children": {"_some": {"name": "b"}}})["entries"]
+    assert [e["name"] for e in found] == ["root"]
+
+
+def test_the_diagram_draws_the_relation_once():
+    from polysynergy_nodes_content.content_engine.diagram import mermaid_er
+
+    sections = [
+        {"id": "w", "handle": "writers", "fields": [
+            {"handle": "posts", "field_type_handle": REVERSE, "related_section_id": "p",
+             "field_settings": {"relatedSection": "p", "relatedField": "writer"}}]},
+        {"id": "p", "handle": "posts", "fields": [
+            {"handle": "writer", "field_type_handle": "relation", "field_settings": {"targetSection": "writers"},
+             "related_section_id": "w"}]},
+    ]
+    text = mermaid_er(sections)
+    assert 'posts }o--o| writers : "writer"' in text
+    assert "writers }" not in text.replace("writers {", ""), text  # no second line from the reverse side
+    assert f"{REVERSE} posts" in text
