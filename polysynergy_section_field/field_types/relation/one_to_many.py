@@ -116,3 +116,27 @@ class RelationOneToManyField(BuiltinFieldType):
     def get_index_sql(self, table_name: str, field_name: str, settings: dict | None = None,
                       schema: str = "custom"):
         return None
+
+    # -- PolySynergy's portal ------------------------------------------------------------
+    # Its section screens draw this type's cells and inputs by these component names and
+    # find the related section in ``props.relatedSection``.
+    def get_default_value(self, settings: dict | None = None) -> Any:
+        return None  # nothing is stored
+
+    def get_table_cell_config(self, value: Any, settings: dict | None = None,
+                              field_config: dict | None = None) -> dict:
+        settings = settings or {}
+        return {"component": "RelationCountCell", "props": {
+            "relatedSection": settings.get("relatedSection"), "relatedField": settings.get("relatedField"),
+            "showCount": True, "count": len(value) if isinstance(value, (list, tuple)) else 0}}
+
+    def get_form_input_config(self, settings: dict | None = None, field_config: dict | None = None) -> dict:
+        settings, field_config = settings or {}, field_config or {}
+        return {"component": "RelationList", "props": {
+            "label": field_config.get("label"), "helpText": field_config.get("help_text"),
+            "relatedSection": settings.get("relatedSection"), "relatedField": settings.get("relatedField"),
+            "displayField": settings.get("displayField", "title"), "limit": settings.get("limit", 10),
+            "sortBy": settings.get("sortBy", "created_at"), "sortOrder": settings.get("sortOrder", "DESC"),
+            # Written on the other side only (the engine refuses writes naming this field).
+            "readOnly": True, "allowAdd": False, "allowRemove": False, "allowReorder": False,
+        }, "validation": {}}
