@@ -46,8 +46,8 @@ def _relation(field: dict, registry) -> tuple[str | None, bool]:
     if handle not in registry:
         return None, False
     ft, settings = registry.get(handle), field.get("field_settings") or {}
-    if not ft.is_relation(settings):
-        return None, False
+    if not ft.is_relation(settings) or ft.reverse_relation(settings) is not None:
+        return None, False  # the reverse side: its line is drawn from the other section's field
     return ft.relation_target(settings), ft.uses_junction(settings)
 
 

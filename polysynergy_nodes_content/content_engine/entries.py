@@ -117,7 +117,7 @@ class EntryService:
         if row is None:
             raise NotFound(f"entry '{entry_id}' does not exist in section '{model.handle}'", field="entry_id")
         names = tuple(c.name for c in cur.description)
-        links = read_links(conn, model, [entry_id]) if model.multi else {}
+        links = read_links(conn, model, [entry_id]) if model.listed else {}
         return output_row(model, names, row, links_of(links, entry_id))
 
     # -- create ----------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 ``aggregates={"count": "*", "sum": ["price"], "avg": ["views"], "min": [...], "max": [...],
 "countDistinct": [...]}``, ``group_by=["status"]`` and the filter language of queries.
 Sums and averages take numeric columns only; the result converts values like entries do
-(a decimal's sum stays an exact string).
+(a decimal's sum stays an exact string). ``count`` of a multiple or reverse relation
+counts its links (``{"count": ["articles"]}``, per entry with ``group_by=["id"]``).
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ def aggregate(service, conn, model: SectionModel, aggregates, group_by=None, fil
             plan.append((fn, None))
             continue
         for name in _names(value, fn):
+            if fn == "count" and name in model.fields and model.fields[name].links:
+                select.append(_link_count(model, model.fields[name]))  # the links of the matched entries
+                plan.append((fn, name))
+                continue
             _column(model, name, fn)
             column = sql.SQL("{}.{}").format(_ALIAS, sql.Identifier(name))
             if fn == "countDistinct":
@@ -110,6 +115,13 @@ def aggregate(service, conn, model: SectionModel, aggregates, group_by=None, fil
                 entry.setdefault(fn, {})[name] = _result(model, fn, name, value)
         out.append(entry)
     return {"groups": out, "group_by": groups}
+
+
+def _link_count(model: SectionModel, field) -> sql.Composable:
+    """``count`` of a list of links (a multiple or reverse relation): how many links the
+    matched entries have together; grouped by ``id``, each entry's own number."""
+    return sql.SQL("coalesce(sum((SELECT count(*) FROM {} AS j WHERE j.source_id = {}.id)), 0)").format(
+        field.link_rows(model.schema), _ALIAS)
 
 
 def _group_by(model: SectionModel, group_by) -> list[str]:

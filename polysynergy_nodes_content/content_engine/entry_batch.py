@@ -96,8 +96,9 @@ class BatchWriter:
         ``rules``: False leaves the custom rules to the caller (an upsert: ``enforce_merged``)."""
         datas: list = []
         key_error = None
-        if set(map(type, items)) == {dict} and set().union(*items) <= self.model.fields.keys():
-            datas = items  # plain dicts of known fields: what check_keys would return
+        if set(map(type, items)) == {dict} and (given := set().union(*items)) <= self.model.fields.keys() \
+                and self.model.read_only.isdisjoint(given):
+            datas = items  # plain dicts of known, writable fields: what check_keys would return
         else:
             for index, item in enumerate(items):
                 try:
@@ -280,7 +281,7 @@ class BatchWriter:
             model.select_list(), model.table), (ids,))
         names = tuple(c.name for c in cur.description)
         by_id = {str(r[0]): r for r in cur.fetchall()}
-        links = read_links(conn, model, ids) if model.multi else {}
+        links = read_links(conn, model, ids) if model.listed else {}
         out = []
         for entry_id in ids:
             row = by_id[str(entry_id)]

@@ -112,7 +112,7 @@ def bind(selection: Selection | None, model: SectionModel, load_model, path: str
     id_links = []
     for name in shown:
         f: FieldModel | None = model.fields.get(name)
-        if f is not None and f.junction:
+        if f is not None and f.links:
             if name not in followed:
                 id_links.append(f)
             continue

@@ -1,4 +1,5 @@
-"""Multiple relations: the junction rows behind a list of related entries, in order."""
+"""Multiple relations: the junction rows behind a list of related entries, in order
+(a reverse relation's links are read the same way, from the other section's column)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from .section_model import SectionModel
 def read_links(conn, model: SectionModel, ids: list, fields=None) -> dict:
     """Field handle -> {source id -> [target ids in order]}, one query per field."""
     result: dict = {}
-    for field in model.multi if fields is None else fields:
+    for field in model.listed if fields is None else fields:
         query = model.sql_text(conn, ("links", field.handle), lambda: sql.SQL(
-            "SELECT source_id, array_agg(target_id ORDER BY sort_order, created_at) FROM {} "
-            "WHERE source_id = ANY(%s) GROUP BY source_id").format(sql.Identifier(model.schema, field.junction)))
+            "SELECT source_id, array_agg(target_id ORDER BY sort_order, created_at, target_id) FROM {} AS j "
+            "WHERE source_id = ANY(%s) GROUP BY source_id").format(field.link_rows(model.schema)))
         rows = conn.execute(query, (ids,)).fetchall()
         result[field.handle] = {src: targets for src, targets in rows}
     return result

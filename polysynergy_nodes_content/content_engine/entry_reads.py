@@ -145,7 +145,7 @@ def default_output(conn, model: SectionModel, names: tuple, rows: list) -> list[
     """Every column, multiple relations as lists of ids (the default without ``fields``)."""
     if not rows:
         return []
-    if model.multi:
+    if model.listed:
         id_at = names.index("id")
         links = read_links(conn, model, [r[id_at] for r in rows])
         return [output_row(model, names, r, links_of(links, r[id_at])) for r in rows]
@@ -185,7 +185,7 @@ def load_level(conn, level: Level, names: tuple, rows: list) -> list[dict]:
             for handle, by_source in links.items():
                 entry[handle] = [str(t) for t in by_source.get(raw_id, [])]
     for relation, sub in level.follow:
-        if relation.junction:
+        if relation.links:
             _follow_multiple(conn, model, relation, sub, ids, out)
         else:
             _follow_single(conn, relation, sub, names.index(relation.handle), rows, out)
@@ -223,9 +223,9 @@ def _follow_multiple(conn, model: SectionModel, relation, sub: Level, ids: list,
     target = sub.model
     query = model.sql_text(conn, ("expand_many", relation.handle, tuple(sub.columns)), lambda: sql.SQL(
         "SELECT j.source_id AS {src}, {cols} FROM {junction} AS j JOIN {target} AS r ON r.id = j.target_id "
-        "WHERE j.source_id = ANY(%s) ORDER BY j.source_id, j.sort_order, j.created_at").format(
+        "WHERE j.source_id = ANY(%s) ORDER BY j.source_id, j.sort_order, j.created_at, j.target_id").format(
         src=sql.Identifier("__source"), cols=_select(sub, "r"),
-        junction=sql.Identifier(model.schema, relation.junction), target=target.table))
+        junction=relation.link_rows(model.schema), target=target.table))
     cur = conn.execute(query, (ids,))
     found = cur.fetchall()
     names = tuple(c.name for c in cur.description)[1:]

@@ -51,6 +51,8 @@ def check_keys(model: SectionModel, data, final: bool, system_ok: frozenset = fr
     if not isinstance(data, dict):
         raise InvalidInput("field_data must be a JSON object of field handles and values", field="field_data")
     fields = model.fields
+    if model.read_only and not model.read_only.isdisjoint(data):
+        raise model.read_only_field(next(k for k in data if k in model.read_only))
     for key in data:
         if key not in fields:
             if key in SYSTEM_COLUMNS:
@@ -142,7 +144,7 @@ def output_row(model: SectionModel, names: tuple, row, links: dict | None = None
             out[name] = convert(value)
         else:
             out[name] = json_safe(value)
-    for field in model.multi:
+    for field in model.listed:
         out[field.handle] = [str(t) for t in (links or {}).get(field.handle) or []]
     return out
 

@@ -20,6 +20,7 @@ from .entry_rules import parse_rules, to_config
 from .errors import InvalidInput, NotFound
 from .identifiers import check_field_handle
 from .records import UNENCODABLE_MESSAGE, is_unencodable
+from .reverse_relations import check_not_listed, check_reverse_field
 from .rule_patterns import check_patterns
 
 
@@ -62,6 +63,9 @@ class FieldConfig(ConfigReader):
         elif isinstance(sort_order, bool) or not isinstance(sort_order, int):
             raise InvalidInput(f"field '{handle}': sort_order must be a whole number", field=handle)
         related_section_id = None
+        reverse = field_type.reverse_relation(settings)
+        if reverse is not None:
+            related_section_id = check_reverse_field(self, handle, reverse, section, merged)["id"]
         target = field_type.foreign_key_target(settings)
         stores_column = field_type.stores_column(settings)
         if target is not None:
@@ -160,6 +164,7 @@ class FieldConfig(ConfigReader):
         existing = self.find_field(field_id, lock=True)
         section = self.find_section(existing["section_id"], lock=True)
         row = self.normalize_field(section, updates, existing)
+        check_not_listed(self, section, existing, row)
         check_type_change(self.registry, applied_field(section, existing["id"]), row)
         if row["handle"] != existing["handle"] and any(
             f["handle"] == row["handle"] for f in self.fields(section["id"])
@@ -180,6 +185,7 @@ class FieldConfig(ConfigReader):
     def remove_field(self, section_ref, handle: str) -> dict:
         section = self.find_section(section_ref, lock=True)
         field = self.find_field_by_handle(section["id"], handle)
+        check_not_listed(self, section, field, None)
         self.conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(self._t("section_fields")), (field["id"],))
         if section["title_field_handle"] == field["handle"]:
             self._set_title_field(section["id"], None)  # no title rather than a missing one

@@ -144,7 +144,7 @@ class FilterCompiler:
         return sql.SQL(" AND ").join(parts)
 
     def _condition(self, field: FieldModel, op: str, operand, path: str) -> sql.Composable:
-        if field.junction:
+        if field.links:
             return self._relation_condition(field, op, operand, path)
         column = sql.SQL("{}.{}").format(self.alias, sql.Identifier(field.handle))
         try:
@@ -171,11 +171,11 @@ class FilterCompiler:
         alias = self._new_alias("r")
         inner = FilterCompiler(target, self.registry, alias, self.load_model, self._shared)
         condition = inner._group(nested, f"{path}.{op}" if ops else path, 1)
-        if field.junction:
+        if field.links:
             link = self._new_alias("j")
             exists = sql.SQL("EXISTS (SELECT 1 FROM {} {} JOIN {} {} ON {}.id = {}.target_id "
                              "WHERE {}.source_id = {}.id AND {})").format(
-                sql.Identifier(self.model.schema, field.junction), link, target.table, alias, alias, link,
+                field.link_rows(self.model.schema), link, target.table, alias, alias, link,
                 link, self.alias, condition)
         else:
             exists = sql.SQL("EXISTS (SELECT 1 FROM {} {} WHERE {}.id = {}.{} AND {})").format(
@@ -183,7 +183,7 @@ class FilterCompiler:
         return (sql.SQL("NOT ") + exists) if op == "_none" else exists
 
     def _relation_condition(self, field: FieldModel, op: str, operand, path: str) -> sql.Composable:
-        junction = sql.Identifier(self.model.schema, field.junction)
+        junction = field.link_rows(self.model.schema)
         link = self._new_alias("j")
         exists = sql.SQL("EXISTS (SELECT 1 FROM {} {} WHERE {}.source_id = {}.id").format(
             junction, link, link, self.alias)

@@ -23,6 +23,7 @@ from .rule_checks import applied_rule_checks, is_rule_check, rule_name
 from .errors import InvalidInput, NotFound, PendingMigration
 from .identifiers import IDENTIFIER_PATTERN, SYSTEM_COLUMNS
 from .records import json_safe
+from .reverse_relations import ReverseLink, read_only_message, resolve_link
 from .settings import EngineSettings
 
 
@@ -52,10 +53,20 @@ class FieldModel:
     stores_column: bool
     junction: str | None = None  # junction table of a multiple relation
     target_section: str | None = None
+    reverse: ReverseLink | None = None  # where a reverse (one-to-many) field's links are
 
     @property
     def short_id(self) -> str:
         return names.short_id(self.id)
+
+    @property
+    def links(self) -> bool:
+        """True when the value is a list of links (a junction table, or a reverse relation)."""
+        return self.junction is not None or self.reverse is not None
+
+    def link_rows(self, schema: str) -> sql.Composable:
+        """The links as rows (source_id, target_id, sort_order, created_at)."""
+        return self.reverse.link_rows() if self.reverse is not None else sql.Identifier(schema, self.junction)
 
     def __post_init__(self):
         cls = type(self.ft)
@@ -137,6 +148,8 @@ class SectionModel:
     rule_check_messages: dict = field(default_factory=dict)
     #: The text columns full-text search covers (the section's search_fields, applied ones).
     search_fields: list = field(default_factory=list)
+    #: Reverse relations that cannot be read now: handle -> why.
+    unavailable: dict = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.monotonic)
     #: Composed SQL rendered once per model (key -> query string); see ``sql_text``.
     sql_cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -144,6 +157,8 @@ class SectionModel:
     def __post_init__(self):
         self.columns = [f for f in self.fields.values() if f.stores_column]
         self.multi = [f for f in self.fields.values() if f.junction]
+        self.listed = [f for f in self.fields.values() if f.links]  # read as lists of ids
+        self.read_only = frozenset(f.handle for f in self.fields.values() if f.reverse is not None)
         self.relations = [f for f in self.fields.values() if f.target_section]
         self._by_short_id = {f.short_id: f for f in self.fields.values()}
 
@@ -203,7 +218,12 @@ class SectionModel:
                 return rule.field or "entry", rule.message
         return "entry", "breaks a validation rule of the section"
 
+    def read_only_field(self, key) -> InvalidInput:
+        return InvalidInput(read_only_message(key, self.fields[key].reverse), field=key)
+
     def unknown_field(self, key) -> InvalidInput:
+        if key in self.unavailable:
+            return InvalidInput(f"field '{key}' cannot be read now: {self.unavailable[key]}", field=str(key))
         if key in self.pending_handles:
             return InvalidInput(
                 f"field '{key}' is configured but not in the table yet: apply the pending migration of section "
@@ -271,17 +291,25 @@ class ModelCache:
                 (section_id,)):
             configured.add(field_handle)
             rules += parse_rules(field_rules, f"field '{field_handle}'", field_handle)
-        fields = {}
+        fields, unavailable = {}, {}
         for f in applied["fields"]:
             ft = self.registry.get(f["field_type_handle"])
             settings = f["field_settings"] or {}
             stores = ft.stores_column(settings)
             target = ft.foreign_key_target(settings)
+            link = None
+            if ft.reverse_relation(settings) is not None:
+                link = resolve_link(conn, self.settings.system_schema, self.settings.content_schema, self.registry,
+                                    section_id, ft.reverse_relation(settings))
+                if isinstance(link, str):
+                    unavailable[f["handle"]] = link
+                    continue
+                target = link.section
             fields[f["handle"]] = FieldModel(
                 id=f["id"], handle=f["handle"], ft=ft, settings=settings, required=bool(f["is_required"]),
                 unique=bool(f["is_unique"]), has_default=f.get("default_value") is not None, stores_column=stores,
                 junction=None if stores or not target else names.junction_table_name(applied["section"]["handle"], f["handle"]),
-                target_section=target,
+                target_section=target, reverse=link,
             )
         return SectionModel(
             id=str(section_id), handle=section_handle, table_name=applied["section"]["table_name"],
@@ -291,6 +319,7 @@ class ModelCache:
             rule_check_messages=applied_rule_checks(applied),
             search_fields=[h for h in (search_fields or []) if h in fields
                            and fields[h].ft.is_text_searchable(fields[h].settings)],
+            unavailable=unavailable,
         )
 
 

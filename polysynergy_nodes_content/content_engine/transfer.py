@@ -226,7 +226,7 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
                     if not chunk:
                         break
                     names = tuple(c.name for c in cur.description)
-                    links = read_links(conn, model, [r[0] for r in chunk]) if model.multi else {}
+                    links = read_links(conn, model, [r[0] for r in chunk]) if model.listed else {}
                     for row in chunk:
                         entry = output_row(model, names, row, links_of(links, row[0]))
                         if cells is not None:

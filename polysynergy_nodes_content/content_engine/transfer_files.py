@@ -185,7 +185,7 @@ def read_rows(text: IO[str], fmt: str, model: SectionModel, ignored: list[str], 
     cells neutralised by an export are restored unless ``raw_cells``."""
     if fmt == "csv":
         return _csv_rows(text, model, ignored, keep, raw_cells)
-    return _jsonl_rows(text, ignored, keep)
+    return _jsonl_rows(text, ignored, keep, model.read_only)
 
 
 def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str], keep: frozenset, raw_cells: bool):
@@ -210,7 +210,7 @@ def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str], keep: froz
         if name in keep:
             kept.append((position, name))
             continue
-        if name in SYSTEM_COLUMNS or name == "":
+        if name in SYSTEM_COLUMNS or name == "" or name in model.read_only:  # read-only: written elsewhere
             ignored.append(name or f"column {position + 1}")
             continue
         field_model = model.fields.get(name)
@@ -253,7 +253,7 @@ def _csv_rows(text: IO[str], model: SectionModel, ignored: list[str], keep: froz
         yield row
 
 
-def _jsonl_rows(text: IO[str], ignored: list[str], keep: frozenset):
+def _jsonl_rows(text: IO[str], ignored: list[str], keep: frozenset, read_only: frozenset = frozenset()):
     for number, raw in enumerate(text, start=1):
         if not raw.strip():
             continue
@@ -265,7 +265,7 @@ def _jsonl_rows(text: IO[str], ignored: list[str], keep: frozenset):
         if not isinstance(item, dict):
             yield FileRow(number, {}, [(None, "each line must be a JSON object of field handles and values")])
             continue
-        for key in SYSTEM_COLUMNS:
+        for key in (*SYSTEM_COLUMNS, *read_only):
             if key in item and key not in keep:
                 item.pop(key)
                 if key not in ignored:

@@ -53,6 +53,7 @@ def describe(section: dict, registry, policy_limits: dict) -> dict:
             "filter_operators": column.get("filter_operators",
                                            sorted(registry.get(field["field_type_handle"]).filter_operators)),
             "sortable": column.get("sortable", False),
+            **({"read_only": True} if column.get("read_only") else {}),  # the reverse side of a relation
         })
     system = [_id_column()] + [
         {"handle": c["handle"], "type": c["type"], "read_only": True, "sortable": c["sortable"],

@@ -22,6 +22,14 @@ def titles(engine, target_handle: str, ids) -> dict[str, str]:
     return shown(related_titles.titles_by_id(engine, target_handle, ids, guess_title=True))
 
 
+def listed(engine, section_ref: str, ids) -> list[dict]:
+    """``[{"id", "title", "section"}]`` of the given entries of a section named by id or
+    handle (a reverse relation's list, in its order)."""
+    handle = engine.get_section(section_ref)["handle"]
+    found = titles(engine, handle, ids)
+    return [{"id": i, "title": found.get(i, i), "section": handle} for i in ids]
+
+
 def search(engine, target_handle: str, text: str, limit: int = 20) -> list[dict]:
     """Entries of ``target_handle`` whose title contains ``text`` (any case), by title."""
     shown_field = related_titles.title_field(engine, target_handle, guess_title=True) or "id"

@@ -102,6 +102,9 @@ async def _form_page(request, section, entry, typed, errors, status=200):
                 extra = await call(request, relations.titles, engine, field["related_section"], missing)
                 options = [{"id": i, "title": extra.get(i, i)} for i in missing] + options
             choices[field["handle"]] = options
+        if field["widget"] == "relation_list":  # read only: the related entries, by title
+            choices[field["handle"]] = await call(request, relations.listed, engine, field["related_section"],
+                                                  (entry or {}).get(field["handle"]) or [])
     general = errors.get("_form")
     return render(request, "entry_form.html", status=status, section=section, form=descriptor, fields=fields,
                   entry=entry, shown=shown, errors=errors, general=general, choices=choices)

@@ -1,4 +1,4 @@
-"""The built-in field-type catalogue: 20 types in seven families.
+"""The built-in field-type catalogue: 21 types in seven families.
 
 Each family is a package (``text``, ``number``, ``boolean``, ``date``, ``select``,
 ``relation``, ``advanced``) with one module per type. Modules whose names start
@@ -9,7 +9,7 @@ from .advanced import ColorField, EmailField, JsonField, PhoneField, UrlField
 from .boolean import BooleanField
 from .date import DateField, DateTimeField, TimeField
 from .number import CurrencyField, DecimalField, IntegerField, NumberField, PercentageField
-from .relation import RelationField
+from .relation import RelationField, RelationOneToManyField
 from .select import MultiSelectField, SelectField
 from .text import SlugField, TextAreaField, TextField
 
@@ -26,6 +26,7 @@ BUILTIN_FIELD_TYPES: list = [
     SelectField,
     MultiSelectField,
     RelationField,
+    RelationOneToManyField,
     JsonField,
     EmailField,
     UrlField,

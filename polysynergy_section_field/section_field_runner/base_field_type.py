@@ -294,6 +294,11 @@ class FieldType:
         """True when the links live in a junction table instead of a column (many links)."""
         return self.is_relation(settings) and not self.stores_column(settings)
 
+    def reverse_relation(self, settings: dict | None = None) -> tuple[str, str] | None:
+        """(section id or handle, field handle) when the field lists the entries of that
+        section whose single relation field points to this entry (no column; read only)."""
+        return None
+
     def retarget(self, settings: dict | None, target_handle: str) -> dict:
         """The settings after the target section got the handle ``target_handle``.
 

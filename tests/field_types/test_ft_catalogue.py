@@ -20,7 +20,7 @@ ICONS = Path(__file__).resolve().parents[2] / "icons"
 HANDLES = {
     "text", "textarea", "number", "integer", "decimal", "boolean", "date", "datetime", "time",
     "select", "multi_select", "relation", "json", "email", "url", "slug", "phone", "color",
-    "currency", "percentage",
+    "currency", "percentage", "relation_one_to_many",
 }
 # canonical format_type spellings of the default column types
 DEFAULT_TYPES = {
@@ -29,14 +29,14 @@ DEFAULT_TYPES = {
     "datetime": "timestamp with time zone", "time": "time without time zone", "select": "text",
     "multi_select": "text[]", "relation": "uuid", "json": "jsonb", "email": "text", "url": "text",
     "slug": "text", "phone": "text", "color": "text", "currency": "numeric(14,2)",
-    "percentage": "numeric(7,4)",
+    "percentage": "numeric(7,4)", "relation_one_to_many": "VIRTUAL",
 }
 
 
-def test_exactly_the_twenty_builtins():
+def test_exactly_the_twenty_one_builtins():
     registry = FieldTypeRegistry(BUILTIN_FIELD_TYPES)
     assert set(registry.handles()) == HANDLES
-    assert len(BUILTIN_FIELD_TYPES) == 20
+    assert len(BUILTIN_FIELD_TYPES) == 21
     assert {cls.handle for cls in psf.registered_field_types} == HANDLES
 
 
@@ -107,7 +107,7 @@ def test_register_at_run_time():
     instance = registry.register(StarsField)
     assert registry.get("stars") is instance
     assert instance.category == "custom" and instance.icon == "stars.svg"
-    assert len(registry) == 21
+    assert len(registry) == 22
 
 
 def test_entry_point_plugins_are_loaded(tmp_path, monkeypatch):

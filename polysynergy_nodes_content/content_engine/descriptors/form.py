@@ -32,8 +32,11 @@ def _field(f: dict, registry) -> dict:
     }
     if out["widget"] in ("select", "multiselect"):
         out["options"] = options_of(settings)
-    if out["widget"] in ("relation", "relation_multiple"):
+    if out["widget"] in ("relation", "relation_multiple", "relation_list"):
         out["related_section"] = ft.relation_target(settings)
+    if out["widget"] == "relation_list":  # the reverse side: written through the other section's field
+        out["read_only"] = True
+        out["related_field"] = ft.reverse_relation(settings)[1]
     return out
 
 

@@ -21,6 +21,11 @@ def field_schema(field: dict, registry) -> dict:
     ft = registry.get(handle)
     rule = value_schema(handle, settings, ft)
     multiple = ft.uses_junction(settings)
+    if ft.reverse_relation(settings) is not None:
+        # Read only: the ids of the entries whose relation points here (never written).
+        rule = {"type": "array", "items": {"type": "string", "format": "uuid"},
+                "x-engine-checks": [f"read only: set '{ft.reverse_relation(settings)[1]}' on the related "
+                                    "section's entries instead"]}
     if field.get("is_required"):
         schema = dict(rule)
         if multiple:
@@ -33,6 +38,8 @@ def field_schema(field: dict, registry) -> dict:
     if field.get("default_value") is not None:
         schema["default"] = default_of(field)
     schema["x-field-type"] = handle
+    if ft.reverse_relation(settings) is not None:
+        schema["readOnly"] = True
     return schema
 
 

@@ -29,7 +29,9 @@ def _column(f: dict, registry) -> dict:
         column["options"] = options_of(settings)
     if column["cell"] in ("relation", "relations"):
         column["related_section"] = ft.relation_target(settings)
-        column["multiple"] = ft.uses_junction(settings)
+        column["multiple"] = ft.uses_junction(settings) or ft.reverse_relation(settings) is not None
+        if ft.reverse_relation(settings) is not None:
+            column["read_only"] = True
     if column["cell"] == "currency":
         column["currency"] = settings.get("currency", "EUR")
     return column
@@ -61,7 +63,7 @@ def table_descriptor(section: dict, registry, source: str = "applied") -> dict:
 def with_related_titles(descriptor: dict, sections: list[dict]) -> dict:
     """The descriptor with each relation column's ``related_title_field`` filled in from
     the related section's configuration."""
-    by_handle = {s["handle"]: s for s in sections}
+    by_handle = {s["handle"]: s for s in sections} | {str(s["id"]): s for s in sections if s.get("id")}
     for column in descriptor["columns"]:
         target = by_handle.get(column.get("related_section"))
         if target is not None:

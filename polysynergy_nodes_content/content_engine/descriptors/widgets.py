@@ -2,7 +2,8 @@
 
 Plugin types fall back to a text input and a text cell unless their ``ui_component``
 names one of the known widgets. Relations are recognised by the field type's hooks
-(``is_relation``, ``uses_junction``), so a plugin relation type gets the relation widgets.
+(``is_relation``, ``uses_junction``), so a plugin relation type gets the relation widgets;
+the reverse side of a relation (``reverse_relation``) is a read-only list.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ WIDTH_SPANS = {"full": 12, "half": 6, "third": 4, "quarter": 3}
 
 
 def widget_for(ft, settings: dict) -> str:
+    if ft.reverse_relation(settings) is not None:
+        return "relation_list"
     if ft.is_relation(settings):
         return "relation_multiple" if ft.uses_junction(settings) else "relation"
     ui_component = ft.ui_component
@@ -34,7 +37,7 @@ def widget_for(ft, settings: dict) -> str:
 
 def cell_for(ft, settings: dict) -> str:
     if ft.is_relation(settings):
-        return "relations" if ft.uses_junction(settings) else "relation"
+        return "relations" if ft.uses_junction(settings) or ft.reverse_relation(settings) else "relation"
     return CELLS.get(ft.handle, "text")
 
 

@@ -1,5 +1,6 @@
-"""Relation field type: links to entries of another section."""
+"""Relation field types: links to entries of another section, and the reverse side."""
 
+from .one_to_many import RelationOneToManyField
 from .relation import RelationField
 
-__all__ = ["RelationField"]
+__all__ = ["RelationField", "RelationOneToManyField"]
