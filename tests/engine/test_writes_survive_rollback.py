@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 
 import psycopg
@@ -58,8 +59,8 @@ class Writer(threading.Thread):
                     self.write(conn, pg_sql.Identifier("custom", table), pg_sql.Identifier(column), n)
                 except GONE:
                     self.name_index += 1
-                except psycopg.Error as exc:  # reported by the test
-                    self.failures.append(str(exc))
+                except Exception as exc:  # noqa: BLE001 - reported by the test
+                    self.failures.append(repr(exc))
                     return
 
     def write(self, conn, table, column, n: int) -> None:
@@ -209,3 +210,62 @@ def test_a_rename_with_an_online_type_change_and_its_rollback_keep_every_committ
     assert written_during(writer, copies) > 0, "no write committed while the backfill ran"
     assert values(batched, "stock", "qty") == writer.expected
     assert live_state(batched, sid) == before  # the unique index is back on the table, under its name
+
+
+class LinkWriter(Writer):
+    """Adds and removes links of a junction table (``names``: its names; the column is not written)."""
+
+    def __init__(self, url: str, names: list, links: set, sources: list, targets: list):
+        super().__init__(url, names, {}, None)
+        self.expected = set(links)
+        self.sources, self.targets = [uuid.UUID(s) for s in sources], [uuid.UUID(t) for t in targets]
+
+    def write(self, conn, table, column, n: int) -> None:
+        if self.random.random() < 0.6 or not self.expected:
+            pair = (self.random.choice(self.sources), self.random.choice(self.targets))
+            added = conn.execute(pg_sql.SQL("INSERT INTO {} (source_id, target_id) VALUES (%s, %s) "
+                                            "ON CONFLICT DO NOTHING RETURNING id").format(table), pair).fetchone()
+            if added:
+                self.expected.add(pair)
+        else:
+            pair = self.random.choice(sorted(self.expected))
+            conn.execute(pg_sql.SQL("DELETE FROM {} WHERE source_id = %s AND target_id = %s").format(table), pair)
+            self.expected.discard(pair)
+        self.commits.append(time.monotonic())
+        self.first_commit.set()
+
+
+def links(engine, table: str) -> set:
+    return set(sql(engine, pg_sql.SQL("SELECT source_id, target_id FROM {}").format(
+        pg_sql.Identifier("custom", table))))
+
+
+@pytest.mark.parametrize("change", ["relation removed", "relation renamed"])
+def test_junction_changes_and_their_rollback_keep_every_committed_link(batched, change):
+    make_section(batched, "people", [{"handle": "name", "type": "text"}])
+    targets = [row["id"] for row in batched.create_entries("people", [{"name": f"p{i}"} for i in range(40)])]
+    section = make_section(batched, "teams", [
+        {"handle": "title", "type": "text"},
+        {"handle": "members", "type": "relation", "field_settings": {"targetSection": "people", "allowMultiple": True}}])
+    sid = section["id"]
+    sources = [row["id"] for row in batched.create_entries(
+        "teams", [{"title": f"t{i}", "members": targets[i % 40:i % 40 + 3]} for i in range(400)])]
+    if change == "relation removed":
+        batched.remove_field(sid, "members")
+        names = [("teams_members", "source_id")]
+    else:
+        batched.update_field(field_id(batched, sid, "members"), {"handle": "crew"})
+        names = [("teams_members", "source_id"), ("teams_crew", "source_id"), ("teams_members", "source_id")]
+    migration = batched.plan_migration(sid)
+    writer = LinkWriter(batched.url, names, links(batched, "teams_members"), sources, targets)
+    writer.start()
+    try:
+        assert writer.first_commit.wait(30), f"the writer never committed a write: {writer.failures}"
+        batched.apply_migration(migration["id"], confirm=True)
+        batched.rollback_migration(migration["id"])
+    finally:
+        writer.stop.set()
+        writer.join(30)
+    assert writer.failures == []
+    assert writer.name_index >= 1  # the writer met the migration's change
+    assert links(batched, "teams_members") == writer.expected
