@@ -5,11 +5,11 @@
 
 -- Copies (id, the column) of every row of source into archive, in id order, one short
 -- transaction per batch, reporting progress as content_backfill does. A row the trigger
--- already archived keeps the trigger's (newer) value: ON CONFLICT DO NOTHING. The rows
--- are locked FOR KEY SHARE, which waits for a delete in progress (so a deleted row is
--- never archived after its delete) but lets updates go on. Runs again from the start
--- when called again, so an interrupted apply can resume. CALL it outside a transaction
--- block; every name is schema-qualified (a procedure that commits has no SET clause).
+-- already archived (or marked deleted: gone) keeps what the trigger wrote, which is newer:
+-- ON CONFLICT DO NOTHING. No row of source is locked, so writers never wait for the copy.
+-- Runs again from the start when called again, so an interrupted apply can resume. CALL
+-- it outside a transaction block; every name is schema-qualified (a procedure that
+-- commits has no SET clause).
 CREATE OR REPLACE PROCEDURE content_archive_copy(
     source regclass, archive regclass, source_column name, batch_size integer DEFAULT 5000)
 LANGUAGE plpgsql AS $$
@@ -28,7 +28,7 @@ BEGIN
     END IF;
     LOOP
         EXECUTE pg_catalog.format(
-            'WITH batch AS (SELECT id, %I AS value FROM %s WHERE id > $1 ORDER BY id LIMIT %s FOR KEY SHARE), '
+            'WITH batch AS (SELECT id, %I AS value FROM %s WHERE id > $1 ORDER BY id LIMIT %s), '
             || 'done AS (INSERT INTO %s (id, %I) SELECT id, value FROM batch ON CONFLICT (id) DO NOTHING '
             || 'RETURNING id) '
             || 'SELECT (SELECT id FROM batch ORDER BY id DESC LIMIT 1), (SELECT count(*) FROM done)',

@@ -24,6 +24,7 @@ from psycopg import sql as pg_sql
 from engine_helpers import live_state, make_section, sql
 from polysynergy_nodes_content.content_engine import migration_runner
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
+from polysynergy_nodes_content.content_engine.errors import DatabaseFailure
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
 ROWS = 4_000
@@ -269,3 +270,32 @@ def test_junction_changes_and_their_rollback_keep_every_committed_link(batched, 
     assert writer.failures == []
     assert writer.name_index >= 1  # the writer met the migration's change
     assert links(batched, "teams_members") == writer.expected
+
+
+def test_a_drop_killed_during_the_archive_copy_leaves_no_trigger_and_can_be_retried(batched, monkeypatch):
+    sid = populated(batched, "memos", [{"handle": "title", "type": "text"}, {"handle": "body", "type": "text"}],
+                    lambda i: {"title": f"t{i}", "body": f"b{i}"})
+    before = live_state(batched, sid)
+    batched.remove_field(sid, "body")
+    migration = batched.plan_migration(sid)
+    real = migration_runner.run_alone
+
+    def killed_in_copy(conn, step):
+        if step.sql.startswith("CALL"):
+            with psycopg.connect(batched.url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+        return real(conn, step)
+
+    monkeypatch.setattr(migration_runner, "run_alone", killed_in_copy)
+    with pytest.raises(DatabaseFailure):
+        batched.apply_migration(migration["id"], confirm=True)
+    monkeypatch.setattr(migration_runner, "run_alone", real)
+    # The trigger, its function and the archive table are gone; writes go on as before.
+    assert live_state(batched, sid) == before
+    assert sql(batched, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'pc\\_%'")[0][0] == 0
+    assert sql(batched, "SELECT count(*) FROM pg_proc WHERE proname LIKE 'pc\\_%'")[0][0] == 0
+    assert sql(batched, "SELECT count(*) FROM pg_tables WHERE schemaname = 'content_archive'")[0][0] == 0
+    batched.create_entry("memos", {"title": "later", "body": "kept"})
+    assert batched.apply_migration(migration["id"], confirm=True)["status"] == "applied"
+    batched.rollback_migration(migration["id"])
+    assert len(values(batched, "memos", "body")) == ROWS + 1 and "kept" in values(batched, "memos", "body").values()

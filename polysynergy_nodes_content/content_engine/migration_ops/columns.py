@@ -70,9 +70,10 @@ class DropColumn(MigrationOperation):
     """A removed field: its values are copied to an archive table first, so rollback restores them.
 
     Before the transaction: the archive table, a trigger that copies every write of the
-    column into it (and removes deleted rows), and a batched copy of the rows no write
-    touched. In the transaction: the trigger goes (its lock waits for the writers in
-    flight) and the column is dropped. So the archive holds exactly the values the column
+    column into it (a deleted row becomes a ``gone`` mark, so the copy cannot bring it
+    back), and a batched copy of the rows no write touched. In the transaction: the
+    trigger goes (its lock waits for the writers in flight) and the column is dropped.
+    After it, the marks are removed. So the archive holds exactly the values the column
     held when it was dropped, while writers went on during the copy."""
 
     kind = "drop_column"
@@ -106,8 +107,8 @@ class DropColumn(MigrationOperation):
             sql.Literal(render(self.archive)), sql.Literal(self.column),
             sql.Literal(self.ctx.settings.backfill_batch_size))
         return [
-            step(sql.SQL("CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, {} {})").format(
-                self.archive, col, sql.SQL(self.live.columns[self.column]["type"])),
+            step(sql.SQL("CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, {} {}, gone boolean NOT NULL "
+                         "DEFAULT false)").format(self.archive, col, sql.SQL(self.live.columns[self.column]["type"])),
                 phase="pre", undo=[render(sql.SQL("DROP TABLE IF EXISTS {}").format(self.archive))]),
             *private,
             step(sql.SQL("COMMENT ON TABLE {} IS {}").format(self.archive, sql.Literal(
@@ -118,9 +119,10 @@ class DropColumn(MigrationOperation):
                 "CREATE OR REPLACE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
                 "SET search_path = pg_catalog, pg_temp AS $pc$ BEGIN "
                 "IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.id <> OLD.id) THEN "
-                "DELETE FROM {a} WHERE id = OLD.id; END IF; "
+                "INSERT INTO {a} (id, gone) VALUES (OLD.id, true) "
+                "ON CONFLICT (id) DO UPDATE SET {c} = NULL, gone = true; END IF; "
                 "IF TG_OP <> 'DELETE' THEN INSERT INTO {a} (id, {c}) VALUES (NEW.id, NEW.{c}) "
-                "ON CONFLICT (id) DO UPDATE SET {c} = EXCLUDED.{c}; END IF; "
+                "ON CONFLICT (id) DO UPDATE SET {c} = EXCLUDED.{c}, gone = false; END IF; "
                 "RETURN NULL; END $pc$").format(f=function, a=self.archive, c=col),
                 phase="pre", undo=[render(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(function))]),
             step(sql.SQL("REVOKE ALL ON FUNCTION {}() FROM {}").format(
@@ -135,6 +137,9 @@ class DropColumn(MigrationOperation):
             step(sql.SQL("DROP TRIGGER {} ON {}").format(sync, t)),
             step(sql.SQL("DROP FUNCTION {}()").format(function)),
             step(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(t, col)),
+            # Nobody writes the archive any more: the marks of deleted rows go, without a lock on the table.
+            step(sql.SQL("DELETE FROM {} WHERE gone").format(self.archive), phase="post"),
+            step(sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS gone").format(self.archive), phase="post"),
         ]
 
     def backwards(self) -> list[Step]:
