@@ -5,7 +5,7 @@ value it committed for each row; after the rollback every row holds exactly that
 Dropping a field copies its column into the archive while writers go on; a type change
 fills a new column while writers go on; removing a section or a multiple relation moves
 tables. The copies run in small batches here, so the writer's statements interleave with
-them; each test checks that writes did commit while a batched copy ran.
+them; each test of a copy checks that writes did commit while it ran.
 """
 
 from __future__ import annotations
