@@ -5,7 +5,8 @@ plain psycopg on its own connection) while the engine applies one migration per
 operation kind: new columns (nullable, unique, required with a default, indexed),
 fields made required, unique or optional, a new CHECK rule, a changed default,
 relations (a foreign key and a junction table) added and removed, a rename, a type
-change and a dropped column (archived first). For each, the bench reports the apply
+change, a dropped column (archived first, while the inserts go on) and, last, the
+removal of the section (its table archived; the inserts end there). For each, the bench reports the apply
 time, the inserts made during it, the longest insert stall and the failed inserts.
 The target: no stall of 100 ms or more, zero failed inserts.
 
@@ -60,6 +61,8 @@ class Inserter(threading.Thread):
         self.stop = threading.Event()
         self.records: list[tuple[float, float, bool]] = []
         self.errors: list[str] = []
+        #: Set by the section removal: an insert refused because the table left is its end, not a failure.
+        self.table_may_go = False
 
     def run(self):
         query = "INSERT INTO custom.bench (title, code) VALUES (%s, %s)"
@@ -69,6 +72,11 @@ class Inserter(threading.Thread):
             ok = True
             try:
                 self.conn.execute(query, ("live insert", uuid.uuid4().hex))
+            except psycopg.errors.UndefinedTable:
+                if not self.table_may_go:
+                    raise
+                self.records.append((started, time.monotonic() - started, True))
+                return  # the section was removed: nothing is left to insert into
             except psycopg.Error as exc:
                 ok = False
                 self.errors.append(str(exc).strip().splitlines()[0])
@@ -134,7 +142,7 @@ def field(engine, section_id, handle):
     return next(f for f in engine.get_section(section_id)["fields"] if f["handle"] == handle)
 
 
-def operations(engine, sid):
+def operations(engine, sid, inserter):
     """(name, change, names of the operations it builds on); each change edits section ``bench``."""
     def update(handle, changes):
         return lambda: engine.update_field(field(engine, sid, handle)["id"], changes)
@@ -161,7 +169,14 @@ def operations(engine, sid):
         ("remove relation (FK column archived)", lambda: engine.remove_field(sid, "owner"), (owner,)),
         ("remove multiple relation (junction archived)", lambda: engine.remove_field(sid, "readers"), (readers,)),
         ("drop column (archived)", lambda: engine.remove_field(sid, "extra_renamed"), (rename,)),
+        # Last: the inserter's table leaves the content schema (its inserts end there).
+        ("remove section (table archived)", lambda: remove_section(engine, sid, inserter), ()),
     ]
+
+
+def remove_section(engine, sid, inserter):
+    inserter.table_may_go = True
+    engine.delete_section(sid)
 
 
 def selected(all_operations):
@@ -206,7 +221,7 @@ def run(url: str) -> list[dict]:
     time.sleep(1.0)
     results = []
     try:
-        for name, change, measured in selected(operations(engine, sid)):
+        for name, change, measured in selected(operations(engine, sid, inserter)):
             change()
             plan_started = time.monotonic()
             error = None

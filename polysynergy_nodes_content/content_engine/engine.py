@@ -22,6 +22,7 @@ from .errors import ContentError, DatabaseFailure, Refused, database_message
 from .migration_progress import reporting_progress
 from .migrations import Migrations
 from .pooler import Pooler, detect
+from .junction_indexes import build_source_indexes
 from .schema_install import install_system_schema, installed_version, migration_files
 from .section_removal import remove_section
 from .section_scope import EVERY_SECTION, SectionScope
@@ -111,6 +112,7 @@ class ContentEngine:
             applied = install_system_schema(conn, self.settings)
             synced = sync_field_types(conn, self.settings, self.registry)
             version = installed_version(conn, self.settings)
+        build_source_indexes(self.migration_url, self.settings)
         self._installed = True
         return {"applied": applied, "schema_version": version, "field_types": synced}
 
@@ -123,10 +125,13 @@ class ContentEngine:
             with self.connection() as conn:
                 current = installed_version(conn, self.settings)
                 latest = max(v for v, _, _ in migration_files())
-                if current is None or current < latest:
+                upgraded = current is None or current < latest
+                if upgraded:
                     install_system_schema(conn, self.settings)
                 if unsynced_handles(conn, self.settings, self.registry):
                     sync_field_types(conn, self.settings, self.registry)
+            if upgraded:
+                build_source_indexes(self.migration_url, self.settings)
             self._installed = True
 
     def sync_field_types(self) -> list[str]:

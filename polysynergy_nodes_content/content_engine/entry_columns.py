@@ -9,7 +9,7 @@ first bad item is reported with every problem it has, exactly as a single write 
 
 from __future__ import annotations
 
-from .entry_rows import _MEMO_INPUT, _MEMO_TYPES, _PLAIN_PARAMS, _Refused
+from .entry_rows import _MEMO_INPUT, _MEMO_TYPES, _PLAIN_PARAMS, _Refused, memo_key
 from .records import UNENCODABLE_MESSAGE, is_unencodable
 from .section_model import SectionModel
 
@@ -90,7 +90,7 @@ def _params(field, values: list) -> list:
             unique.extend(values[position:])
             break
         if value.__class__ in _MEMO_INPUT:
-            key = (value.__class__, value)
+            key = memo_key(value)
             slot = seen.get(key)
             if slot is None:
                 slot = seen[key] = len(unique)

@@ -9,6 +9,7 @@ batches, upserts and imports all call these functions.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import uuid
 from decimal import Decimal
@@ -32,6 +33,14 @@ _MISSING = object()
 _MEMO_INPUT = frozenset({str, int, float, bool})
 #: A field with more distinct values than this in one batch is not remembered any more.
 _MEMO_DISTINCT = 256
+
+
+def memo_key(value):
+    """The key a batch remembers a value's verdict under: (type, value), with -0.0 apart
+    from 0.0 (equal in Python, but a double precision column stores the sign)."""
+    if value.__class__ is float and value == 0.0:
+        return (float, value, math.copysign(1.0, value))
+    return (value.__class__, value)
 
 
 class StaleModel(Exception):
@@ -93,7 +102,7 @@ def validate_values(model: SectionModel, data: dict, partial: bool, memo: dict |
             if seen is _MISSING:
                 seen = memo[handle] = {}
             if seen is not None:
-                key = (value.__class__, value)
+                key = memo_key(value)
                 known = seen.get(key, _MISSING)
                 if known is not _MISSING:
                     if known.__class__ is _Refused:
@@ -166,7 +175,7 @@ def convert_column(field: FieldModel, values: list) -> list:
         if value is None:
             append(None)
         elif value.__class__ in _MEMO_TYPES:
-            key = (value.__class__, value)
+            key = memo_key(value)
             converted = memo.get(key, _MISSING)
             if converted is _MISSING:
                 converted = convert(value)

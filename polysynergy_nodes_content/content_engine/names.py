@@ -96,6 +96,11 @@ def shadow_sync_name(field_id) -> str:
     return f"pc_{short_id(field_id)}_sync"
 
 
+def archive_sync_name(field_id) -> str:
+    """The trigger (and its function) that keeps a dropped field's archive up to date during the drop."""
+    return f"pc_{short_id(field_id)}_archive"
+
+
 def shadow_index_name(index: str) -> str:
     return f"{index}_new"
 

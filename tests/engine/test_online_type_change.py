@@ -127,3 +127,20 @@ def test_apply_killed_during_the_backfill_removes_the_sync_trigger(engine, monke
     # And a retry of the same migration works.
     assert engine.apply_migration(migration["id"])["status"] == "applied"
     assert sorted(r["n"] for r in rows(engine, "tallies"))[:2] == [0.0, 1.0]
+
+
+def test_rollback_of_a_section_rename_with_an_online_type_change_restores_the_index_on_the_table(engine):
+    # json -> text drops the GIN index with the old column; rolling back re-creates it while
+    # the table still has its new name (the rename is undone after it).
+    section = make_section(engine, "docs", [{"handle": "meta", "type": "json"}])
+    engine.create_entries("docs", [{"meta": {"n": i}} for i in range(3_000)])
+    sid = section["id"]
+    before = live_state(engine, sid)
+    assert any("USING gin" in index["definition"] for index in before["table"]["indexes"].values())
+    engine.update_field(field_id(engine, sid, "meta"), {"field_type_handle": "text"})
+    engine.update_section(sid, {"handle": "papers"})
+    migration = engine.plan_migration(sid)
+    assert "content_backfill" in migration["sql"] and "RENAME TO \"papers\"" in migration["sql"]
+    engine.apply_migration(migration["id"], confirm=True)
+    engine.rollback_migration(migration["id"])
+    assert live_state(engine, sid) == before

@@ -182,20 +182,25 @@ def test_supabase_lint_rules_find_nothing_in_what_the_engine_creates(database_ur
     build_a_varied_model(engine)
     schemas = ("public", "custom", "content_archive")
     found = findings(database_url, schemas, exposed=schemas)
-    # The backfill procedure commits after every batch, and PostgreSQL refuses COMMIT in a
-    # procedure that carries a SET clause: instead its names are schema-qualified, it runs
-    # as the caller (SECURITY INVOKER) and no API role may execute it. Supabase rates this
-    # rule WARN; the procedure is the one exception, and only for this rule.
-    backfill = ("public", "content_backfill", "search_path not set")
-    if backfill in found.get("function_search_path_mutable", []):
-        found["function_search_path_mutable"].remove(backfill)
-        if not found["function_search_path_mutable"]:
-            del found["function_search_path_mutable"]
+    # The batched procedures (the backfill, the archive copy of a dropped field) commit after
+    # every batch, and PostgreSQL refuses COMMIT in a procedure that carries a SET clause:
+    # instead their names are schema-qualified, they run as the caller (SECURITY INVOKER)
+    # and no API role may execute them. Supabase rates this rule WARN; these procedures are
+    # the only exceptions, and only for this rule.
+    batched = {"content_backfill": "regclass, name, text, integer",
+               "content_archive_copy": "regclass, regclass, name, integer"}
+    for procedure in batched:
+        exempt = ("public", procedure, "search_path not set")
+        if exempt in found.get("function_search_path_mutable", []):
+            found["function_search_path_mutable"].remove(exempt)
+            if not found["function_search_path_mutable"]:
+                del found["function_search_path_mutable"]
     with psycopg.connect(database_url, autocommit=True) as conn:
-        for role in ("anon", "authenticated"):
-            assert not conn.execute("SELECT has_function_privilege(%s, 'public.content_backfill(regclass, name, "
-                                    "text, integer)', 'EXECUTE')", (role,)).fetchone()[0]
-        assert not conn.execute("SELECT prosecdef FROM pg_proc WHERE proname = 'content_backfill'").fetchone()[0]
+        for procedure, arguments in batched.items():
+            for role in ("anon", "authenticated"):
+                assert not conn.execute("SELECT has_function_privilege(%s, %s, 'EXECUTE')",
+                                        (role, f"public.{procedure}({arguments})")).fetchone()[0]
+            assert not conn.execute("SELECT prosecdef FROM pg_proc WHERE proname = %s", (procedure,)).fetchone()[0]
     assert found == {}
 
 

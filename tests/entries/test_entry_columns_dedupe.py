@@ -94,3 +94,16 @@ def test_validate_columns_matches_validate_values_per_item():
     assert problems and len(problems) < len(datas)
     assert any(m == "contains characters that are not valid Unicode (a lone surrogate)"
                for p in problems.values() for _, m in p)
+
+
+def test_negative_zero_keeps_its_sign_in_a_batch(engine, build, raw):
+    # -0.0 == 0.0 in Python: a batch that remembers verdicts by value stored 0 for -0.0.
+    build(engine, "readings", [("x", "number", {}, False, False)])
+    items = [{"x": 0.0}, {"x": -0.0}, {"x": -0.0}, {"x": 0.0}]
+    created = engine.create_entries("readings", items)
+    assert [str(entry["x"]) for entry in created] == ["0.0", "-0.0", "-0.0", "0.0"]
+    stored = dict(raw.execute("SELECT id::text, x::text FROM custom.readings").fetchall())
+    assert [stored[entry["id"]] for entry in created] == ["0", "-0", "-0", "0"]
+    single = engine.create_entry("readings", {"x": -0.0})
+    assert raw.execute("SELECT x::text FROM custom.readings WHERE id = %s", (single["id"],)).fetchone() == ("-0",)
+    assert str(_params(field("number", {}), [0.0, -0.0, 1.5, 1.5])[1]) == "-0.0"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
-from ..operations import PHASES, Operation, Precheck, Step
+from ..operations import BEFORE_MAIN, PHASES, Operation, Precheck, Step
 from ..settings import EngineSettings
 
 #: PostgreSQL lock modes an operation may declare, weakest first.
@@ -67,6 +67,15 @@ def step(composed: sql.Composable | str, phase: str = "main", undo: list | None 
          index_name: str | None = None) -> Step:
     text = composed if isinstance(composed, str) else render(composed)
     return Step(text, phase=phase, undo=list(undo or []), index_name=index_name)
+
+
+def unbounded_call(settings: EngineSettings, call: sql.Composable) -> list[Step]:
+    """A batched CALL of the ``backfill`` phase, exempt from the statement timeout (which
+    bounds single statements and would otherwise end a long batched copy)."""
+    return [step("SET statement_timeout = 0", phase="backfill"),
+            step(call, phase="backfill"),
+            step(sql.SQL("SET statement_timeout = {}").format(sql.Literal(f"{settings.statement_timeout_ms}ms")),
+                 phase="backfill")]
 
 
 class MigrationOperation(Operation):
@@ -145,6 +154,10 @@ class MigrationOperation(Operation):
 
     def table(self, name: str) -> sql.Identifier:
         return self.ctx.table(name)
+
+    def table_in(self, phase: str) -> sql.Identifier:
+        """The table as a step of ``phase`` names it: before the transaction, by its name before a rename."""
+        return self.table_before() if phase in BEFORE_MAIN else self.table(self.table_name)
 
     def table_before(self) -> sql.Identifier:
         """The table as it is named before the migration: what pre-check counts and steps of

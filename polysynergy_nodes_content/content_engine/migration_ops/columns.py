@@ -6,8 +6,9 @@ from psycopg import sql
 
 from .. import names
 from ..operations import Precheck, Step
-from ..privacy import API_ROLES, private_table_sql
-from .base import ORDER_ADD_COLUMN, ORDER_DEFAULT, ORDER_DROP_COLUMN, ORDER_RENAME_COLUMN, MigrationOperation, step
+from ..privacy import API_ROLES, grantees, private_table_sql
+from .base import (ORDER_ADD_COLUMN, ORDER_DEFAULT, ORDER_DROP_COLUMN, ORDER_RENAME_COLUMN, MigrationOperation, render,
+                   step, unbounded_call)
 from .tables import column_comment
 
 
@@ -20,8 +21,15 @@ def restore_column_constraints(t: sql.Identifier, live, column: str, skip: froze
                 t, sql.Identifier(name), sql.SQL(con["definition"]))))
     for name, idx in live.indexes.items():
         if name not in live.constraints and index_on_column(idx["definition"], column):
-            out.append(step(sql.SQL(idx["definition"])))
+            out.append(step(index_on_table(idx["definition"], t)))
     return out
+
+
+def index_on_table(definition: str, t: sql.Identifier) -> sql.Composed:
+    """A live index definition (``pg_get_indexdef``) built on ``t``: the definition names
+    the table as it was read, which a rename in the same migration has changed since."""
+    head, tail = definition[:definition.index(" ON ")], definition[definition.index(" USING "):]
+    return sql.SQL("{} ON {}{}").format(sql.SQL(head), t, sql.SQL(tail))
 
 
 def index_on_column(definition: str, column: str) -> bool:
@@ -59,12 +67,19 @@ class AddColumn(MigrationOperation):
 
 
 class DropColumn(MigrationOperation):
-    """A removed field: its values are copied to an archive table first, so rollback restores them."""
+    """A removed field: its values are copied to an archive table first, so rollback restores them.
+
+    Before the transaction: the archive table, a trigger that copies every write of the
+    column into it (a deleted row becomes a ``gone`` mark, so the copy cannot bring it
+    back), and a batched copy of the rows no write touched. In the transaction: the
+    trigger goes (its lock waits for the writers in flight) and the column is dropped.
+    After it, the marks are removed. So the archive holds exactly the values the column
+    held when it was dropped, while writers went on during the copy."""
 
     kind = "drop_column"
     order = ORDER_DROP_COLUMN
     destroys_data = True
-    lock_note = "the copy reads under ACCESS SHARE (writers go on); the drop itself is brief"
+    lock_note = "brief, at the drop; the archive copy runs in short batches before the transaction"
 
     def __init__(self, ctx, table_name: str, live, column: str, field_id: str, label: str, roles: frozenset):
         self.table_name, self.live, self.column, self.field_id, self.label = table_name, live, column, field_id, label
@@ -82,14 +97,49 @@ class DropColumn(MigrationOperation):
 
     def forwards(self) -> list[Step]:
         t, col = self.table(self.table_name), sql.Identifier(self.column)
+        before = self.table_before()  # the steps before the transaction run before a rename of the table
+        sync = sql.Identifier(names.archive_sync_name(self.field_id))
+        function = sql.Identifier(self.ctx.settings.system_schema, names.archive_sync_name(self.field_id))
+        private = [step(s, phase="pre") for s in private_table_sql(
+            self.archive, sorted(r for r in API_ROLES if r in self.roles))]
+        call = sql.SQL("CALL {}({}, {}, {}, {})").format(
+            sql.Identifier(self.ctx.settings.system_schema, "content_archive_copy"), sql.Literal(render(before)),
+            sql.Literal(render(self.archive)), sql.Literal(self.column),
+            sql.Literal(self.ctx.settings.backfill_batch_size))
         return [
-            step(sql.SQL("CREATE TABLE {} AS SELECT id, {} FROM {}").format(self.archive, col, t)),
-            step(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (id)").format(self.archive)),
-            *(step(s) for s in private_table_sql(self.archive, sorted(r for r in API_ROLES if r in self.roles))),
+            step(sql.SQL("CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, {} {}, gone boolean NOT NULL "
+                         "DEFAULT false)").format(self.archive, col, sql.SQL(self.live.columns[self.column]["type"])),
+                phase="pre", undo=[render(sql.SQL("DROP TABLE IF EXISTS {}").format(self.archive))]),
+            *private,
             step(sql.SQL("COMMENT ON TABLE {} IS {}").format(self.archive, sql.Literal(
                 f"archived column {self.column} of {self.ctx.schema}.{self.table_name} (field {self.field_id}) "
-                f"by migration {self.ctx.migration_id}"))),
+                f"by migration {self.ctx.migration_id}")), phase="pre"),
+            # Runs as the engine's role: a writer (an API role) may not touch the archive itself.
+            step(sql.SQL(
+                "CREATE OR REPLACE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+                "SET search_path = pg_catalog, pg_temp AS $pc$ BEGIN "
+                "IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.id <> OLD.id) THEN "
+                "INSERT INTO {a} (id, gone) VALUES (OLD.id, true) "
+                "ON CONFLICT (id) DO UPDATE SET {c} = NULL, gone = true; END IF; "
+                "IF TG_OP <> 'DELETE' THEN INSERT INTO {a} (id, {c}) VALUES (NEW.id, NEW.{c}) "
+                "ON CONFLICT (id) DO UPDATE SET {c} = EXCLUDED.{c}, gone = false; END IF; "
+                "RETURN NULL; END $pc$").format(f=function, a=self.archive, c=col),
+                phase="pre", undo=[render(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(function))]),
+            step(sql.SQL("REVOKE ALL ON FUNCTION {}() FROM {}").format(
+                function, grantees(sorted(r for r in API_ROLES if r in self.roles))), phase="pre"),
+            # Created before the copy starts (its lock waits for the writers in flight), so
+            # every later write reaches the archive; AFTER, so it sees the row as stored.
+            step(sql.SQL("CREATE OR REPLACE TRIGGER {} AFTER INSERT OR UPDATE OF id, {} OR DELETE ON {} "
+                         "FOR EACH ROW EXECUTE FUNCTION {}()").format(sync, col, before, function),
+                 phase="pre", undo=[render(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sync, before))]),
+            *unbounded_call(self.ctx.settings, call),
+            # DROP TRIGGER takes ACCESS EXCLUSIVE: no write is in flight from here to the commit.
+            step(sql.SQL("DROP TRIGGER {} ON {}").format(sync, t)),
+            step(sql.SQL("DROP FUNCTION {}()").format(function)),
             step(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(t, col)),
+            # Nobody writes the archive any more: the marks of deleted rows go, without a lock on the table.
+            step(sql.SQL("DELETE FROM {} WHERE gone").format(self.archive), phase="post"),
+            step(sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS gone").format(self.archive), phase="post"),
         ]
 
     def backwards(self) -> list[Step]:

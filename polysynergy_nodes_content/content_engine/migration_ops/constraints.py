@@ -75,7 +75,7 @@ class AddUnique(MigrationOperation):
         return f"Field '{self.field.handle}' becomes unique"
 
     def _build(self, index: str, column: str, phase: str) -> Step:
-        t = self.table_before() if phase == "pre" else self.table(self.table_name)
+        t = self.table_in(phase)
         return step(sql.SQL("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})").format(
                         sql.Identifier(index), t, sql.Identifier(column)), phase=phase,
                     undo=[step(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(

@@ -35,7 +35,7 @@ class AddIndex(MigrationOperation):
         return f"Index ({self.method}) on field '{self.field.handle}', built CONCURRENTLY{where}"
 
     def _build(self, index: str, column: str, phase: str) -> Step:
-        t = self.table_before() if phase == "pre" else self.table(self.table_name)
+        t = self.table_in(phase)
         return step(sql.SQL("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} USING {} ({})").format(
                         sql.Identifier(index), t, sql.SQL(self.method), sql.Identifier(column)),
                     phase=phase, undo=[drop_concurrently(self.ctx.schema, index)], index_name=index)

@@ -7,7 +7,7 @@ from psycopg import sql
 from .. import names
 from ..errors import InvalidInput
 from ..operations import Precheck, Step
-from .base import ORDER_ALTER_TYPE, MigrationOperation, render, step
+from .base import ORDER_ALTER_TYPE, MigrationOperation, render, step, unbounded_call
 from .columns import restore_column_constraints
 from .tables import column_comment
 
@@ -160,10 +160,7 @@ class AlterTypeOnline(_TypeChange):
         call = sql.SQL("CALL {}({}, {}, {}, {})").format(
             sql.Identifier(settings.system_schema, "content_backfill"), sql.Literal(render(t)), sql.Literal(column),
             sql.Literal(render(expression)), sql.Literal(settings.backfill_batch_size))
-        return [step("SET statement_timeout = 0", phase="backfill"),
-                step(call, phase="backfill"),
-                step(sql.SQL("SET statement_timeout = {}").format(sql.Literal(f"{settings.statement_timeout_ms}ms")),
-                     phase="backfill")]
+        return unbounded_call(settings, call)
 
     def backwards(self) -> list[Step]:
         t, col, info = self.table(self.table_name), sql.Identifier(self.field.handle), self.info
