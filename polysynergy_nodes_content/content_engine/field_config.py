@@ -48,6 +48,9 @@ class FieldConfig(ConfigReader):
             raw_settings = {}
         try:
             settings = field_type.validate_settings(raw_settings)
+            previous = (existing or {}).get("field_settings")
+            settings = field_type.resolve_section_refs(
+                settings, previous if isinstance(previous, dict) else None, self._section_or_none(section))
         except FieldSettingsError as exc:
             raise InvalidInput(f"field '{handle}': {exc}", field=handle) from None
         is_required = check_bool(merged.get("is_required", False), "is_required", handle)
@@ -116,6 +119,17 @@ class FieldConfig(ConfigReader):
             raise InvalidInput(
                 f"field '{handle}': relation target section '{target}' does not exist", field=handle
             ) from None
+
+    def _section_or_none(self, section: dict):
+        """``find_section`` by id or handle for the field-type hooks: None when missing."""
+        def find(ref):
+            if ref in (section["handle"], str(section["id"])):
+                return section
+            try:
+                return self.find_section(ref)
+            except (NotFound, InvalidInput):
+                return None
+        return find
 
     def _next_sort_order(self, section_id) -> int:
         row = self.conn.execute(

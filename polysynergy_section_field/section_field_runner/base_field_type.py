@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator
 from psycopg import sql
 
 from .errors import FieldSettingsError, UnsupportedFilterError
+from .portal_config import PortalConfig, as_sql_text
 
 #: Every operator of the query language; each field type allows a subset.
 ALL_OPERATORS = frozenset(
@@ -81,12 +82,12 @@ class Conversion:
         )
 
 
-class FieldType:
+class FieldType(PortalConfig):
     """Base class of every field type.
 
     Subclasses set ``handle``, ``label`` and ``postgres_type`` (class attributes or
     properties) and override what differs. The ``@field_type`` decorator sets
-    ``category`` and ``icon``.
+    ``category`` and ``icon``. ``PortalConfig`` adds what PolySynergy's own API asks.
     """
 
     handle: str = ""
@@ -238,7 +239,7 @@ class FieldType:
         parts = [sql.Identifier(field_name), sql.SQL(self.column_type(settings or {}))]
         if is_required:
             parts.append(sql.SQL("NOT NULL"))
-        return sql.SQL(" ").join(parts)
+        return as_sql_text(sql.SQL(" ").join(parts))
 
     def check_rules(self, column: str, settings: dict | None = None) -> list[CheckRule]:
         """CHECK rules the database should enforce for this column."""
@@ -255,12 +256,12 @@ class FieldType:
         method = self.index_method(settings or {})
         if method is None:
             return None
-        return sql.SQL("CREATE INDEX {name} ON {table} USING {method} ({column})").format(
+        return as_sql_text(sql.SQL("CREATE INDEX {name} ON {table} USING {method} ({column})").format(
             name=sql.Identifier(f"idx_{table_name}_{field_name}"[:63]),
             table=sql.Identifier(schema, table_name),
             method=sql.SQL(method),
             column=sql.Identifier(field_name),
-        )
+        ))
 
     def default_sql(self, value: Any, settings: dict | None = None) -> sql.Composable:
         """A column DEFAULT for a (validated) default value."""
@@ -293,6 +294,15 @@ class FieldType:
         Called when a target section is renamed, so a relation keeps pointing at it.
         """
         return dict(settings or {})
+
+    def resolve_section_refs(self, settings: dict, previous: dict | None, find_section) -> dict:
+        """The settings with the sections they name resolved, when a field is configured.
+
+        ``find_section(ref)`` returns the section row (``id``, ``handle``) for an id or a
+        handle, or None. A type that names its target by id (PolySynergy's
+        ``relatedSection``) stores the handle the other hooks return beside it.
+        """
+        return settings
 
     def operators_for(self, settings: dict | None = None) -> frozenset[str]:
         """The query operators allowed for a field with these settings."""

@@ -23,6 +23,8 @@ class EmailField(TextLikeFieldType):
     handle = "email"
     label = "Email"
     ui_component = "email-input"
+    table_cell_component = "EmailCell"
+    form_input_component = "EmailInput"
     description = "An email address."
     format_pattern = EMAIL_SHAPE
     format_case_insensitive = True

@@ -23,6 +23,8 @@ class CurrencyField(DecimalBase):
     postgres_type = "numeric(14,2)"
     output_is_stored_text = True
     ui_component = "currency-input"
+    table_cell_component = "CurrencyCell"
+    form_input_component = "CurrencyInput"
     description = "An exact amount of money in one currency (ISO 4217)."
     conversions = from_decimal("currency")
     default_precision = 14

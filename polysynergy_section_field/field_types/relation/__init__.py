@@ -1,5 +1,6 @@
-"""Relation field type: links to entries of another section."""
+"""Relation field types: links to entries of another section."""
 
+from .polysynergy_relations import RelationManyToManyField, RelationManyToOneField
 from .relation import RelationField
 
-__all__ = ["RelationField"]
+__all__ = ["RelationField", "RelationManyToOneField", "RelationManyToManyField"]

@@ -35,6 +35,8 @@ class MultiSelectField(OptionsMixin, BuiltinFieldType):
     label = "Multi Select"
     postgres_type = "text[]"
     ui_component = "multi-select"
+    table_cell_component = "TagsCell"
+    form_input_component = "MultiSelect"
     description = "Several values from a fixed list of options."
     filter_operators = _OPERATORS
     sortable = False
