@@ -147,7 +147,7 @@ class RelationField(BuiltinFieldType):
 
     def get_table_cell_config(self, value=None, settings=None, field_config=None) -> dict:
         settings = settings or {}
-        if self.uses_junction(settings):
+        if self.is_multiple(settings):
             props = {"value": value, **self.portal_relation_props(settings), "maxDisplay": 3, "showCount": True}
             return {"component": "RelationTagsCell", "props": props}
         return {"component": "RelationCell",
@@ -157,7 +157,7 @@ class RelationField(BuiltinFieldType):
         settings = settings or {}
         config = super().get_form_input_config(settings, field_config)
         config["props"].update(self.portal_relation_props(settings), searchable=True, allowClear=True)
-        if self.uses_junction(settings):
+        if self.is_multiple(settings):
             config["component"] = "RelationMultiSelect"
             limit = settings.get("maxItems")
             config["props"].update(sortable=True, maxRelations=limit)
