@@ -46,11 +46,13 @@ class FieldConfig(ConfigReader):
                 raise InvalidInput(f"field '{handle}': field_settings is not valid JSON ({exc.msg})", field=handle) from None
         if raw_settings in ([], None):
             raw_settings = {}
+        previous = (existing or {}).get("field_settings")
+        previous = previous if isinstance(previous, dict) else None
         try:
+            # PolySynergy's spelling of a setting beside ours: the one that changed wins.
+            raw_settings = field_type.reconcile_aliases(raw_settings, previous)
             settings = field_type.validate_settings(raw_settings)
-            previous = (existing or {}).get("field_settings")
-            settings = field_type.resolve_section_refs(
-                settings, previous if isinstance(previous, dict) else None, self._section_or_none(section))
+            settings = field_type.resolve_section_refs(settings, previous, self._section_or_none(section))
         except FieldSettingsError as exc:
             raise InvalidInput(f"field '{handle}': {exc}", field=handle) from None
         is_required = check_bool(merged.get("is_required", False), "is_required", handle)

@@ -111,6 +111,9 @@ class FieldType(PortalConfig):
     #: the parameter a second time. A subclass that changes the output or the column type
     #: must set it again to keep it.
     output_is_stored_text: bool = False
+    #: Another name of a setting -> ours (PolySynergy's spelling, ``minDate`` -> ``min``).
+    #: Given alone, it is copied to ours; both are stored.
+    setting_aliases: dict[str, str] = {}
 
     # -- identity -----------------------------------------------------------------
     @property
@@ -150,6 +153,7 @@ class FieldType(PortalConfig):
         settings = {} if settings is None else settings
         if not isinstance(settings, dict):
             raise FieldSettingsError(self.handle, "settings must be a JSON object")
+        settings = self.with_aliases(settings)
         schema = self.settings_schema
         if schema:
             validator = Draft202012Validator(schema)
@@ -168,6 +172,35 @@ class FieldType(PortalConfig):
 
     def check_settings(self, settings: dict) -> None:
         """Rules a JSON Schema cannot express (for example min <= max)."""
+
+    def with_aliases(self, settings: dict) -> dict:
+        """The settings with each alias given alone copied to our name; two different
+        values under the two names are refused."""
+        copied = None
+        for theirs, ours in self.setting_aliases.items():
+            if theirs not in settings:
+                continue
+            if ours not in settings:
+                copied = copied if copied is not None else dict(settings)
+                copied[ours] = settings[theirs]
+            elif settings[ours] != settings[theirs]:
+                raise FieldSettingsError(self.handle, f"'{theirs}' ({settings[theirs]!r}) and '{ours}' "
+                                         f"({settings[ours]!r}) are two names of one setting; give one", theirs)
+        return settings if copied is None else copied
+
+    def reconcile_aliases(self, settings, previous: dict | None):
+        """Before a stored field is changed: where an alias and our name now differ, the one
+        that changed since ``previous`` wins (each screen edits its own spelling)."""
+        if not isinstance(settings, dict) or not previous:
+            return settings
+        settings = dict(settings)
+        for theirs, ours in self.setting_aliases.items():
+            if theirs in settings and ours in settings and settings[theirs] != settings[ours]:
+                if previous.get(theirs) == settings[theirs]:
+                    settings[theirs] = settings[ours]
+                elif previous.get(ours) == settings[ours]:
+                    settings[ours] = settings[theirs]
+        return settings
 
     # -- values -------------------------------------------------------------------
     def parse_value(self, value: Any, settings: dict | None = None) -> Any:

@@ -159,3 +159,41 @@ def test_relation_settings_are_refused_with_the_reason(engine):
     # Our own spelling works on PolySynergy's handle too, and gets the id beside it.
     engine.add_field(posts["id"], "writer", None, "relation_many_to_one", {"targetSection": "people"})
     assert _settings(engine, posts["id"], "writer")["relatedSection"] == str(people["id"])
+
+
+def test_shared_handles_configured_with_polysynergy_settings(engine):
+    events = engine.create_section("events")
+    fields = [
+        ("day", "date", {"format": "DD/MM/YYYY", "minDate": "2020-01-01"}),
+        ("kinds", "multi_select", {"options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}],
+                                   "maxSelections": 1, "searchable": True}),
+        ("fee", "currency", {"currency": "USD", "allowNegative": False, "decimalPlaces": 2, "displayFormat": "code"}),
+        ("contact", "email", {"domainRestriction": "example.com", "allowMultiple": False}),
+        ("site", "url", {"allowedProtocols": ["https"], "requireProtocol": True}),
+        ("public", "boolean", {"defaultValue": True}),
+        ("notes", "textarea", {"editorType": "markdown", "rows": 4}),
+    ]
+    for handle, kind, settings in fields:
+        engine.add_field(events["id"], handle, None, kind, settings)
+    _apply(engine, events["id"])
+    entry = engine.create_entry("events", {"day": "2024-05-01", "kinds": ["a"], "fee": "10.00",
+                                           "contact": "x@example.com", "site": "https://e.org"})
+    assert entry["public"] is True  # PolySynergy's defaultValue became the column default
+    refusals = [({"day": "2019-01-01"}, "field 'day': must not be earlier than 2020-01-01"),
+                ({"kinds": ["a", "b"]}, "field 'kinds': must have at most 1 value"),
+                ({"fee": "-1"}, "field 'fee': must be at least 0"),
+                ({"contact": "x@other.org"}, "field 'contact': must be an address at example.com"),
+                ({"site": "http://e.org"}, "field 'site': must start with https://")]
+    for data, message in refusals:
+        with pytest.raises(InvalidInput, match=message):
+            engine.create_entry("events", data)
+    # The CHECK rules follow the settings under either name.
+    with pytest.raises(Exception, match="check constraint"):
+        sql(engine, "INSERT INTO custom.events (id, fee) VALUES (gen_random_uuid(), -5)")
+    # PolySynergy's screen edits its spelling and sends ours back unchanged: its edit wins.
+    day = _field_id(engine, events, "day")
+    engine.update_field(day, {"field_settings": {**_settings(engine, events["id"], "day"), "minDate": "2023-01-01"}})
+    assert _settings(engine, events["id"], "day")["min"] == "2023-01-01"
+    _apply(engine, events["id"])
+    with pytest.raises(InvalidInput, match="field 'day': must not be earlier than 2023-01-01"):
+        engine.create_entry("events", {"day": "2022-01-01"})

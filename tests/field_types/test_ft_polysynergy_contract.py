@@ -201,3 +201,76 @@ def test_defaults_come_from_either_spelling():
     assert boolean.get_default_value({"default": True}) is True
     assert boolean.get_default_value({"defaultValue": False}) is False
     assert boolean.get_default_value({}) is None
+
+
+#: Settings with every key PolySynergy's schema of the handle defines (its defaults, or a
+#: value where it has none), as its portal stores them.
+POLYSYNERGY_STORED_SETTINGS = {
+    "text": {"maxLength": 100, "minLength": 1, "pattern": "[a-z]+", "placeholder": "name"},
+    "textarea": {"maxLength": 500, "minLength": 0, "rows": 5, "editorType": "markdown"},
+    "number": {"min": 0, "max": 100, "step": 1, "allowDecimals": True},
+    "boolean": {"defaultValue": False},
+    "date": {"format": "DD/MM/YYYY", "minDate": "2020-01-01", "maxDate": "2030-12-31"},
+    "time": {"format": "HH:mm", "step": 15},
+    "datetime": {"dateFormat": "YYYY-MM-DD", "timeFormat": "HH:mm", "timezone": True},
+    "select": {"options": [{"value": "a", "label": "A"}], "allowEmpty": True, "searchable": False},
+    "multi_select": {"options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}],
+                     "minSelections": 1, "maxSelections": 2, "searchable": True},
+    "email": {"allowMultiple": False, "domainRestriction": "example.com"},
+    "url": {"requireProtocol": True, "allowedProtocols": ["http", "https"], "openInNewTab": True},
+    "phone": {"format": "international", "defaultCountry": "NL", "showCountrySelector": True},
+    "slug": {"autoGenerate": True, "sourceField": "title", "allowEdit": True, "prefix": "blog-"},
+    "color": {"format": "hex", "allowAlpha": False, "presetColors": ["#FF0000", "#00ff00"]},
+    "json": {"editorMode": "both", "schema": {"type": "object"}, "prettify": True},
+    "currency": {"currency": "USD", "displayFormat": "symbol", "decimalPlaces": 2, "allowNegative": False,
+                 "minValue": 0, "maxValue": 1000},
+    "percentage": {"decimalPlaces": 2, "minValue": 0, "maxValue": 100, "showSlider": False, "step": 1},
+    "image": {"maxFileSize": 5242880, "allowedFormats": ["jpg", "jpeg", "png", "gif", "webp"], "maxWidth": 2000,
+              "maxHeight": 2000, "generateThumbnails": True,
+              "thumbnailSizes": [{"name": "thumb", "width": 150, "height": 150}]},
+    "file": {"maxFileSize": 10485760, "allowedExtensions": ["pdf", "doc"], "allowedMimeTypes": ["application/pdf"],
+             "multipleFiles": False},
+    "relation_many_to_one": {"relatedSection": SECTION_ID, "displayField": "title", "allowNull": True,
+                             "onDelete": "SET_NULL"},
+    "relation_many_to_many": {"relatedSection": SECTION_ID, "displayField": "title", "allowDuplicates": False,
+                              "sortBy": "sort_order", "sortOrder": "ASC", "maxRelations": 5},
+}
+#: PolySynergy's name -> ours, for the settings it spells differently.
+ALIASES = {"boolean": {"defaultValue": "default"}, "date": {"minDate": "min", "maxDate": "max"},
+           "multi_select": {"minSelections": "minItems", "maxSelections": "maxItems"},
+           "url": {"allowedProtocols": "allowedSchemes"}, "color": {"presetColors": "presets"},
+           "currency": {"decimalPlaces": "scale", "minValue": "min", "maxValue": "max"},
+           "percentage": {"minValue": "min", "maxValue": "max"}}
+
+
+@pytest.mark.parametrize("handle", POLYSYNERGY_STORED_SETTINGS)
+def test_every_setting_polysynergy_stores_is_accepted_and_its_aliases_copied(handle):
+    settings = POLYSYNERGY_STORED_SETTINGS[handle]
+    instance = discovered()[handle]()
+    accepted = instance.validate_settings(dict(settings))
+    for theirs, ours in ALIASES.get(handle, {}).items():
+        assert accepted[ours] == settings[theirs], (handle, theirs)
+    assert {k: v for k, v in accepted.items() if k in settings} == settings
+    # And the schema PolySynergy's config forms are built from names every one of them.
+    assert set(settings) <= set(instance.settings_schema["properties"])
+
+
+def test_aliases_are_enforced_under_our_name():
+    found = discovered()
+    date, multi, currency = found["date"](), found["multi_select"](), found["currency"]()
+    assert date.validate("2019-12-31", date.validate_settings({"minDate": "2020-01-01"}))[0] is False
+    assert multi.validate(["a", "b"], multi.validate_settings(
+        {"options": ["a", "b"], "maxSelections": 1}))[1] == "must have at most 1 value (got 2)"
+    assert currency.validate("-0.01", currency.validate_settings({"allowNegative": False}))[0] is False
+    assert found["email"]().validate("a@other.org", {"domainRestriction": "example.com"})[0] is False
+    with pytest.raises(ValueError, match="'minDate' .* and 'min' .* are two names of one setting"):
+        date.validate_settings({"minDate": "2020-01-01", "min": "2021-01-01"})
+
+
+def test_an_edit_of_either_spelling_wins_over_the_stale_other():
+    date = discovered()["date"]()
+    stored = {"minDate": "2020-01-01", "min": "2020-01-01"}
+    theirs_edited = date.reconcile_aliases({"minDate": "2021-01-01", "min": "2020-01-01"}, stored)
+    ours_edited = date.reconcile_aliases({"minDate": "2020-01-01", "min": "2022-01-01"}, stored)
+    assert theirs_edited == {"minDate": "2021-01-01", "min": "2021-01-01"}
+    assert ours_edited == {"minDate": "2022-01-01", "min": "2022-01-01"}
