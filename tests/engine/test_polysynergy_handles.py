@@ -197,3 +197,23 @@ def test_shared_handles_configured_with_polysynergy_settings(engine):
     _apply(engine, events["id"])
     with pytest.raises(InvalidInput, match="field 'day': must not be earlier than 2023-01-01"):
         engine.create_entry("events", {"day": "2022-01-01"})
+
+
+def test_descriptors_and_entry_schema_cover_the_polysynergy_handles(library):
+    from jsonschema import Draft202012Validator
+
+    from polysynergy_nodes_content.content_engine.descriptors.form import form_descriptor
+    from polysynergy_nodes_content.content_engine.descriptors.schema import entry_schema
+    from polysynergy_nodes_content.content_engine.descriptors.table import table_descriptor
+
+    engine, _authors, _tags, books, _plan = library
+    section = engine.get_section(books["id"])
+    columns = {c["handle"]: c for c in table_descriptor(section, engine.registry)["columns"]}
+    assert columns["author"]["related_section"] == "authors" and columns["tags"]["multiple"] is True
+    inputs = {f["handle"]: f for f in form_descriptor(section, engine.registry)["fields"]}
+    assert inputs["author"]["related_section"] == "authors"
+    schema = entry_schema(section, engine.registry)
+    good = {"title": "t", "cover": {"path": "a.png", "width": 10}, "manual": "m.pdf",
+            "author": "5d7e9a51-3f0c-4e55-9d1b-2a4c6e8f0a1b", "tags": []}
+    Draft202012Validator(schema).validate(good)
+    assert not Draft202012Validator(schema).is_valid({**good, "cover": {"path": "a.png", "colour": "red"}})
