@@ -36,7 +36,9 @@ DEFAULT_TYPES = {
 }
 #: ``postgres_type`` as PolySynergy's migration generator reads it from the class (its markers).
 POLYSYNERGY_MARKERS = {"relation_many_to_one": "UUID", "relation_many_to_many": "JUNCTION_TABLE",
-                       "image": "VARCHAR(500)", "file": "VARCHAR(500)"}
+                       "image": "VARCHAR(500)", "file": "VARCHAR(500)",
+                       # PolySynergy's API writes multi_select values as JSON (issue 19).
+                       "multi_select": "JSONB"}
 
 
 def test_exactly_the_twenty_four_builtins():

@@ -161,4 +161,8 @@ def test_the_migration_generator_builds_a_table_postgresql_accepts(api, conn):
         "AND table_name = 'things'")}
     assert "f_relation_many_to_many" not in columns and "f_relation_one_to_many" not in columns
     assert columns["f_relation_many_to_one"] == "uuid" and columns["f_image"] == "character varying"
+    # Its content repository writes multi_select (and json) values as JSON text.
+    assert columns["f_multi_select"] == "jsonb"
+    conn.execute("INSERT INTO ps.things (id, f_multi_select, f_json) VALUES (gen_random_uuid(), %s, %s)",
+                 [json.dumps(["a", "b"]), json.dumps({"a": 1})])
     assert len(columns) == 3 + len([h for h in handles if h not in ("relation_many_to_many", "relation_one_to_many")])
