@@ -47,8 +47,13 @@ class FieldConfig(ConfigReader):
                 raise InvalidInput(f"field '{handle}': field_settings is not valid JSON ({exc.msg})", field=handle) from None
         if raw_settings in ([], None):
             raw_settings = {}
+        previous = (existing or {}).get("field_settings")
+        previous = previous if isinstance(previous, dict) else None
         try:
+            # PolySynergy's spelling of a setting beside ours: the one that changed wins.
+            raw_settings = field_type.reconcile_aliases(raw_settings, previous)
             settings = field_type.validate_settings(raw_settings)
+            settings = field_type.resolve_section_refs(settings, previous, self._section_or_none(section))
         except FieldSettingsError as exc:
             raise InvalidInput(f"field '{handle}': {exc}", field=handle) from None
         is_required = check_bool(merged.get("is_required", False), "is_required", handle)
@@ -120,6 +125,17 @@ class FieldConfig(ConfigReader):
             raise InvalidInput(
                 f"field '{handle}': relation target section '{target}' does not exist", field=handle
             ) from None
+
+    def _section_or_none(self, section: dict):
+        """``find_section`` by id or handle for the field-type hooks: None when missing."""
+        def find(ref):
+            if ref in (section["handle"], str(section["id"])):
+                return section
+            try:
+                return self.find_section(ref)
+            except (NotFound, InvalidInput):
+                return None
+        return find
 
     def _next_sort_order(self, section_id) -> int:
         row = self.conn.execute(

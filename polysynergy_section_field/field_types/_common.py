@@ -269,6 +269,18 @@ class BuiltinFieldType(FieldType):
     refine that template with its own settings (a length limit, options, precision).
     """
 
+    def __init_subclass__(cls, **kwargs):
+        """Each built-in also accepts PolySynergy's settings of its handle (aliases and
+        display hints, ``_polysynergy_settings``) in its schema."""
+        super().__init_subclass__(**kwargs)
+        from ._polysynergy_settings import aliases, extend_schema
+
+        own = cls.__dict__.get("settings_schema")
+        if isinstance(own, property):
+            cls.settings_schema = property(lambda self, read=own.fget: extend_schema(self.handle, read(self)))
+        if "handle" in cls.__dict__ and aliases(cls.handle):
+            cls.setting_aliases = aliases(cls.handle)
+
     def conversion_to(self, target: FieldType, old_settings: dict | None = None,
                       new_settings: dict | None = None) -> Conversion | None:
         old_settings, new_settings = old_settings or {}, new_settings or {}

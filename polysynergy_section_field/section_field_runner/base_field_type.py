@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator
 from psycopg import sql
 
 from .errors import FieldSettingsError, UnsupportedFilterError
+from .portal_config import PortalConfig, as_sql_text
 
 #: Every operator of the query language; each field type allows a subset.
 ALL_OPERATORS = frozenset(
@@ -81,12 +82,12 @@ class Conversion:
         )
 
 
-class FieldType:
+class FieldType(PortalConfig):
     """Base class of every field type.
 
     Subclasses set ``handle``, ``label`` and ``postgres_type`` (class attributes or
     properties) and override what differs. The ``@field_type`` decorator sets
-    ``category`` and ``icon``.
+    ``category`` and ``icon``. ``PortalConfig`` adds what PolySynergy's own API asks.
     """
 
     handle: str = ""
@@ -110,6 +111,9 @@ class FieldType:
     #: the parameter a second time. A subclass that changes the output or the column type
     #: must set it again to keep it.
     output_is_stored_text: bool = False
+    #: Another name of a setting -> ours (PolySynergy's spelling, ``minDate`` -> ``min``).
+    #: Given alone, it is copied to ours; both are stored.
+    setting_aliases: dict[str, str] = {}
 
     # -- identity -----------------------------------------------------------------
     @property
@@ -149,6 +153,7 @@ class FieldType:
         settings = {} if settings is None else settings
         if not isinstance(settings, dict):
             raise FieldSettingsError(self.handle, "settings must be a JSON object")
+        settings = self.with_aliases(settings)
         schema = self.settings_schema
         if schema:
             validator = Draft202012Validator(schema)
@@ -167,6 +172,35 @@ class FieldType:
 
     def check_settings(self, settings: dict) -> None:
         """Rules a JSON Schema cannot express (for example min <= max)."""
+
+    def with_aliases(self, settings: dict) -> dict:
+        """The settings with each alias given alone copied to our name; two different
+        values under the two names are refused."""
+        copied = None
+        for theirs, ours in self.setting_aliases.items():
+            if theirs not in settings:
+                continue
+            if ours not in settings:
+                copied = copied if copied is not None else dict(settings)
+                copied[ours] = settings[theirs]
+            elif settings[ours] != settings[theirs]:
+                raise FieldSettingsError(self.handle, f"'{theirs}' ({settings[theirs]!r}) and '{ours}' "
+                                         f"({settings[ours]!r}) are two names of one setting; give one", theirs)
+        return settings if copied is None else copied
+
+    def reconcile_aliases(self, settings, previous: dict | None):
+        """Before a stored field is changed: where an alias and our name now differ, the one
+        that changed since ``previous`` wins (each screen edits its own spelling)."""
+        if not isinstance(settings, dict) or not previous:
+            return settings
+        settings = dict(settings)
+        for theirs, ours in self.setting_aliases.items():
+            if theirs in settings and ours in settings and settings[theirs] != settings[ours]:
+                if previous.get(theirs) == settings[theirs]:
+                    settings[theirs] = settings[ours]
+                elif previous.get(ours) == settings[ours]:
+                    settings[ours] = settings[theirs]
+        return settings
 
     # -- values -------------------------------------------------------------------
     def parse_value(self, value: Any, settings: dict | None = None) -> Any:
@@ -245,7 +279,7 @@ class FieldType:
         parts = [sql.Identifier(field_name), sql.SQL(self.column_type(settings or {}))]
         if is_required:
             parts.append(sql.SQL("NOT NULL"))
-        return sql.SQL(" ").join(parts)
+        return as_sql_text(sql.SQL(" ").join(parts))
 
     def check_rules(self, column: str, settings: dict | None = None) -> list[CheckRule]:
         """CHECK rules the database should enforce for this column."""
@@ -262,12 +296,12 @@ class FieldType:
         method = self.index_method(settings or {})
         if method is None:
             return None
-        return sql.SQL("CREATE INDEX {name} ON {table} USING {method} ({column})").format(
+        return as_sql_text(sql.SQL("CREATE INDEX {name} ON {table} USING {method} ({column})").format(
             name=sql.Identifier(f"idx_{table_name}_{field_name}"[:63]),
             table=sql.Identifier(schema, table_name),
             method=sql.SQL(method),
             column=sql.Identifier(field_name),
-        )
+        ))
 
     def default_sql(self, value: Any, settings: dict | None = None) -> sql.Composable:
         """A column DEFAULT for a (validated) default value."""
@@ -305,6 +339,15 @@ class FieldType:
         Called when a target section is renamed, so a relation keeps pointing at it.
         """
         return dict(settings or {})
+
+    def resolve_section_refs(self, settings: dict, previous: dict | None, find_section) -> dict:
+        """The settings with the sections they name resolved, when a field is configured.
+
+        ``find_section(ref)`` returns the section row (``id``, ``handle``) for an id or a
+        handle, or None. A type that names its target by id (PolySynergy's
+        ``relatedSection``) stores the handle the other hooks return beside it.
+        """
+        return settings
 
     def operators_for(self, settings: dict | None = None) -> frozenset[str]:
         """The query operators allowed for a field with these settings."""

@@ -21,6 +21,9 @@ def field_type(*, category: str = "general", icon: str | None = None):
             raise TypeError(f"@field_type can only decorate FieldType subclasses, not {cls!r}")
         cls._category = category
         cls._icon = icon
+        # The names PolySynergy's API reads from the class (its field-type endpoints).
+        cls._field_type_category = category
+        cls._field_type_icon = icon
         cls._is_field_type = True
         return cls
 

@@ -1,4 +1,4 @@
-"""The registry: the 20 built-ins, their metadata, duplicates, run-time and entry-point plugins."""
+"""The registry: the 24 built-ins (20 of ours, 4 PolySynergy handles mapped onto them), their metadata, duplicates, run-time and entry-point plugins."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ ICONS = Path(__file__).resolve().parents[2] / "icons"
 HANDLES = {
     "text", "textarea", "number", "integer", "decimal", "boolean", "date", "datetime", "time",
     "select", "multi_select", "relation", "json", "email", "url", "slug", "phone", "color",
-    "currency", "percentage", "relation_one_to_many",
+    "currency", "percentage",
+    # PolySynergy's handles that have no name of ours (issue 19).
+    "relation_many_to_one", "relation_many_to_many", "image", "file", "relation_one_to_many",
 }
 # canonical format_type spellings of the default column types
 DEFAULT_TYPES = {
@@ -29,14 +31,20 @@ DEFAULT_TYPES = {
     "datetime": "timestamp with time zone", "time": "time without time zone", "select": "text",
     "multi_select": "text[]", "relation": "uuid", "json": "jsonb", "email": "text", "url": "text",
     "slug": "text", "phone": "text", "color": "text", "currency": "numeric(14,2)",
-    "percentage": "numeric(7,4)", "relation_one_to_many": "VIRTUAL",
+    "percentage": "numeric(7,4)", "relation_many_to_one": "uuid", "relation_many_to_many": "uuid",
+    "image": "character varying(500)", "file": "character varying(500)", "relation_one_to_many": "VIRTUAL",
 }
+#: ``postgres_type`` as PolySynergy's migration generator reads it from the class (its markers).
+POLYSYNERGY_MARKERS = {"relation_many_to_one": "UUID", "relation_many_to_many": "JUNCTION_TABLE",
+                       "image": "VARCHAR(500)", "file": "VARCHAR(500)",
+                       # PolySynergy's API writes multi_select values as JSON (issue 19).
+                       "multi_select": "JSONB", "relation_one_to_many": "VIRTUAL"}
 
 
-def test_exactly_the_twenty_one_builtins():
+def test_exactly_the_twenty_five_builtins():
     registry = FieldTypeRegistry(BUILTIN_FIELD_TYPES)
     assert set(registry.handles()) == HANDLES
-    assert len(BUILTIN_FIELD_TYPES) == 21
+    assert len(BUILTIN_FIELD_TYPES) == 25
     assert {cls.handle for cls in psf.registered_field_types} == HANDLES
 
 
@@ -46,14 +54,14 @@ def test_metadata(cls):
     assert isinstance(instance, FieldType)
     assert getattr(cls, "_is_field_type", False), "decorated with @field_type"
     assert instance.label and instance.description and instance.ui_component
-    assert instance.category in {"text", "number", "basic", "date", "choice", "relational", "advanced"}
+    assert instance.category in {"text", "number", "basic", "date", "choice", "relational", "advanced", "media"}
     assert instance.icon == f"{instance.handle}.svg"
     icon = ICONS / instance.icon
     assert icon.is_file()
     svg = icon.read_text()
     assert 'viewBox="0 0 24 24"' in svg and 'stroke="currentColor"' in svg
-    assert instance.postgres_type == DEFAULT_TYPES[instance.handle]
-    assert instance.column_type({"targetSection": "x", "options": ["a"]}) == instance.postgres_type
+    assert instance.postgres_type == POLYSYNERGY_MARKERS.get(instance.handle, DEFAULT_TYPES[instance.handle])
+    assert instance.column_type({"targetSection": "x", "options": ["a"]}) == DEFAULT_TYPES[instance.handle]
     assert instance.filter_operators <= ALL_OPERATORS and instance.filter_operators
     summary = instance.describe()
     assert summary["handle"] == instance.handle and summary["icon"] == instance.icon
@@ -107,7 +115,7 @@ def test_register_at_run_time():
     instance = registry.register(StarsField)
     assert registry.get("stars") is instance
     assert instance.category == "custom" and instance.icon == "stars.svg"
-    assert len(registry) == 22
+    assert len(registry) == len(BUILTIN_FIELD_TYPES) + 1
 
 
 def test_entry_point_plugins_are_loaded(tmp_path, monkeypatch):

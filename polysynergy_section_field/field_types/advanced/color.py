@@ -31,6 +31,8 @@ class ColorField(TextLikeFieldType):
     handle = "color"
     label = "Color"
     ui_component = "color-picker"
+    table_cell_component = "ColorCell"
+    form_input_component = "ColorPicker"
     description = "A colour in hex notation (#rrggbb)."
     format_pattern = COLOR_PATTERN
     normalize_using = _normalize_sql()

@@ -23,6 +23,8 @@ class EmailField(TextLikeFieldType):
     handle = "email"
     label = "Email"
     ui_component = "email-input"
+    table_cell_component = "EmailCell"
+    form_input_component = "EmailInput"
     description = "An email address."
     format_pattern = EMAIL_SHAPE
     format_case_insensitive = True
@@ -38,3 +40,12 @@ class EmailField(TextLikeFieldType):
         except EmailNotValidError as exc:
             raise ValueError(f"must be a valid email address ({exc})") from None
         return result.normalized
+
+    def check_value(self, value: str, settings: dict) -> str | None:
+        """PolySynergy's ``domainRestriction``: only addresses at that domain (or below it)."""
+        domain = settings.get("domainRestriction")
+        if domain:
+            at = value.rsplit("@", 1)[-1].lower()
+            if at != domain.lower() and not at.endswith("." + domain.lower()):
+                return f"must be an address at {domain} (got one at {at})"
+        return super().check_value(value, settings)

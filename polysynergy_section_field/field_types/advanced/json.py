@@ -30,6 +30,8 @@ class JsonField(BuiltinFieldType):
     label = "JSON"
     postgres_type = "jsonb"
     ui_component = "json-editor"
+    table_cell_component = "JsonCell"
+    form_input_component = "JsonEditor"
     description = "Structured JSON data, optionally checked against a JSON Schema."
     filter_operators = _OPERATORS
     sortable = False

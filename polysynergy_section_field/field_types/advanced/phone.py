@@ -27,6 +27,8 @@ class PhoneField(TextLikeFieldType):
     handle = "phone"
     label = "Phone"
     ui_component = "phone-input"
+    table_cell_component = "PhoneCell"
+    form_input_component = "PhoneInput"
     description = "A phone number, stored as digits with an optional leading +."
     format_pattern = PHONE_PATTERN
     normalize_using = f"regexp_replace({{column}}, {template_literal(PHONE_STRIP_SQL)}, '', 'g')"

@@ -25,6 +25,8 @@ class UrlField(TextLikeFieldType):
     handle = "url"
     label = "URL"
     ui_component = "url-input"
+    table_cell_component = "LinkCell"
+    form_input_component = "UrlInput"
     description = "A web address such as https://example.com/page."
     format_case_insensitive = True
 

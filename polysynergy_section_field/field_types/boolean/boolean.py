@@ -22,6 +22,8 @@ class BooleanField(BuiltinFieldType):
     label = "Boolean"
     postgres_type = "boolean"
     ui_component = "toggle"
+    table_cell_component = "BooleanCell"
+    form_input_component = "Toggle"
     description = "A true/false switch."
     filter_operators = frozenset({"_eq", "_neq", "_null", "_nnull"})
     conversions = {"text": TO_TEXT, "textarea": TO_TEXT}

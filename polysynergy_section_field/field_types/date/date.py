@@ -22,6 +22,8 @@ class DateField(TemporalFieldType):
     label = "Date"
     postgres_type = "date"
     ui_component = "date-picker"
+    table_cell_component = "DateCell"
+    form_input_component = "DatePicker"
     description = "A calendar date (YYYY-MM-DD)."
     example = "YYYY-MM-DD"
     conversions = from_temporal("date")
@@ -37,3 +39,7 @@ class DateField(TemporalFieldType):
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             raise ValueError(f"{_MESSAGE}; {value.strip()} is not a day of the calendar") from None
+
+    def table_cell_props(self, value: Any, settings: dict) -> dict:
+        """The portal's date cells print by ``format``."""
+        return {"format": "date"}

@@ -26,6 +26,8 @@ class DateTimeField(TemporalFieldType):
     postgres_type = "timestamp with time zone"
     output_is_stored_text = True
     ui_component = "datetime-picker"
+    table_cell_component = "DateTimeCell"
+    form_input_component = "DateTimePicker"
     description = "A date and time (an instant; shown in UTC)."
     example = "e.g. 2025-10-31T10:30:00Z"
     conversions = from_temporal("datetime")
@@ -79,3 +81,7 @@ class DateTimeField(TemporalFieldType):
         utc, deserialize = dt.timezone.utc, self.deserialize
         return [None if v is None else v.isoformat() if v.tzinfo is utc else deserialize(v, settings)
                 for v in values]
+
+    def table_cell_props(self, value: Any, settings: dict) -> dict:
+        """The portal's date cells print by ``format``."""
+        return {"format": "datetime"}

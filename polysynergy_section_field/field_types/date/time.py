@@ -22,6 +22,8 @@ class TimeField(TemporalFieldType):
     label = "Time"
     postgres_type = "time without time zone"
     ui_component = "time-picker"
+    table_cell_component = "TimeCell"
+    form_input_component = "TimePicker"
     description = "A time of day (HH:MM:SS), without date or time zone."
     example = "HH:MM or HH:MM:SS"
     conversions = from_temporal("time")

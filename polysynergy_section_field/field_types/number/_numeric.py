@@ -43,6 +43,22 @@ class NumericFieldType(BuiltinFieldType):
 
     filter_operators = ORDERED_OPERATORS
     numeric_expression = "{column}::numeric"
+    #: False for whole numbers: the portal's number input then refuses a fraction.
+    allows_decimals = True
+
+    # -- PolySynergy's portal --------------------------------------------------------
+    def form_input_props(self, settings: dict) -> dict:
+        low, high = self.bounds(settings)
+        return {"min": low, "max": high, "step": settings.get("step", 1),
+                "allowDecimals": self.allows_decimals and settings.get("allowDecimals", True)}
+
+    def form_validation(self, settings: dict) -> dict:
+        low, high = self.bounds(settings)
+        return {"min": low, "max": high}
+
+    def table_cell_props(self, value: Any, settings: dict) -> dict:
+        decimals = self.allows_decimals and settings.get("allowDecimals", True)
+        return {"decimals": settings.get("scale", 2) if decimals else 0, "format": "decimal"}
 
     # -- settings ------------------------------------------------------------------
     def bounds(self, settings: dict) -> tuple[Any, Any]:

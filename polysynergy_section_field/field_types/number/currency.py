@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...section_field_runner.field_type_decorator import field_type
-from .._common import object_schema, prop
+from .._common import object_schema, prop, to_decimal
 from .._conversions import from_decimal
 from ._numeric import DecimalBase
 from .decimal import decimal_properties
@@ -23,6 +23,8 @@ class CurrencyField(DecimalBase):
     postgres_type = "numeric(14,2)"
     output_is_stored_text = True
     ui_component = "currency-input"
+    table_cell_component = "CurrencyCell"
+    form_input_component = "CurrencyInput"
     description = "An exact amount of money in one currency (ISO 4217)."
     conversions = from_decimal("currency")
     default_precision = 14
@@ -40,3 +42,10 @@ class CurrencyField(DecimalBase):
     @staticmethod
     def currency_code(settings: dict | None) -> str:
         return (settings or {}).get("currency", "EUR")
+
+    def bounds(self, settings: dict) -> tuple:
+        """PolySynergy's ``allowNegative: false`` makes 0 the lowest amount."""
+        low, high = super().bounds(settings)
+        if settings.get("allowNegative") is False and (low is None or to_decimal(low) < 0):
+            low = 0
+        return low, high

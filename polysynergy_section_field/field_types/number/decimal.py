@@ -40,6 +40,8 @@ class DecimalField(DecimalBase):
     postgres_type = "numeric(12,2)"
     output_is_stored_text = True
     ui_component = "decimal-input"
+    table_cell_component = "NumberCell"
+    form_input_component = "NumberInput"
     description = "An exact decimal number with a fixed number of decimal places."
     conversions = from_decimal("decimal")
 

@@ -23,9 +23,12 @@ class IntegerField(NumericFieldType):
     """
 
     handle = "integer"
+    allows_decimals = False
     label = "Integer"
     postgres_type = "bigint"
     ui_component = "number-input"
+    table_cell_component = "NumberCell"
+    form_input_component = "NumberInput"
     description = "A whole number (bigint)."
     conversions = from_integer()
 

@@ -25,6 +25,8 @@ class NumberField(NumericFieldType):
     label = "Number"
     postgres_type = "double precision"
     ui_component = "number-input"
+    table_cell_component = "NumberCell"
+    form_input_component = "NumberInput"
     description = "A floating-point number (double precision)."
     conversions = from_number()
     numeric_expression = (
@@ -38,8 +40,22 @@ class NumberField(NumericFieldType):
             {
                 "min": prop("number", "Minimum", "Smallest allowed value."),
                 "max": prop("number", "Maximum", "Largest allowed value."),
+                # PolySynergy's settings of its ``number`` type:
+                "step": prop("number", "Step", "Increment of the number input (a hint for forms).",
+                             exclusiveMinimum=0, default=1),
+                "allowDecimals": prop("boolean", "Allow decimals",
+                                      "False: only whole numbers are stored.", default=True),
             }
         )
+
+    @staticmethod
+    def whole_only(settings: dict | None) -> bool:
+        return (settings or {}).get("allowDecimals") is False
+
+    def check_value(self, value: Any, settings: dict) -> str | None:
+        if self.whole_only(settings) and not float(value).is_integer():
+            return f"must be a whole number (decimals are not allowed; got {value})"
+        return super().check_value(value, settings)
 
     def bound_value(self, value: Any) -> float:
         return float(value)
@@ -54,4 +70,8 @@ class NumberField(NumericFieldType):
         finite = sql.SQL("{col} NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)").format(
             col=sql.Identifier(column)
         )
-        return [CheckRule("finite", null_or(column, finite)), *super().check_rules(column, settings)]
+        rules = [CheckRule("finite", null_or(column, finite)), *super().check_rules(column, settings)]
+        if self.whole_only(settings):
+            whole = sql.SQL("{col} = trunc({col})").format(col=sql.Identifier(column))
+            rules.append(CheckRule("whole", null_or(column, whole)))
+        return rules

@@ -27,6 +27,8 @@ class PercentageField(NumericFieldType):
     label = "Percentage"
     postgres_type = "numeric(7,4)"
     ui_component = "percentage-input"
+    table_cell_component = "PercentageCell"
+    form_input_component = "PercentageInput"
     description = "A percentage, 0 to 100 unless configured otherwise."
     conversions = from_decimal("percentage")
 

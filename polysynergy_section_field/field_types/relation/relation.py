@@ -34,6 +34,8 @@ class RelationField(BuiltinFieldType):
     label = "Relation"
     postgres_type = "uuid"
     ui_component = "relation-select"
+    table_cell_component = "RelationCell"
+    form_input_component = "RelationSelect"
     description = "Links to one or more entries of another section."
     filter_operators = SINGLE_OPERATORS | MULTIPLE_OPERATORS
     sortable = False
@@ -136,3 +138,28 @@ class RelationField(BuiltinFieldType):
                 f"operator '{operator}' is not supported on single {self.label} fields (allowed: {allowed})"
             )
         return super().compile_filter(operator, column, value, settings)
+
+    # -- PolySynergy's portal --------------------------------------------------------
+    def portal_relation_props(self, settings: dict) -> dict:
+        """The target as the portal looks it up (a section id when the settings hold one)."""
+        return {"relatedSection": settings.get("relatedSection") or self.relation_target(settings),
+                "displayField": settings.get("displayField", "title")}
+
+    def get_table_cell_config(self, value=None, settings=None, field_config=None) -> dict:
+        settings = settings or {}
+        if self.is_multiple(settings):
+            props = {"value": value, **self.portal_relation_props(settings), "maxDisplay": 3, "showCount": True}
+            return {"component": "RelationTagsCell", "props": props}
+        return {"component": "RelationCell",
+                "props": {"value": value, **self.portal_relation_props(settings), "linkable": True}}
+
+    def get_form_input_config(self, settings=None, field_config=None) -> dict:
+        settings = settings or {}
+        config = super().get_form_input_config(settings, field_config)
+        config["props"].update(self.portal_relation_props(settings), searchable=True, allowClear=True)
+        if self.is_multiple(settings):
+            config["component"] = "RelationMultiSelect"
+            limit = settings.get("maxItems")
+            config["props"].update(sortable=True, maxRelations=limit)
+            config["validation"]["maxItems"] = limit
+        return config

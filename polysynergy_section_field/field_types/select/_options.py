@@ -69,3 +69,20 @@ class OptionsMixin:
     def options_template(self, settings: dict) -> str:
         """``ARRAY['a', 'b']::text[]`` for a conversion template."""
         return "ARRAY[" + ", ".join(template_literal(v) for v in self.option_values(settings)) + "]::text[]"
+
+    # -- PolySynergy's portal ------------------------------------------------------
+    def portal_options(self, settings: dict) -> list[dict]:
+        """Options as ``{"value", "label"}`` objects, the one form the portal reads."""
+        return [{"value": value, "label": label} for value, label in self.option_labels(settings).items()]
+
+    def table_cell_props(self, value, settings: dict) -> dict:
+        labels = self.option_labels(settings)
+        props = {"options": self.portal_options(settings)}
+        if isinstance(value, list):
+            props["tags"] = [labels.get(item, item) for item in value]
+        elif value is not None:
+            props["label"] = labels.get(value, value)
+        return props
+
+    def form_input_props(self, settings: dict) -> dict:
+        return {"options": self.portal_options(settings), "searchable": bool(settings.get("searchable", False))}

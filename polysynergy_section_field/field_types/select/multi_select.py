@@ -33,11 +33,18 @@ class MultiSelectField(OptionsMixin, BuiltinFieldType):
 
     handle = "multi_select"
     label = "Multi Select"
-    postgres_type = "text[]"
+    #: What PolySynergy's own migration generator creates for this handle (its API writes
+    #: the values as JSON); our engine's column is ``column_type``: ``text[]``.
+    postgres_type = "JSONB"
     ui_component = "multi-select"
+    table_cell_component = "TagsCell"
+    form_input_component = "MultiSelect"
     description = "Several values from a fixed list of options."
     filter_operators = _OPERATORS
     sortable = False
+    def column_type(self, settings: dict | None = None) -> str:
+        return "text[]"
+
     conversions = {
         "text": Conversion(using="array_to_string({column}, ', ')"),
         "textarea": Conversion(using="array_to_string({column}, ', ')"),

@@ -25,6 +25,8 @@ class SelectField(OptionsMixin, TextLikeFieldType):
     handle = "select"
     label = "Dropdown"
     ui_component = "select"
+    table_cell_component = "TextCell"
+    form_input_component = "Select"
     description = "One value from a fixed list of options."
     filter_operators = EQUALITY_OPERATORS
 

@@ -20,6 +20,8 @@ class SlugField(TextLikeFieldType):
     handle = "slug"
     label = "Slug"
     ui_component = "slug-input"
+    table_cell_component = "TextCell"
+    form_input_component = "SlugInput"
     description = "A URL-safe identifier: lower-case letters, digits and single hyphens."
     format_pattern = SLUG_PATTERN
 

@@ -24,6 +24,8 @@ class TextField(TextLikeFieldType):
     handle = "text"
     label = "Plain Text"
     ui_component = "text-input"
+    table_cell_component = "TextCell"
+    form_input_component = "TextInput"
     description = "A single line of text, optionally limited in length or by a pattern."
 
     @property

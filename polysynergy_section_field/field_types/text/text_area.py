@@ -14,6 +14,8 @@ class TextAreaField(TextLikeFieldType):
     handle = "textarea"
     label = "Text Area"
     ui_component = "textarea"
+    table_cell_component = "TextCell"
+    form_input_component = "TextArea"
     description = "Several lines of plain text."
 
     @property
