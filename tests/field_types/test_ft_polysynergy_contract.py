@@ -160,6 +160,9 @@ def test_migration_and_index_sql_print_as_text(handle):
     settings, *_ = POLYSYNERGY_HANDLES[handle]
     instance = discovered()[handle]()
     column = instance.get_migration_sql("my_field", settings, True)
+    if type(instance).postgres_type == "VIRTUAL":  # no column: PolySynergy's generator skips the type
+        assert str(column) == "" and instance.get_index_sql("my_table", "my_field", settings) is None
+        return
     assert str(column).startswith('"my_field" ') and str(column).endswith("NOT NULL")
     index = instance.get_index_sql("my_table", "my_field", settings)
     assert index is None or str(index).startswith("CREATE INDEX")

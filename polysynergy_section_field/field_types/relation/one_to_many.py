@@ -139,4 +139,4 @@ class RelationOneToManyField(BuiltinFieldType):
             "sortBy": settings.get("sortBy", "created_at"), "sortOrder": settings.get("sortOrder", "DESC"),
             # Written on the other side only (the engine refuses writes naming this field).
             "readOnly": True, "allowAdd": False, "allowRemove": False, "allowReorder": False,
-        }, "validation": {}}
+        }, "validation": {"required": bool(field_config.get("is_required", False))}}
