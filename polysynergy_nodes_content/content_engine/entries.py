@@ -24,6 +24,7 @@ from .entry_rows import StaleModel, check_keys, current_rows, model_defaults, ou
 from .entry_rules import enforce
 from .errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
 from .query import parse_json_input
+from .read_limits import bound_read, cancelled_read
 from .section_model import ModelCache, SectionModel, parse_entry_id
 
 MAX_BATCH = 100_000
@@ -59,6 +60,8 @@ class EntryService:
             final = attempt == 1
             try:
                 with pool.connection() as conn:
+                    if read:
+                        bound_read(conn, self.settings)
                     model = self.models.get(conn, section_handle, refresh=final)
                     try:
                         return work(conn, model, final)
@@ -78,6 +81,10 @@ class EntryService:
                     f"the table of section '{section_handle}' changed while writing; try again") from None
             except ContentError:
                 raise
+            except pg_errors.QueryCanceled as exc:
+                if not read:
+                    raise DatabaseFailure(f"database error: {database_message(exc)}") from exc
+                raise cancelled_read(exc, self.settings) from None
             except psycopg.Error as exc:
                 raise DatabaseFailure(f"database error: {database_message(exc)}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
