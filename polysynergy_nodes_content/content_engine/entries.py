@@ -24,7 +24,7 @@ from .entry_rows import StaleModel, check_keys, current_rows, model_defaults, ou
 from .entry_rules import enforce
 from .errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
 from .query import parse_json_input
-from .read_limits import bound_read, cancelled_read
+from .read_limits import cancelled_read, read_transaction
 from .section_model import ModelCache, SectionModel, parse_entry_id
 
 MAX_BATCH = 100_000
@@ -59,9 +59,7 @@ class EntryService:
         for attempt in (0, 1):
             final = attempt == 1
             try:
-                with pool.connection() as conn:
-                    if read:
-                        bound_read(conn, self.settings)
+                with pool.connection() as conn, read_transaction(conn, self.settings, read):
                     model = self.models.get(conn, section_handle, refresh=final)
                     try:
                         return work(conn, model, final)

@@ -9,6 +9,9 @@ A read without them can hold a database core for as long as its filter makes it 
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from psycopg import errors as pg_errors
@@ -36,6 +39,66 @@ class FilterLimits:
     def of(cls, settings) -> "FilterLimits":
         return cls(settings.max_filter_operand_length, settings.max_filter_conditions, settings.max_filter_depth,
                    settings.max_filter_bytes)
+
+
+class ReadCancel:
+    """The connections of the reads one client request runs; ``cancel`` stops their
+    statements when the client goes away (a web request, an MCP call)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running: set = set()
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            for conn in self._running:
+                conn.cancel_safe(timeout=5)
+
+    def _enter(self, conn) -> None:
+        with self._lock:
+            if self.cancelled:
+                raise DatabaseFailure("the read was cancelled before it started (its client went away)")
+            self._running.add(conn)
+
+    def _leave(self, conn) -> None:
+        with self._lock:
+            self._running.discard(conn)
+            if self.cancelled:  # a cancel may still be on its way to this session: never reuse it
+                conn.close()
+
+
+_current: ContextVar[ReadCancel | None] = ContextVar("content_read_cancel", default=None)
+
+
+@contextmanager
+def cancellable_reads():
+    """Reads started inside (in this context, or a thread that copied it) can be stopped
+    with the ReadCancel this yields."""
+    scope = ReadCancel()
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def read_transaction(conn, settings, read: bool = True):
+    """Around a read transaction on ``conn``: the statement timeout, and the client's
+    cancellation (if the caller opened ``cancellable_reads``). Writes pass through."""
+    scope = _current.get() if read else None
+    if read:
+        bound_read(conn, settings)
+    if scope is None:
+        yield conn
+        return
+    scope._enter(conn)
+    try:
+        yield conn
+    finally:
+        scope._leave(conn)
 
 
 def bound_read(conn, settings) -> None:

@@ -35,7 +35,7 @@ from .errors import ContentError, DatabaseFailure, InvalidInput, database_messag
 from .import_check import check_import
 from .import_forward import ForwardReferences, with_order_hint
 from .query import FilterCompiler, compile_order_by
-from .read_limits import FilterLimits, bound_read, cancelled_read
+from .read_limits import FilterLimits, cancelled_read, read_transaction
 from .section_model import SectionModel
 from .transfer_files import (DEFAULT_BATCH, FORMATS, ImportLineError, Progress, convert_csv_value, csv_cell,
                              detect_format, open_source, read_rows)
@@ -188,8 +188,8 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
         out, owned = dest, False
     written = 0
     try:
-        with service.pool_for(read=True, primary=primary).connection() as conn:
-            bound_read(conn, engine.settings)
+        with service.pool_for(read=True, primary=primary).connection() as conn, \
+                read_transaction(conn, engine.settings):
             model = service.models.get(conn, section, refresh=True)
             alias = sql.Identifier("t")
             compiler = FilterCompiler(model, engine.registry, alias, lambda handle: service.load_model(conn, handle))
