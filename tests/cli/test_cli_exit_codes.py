@@ -121,3 +121,18 @@ def test_resume_or_abort_with_nothing_interrupted_is_refused_by_section_and_by_i
             assert err["message"] == f"{subject}: there is nothing to {action}", err
             assert "Refused:" in run("migrations", action, target, *extra, expect=3).stderr
     assert run.json("migrations", "resume", "no_such_section", expect=2)["error"]["type"] == "NotFound"
+
+
+def test_a_read_past_the_read_statement_timeout_exits_4_naming_the_setting(run, companies, database_url):
+    run("entries", "create", companies, '{"company_name": "Acme"}')
+    with psycopg.connect(database_url) as locker:
+        locker.execute("SET idle_in_transaction_session_timeout = '60s'")
+        locker.execute('LOCK TABLE custom."research_companies" IN ACCESS EXCLUSIVE MODE')
+        err = run.json("entries", "query", companies, expect=4,
+                       env={"SECTIONS_READ_STATEMENT_TIMEOUT_MS": "200"})["error"]
+        locker.rollback()
+    assert err["type"] == "ReadTimeout"
+    assert "stopped after 200 ms" in err["message"] and "SECTIONS_READ_STATEMENT_TIMEOUT_MS" in err["message"]
+    long = run.json("entries", "query", companies, "--filter", '{"company_name": {"_contains": "%s"}}' % ("x" * 1001),
+                    expect=2)["error"]
+    assert "filters.company_name._contains" in long["message"] and "max_filter_operand_length" in long["message"]
