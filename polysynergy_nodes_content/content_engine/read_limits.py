@@ -137,7 +137,7 @@ def check_filter_size(filters, limits: FilterLimits) -> None:
                 stack.append((value, f"{path}.{key}" if isinstance(node, dict) else f"{path}[{key}]", depth + 1))
         elif isinstance(node, str):
             _check_text(node, path, limits)
-    size = len(json.dumps(filters, ensure_ascii=False, default=str).encode())
+    size = len(json.dumps(filters, ensure_ascii=False, default=str).encode(errors="surrogatepass"))
     if size > limits.bytes:
         raise InvalidInput(f"filters are {size} bytes as JSON, more than the {limits.bytes} allowed (setting "
                            "max_filter_bytes, environment variable SECTIONS_MAX_FILTER_BYTES)", field="filters")

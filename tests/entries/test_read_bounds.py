@@ -113,3 +113,9 @@ def test_objects_nested_past_the_container_cap_are_refused_before_any_walk(engin
         node = node["a"]
     with pytest.raises(InvalidInput, match="nested too deeply"):
         engine.query_entries("authors", filters={"name": {"_eq": deep}})
+
+
+def test_a_filter_with_a_lone_surrogate_gets_the_unencodable_message(engine, sections):
+    with pytest.raises(InvalidInput) as info:
+        engine.query_entries("authors", filters={"name": {"_eq": "a\ud800"}})
+    assert info.value.field == "filters" and "bytes as JSON" not in str(info.value)
