@@ -105,7 +105,9 @@ def bound_read(conn, settings) -> None:
     """Limit every statement of this read transaction to ``read_statement_timeout_ms``."""
     limit = settings.read_statement_timeout_ms
     if limit:
-        conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(int(limit))))
+        # In one round trip with the transaction's BEGIN; never prepared (the same text each time).
+        with conn.pipeline():
+            conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(int(limit))), prepare=False)
 
 
 def cancelled_read(exc: pg_errors.QueryCanceled, settings) -> DatabaseFailure:
