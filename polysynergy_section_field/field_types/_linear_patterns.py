@@ -71,10 +71,6 @@ class LinearPattern:
         return self.matches(text)
 
 
-#: The name stored settings' code used before search patterns existed.
-FullPattern = LinearPattern
-
-
 @functools.lru_cache(maxsize=1024)
 def full_pattern(source: str) -> LinearPattern:
     """``source`` compiled for ``re.fullmatch`` (raises ``re.error`` as ``re.compile`` does)
