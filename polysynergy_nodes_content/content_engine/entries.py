@@ -25,6 +25,7 @@ from .entry_rows import StaleModel, check_keys, current_rows, model_defaults, ou
 from .entry_rules import enforce
 from .errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
 from .query import parse_json_input
+from .read_limits import cancelled_read, read_transaction
 from .section_model import ModelCache, SectionModel, missing_section, parse_entry_id
 from .section_scope import EVERY_SECTION, SectionScope
 
@@ -67,7 +68,7 @@ class EntryService:
         for attempt in (0, 1):
             final = attempt == 1
             try:
-                with pool.connection() as conn:
+                with pool.connection() as conn, read_transaction(conn, self.settings, read):
                     model = self.load_model(conn, section_handle, refresh=final)
                     try:
                         return work(conn, model, final)
@@ -87,6 +88,10 @@ class EntryService:
                     f"the table of section '{section_handle}' changed while writing; try again") from None
             except ContentError:
                 raise
+            except pg_errors.QueryCanceled as exc:
+                if not read:
+                    raise DatabaseFailure(f"database error: {database_message(exc)}") from exc
+                raise cancelled_read(exc, self.settings) from None
             except psycopg.Error as exc:
                 raise DatabaseFailure(f"database error: {database_message(exc)}") from exc
         raise AssertionError("unreachable")  # pragma: no cover

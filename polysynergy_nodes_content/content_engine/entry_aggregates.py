@@ -18,6 +18,7 @@ from .entry_errors import translate_error
 from .errors import InvalidInput
 from .identifiers import SYSTEM_COLUMNS
 from .query import FilterCompiler, parse_json_input
+from .read_limits import FilterLimits
 from .records import json_safe
 from .section_model import SectionModel
 
@@ -90,7 +91,7 @@ def aggregate(service, conn, model: SectionModel, aggregates, group_by=None, fil
             plan.append((fn, name))
     groups = _group_by(model, group_by)
     compiler = FilterCompiler(model, service.registry, _ALIAS, lambda handle: service.load_model(conn, handle))
-    where = compiler.compile(filters)
+    where = compiler.compile(filters, FilterLimits.of(service.settings))
     group_columns = [sql.SQL("{}.{}").format(_ALIAS, sql.Identifier(g)) for g in groups]
     query = sql.SQL("SELECT {} FROM {} AS t WHERE {}").format(
         sql.SQL(", ").join([*group_columns, *select]), model.table, where)
@@ -99,6 +100,8 @@ def aggregate(service, conn, model: SectionModel, aggregates, group_by=None, fil
         query = query + sql.SQL(" GROUP BY {} ORDER BY {} LIMIT {}").format(listed, listed, sql.Literal(MAX_GROUPS + 1))
     try:
         rows = conn.execute(query, compiler.params).fetchall()
+    except psycopg.errors.QueryCanceled:
+        raise  # the read's statement timeout (or a cancel): EntryService._run names it
     except psycopg.Error as exc:
         raise translate_error(exc, model) from None
     if len(rows) > MAX_GROUPS:

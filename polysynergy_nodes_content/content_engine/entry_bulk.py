@@ -19,6 +19,7 @@ from .entry_references import resolve_references
 from .entry_batch import item_label
 from .errors import InvalidInput, Refused
 from .query import FilterCompiler, parse_json_input, unconditional
+from .read_limits import FilterLimits
 from .section_model import SectionModel
 
 CHUNK = 5000
@@ -32,7 +33,7 @@ def _where(service, conn, model: SectionModel, filters) -> FilterCompiler:
                            "it would match every entry); to change every entry use {\"id\": {\"_nnull\": true}}",
                            field="filters")
     compiler = FilterCompiler(model, service.registry, _ALIAS, lambda handle: service.load_model(conn, handle))
-    compiler.where = compiler.compile(filters)
+    compiler.where = compiler.compile(filters, FilterLimits.of(service.settings))
     return compiler
 
 

@@ -20,6 +20,7 @@ from .entry_rows import output_row
 from .errors import InvalidInput, NotFound
 from .records import json_safe
 from .query import FilterCompiler, check_paging, compile_order_by, parse_json_input
+from .read_limits import FilterLimits
 from .search import check_search, search_condition
 from .section_model import SectionModel
 
@@ -59,7 +60,7 @@ def check_count(count) -> str:
 
 def compile_where(service, conn, model: SectionModel, filters) -> FilterCompiler:
     compiler = FilterCompiler(model, service.registry, _ALIAS, lambda handle: service.load_model(conn, handle))
-    compiler.where = compiler.compile(filters)
+    compiler.where = compiler.compile(filters, FilterLimits.of(service.settings))
     return compiler
 
 
@@ -110,6 +111,8 @@ def run_query(service, conn, model: SectionModel, request: QueryRequest) -> dict
             entries = load_level(conn, level, names, rows)
         else:
             entries = default_output(conn, model, names, rows)
+    except psycopg.errors.QueryCanceled:
+        raise  # the read's statement timeout (or a cancel): EntryService._run names it
     except psycopg.Error as exc:
         raise translate_error(exc, model) from None
     result = {"entries": entries, "total_count": total, "count": request.count, "total_is_exact": exact,

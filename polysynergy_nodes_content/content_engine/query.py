@@ -15,13 +15,15 @@ from psycopg import sql
 from polysynergy_section_field.section_field_runner import FieldTypeError
 
 from .errors import InvalidInput
+from .read_limits import FilterLimits, check_filter_size
 from .records import UNENCODABLE_MESSAGE, is_unencodable
 from .identifiers import SYSTEM_COLUMNS
 from .section_model import FieldModel, SectionModel
 from .system_fields import system_field
 
-MAX_DEPTH = 8
-MAX_CONDITIONS = 200
+#: The default caps (EngineSettings.max_filter_depth / max_filter_conditions set them).
+MAX_DEPTH = FilterLimits.depth
+MAX_CONDITIONS = FilterLimits.conditions
 _ORDER_PART = re.compile(r"^\s*([a-z][a-z0-9_]*)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?\s*$", re.IGNORECASE)
 
 
@@ -85,8 +87,11 @@ class FilterCompiler:
         self._shared["aliases"] += 1
         return sql.Identifier(f"{prefix}{self._shared['aliases']}")
 
-    def compile(self, filters) -> sql.Composable:
+    def compile(self, filters, limits: FilterLimits | None = None) -> sql.Composable:
+        """``limits``: the caps of the engine's settings (``FilterLimits.of(settings)``)."""
         filters = parse_json_input(filters, "filters")
+        self._shared["limits"] = limits = limits or FilterLimits()
+        check_filter_size(filters, limits)
         if is_unencodable(filters):
             raise InvalidInput(f"filters {UNENCODABLE_MESSAGE}", field="filters")
         if filters in (None, [], {}):
@@ -96,8 +101,10 @@ class FilterCompiler:
         return self._group(filters, "filters", 0)
 
     def _group(self, node: dict, path: str, depth: int) -> sql.Composable:
-        if depth > MAX_DEPTH:
-            raise InvalidInput(f"{path}: filters are nested too deeply (at most {MAX_DEPTH} levels)", field="filters")
+        most = self._shared.get("limits", FilterLimits()).depth
+        if depth > most:
+            raise InvalidInput(f"{path}: filters are nested too deeply (at most {most} levels; setting "
+                               "max_filter_depth, environment variable SECTIONS_MAX_FILTER_DEPTH)", field="filters")
         parts = []
         for key, value in node.items():
             if key in ("_and", "_or"):
@@ -136,8 +143,10 @@ class FilterCompiler:
         parts = []
         for op, operand in conditions.items():
             self.count += 1
-            if self.count > MAX_CONDITIONS:
-                raise InvalidInput(f"too many filter conditions (at most {MAX_CONDITIONS})", field="filters")
+            most = self._shared.get("limits", FilterLimits()).conditions
+            if self.count > most:
+                raise InvalidInput(f"{path}: too many filter conditions (at most {most}; setting max_filter_conditions, "
+                                   "environment variable SECTIONS_MAX_FILTER_CONDITIONS)", field="filters")
             if not isinstance(op, str) or not op.startswith("_"):
                 raise InvalidInput(f"{path}: '{str(op)[:40]}' is not an operator (operators start with _, e.g. _eq)", field=key)
             parts.append(self._condition(field, op, operand, path))

@@ -54,6 +54,15 @@ class EngineSettings:
     #: Where apply and rollback connect when the database URL goes through a transaction
     #: pooler (Supabase: the direct connection, port 5432). None: the database URL.
     migration_database_url: str | None = field(default=None, repr=False)
+    #: Upper bound of each statement of a read transaction (queries, gets, aggregates,
+    #: exports, titles); 0: none. Set with SET LOCAL, so it works behind a pooler.
+    read_statement_timeout_ms: int = 30_000
+    #: Caps on one filter: the longest text operand (characters), conditions, levels of
+    #: _and/_or/relation nesting, and its size as JSON (bytes).
+    max_filter_operand_length: int = 1000
+    max_filter_conditions: int = 200
+    max_filter_depth: int = 8
+    max_filter_bytes: int = 65_536
     default_limit: int = 50
     max_limit: int = 1000
     pool_min_size: int = 1
@@ -77,6 +86,11 @@ class EngineSettings:
         check_mode(self.pooler)
         if self.backfill_batch_size < 1:
             raise ConfigurationError("backfill_batch_size must be at least 1")
+        if self.read_statement_timeout_ms < 0:
+            raise ConfigurationError("read_statement_timeout_ms must be 0 (no limit) or more")
+        for name in ("max_filter_operand_length", "max_filter_conditions", "max_filter_depth", "max_filter_bytes"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"{name} must be at least 1")
 
     def with_changes(self, **changes) -> "EngineSettings":
         return replace(self, **changes)
@@ -90,7 +104,8 @@ class EngineSettings:
             if env.get(key):
                 values[name] = env[key]
         for name in ("lock_timeout_ms", "statement_timeout_ms", "lock_retries", "backfill_batch_size",
-                     "plan_lock_timeout_ms"):
+                     "plan_lock_timeout_ms", "read_statement_timeout_ms", "max_filter_operand_length",
+                     "max_filter_conditions", "max_filter_depth", "max_filter_bytes"):
             key = f"SECTIONS_{name.upper()}"
             if env.get(key):
                 values[name] = int(env[key])

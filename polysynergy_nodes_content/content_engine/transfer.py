@@ -34,6 +34,7 @@ from .errors import ContentError, DatabaseFailure, InvalidInput, database_messag
 from .import_check import check_import
 from .import_forward import ForwardReferences, with_order_hint
 from .query import FilterCompiler, compile_order_by
+from .read_limits import FilterLimits, cancelled_read, read_transaction
 from .section_model import SectionModel
 from .transfer_cells import csv_line, is_text_column, neutralise
 from .transfer_files import (DEFAULT_BATCH, FORMATS, ImportLineError, Progress, convert_csv_value, csv_cell,
@@ -202,11 +203,12 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
         out, owned = dest, False
     written = 0
     try:
-        with service.pool_for(read=True, primary=primary).connection() as conn:
+        with service.pool_for(read=True, primary=primary).connection() as conn, \
+                read_transaction(conn, engine.settings):
             model = service.models.get(conn, section, refresh=True)
             alias = sql.Identifier("t")
             compiler = FilterCompiler(model, engine.registry, alias, lambda handle: service.load_model(conn, handle))
-            where = compiler.compile(filters)
+            where = compiler.compile(filters, FilterLimits.of(engine.settings))
             order = compile_order_by(model, order_by or "created_at, id", alias)
             if on_start is not None:
                 total = conn.execute(
@@ -238,6 +240,8 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
                         progress(written, 0)
     except ContentError:
         raise
+    except psycopg.errors.QueryCanceled as exc:
+        raise cancelled_read(exc, engine.settings) from None
     except psycopg.Error as exc:
         raise DatabaseFailure(f"database error during export: {database_message(exc)}") from exc
     finally:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import anyio
 
 from polysynergy_nodes_content.content_engine.errors import NotFound
+from polysynergy_nodes_content.content_engine.read_limits import cancellable_reads
 from polysynergy_nodes_content.mcp_server.engine_access import EngineAccess
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal, ServerPolicy
 from polysynergy_nodes_content.mcp_server.tool_errors import tool_error
@@ -30,7 +31,15 @@ class ToolCalls:
             return work(self.engine(), *args, **kwargs)
 
         try:
-            return await anyio.to_thread.run_sync(call)
+            with cancellable_reads() as reads:
+                try:
+                    return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+                except anyio.get_cancelled_exc_class():
+                    # The call was cancelled (the client went away or sent a cancel): stop its
+                    # statements in the database instead of letting the thread run on.
+                    with anyio.CancelScope(shield=True):
+                        await anyio.to_thread.run_sync(reads.cancel)
+                    raise
         except Exception as error:  # every failure is answered as a tool error, never a crash
             raise tool_error(error, self.access.redact) from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +13,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 
 from ..cli.shown import BIDI_CONTROLS
 from ..content_engine.errors import ContentError
+from ..content_engine.read_limits import ReadCancel, cancellable_reads
 from .security import Forbidden, check_csrf
 
 HERE = Path(__file__).parent
@@ -47,8 +49,24 @@ def engine_of(request: Request):
 
 
 async def call(request: Request, fn, *args, **kwargs):
-    """Run an engine method off the event loop (the engine is synchronous)."""
-    return await run_in_threadpool(fn, *args, **kwargs)
+    """Run an engine method off the event loop (the engine is synchronous). The reads of a
+    GET are cancelled in the database when its client goes away (a POST's body is the
+    handler's to read, so only pages are watched)."""
+    if request.method not in ("GET", "HEAD"):
+        return await run_in_threadpool(fn, *args, **kwargs)
+    with cancellable_reads() as reads:
+        async with anyio.create_task_group() as watching:
+            watching.start_soon(_cancel_on_disconnect, request, reads)
+            try:
+                return await run_in_threadpool(fn, *args, **kwargs)
+            finally:
+                watching.cancel_scope.cancel()
+
+
+async def _cancel_on_disconnect(request: Request, reads: ReadCancel) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    await anyio.to_thread.run_sync(reads.cancel)
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:

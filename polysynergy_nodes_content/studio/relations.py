@@ -10,6 +10,8 @@ from ..content_engine import related_titles
 from ..content_engine.errors import InvalidInput
 
 MAX_LOOKUP = related_titles.MAX_LOOKUP
+#: Different titles one relation column filter may name (each is a substring search).
+MAX_TITLE_PARTS = 20
 
 
 def shown(titles: dict) -> dict[str, str]:
@@ -51,7 +53,35 @@ def search(engine, target_handle: str, text: str, limit: int = 20) -> list[dict]
             for e in result["entries"]]
 
 
-def ids_by_title(engine, target_handle: str, text: str) -> list[str]:
-    """Ids of the entries whose title contains ``text``: a relation column filtered by
-    what people see instead of by UUID."""
-    return [e["id"] for e in search(engine, target_handle, text, limit=MAX_LOOKUP)]
+def ids_by_titles(engine, target_handle: str, texts: list[str], column: str) -> list[str]:
+    """Ids of the entries whose title contains any of ``texts``: a relation column filtered
+    by what people see instead of by UUID. One query for all of them (an ``_or`` of the
+    parts), the parts stripped and de-duplicated, at most MAX_TITLE_PARTS."""
+    parts = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
+    if len(parts) > MAX_TITLE_PARTS:
+        raise InvalidInput(f"filter on '{column}': {len(parts)} different titles, at most {MAX_TITLE_PARTS} "
+                           "(filter by fewer, or by ids)", field=column)
+    if not parts:
+        return []
+    shown_field = related_titles.title_field(engine, target_handle, guess_title=True) or "id"
+    if shown_field == "id":
+        ids = [str(uuid.UUID(p)) for p in parts if _is_uuid(p)]
+        filters = {"id": {"_in": ids}} if ids else None
+        if filters is None:
+            return []
+    else:
+        filters = {"_or": [{shown_field: {"_icontains": part}} for part in parts]}
+    try:
+        result = engine.query_entries(target_handle, filters=filters, fields=["id"], limit=MAX_LOOKUP, count="none")
+    except InvalidInput:  # the title field has no text search (a select, say): match exactly
+        result = engine.query_entries(target_handle, filters={shown_field: {"_in": parts}}, fields=["id"],
+                                      limit=MAX_LOOKUP, count="none")
+    return [e["id"] for e in result["entries"]]
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

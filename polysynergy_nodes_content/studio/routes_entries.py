@@ -38,8 +38,8 @@ def _filters(engine, descriptor: dict, query) -> dict:
         value = operand(op, text, column)
         if column["cell"] == "relation" and op in ("_eq", "_in", "_neq", "_nin") and not all(
                 _is_uuid(v) for v in (value if isinstance(value, list) else [value])):
-            ids = [i for part in (value if isinstance(value, list) else [value])
-                   for i in relations.ids_by_title(engine, column["related_section"], part)]
+            ids = relations.ids_by_titles(engine, column["related_section"],
+                                          value if isinstance(value, list) else [value], handle)
             op, value = ("_nin" if op in ("_neq", "_nin") else "_in"), ids
         filters[handle] = {op: value}
     return filters

@@ -8,8 +8,12 @@ own parser and, where every construct has the same meaning in RE2, written out f
 ``(?s)``), ``\\d`` ``\\w`` ``\\s`` as the exact sets Python's ``re`` uses (Unicode unless
 ``(?a)``), ``$`` at the end as ``\\z``. A pattern with a construct RE2 lacks or reads
 otherwise (back references, lookaround, ``\\b``, ``(?i)``, possessive or atomic forms, a
-``$`` before more pattern, counts over 1000) keeps running on Python's ``re``, with the
-same verdicts as before. ``linear`` tells which engine a pattern gets.
+``$`` before more pattern, counts over 1000) keeps Python's reading, with the same
+verdicts as before, on a matcher with a hard time limit (``_bounded_patterns``): it never
+holds a write longer than that. ``linear`` tells which engine a pattern gets.
+
+The same holds for ``re.search`` (JSON Schema's ``pattern``): ``search_pattern``. There a
+``$`` at the end becomes "an optional newline, then the very end".
 """
 
 from __future__ import annotations
@@ -22,11 +26,17 @@ from dataclasses import dataclass
 
 import re2
 
+from ._bounded_patterns import matches as bounded_matches
+
 #: RE2 repeats at most this many times.
 _RE2_MAX_REPEAT = 1000
 _CATEGORY_ESCAPE = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
                     "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
 _END_ANCHORS = ("AT_END", "AT_END_STRING")
+#: A ``$`` with only end anchors after it: the very end in a full match; in a search an
+#: optional final newline, then the end (the newline taken, nothing else must match).
+_WHOLE_END = "\\z"
+_SEARCH_END = "(?:\\n?\\z)"
 _OPTIONS = re2.Options()
 _OPTIONS.never_capture = True
 _OPTIONS.log_errors = False
@@ -37,50 +47,75 @@ class _NotLinear(Exception):
 
 
 @dataclass(frozen=True)
-class FullPattern:
+class LinearPattern:
     source: str
-    python: re.Pattern
-    linear: re2._Regexp | None  # None: only Python's re reads it as meant
+    linear: re2._Regexp | None  # None: only Python's reading is right, run with a time limit
+    whole: bool  # re.fullmatch (True) or re.search
 
-    def fullmatch(self, text: str) -> bool:
+    def matches(self, text: str) -> bool:
+        """Python's verdict; raises PatternTimeout when the bounded fallback runs out of time."""
         if self.linear is not None:
             try:
-                return self.linear.fullmatch(text.encode()) is not None
+                encoded = text.encode()
             except UnicodeEncodeError:  # a lone surrogate: not UTF-8, so RE2 cannot read it
                 pass
-        return self.python.fullmatch(text) is not None
+            else:
+                found = self.linear.fullmatch(encoded) if self.whole else self.linear.search(encoded)
+                return found is not None
+        return bounded_matches(self.source, text, self.whole)
+
+    def fullmatch(self, text: str) -> bool:
+        return self.matches(text)
+
+    def search(self, text: str) -> bool:
+        return self.matches(text)
 
 
 @functools.lru_cache(maxsize=1024)
-def full_pattern(source: str) -> FullPattern:
+def full_pattern(source: str) -> LinearPattern:
     """``source`` compiled for ``re.fullmatch`` (raises ``re.error`` as ``re.compile`` does)
     and, where its meaning allows, for RE2."""
-    python = re.compile(source)
+    return _compile(source, whole=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def search_pattern(source: str) -> LinearPattern:
+    """``source`` compiled for ``re.search``, on RE2 where its meaning allows."""
+    return _compile(source, whole=False)
+
+
+def _compile(source: str, whole: bool) -> LinearPattern:
+    re.compile(source)
     try:
-        linear = re2.compile(re2_form(source).encode(), _OPTIONS)
+        linear = re2.compile(re2_form(source, whole).encode(), _OPTIONS)
     except (_NotLinear, re2.error):
         linear = None
     except Exception:  # noqa: BLE001 - Python's parse tree is internal: an unknown shape keeps the old engine
         linear = None
-    return FullPattern(source, python, linear)
+    return LinearPattern(source, linear, whole)
 
 
-def re2_form(source: str) -> str:
-    """The RE2 pattern that full-matches exactly what ``re.fullmatch(source, ...)`` does;
-    raises _NotLinear when there is none this module can write."""
+def re2_form(source: str, whole: bool = True) -> str:
+    """The RE2 pattern that matches exactly what ``re.fullmatch(source, ...)`` (``whole``) or
+    ``re.search`` does; raises _NotLinear when there is none this module can write."""
     parsed = re._parser.parse(source)
-    return _sequence(list(parsed), parsed.state.flags, terminal=True)
+    return _sequence(list(parsed), parsed.state.flags, terminal=_WHOLE_END if whole else _SEARCH_END)
 
 
-def _sequence(items: list, flags: int, terminal: bool) -> str:
+def _sequence(items: list, flags: int, terminal: str | None) -> str:
+    """``terminal``: what a ``$`` becomes where nothing but end anchors follows it (None: the
+    sequence has more pattern after it)."""
     out = []
     for i, (op, arg) in enumerate(items):
-        rest_is_end = all(o.name == "AT" and a.name in _END_ANCHORS for o, a in items[i + 1:])
-        out.append(_item(op.name, arg, flags, terminal and rest_is_end))
+        rest = [a.name for o, a in items[i + 1:] if o.name == "AT"]
+        rest_is_end = len(rest) == len(items) - i - 1 and all(name in _END_ANCHORS for name in rest)
+        if terminal == _SEARCH_END and "AT_END_STRING" in rest:  # `$\Z`: the newline may not be taken
+            rest_is_end = False
+        out.append(_item(op.name, arg, flags, terminal if rest_is_end else None))
     return "".join(out)
 
 
-def _item(op: str, arg, flags: int, terminal: bool) -> str:
+def _item(op: str, arg, flags: int, terminal: str | None) -> str:
     if flags & re.IGNORECASE:
         raise _NotLinear("case folding differs")
     if op == "LITERAL":
@@ -111,10 +146,10 @@ def _repeat(op: str, arg, flags: int) -> str:
     if low > _RE2_MAX_REPEAT or (not unbounded and high > _RE2_MAX_REPEAT):
         raise _NotLinear("count")
     count = f"{{{low},}}" if unbounded else f"{{{low},{high}}}"
-    return "(?:" + _sequence(list(body), flags, terminal=False) + ")" + count + ("?" if op == "MIN_REPEAT" else "")
+    return "(?:" + _sequence(list(body), flags, terminal=None) + ")" + count + ("?" if op == "MIN_REPEAT" else "")
 
 
-def _anchor(at: str, flags: int, terminal: bool) -> str:
+def _anchor(at: str, flags: int, terminal: str | None) -> str:
     if at == "AT_BEGINNING":
         return "(?m:^)" if flags & re.MULTILINE else "\\A"
     if at == "AT_BEGINNING_STRING":
@@ -125,7 +160,7 @@ def _anchor(at: str, flags: int, terminal: bool) -> str:
         if flags & re.MULTILINE:
             return "(?m:$)"
         if terminal:  # Python's $ also matches before a final newline; at the end of a full match it cannot
-            return "\\z"
+            return terminal
     raise _NotLinear(at)  # \b, \B, or a $ with more pattern after it
 
 

@@ -182,3 +182,18 @@ def test_every_refusal_of_apply_and_rollback_exits_3(run, database_url, companie
     run("migrations", "rollback", new["id"], "--yes")
     # Applying a rolled-back migration again.
     assert "was rolled back" in refused("migrations", "apply", new["id"], "--yes")["message"]
+
+
+def test_a_read_past_the_read_statement_timeout_exits_4_naming_the_setting(run, companies, database_url):
+    run("entries", "create", companies, '{"company_name": "Acme"}')
+    with psycopg.connect(database_url) as locker:
+        locker.execute("SET idle_in_transaction_session_timeout = '60s'")
+        locker.execute('LOCK TABLE custom."research_companies" IN ACCESS EXCLUSIVE MODE')
+        err = run.json("entries", "query", companies, expect=4,
+                       env={"SECTIONS_READ_STATEMENT_TIMEOUT_MS": "200"})["error"]
+        locker.rollback()
+    assert err["type"] == "ReadTimeout"
+    assert "stopped after 200 ms" in err["message"] and "SECTIONS_READ_STATEMENT_TIMEOUT_MS" in err["message"]
+    long = run.json("entries", "query", companies, "--filter", '{"company_name": {"_contains": "%s"}}' % ("x" * 1001),
+                    expect=2)["error"]
+    assert "filters.company_name._contains" in long["message"] and "max_filter_operand_length" in long["message"]

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldTypeRegistry
-from polysynergy_section_field.field_types._linear_patterns import full_pattern
+from polysynergy_section_field.field_types._bounded_patterns import TIMEOUT_ENV
+from polysynergy_section_field.field_types._linear_patterns import full_pattern, search_pattern
 
 TEXT = FieldTypeRegistry(BUILTIN_FIELD_TYPES).get("text")
 VALUE_CHARS = ["a", "b", "A", "0", "9", "_", " ", "-", ".", "\n", "\t", "\v", "\x1c", "\x85", "é", "É", "ß", "٣",
@@ -121,3 +122,42 @@ def test_every_ascii_character_as_a_literal_and_in_a_set():
             assert compiled.linear is not None, pattern
             for value in (c, "a", "\n", c + c):
                 assert compiled.fullmatch(value) == (re.fullmatch(pattern, value) is not None), (pattern, value)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(pattern=_patterns(), values=VALUES)
+def test_re2_searches_what_python_does(pattern, values):
+    """JSON Schema's ``pattern`` is ``re.search``: the RE2 search form agrees with it."""
+    if not _compiles(pattern):
+        return
+    compiled = search_pattern(pattern)
+    python = [re.search(pattern, v) is not None for v in values]
+    assert [compiled.search(v) for v in values] == python, pattern
+    if compiled.linear is not None:
+        assert [compiled.linear.search(v.encode()) is not None for v in values] == python, (
+            pattern, compiled.linear.pattern)
+
+
+@pytest.mark.parametrize("pattern", LINEAR + [r"a$", r"a$$", r"(?:x|a$)"])
+def test_common_search_patterns_run_on_re2(pattern):
+    assert search_pattern(pattern).linear is not None, pattern
+
+
+@pytest.mark.parametrize("pattern", PYTHON_ONLY + [r"a$\Z"])
+def test_search_patterns_re2_lacks_keep_pythons_verdicts_in_the_bounded_child(pattern):
+    compiled = search_pattern(pattern)
+    assert compiled.linear is None, pattern
+    for value in ["aa", "ab", "abc", "ABC", "a word.", "y", "xy", "a\n", "aab", "b", "\ud800a"]:
+        assert compiled.search(value) == (re.search(pattern, value) is not None), (pattern, value)
+
+
+def test_a_backtracking_pattern_re2_lacks_is_stopped_at_the_time_limit(monkeypatch):
+    """``^(a+)+\\b$`` needs Python's ``re`` (``\\b``) and backtracks for minutes on 40 characters:
+    the child running it is killed at the limit, the value refused, and the next value answered."""
+    monkeypatch.setenv(TIMEOUT_ENV, "50")
+    settings_ = {"pattern": r"^(a+)+\b$"}
+    message = TEXT.check_value("a" * 40 + "!", settings_)
+    assert message.startswith(r"could not be checked against the pattern '^(a+)+\\b$' within 50 ms"), message
+    assert TIMEOUT_ENV in message
+    assert TEXT.check_value("aaa", settings_) is None
+    assert TEXT.check_value("aa!", settings_) == r"must match the pattern ^(a+)+\b$"

@@ -101,3 +101,39 @@ def test_a_client_that_cannot_send_headers_puts_the_token_in_the_url(http_server
             assert result.structured_content["entry_schema"]["required"] == ["company_name"]
 
     asyncio.run(session())
+
+
+def _lock_waiters(conn) -> list:
+    return conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()").fetchall()
+
+
+def test_a_query_stops_in_the_database_when_its_client_goes_away(http_server, database_url):
+    """The real SDK client starts a query that waits for a locked table, then goes away
+    (its call cancelled, its session closed): the server cancels the statement, long before
+    the read statement timeout (30 s) could have ended it."""
+    import psycopg
+
+    async def until(condition, seconds: float, what: str):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found = condition()
+            if found:
+                return found
+            await asyncio.sleep(0.05)
+        pytest.fail(what)
+
+    async def session(watch):
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with httpx2.AsyncClient(headers=headers, timeout=60) as http:
+            async with Client(streamable_http_client(http_server, http_client=http)) as client:
+                call = asyncio.ensure_future(client.call_tool("query_entries", {"section": "research_companies"}))
+                await until(lambda: _lock_waiters(watch), 30, "the query never reached the database")
+                call.cancel()
+        await until(lambda: not _lock_waiters(watch), 20, "the query kept running after its client went away")
+
+    with psycopg.connect(database_url) as locker, psycopg.connect(database_url, autocommit=True) as watch:
+        locker.execute("SET idle_in_transaction_session_timeout = '90s'")
+        locker.execute('LOCK TABLE custom."research_companies" IN ACCESS EXCLUSIVE MODE')
+        asyncio.run(session(watch))
+        locker.rollback()

@@ -230,3 +230,33 @@ def test_pooler_settings_and_url_options_are_checked():
     settings = EngineSettings.from_env(env)
     assert settings.pooler == "transaction" and settings.migration_database_url == "postgresql://u@direct/db"
     assert "direct" not in repr(settings)  # a URL with a password never shows in a repr
+
+
+def test_the_read_statement_timeout_holds_behind_the_pooler(database_url, pooled_url, pgbouncer_pool_size):
+    """SET LOCAL lives and dies with the read's transaction, so it works through a
+    transaction pooler: a read waiting for a lock stops at the limit, and the shared
+    server sessions keep no timeout afterwards."""
+    from polysynergy_nodes_content.content_engine.read_limits import ReadTimeout
+
+    engine = ContentEngine(pooled_url, EngineSettings(migration_database_url=database_url,
+                                                      read_statement_timeout_ms=250))
+    engine.install()
+    section = engine.create_section("notes")
+    engine.add_field(section["id"], "text", "Text", "text")
+    engine.apply_migration(engine.plan_migration(section["id"])["id"])
+    engine.create_entry("notes", {"text": "n1"})
+    with psycopg.connect(database_url) as locker:
+        locker.execute("SET idle_in_transaction_session_timeout = '60s'")
+        locker.execute('LOCK TABLE custom."notes" IN ACCESS EXCLUSIVE MODE')
+        with pytest.raises(ReadTimeout, match="stopped after 250 ms"):
+            engine.query_entries("notes", filters={"text": {"_contains": "n"}})
+        locker.rollback()
+    assert engine.query_entries("notes")["total_count"] == 1
+    engine.pool.close()
+    clients = [psycopg.connect(pooled_url, prepare_threshold=None) for _ in range(pgbouncer_pool_size)]
+    try:
+        for client in clients:
+            assert client.execute("SELECT current_setting('statement_timeout')").fetchone()[0] == "0"
+    finally:
+        for client in clients:
+            client.close()

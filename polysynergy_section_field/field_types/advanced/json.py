@@ -12,8 +12,10 @@ from psycopg.types.json import Jsonb
 
 from ...section_field_runner.errors import UnsupportedFilterError
 from ...section_field_runner.field_type_decorator import field_type
+from .._bounded_patterns import PatternTimeout
 from .._common import BuiltinFieldType, object_schema, prop, settings_error
 from .._conversions import TO_TEXT
+from .._schema_patterns import LinearPatternValidator
 
 _OPERATORS = frozenset({"_eq", "_neq", "_contains", "_null", "_nnull"})
 
@@ -23,7 +25,9 @@ class JsonField(BuiltinFieldType):
     """Any JSON value (object, array, string, number, boolean) as ``jsonb``.
 
     A JSON ``null`` input means SQL NULL. With the ``schema`` setting (a draft 2020-12
-    JSON Schema), values must satisfy it. ``_contains`` filters use ``@>`` (GIN-indexed).
+    JSON Schema), values must satisfy it; its ``pattern`` and ``patternProperties`` run on
+    RE2 where RE2 reads them as Python does, else on Python's ``re`` with a time limit
+    (``_schema_patterns``), so no value can stall a write. ``_contains`` filters use ``@>`` (GIN-indexed).
     """
 
     handle = "json"
@@ -67,7 +71,10 @@ class JsonField(BuiltinFieldType):
         if schema is None:
             return None
         data = value.obj if isinstance(value, Jsonb) else value
-        error = best_match(Draft202012Validator(schema).iter_errors(data))
+        try:
+            error = best_match(LinearPatternValidator(schema).iter_errors(data))
+        except PatternTimeout as exc:
+            return str(exc)
         if error is None:
             return None
         where = "/".join(str(p) for p in error.absolute_path)

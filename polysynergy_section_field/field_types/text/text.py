@@ -6,6 +6,7 @@ import re
 
 from ...section_field_runner.field_type_decorator import field_type
 from .._common import max_length_prop, min_length_prop, object_schema, prop, settings_error
+from .._bounded_patterns import PatternTimeout
 from .._linear_patterns import full_pattern
 from .._text_like import TextLikeFieldType
 
@@ -18,7 +19,8 @@ class TextField(TextLikeFieldType):
     ``pattern`` is a Python regular expression the *whole* value must match
     (``re.fullmatch``); it is checked in Python only, because PostgreSQL's regex
     dialect differs. Where RE2 can run it with the same meaning (most patterns), it runs
-    on RE2, in time linear in the value (``_linear_patterns``).
+    on RE2, in time linear in the value (``_linear_patterns``); any other pattern runs on
+    Python's ``re`` with a time limit, and a value it cannot answer in time is refused.
     """
 
     handle = "text"
@@ -58,8 +60,13 @@ class TextField(TextLikeFieldType):
         if message:
             return message
         pattern = settings.get("pattern")
-        if pattern and not full_pattern(pattern).fullmatch(value):
-            return f"must match the pattern {pattern}"
+        if not pattern:
+            return None
+        try:
+            if not full_pattern(pattern).fullmatch(value):
+                return f"must match the pattern {pattern}"
+        except PatternTimeout as exc:
+            return str(exc)
         return None
 
     def parse_column(self, values: list, settings: dict, refuse) -> list:
