@@ -187,3 +187,55 @@ def test_any_host_when_asked(sessions):
     ("a:b:c", "a"), ("[bad", "")])
 def test_host_of(header, host):
     assert host_of(header) == host
+
+
+def test_the_refusals_say_exactly_what_to_do(client):
+    howto = ("open the URL with ?token=... printed when the studio started "
+             "(or send Authorization: Bearer <token>)")
+    assert client.get("/").text == f"Unauthorized: {howto}"
+    assert client.get("/?token=nope").text == "Unauthorized: the token is wrong"
+    client.cookies.set(SESSION_COOKIE, "an-ended-session")
+    assert client.get("/").text == f"Unauthorized: your session has ended (signed out or expired): {howto}"
+    client.cookies.clear()
+    sid = signed_in(client)
+    assert sid and client.post("/x").text == (
+        "Forbidden: a write needs an Origin or Referer header from this studio")
+    assert client.post("/x", headers={"Origin": "http://evil.example"}).text == (
+        "Forbidden: cross-site request refused (origin http://evil.example)")
+    assert client.post("/x", headers={"Origin": BASE, "Sec-Fetch-Site": "cross-site"}).text == (
+        "Forbidden: cross-site request refused (Sec-Fetch-Site: cross-site)")
+
+
+def test_a_secure_studio_sets_a_secure_cookie(sessions):
+    app = Starlette(routes=[Route("/", page)], middleware=[
+        Middleware(TokenMiddleware, token=TOKEN, sessions=sessions, secure_cookie=True)])
+    with TestClient(app, base_url="https://127.0.0.1:8765", follow_redirects=False) as c:
+        assert "secure" in c.get(f"/?token={TOKEN}").headers["set-cookie"].lower()
+
+
+@pytest.mark.parametrize("header", [f"Token  {TOKEN}", f"Bearer{TOKEN}", f"xxxxxxx{TOKEN}", f"Basic: {TOKEN}"])
+def test_only_the_bearer_scheme_carries_the_token(client, header):
+    assert client.get("/", headers={"Authorization": header}).status_code == 401
+
+
+def test_session_times_may_be_fractions_and_the_lifetime_is_inclusive(clock):
+    store = Sessions(idle_seconds=0.5, lifetime_seconds=0.75, clock=clock)
+    sid, _ = store.create()
+    clock.now += 0.5
+    assert store.get(sid) is not None  # exactly the idle time
+    clock.now += 0.25
+    assert store.get(sid) is not None  # exactly the lifetime
+    clock.now += 0.01
+    assert store.get(sid) is None
+
+
+def test_session_times_must_be_positive_says_so():
+    with pytest.raises(ValueError, match="^session idle time and lifetime must be greater than 0$"):
+        Sessions(idle_seconds=0)
+
+
+@pytest.mark.parametrize("path, target", [("/a!b'c(d)*e", "/a!b'c(d)*e"), ("/Xavier/X", "/Xavier/X"),
+                                          ("/a:b@c;d=e+f,g$h&i~j", "/a:b@c;d=e+f,g$h&i~j")])
+def test_the_redirect_keeps_a_path_as_it_was(client, path, target):
+    answer = client.get(f"{BASE}{path}?token={TOKEN}")
+    assert answer.headers["location"] == target
