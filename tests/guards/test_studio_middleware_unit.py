@@ -239,3 +239,36 @@ def test_session_times_must_be_positive_says_so():
 def test_the_redirect_keeps_a_path_as_it_was(client, path, target):
     answer = client.get(f"{BASE}{path}?token={TOKEN}")
     assert answer.headers["location"] == target
+
+
+def test_a_stale_csrf_token_is_refused_with_the_way_out():
+    from polysynergy_nodes_content.studio.security import Forbidden, Session, check_csrf
+    from starlette.requests import Request
+
+    request = Request({"type": "http", "method": "POST", "headers": [], "path": "/", "query_string": b""})
+    request.state.session = Session()
+    with pytest.raises(Forbidden) as refused:
+        check_csrf(request, "stale")
+    assert str(refused.value) == "the form's CSRF token is missing or stale: reload the page and try again"
+
+
+def test_a_request_without_a_host_header_is_refused_by_the_host_check():
+    """HTTP/1.0 allows a request without Host: it names no allowed host, so it is refused
+    (not answered with an error page from deeper in the stack)."""
+    import asyncio
+
+    sent = []
+
+    async def inner(scope, receive, send):  # pragma: no cover - must not be reached
+        raise AssertionError("the request passed the host check")
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "raw_path": b"/", "query_string": b"", "headers": [],
+             "http_version": "1.0", "scheme": "http", "server": ("127.0.0.1", 8765), "root_path": ""}
+    asyncio.run(HostCheckMiddleware(inner, allowed_hosts=["127.0.0.1"])(scope, receive, send))
+    assert sent[0]["status"] == 400 and sent[1]["body"] == b"Invalid host header"
