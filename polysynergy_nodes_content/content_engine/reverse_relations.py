@@ -10,10 +10,11 @@ section's table as if they were junction rows, and refuses writes that name the 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from psycopg import sql
+
+from polysynergy_section_field.section_field_runner.base_field_type import is_uuid
 
 from .errors import InvalidInput, NotFound
 
@@ -39,13 +40,6 @@ def read_only_message(handle: str, link: ReverseLink | None) -> str:
     return (f"field '{handle}': is read only: it lists the {link.section if link else 'related'} entries whose "
             f"relation points here; set the relation on the other section's field {where} instead")
 
-
-def _is_uuid(ref: str) -> bool:
-    try:
-        uuid.UUID(ref)
-    except ValueError:
-        return False
-    return True
 
 
 def points_back(ft, settings: dict, related_section_id, section_id) -> bool:
@@ -94,7 +88,7 @@ def resolve_link(conn, system_schema: str, content_schema: str, registry, sectio
                  reverse: tuple[str, str]) -> ReverseLink | str:
     """The applied other side of a reverse field, or the reason it cannot be read yet."""
     ref, related_field = reverse
-    column = "id" if _is_uuid(ref) else "handle"
+    column = "id" if is_uuid(ref) else "handle"
     row = conn.execute(sql.SQL("SELECT id, handle, applied_state FROM {} WHERE {} = %s").format(
         sql.Identifier(system_schema, "sections"), sql.Identifier(column)), (ref,)).fetchone()
     if row is None:

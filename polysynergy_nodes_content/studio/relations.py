@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import uuid
 
+from polysynergy_section_field.section_field_runner.base_field_type import is_uuid
+
 from ..content_engine import related_titles
 from ..content_engine.errors import InvalidInput
 
@@ -65,7 +67,7 @@ def ids_by_titles(engine, target_handle: str, texts: list[str], column: str) -> 
         return []
     shown_field = related_titles.title_field(engine, target_handle, guess_title=True) or "id"
     if shown_field == "id":
-        ids = [str(uuid.UUID(p)) for p in parts if _is_uuid(p)]
+        ids = [str(uuid.UUID(p)) for p in parts if is_uuid(p)]
         filters = {"id": {"_in": ids}} if ids else None
         if filters is None:
             return []
@@ -78,10 +80,3 @@ def ids_by_titles(engine, target_handle: str, texts: list[str], column: str) -> 
                                       limit=MAX_LOOKUP, count="none")
     return [e["id"] for e in result["entries"]]
 
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True

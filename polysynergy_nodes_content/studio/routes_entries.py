@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-import uuid
 
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from polysynergy_section_field.section_field_runner.base_field_type import is_uuid
 
 from ..content_engine.descriptors import form_descriptor, table_descriptor
 from ..content_engine.errors import ContentError, InvalidInput
@@ -22,13 +23,6 @@ from .table_query import OPERATOR_LABELS, PAGE_SIZES, operand, parse_query
 MAX_OFFSET = 2 ** 62
 
 
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-        return True
-    except ValueError:
-        return False
-
 
 def _filters(engine, descriptor: dict, query) -> dict:
     columns = {c["handle"]: c for c in descriptor["columns"]}
@@ -37,7 +31,7 @@ def _filters(engine, descriptor: dict, query) -> dict:
         column = columns[handle]
         value = operand(op, text, column)
         if column["cell"] == "relation" and op in ("_eq", "_in", "_neq", "_nin") and not all(
-                _is_uuid(v) for v in (value if isinstance(value, list) else [value])):
+                is_uuid(v) for v in (value if isinstance(value, list) else [value])):
             ids = relations.ids_by_titles(engine, column["related_section"],
                                           value if isinstance(value, list) else [value], handle)
             op, value = ("_nin" if op in ("_neq", "_nin") else "_in"), ids
@@ -97,7 +91,7 @@ async def _form_page(request, section, entry, typed, errors, status=200):
             picked = shown[field["handle"]]
             picked = picked if isinstance(picked, list) else [picked] if picked else []
             known = {o["id"] for o in options}
-            missing = [p for p in picked if p not in known and _is_uuid(p)]
+            missing = [p for p in picked if p not in known and is_uuid(p)]
             if missing:
                 extra = await call(request, relations.titles, engine, field["related_section"], missing)
                 options = [{"id": i, "title": extra.get(i, i)} for i in missing] + options

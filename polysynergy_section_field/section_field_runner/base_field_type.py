@@ -454,3 +454,12 @@ def to_uuid(value: Any) -> uuid.UUID:
         except ValueError:
             pass
     raise ValueError("must be an entry id (a UUID such as 3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f)")
+
+
+def is_uuid(value: Any) -> bool:
+    """Whether ``value`` reads as an entry or section id (``to_uuid`` accepts it)."""
+    try:
+        to_uuid(value)
+    except ValueError:
+        return False
+    return True

@@ -9,9 +9,9 @@ this type only says where they are (``reverse_relation``) and the engine reads t
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
+from ...section_field_runner.base_field_type import is_uuid
 from ...section_field_runner.field_type_decorator import field_type
 from .._common import BuiltinFieldType, prop, settings_error
 
@@ -19,13 +19,6 @@ from .._common import BuiltinFieldType, prop, settings_error
 REVERSE_OPERATORS = frozenset({"_contains", "_null", "_nnull"})
 _HANDLE = re.compile(r"[a-z][a-z0-9_]*")
 
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 @field_type(category="relational", icon="relation_one_to_many.svg")
@@ -72,7 +65,7 @@ class RelationOneToManyField(BuiltinFieldType):
 
     def check_settings(self, settings: dict) -> None:
         section = settings["relatedSection"].strip()
-        if not (_is_uuid(section) or _HANDLE.fullmatch(section)):
+        if not (is_uuid(section) or _HANDLE.fullmatch(section)):
             raise settings_error(self, "relatedSection", "'relatedSection' must be a section id (a UUID) or a "
                                  "section handle such as 'articles'")
 
@@ -92,7 +85,7 @@ class RelationOneToManyField(BuiltinFieldType):
 
     def retarget(self, settings: dict | None, target_handle: str) -> dict:
         settings = dict(settings or {})
-        if not _is_uuid(str(settings.get("relatedSection", ""))):
+        if not is_uuid(str(settings.get("relatedSection", ""))):
             settings["relatedSection"] = target_handle  # a handle follows a rename; an id needs not
         return settings
 
