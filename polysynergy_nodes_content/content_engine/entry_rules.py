@@ -127,9 +127,10 @@ def _operand(model, handle: str, operand, row):
     if field is None or operand is None or not field.stores_column:
         return operand
     try:
-        return field.to_param(operand)
+        param = field.to_param(operand)
     except ValueError:
         return operand
+    return getattr(param, "obj", param)  # a Jsonb parameter: compared by its value, as the row's is
 
 
 def _condition(model, handle: str, op: str, operand, row):
