@@ -346,3 +346,26 @@ def test_broken_rules_name_the_field_or_the_entry():
     assert str(exc.value) == "field 'code': capitals only"
     assert exc.value.field == "code"
     enforce(m, {"qty": 5, "low": 2, "code": "AB"})
+
+
+def test_rules_on_a_multiple_relation_compare_entry_ids():
+    u1, u2 = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f", "9a1b2c3d-0000-4000-8000-000000000001"
+    m = section_model({"readers": ("relation", {"targetSection": "people", "allowMultiple": True})},
+                      field_rules={"readers": [{"rule": {"_contains": u1}, "message": "must include the owner"}]})
+    linked = m.fields["readers"].to_param([u2, u1])  # the row holds the ids as the write sends them
+    assert broken_rules(m, {"readers": linked}) == []
+    assert broken_rules(m, {"readers": m.fields["readers"].to_param([u2])}) == [("readers", "must include the owner")]
+    m = section_model({"readers": ("relation", {"targetSection": "people", "allowMultiple": True})},
+                      field_rules={"readers": [{"rule": {"_eq": [u1]}, "message": "only the owner"}]})
+    assert broken_rules(m, {"readers": m.fields["readers"].to_param([u1])}) == []
+    assert broken_rules(m, {"readers": m.fields["readers"].to_param([u2])}) == [("readers", "only the owner")]
+
+
+def test_in_with_a_field_reference():
+    assert verdict("qty", {"_in": [{"_field": "low"}, 9]}, {"qty": 4, "low": 4}) is True
+    assert verdict("qty", {"_nin": [{"_field": "low"}]}, {"qty": 4, "low": 4}) is False
+
+
+def test_contains_is_plain_text_not_a_pattern():
+    assert verdict("code", {"_contains": "a.c"}, {"code": "abc"}) is False
+    assert verdict("code", {"_contains": "f("}, {"code": "f(x)"}) is True
