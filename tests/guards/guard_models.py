@@ -55,8 +55,8 @@ def section_model(fields: dict, section_rules=None, field_rules: dict | None = N
                         pending_handles=set(pending), rules=rules)
 
 
-def planned_fields(snap: dict) -> list:
-    return desired_fields(snap, REGISTRY)
+def planned_fields(snap: dict, registry: FieldTypeRegistry = REGISTRY) -> list:
+    return desired_fields(snap, registry)
 
 
 def render(composable: sql.Composable) -> str:

@@ -328,6 +328,7 @@ def test_order_by_parts():
     assert order(["  updated_at Desc ", "author nulls last"]) == (
         '"t"."updated_at" DESC, "t"."author" ASC NULLS LAST, "t".id')
     assert order("qty, title, qty desc") == '"t"."qty" ASC, "t"."title" ASC, "t".id'
+    assert order("qty, qty desc, title") == '"t"."qty" ASC, "t"."title" ASC, "t".id'
     assert order("id desc, qty") == '"t"."id" DESC, "t"."qty" ASC'
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from psycopg.types.json import Jsonb
 
 from guard_models import SECTION_ID, field_id, planned_fields, render, snapshot
+
+from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
 
 from polysynergy_nodes_content.content_engine.entry_rules import Rule
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
@@ -221,3 +224,45 @@ def test_config_rules_refuse_a_bad_shape_naming_where():
         config_rules(snapshot(FIELDS, None, {"low": [{"rule": []}]}))
     assert str(exc.value) == "field 'low': rule 0: the rule is a filter object"
     assert exc.value.field == "low"
+
+
+# -- plugin field types: the CHECK takes the literal exactly as the type would store it ----
+
+class ScaledField(FieldType):
+    """Stores a whole number times its ``factor`` setting (cents of a price, say)."""
+
+    handle = "scaled"
+    label = "Scaled"
+    postgres_type = "bigint"
+
+    def parse_value(self, value, settings=None):
+        return int(value) * (settings or {}).get("factor", 1)
+
+
+class WrappedField(FieldType):
+    """Sends a JSON parameter to a text column: no literal of the column type."""
+
+    handle = "wrapped"
+    label = "Wrapped"
+    postgres_type = "text"
+
+    def parse_value(self, value, settings=None):
+        return Jsonb(value)
+
+
+def plugin_checks(handle: str, settings: dict, condition: dict):
+    registry = FieldTypeRegistry([*BUILTIN_FIELD_TYPES, ScaledField, WrappedField])
+    snap = snapshot({"f": (handle, settings)}, None, {"f": [{"rule": condition, "message": "m"}]})
+    return desired_rule_checks(snap, planned_fields(snap, registry))
+
+
+def test_a_literal_is_converted_with_the_field_settings():
+    out, rest = plugin_checks("scaled", {"factor": 100}, {"_gt": 2})
+    assert rest == [] and [render(e) for _, e in out.values()] == ['("f" > 200::bigint)']
+    # The settings also decide whether a value is valid (a select's options).
+    assert check_sql("kind", {"_eq": "a"}) == "(\"kind\" = 'a'::text)"
+
+
+def test_a_json_parameter_has_no_literal_form():
+    out, rest = plugin_checks("wrapped", {}, {"_eq": "x"})
+    assert out == {} and len(rest) == 1

@@ -212,3 +212,5 @@ def test_rule_regexes_lists_each_literal_pattern_with_its_field():
                        "_or": [{"name": {"_regex": "b+"}}, {"_and": [{"title": {"_regex": "c"}}]}],
                        "_and": {"code": {"_regex": "ignored: not a list"}}}, "m")
     assert list(rule_regexes(rule)) == [("code", "^A"), ("name", "b+"), ("title", "c")]
+    # Malformed groups and operator keys name no field: nothing to check, and no crash.
+    assert list(rule_regexes(Rule(None, {"_or": 5, "_and": None, "_not": {"_regex": "("}}, "m"))) == []
