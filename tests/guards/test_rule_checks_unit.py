@@ -189,6 +189,18 @@ def test_the_name_changes_with_the_rule_the_message_and_the_section():
     assert rule_name(SECTION_ID, rule, IDS) == rule_name(SECTION_ID, Rule(None, {"qty": {"_gt": 0}}, "m"), IDS)
 
 
+def test_the_name_ignores_key_order():
+    # Rules come back from JSONB with their keys reordered.
+    assert rule_name(SECTION_ID, Rule(None, {"qty": 1, "low": {"_gt": 1, "_lt": 5}}, "m"), IDS) == rule_name(
+        SECTION_ID, Rule(None, {"low": {"_lt": 5, "_gt": 1}, "qty": 1}, "m"), IDS)
+
+
+def test_names_without_an_id_keep_their_handle():
+    assert rule_name(SECTION_ID, Rule("qty", {"_gt": {"_field": "a"}}, "m"), IDS) != rule_name(
+        SECTION_ID, Rule("qty", {"_gt": {"_field": "b"}}, "m"), IDS)
+    assert rule_name(SECTION_ID, Rule(None, {"a": 1}, "m"), IDS) != rule_name(SECTION_ID, Rule(None, {"b": 1}, "m"), IDS)
+
+
 def test_is_rule_check():
     assert is_rule_check("cr_5ec7f00d0000_b1c262af00")
     assert not is_rule_check("events_qty_check") and not is_rule_check("xcr_1")
@@ -250,8 +262,30 @@ class WrappedField(FieldType):
         return Jsonb(value)
 
 
+class TagListField(FieldType):
+    """A list column whose type reads one tag as a text."""
+
+    handle = "tag_list"
+    label = "Tag list"
+    postgres_type = "text[]"
+
+    def parse_value(self, value, settings=None):
+        return str(value)
+
+
+class DocumentField(FieldType):
+    """A JSON column whose type passes plain values through."""
+
+    handle = "document"
+    label = "Document"
+    postgres_type = "jsonb"
+
+    def parse_value(self, value, settings=None):
+        return value
+
+
 def plugin_checks(handle: str, settings: dict, condition: dict):
-    registry = FieldTypeRegistry([*BUILTIN_FIELD_TYPES, ScaledField, WrappedField])
+    registry = FieldTypeRegistry([*BUILTIN_FIELD_TYPES, ScaledField, WrappedField, TagListField, DocumentField])
     snap = snapshot({"f": (handle, settings)}, None, {"f": [{"rule": condition, "message": "m"}]})
     return desired_rule_checks(snap, planned_fields(snap, registry))
 
@@ -266,3 +300,12 @@ def test_a_literal_is_converted_with_the_field_settings():
 def test_a_json_parameter_has_no_literal_form():
     out, rest = plugin_checks("wrapped", {}, {"_eq": "x"})
     assert out == {} and len(rest) == 1
+
+
+@pytest.mark.parametrize("handle", ["tag_list", "document"])
+def test_list_and_json_columns_are_compared_by_the_engine_only(handle):
+    for condition in ({"_eq": "x"}, {"_in": ["x"]}, {"_contains": "x"}, {"_between": ["a", "b"]}):
+        out, rest = plugin_checks(handle, {}, condition)
+        assert out == {} and len(rest) == 1, condition
+    out, rest = plugin_checks(handle, {}, {"_null": False})
+    assert [render(e) for _, e in out.values()] == ['("f" IS NOT NULL)']
