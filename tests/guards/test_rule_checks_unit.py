@@ -147,6 +147,10 @@ def test_a_rule_without_a_check_form_does_not_hide_the_others():
                                 {"rule": {"_gt": "many"}, "message": "odd"}]})
     assert [r.message for r, _ in out.values()] == ["positive"]
     assert [r.message for r in rest] == ["odd"]
+    out, rest = checks({"qty": [{"rule": {"_gt": "many"}, "message": "odd"},
+                                {"rule": {"_gt": 0}, "message": "positive"}]})
+    assert [r.message for r, _ in out.values()] == ["positive"]
+    assert [r.message for r in rest] == ["odd"]
 
 
 # -- names --------------------------------------------------------------------------------
