@@ -38,12 +38,12 @@ def snapshot(fields: dict, section_rules=None, field_rules: dict | None = None, 
 
 
 def section_model(fields: dict, section_rules=None, field_rules: dict | None = None,
-                  handle: str = "events", pending=()) -> SectionModel:
+                  handle: str = "events", pending=(), registry: FieldTypeRegistry = REGISTRY) -> SectionModel:
     snap = snapshot(fields, section_rules, field_rules, handle)
     rules = parse_rules(section_rules, f"section '{handle}'")
     models = {}
     for f in snap["fields"]:
-        ft = REGISTRY.get(f["field_type_handle"])
+        ft = registry.get(f["field_type_handle"])
         settings = f["field_settings"] or {}
         stores, target = ft.stores_column(settings), ft.foreign_key_target(settings)
         models[f["handle"]] = FieldModel(

@@ -12,6 +12,8 @@ from psycopg.types.json import Jsonb
 
 from guard_models import section_model
 
+from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
+
 from polysynergy_nodes_content.content_engine.entry_rules import (
     MAX_MESSAGE, MAX_RULES, OPERATORS, Rule, broken_rules, check_rules_against, enforce, parse_rules, to_config)
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
@@ -369,3 +371,23 @@ def test_in_with_a_field_reference():
 def test_contains_is_plain_text_not_a_pattern():
     assert verdict("code", {"_contains": "a.c"}, {"code": "abc"}) is False
     assert verdict("code", {"_contains": "f("}, {"code": "f(x)"}) is True
+
+
+class WordsField(FieldType):
+    """A plugin list type that splits each item into words (one operand may be several items)."""
+
+    handle = "words"
+    label = "Words"
+    postgres_type = "text[]"
+
+    def parse_value(self, value, settings=None):
+        if not isinstance(value, list):
+            raise ValueError("must be a list")
+        return [word for item in value for word in str(item).split()]
+
+
+def test_an_operand_that_is_several_items_stays_as_written():
+    m = section_model({"words": ("words", {})}, field_rules={"words": [{"rule": {"_contains": "a b"}, "message": "m"}]},
+                      registry=FieldTypeRegistry([*BUILTIN_FIELD_TYPES, WordsField]))
+    assert broken_rules(m, {"words": ["a", "b"]}) == [("words", "m")]  # the item 'a b' is not there
+    assert broken_rules(m, {"words": ["a b"]}) == []
