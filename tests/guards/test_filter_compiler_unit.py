@@ -13,6 +13,8 @@ from psycopg import sql
 
 from guard_models import REGISTRY, render, section_model
 
+from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
+
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 from polysynergy_nodes_content.content_engine.query import (
     MAX_CONDITIONS, MAX_DEPTH, FilterCompiler, check_paging, compile_order_by, parse_json_input, unconditional)
@@ -80,6 +82,27 @@ def test_nothing_matches_everything(empty):
 
 def test_a_json_string_is_read():
     assert compiled('{"qty": {"_gt": 3}}') == ('("t"."qty" > %s)', [3])
+    exc = refused('{"qty": ')
+    assert str(exc) == "filters is not valid JSON: Expecting value at position 7" and exc.field == "filters"
+
+
+class CentsField(FieldType):
+    """A plugin type whose filter operands depend on its settings (whole units stored as cents)."""
+
+    handle = "cents"
+    label = "Cents"
+    postgres_type = "bigint"
+    filter_operators = frozenset({"_eq", "_gt"})
+
+    def parse_value(self, value, settings=None):
+        return int(value) * (settings or {}).get("factor", 1)
+
+
+def test_the_field_type_compiles_with_the_field_settings():
+    registry = FieldTypeRegistry([*BUILTIN_FIELD_TYPES, CentsField])
+    model = section_model({"price": ("cents", {"factor": 100})}, handle="shop", registry=registry)
+    c = FilterCompiler(model, registry, T)
+    assert render(c.compile({"price": {"_gt": 2}})) == '("t"."price" > %s)' and c.params == [200]
 
 
 def test_text_that_cannot_be_stored_is_refused():

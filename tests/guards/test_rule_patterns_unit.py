@@ -51,7 +51,7 @@ def matches(source: str, text: str) -> bool:
     ("[\\w]", "[0-9A-Za-z_]", "[0-9A-Za-z_]"),
     ("[a-]", "[a\\-]", "[a-]"), ("[-a]", "[\\-a]", "[-a]"), ("[.$]", "[\\.\\$]", "[.$]"),
     ("[\\.-\\/]", "[\\.-\\/]", "[\\.-\\/]"), ("[\\t-\\r]", "[\\t-\\r]", "[\\t-\\r]"), ("[a-a]", "[a-a]", "[a-a]"),
-    ("", "", ""),
+    ("", "", ""), ("\\n+", "\\n+", "\\n+"), ("\\.*", "\\.*", "\\.*"),
 ])
 def test_both_forms(source, engine, postgres):
     assert forms(source) == (engine, postgres)
@@ -170,6 +170,7 @@ def test_forms_are_cached_per_source():
     ("[a-c-e]", "uses '-' in a set at position 5: it is only plain first or last: write \\-"),
     ("[a-\\d]", "uses a range ending in a class at position 5: write the range out"),
     ("[z-a]", "uses the range 'z'-'a' at position 4: it runs backwards"),
+    ("[!--a]", "uses '-' in a set at position 4: it is only plain first or last: write \\-"),
     ("[\\D]", "uses '\\D' in a set at position 1: PostgreSQL refuses a negated class inside a set"),
     ("[\\S]", "uses '\\S' in a set at position 1: PostgreSQL refuses a negated class inside a set"),
     ("[\\W]", "uses '\\W' in a set at position 1: PostgreSQL refuses a negated class inside a set"),
@@ -195,6 +196,10 @@ def test_groups_nest_at_most_max_depth():
     rule_pattern("(" * MAX_DEPTH + "a" + ")" * MAX_DEPTH)
     assert refusal("x" + "(" * (MAX_DEPTH + 1) + ")" * (MAX_DEPTH + 1)) == (
         "uses '(' at position 51: groups nest at most 50 deep")
+    # A closed group gives back exactly its own level.
+    assert refusal("((" + "(a)" + "(" * 49 + "b" + ")" * 49 + "))") == (
+        "uses '(' at position 53: groups nest at most 50 deep")
+    rule_pattern("((" + "(a)" + "(" * 48 + "b" + ")" * 48 + "))")
     # Depth counts nesting, not groups one after another.
     rule_pattern("(a)" * (MAX_DEPTH + 5))
     rule_pattern("(?:" * MAX_DEPTH + ")" * MAX_DEPTH)
