@@ -41,7 +41,7 @@ def matches(source: str, text: str) -> bool:
     ("\\n\\t\\r\\f\\v", "\\n\\t\\r\\f\\v", "\\n\\t\\r\\f\\v"),
     ("\\.\\-\\\\\\$", "\\.\\-\\\\\\$", "\\.\\-\\\\\\$"),
     ("a-b c_d!#'", "a\\-b c_d\\!\\#\\'", "a-b c_d!#'"),
-    ("é", "é", "é"),
+    ("é", "é", "é"), ("aXb", "aXb", "aXb"),
     ("(a|b)(?:c)|", "(a|b)(?:c)|", "(a|b)(?:c)|"),
     ("a*b+c?d{2}e{2,}f{2,3}g*?h{1}?", "a*b+c?d{2}e{2,}f{2,3}g*?h{1}?", "a*b+c?d{2}e{2,}f{2,3}g*?h{1}?"),
     (".{255}", ".{255}", ".{255}"), ("a{0,255}", "a{0,255}", "a{0,255}"), ("a{3,3}", "a{3,3}", "a{3,3}"),
@@ -107,7 +107,9 @@ def test_forms_are_cached_per_source():
              "is not supported: group it, as (a*)+"),
     ("a?{2}", "uses 'a?{' at position 2: a repetition of a repetition (possessive forms such as a*+ included) "
               "is not supported: group it, as (a*)+"),
-    ("a*?", None), ("a{2}?", None),
+    ("a*?", None), ("a{2}?", None), ("a??", None),
+    ("a???", "uses 'a???' at position 3: a repetition of a repetition (possessive forms such as a*+ included) "
+             "is not supported: group it, as (a*)+"),
     ("a{256}", "uses '{256}' at position 1: PostgreSQL repeats at most 255 times"),
     ("a{1,256}", "uses '{1,256}' at position 1: PostgreSQL repeats at most 255 times"),
     ("a{3,2}", "uses '{3,2}' at position 1: the upper count is below the lower one"),
