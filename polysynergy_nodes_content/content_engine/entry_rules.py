@@ -124,12 +124,23 @@ def _operand(model, handle: str, operand, row):
     if _is_field_ref(operand):
         return row.get(operand["_field"])
     field = model.fields.get(handle)
-    if field is None or operand is None or not field.stores_column:
+    if field is None or operand is None:
         return operand
     try:
-        return field.to_param(operand)
+        param = field.to_param(operand)
+    except ValueError:
+        param = _item_param(field, operand)
+    return getattr(param, "obj", param)  # a Jsonb parameter: compared by its value, as the row's is
+
+
+def _item_param(field, operand):
+    """One item of a list-valued field (an id of a multiple relation, say) as the field
+    stores its items, so ``_contains`` finds it; else the operand as written."""
+    try:
+        items = field.to_param([operand])
     except ValueError:
         return operand
+    return items[0] if isinstance(items, list) and len(items) == 1 else operand
 
 
 def _condition(model, handle: str, op: str, operand, row):

@@ -171,7 +171,7 @@ class FilterCompiler:
         ops = [k for k in value if k in RELATED_OPERATORS]
         if ops and len(value) > 1:
             raise InvalidInput(f"{path}: use {ops[0]} alone, e.g. {{\"{field.handle}\": {{\"{ops[0]}\": "
-                               "{\"name\": \"Ada\"}}}}", field=field.handle)
+                               "{\"name\": \"Ada\"}}}", field=field.handle)
         op = ops[0] if ops else "_some"
         nested = value[op] if ops else value
         if not isinstance(nested, dict) or not nested:
