@@ -8,7 +8,7 @@ pattern alone, so the generated patterns use scoped flags.)"""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -54,10 +54,34 @@ def _errors(validator_class, schema, instance):
     return sorted((tuple(e.absolute_path), e.message) for e in validator_class(schema).iter_errors(instance))
 
 
+def _joined_patterns_renumber(node) -> bool:
+    """Where jsonschema's ``additionalProperties`` joins several ``patternProperties`` with
+    ``|``, a back reference (``\\1``) then names another pattern's group: its verdict is
+    wrong there, so it cannot be the reference."""
+    if isinstance(node, dict):
+        patterns = node.get("patternProperties") or {}
+        if "additionalProperties" in node and len(patterns) > 1 and any("\\1" in p for p in patterns):
+            return True
+        return any(_joined_patterns_renumber(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_joined_patterns_renumber(v) for v in node)
+    return False
+
+
 @settings(max_examples=800, deadline=None)
 @given(schema=_schemas(), instance=INSTANCES)
 def test_the_linear_validator_gives_jsonschemas_errors(schema, instance):
+    assume(not _joined_patterns_renumber(schema))
     assert _errors(LinearPatternValidator, schema, instance) == _errors(Draft202012Validator, schema, instance)
+
+
+def test_each_pattern_property_keeps_its_own_back_reference():
+    """'zz' matches ``(.)\\1``, so it is not an additional property (jsonschema itself,
+    joining the patterns, reads ``\\1`` as the first pattern's group and says it is)."""
+    schema = {"type": "object", "patternProperties": {"^(a+)+$": {}, r"(.)\1": {}},
+              "additionalProperties": {"type": "integer"}}
+    assert _errors(LinearPatternValidator, schema, {"zz": "x"}) == []
+    assert _errors(LinearPatternValidator, schema, {"zy": "x"}) == [(("zy",), "'x' is not of type 'integer'")]
 
 
 def test_pathological_schema_patterns_are_answered_by_the_field_type():
