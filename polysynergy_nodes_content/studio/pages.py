@@ -54,13 +54,19 @@ async def call(request: Request, fn, *args, **kwargs):
     handler's to read, so only pages are watched)."""
     if request.method not in ("GET", "HEAD"):
         return await run_in_threadpool(fn, *args, **kwargs)
+    failure = None
     with cancellable_reads() as reads:
         async with anyio.create_task_group() as watching:
             watching.start_soon(_cancel_on_disconnect, request, reads)
             try:
-                return await run_in_threadpool(fn, *args, **kwargs)
+                result = await run_in_threadpool(fn, *args, **kwargs)
+            except Exception as exc:  # raised outside the task group, so it is not wrapped in an
+                failure = exc         # ExceptionGroup the error handlers (ContentError, ...) miss
             finally:
                 watching.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
+    return result
 
 
 async def _cancel_on_disconnect(request: Request, reads: ReadCancel) -> None:

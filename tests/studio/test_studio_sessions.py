@@ -160,6 +160,13 @@ def test_json_nested_too_deeply_is_a_400_not_a_500(studio, engine):
     assert fetch(studio, "GET", "/sections/things/entries", bearer())[0] == 200  # the server goes on
 
 
+def test_a_page_that_reads_answers_its_errors_not_a_500(studio, engine):
+    """A GET's engine call runs beside a disconnect watcher: its errors still reach the
+    studio's error pages as themselves (not wrapped in an exception group, a 500)."""
+    status, _, page = fetch(studio, "GET", "/sections/no_such_section/entries", bearer())
+    assert status == 404 and "no_such_section" in page
+
+
 def test_bidi_controls_are_marked_on_the_review_and_history_pages(studio, engine):
     label = "Invoices \u202egnp.exe\u2066"
     section = engine.create_section("invoices", label)
