@@ -419,3 +419,37 @@ def test_offset_refusals(offset):
 def test_json_filters_and_dicts_agree():
     filters = {"_or": [{"qty": {"_in": [1, 2]}}, {"author": {"name": "A"}}]}
     assert compiled(json.dumps(filters)) == compiled(filters)
+
+
+# -- the caps of the engine's settings (FilterLimits) ------------------------------------
+def refused_under(filters, limits) -> InvalidInput:
+    with pytest.raises(InvalidInput) as exc:
+        compiler().compile(filters, limits)
+    return exc.value
+
+
+def test_configured_caps_hold_inside_relation_filters_too():
+    """The limits given to compile reach the compilers of related sections (shared), not
+    the defaults."""
+    from polysynergy_nodes_content.content_engine.read_limits import FilterLimits
+
+    tight = FilterLimits(operand_length=6, conditions=3, depth=2, bytes=400)
+    compiler().compile({"author": {"name": "a", "age": 3, "mentor": {"_null": True}}}, tight)  # at the caps
+    exc = refused_under({"author": {"name": "a", "age": 3, "mentor": {"_null": True}}, "qty": 1}, tight)
+    assert "too many filter conditions (at most 3;" in str(exc)
+    exc = refused_under({"_or": [{"_and": [{"_or": [{"qty": 1}]}]}]}, tight)
+    assert "nested too deeply (at most 2 levels;" in str(exc)
+    exc = refused_under({"author": {"_and": [{"_or": [{"_and": [{"name": "a"}]}]}]}}, tight)
+    assert "nested too deeply (at most 2 levels;" in str(exc)
+    exc = refused_under({"title": "abcdefg"}, tight)  # operator names count too: none is used here
+    assert str(exc).startswith("filters.title: a text of 7 characters is longer than the 6")
+    exc = refused_under({"_or": [{"qty": i} for i in range(3)] + [{"title": "x" * 6}] * 30}, tight)
+    assert "bytes as JSON, more than the 400 allowed" in str(exc)
+
+
+def test_containers_nested_past_the_walk_cap_are_refused_before_compiling():
+    deep: object = 1
+    for _ in range(80):
+        deep = {"_and": [deep]}
+    exc = refused(deep)
+    assert "levels of objects and lists" in str(exc) and exc.field == "filters"
