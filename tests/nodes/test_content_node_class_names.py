@@ -9,7 +9,6 @@ node files and a node file of PolySynergy's shape whose class is ``SectionCreate
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import inspect
 
@@ -98,7 +97,7 @@ THEIRS = {  # what the portal stores for their node
 @pytest.mark.skipif(not REAL_RUNTIME, reason="polysynergy_node_runner is not installed")
 def test_one_flow_runs_their_section_create_and_ours(database_url, engine, monkeypatch, no_database_env, tmp_path):
     from polysynergy_node_runner.services.codegen.build_executable import generate_code_from_json
-    from test_content_node_real_flow import _Quiet, _Secrets, node_json
+    from test_content_node_real_flow import node_json, run_generated
 
     # The deployment's layout: their pack at /polysynergy_nodes, ours mounted at /nodes_content.
     their_file = tmp_path / "polysynergy_nodes" / "section" / "section_create.py"
@@ -123,21 +122,9 @@ def test_one_flow_runs_their_section_create_and_ours(database_url, engine, monke
     for name in CONTRACT:
         assert source.count(f"class {name}V1_0(ExecutableNode):") == 1, name
 
-    module = {"__name__": "generated_flow"}
-    exec(compile(source, "<generated flow>", "exec"), module)
-    module.update(storage=_Quiet(), active_listeners_service=_Quiet(),
-                  get_secrets_manager=lambda: _Secrets({"CONTENT_DB": database_url}), get_env_var_manager=lambda: None)
-    built = {}
-    create_environment = module["create_execution_environment"]
+    state, _, _ = run_generated(source, database_url, "n-theirs")
 
-    def keep_environment(*args, **kwargs):
-        built["flow"], built["execution"], built["state"] = create_environment(*args, **kwargs)
-        return built["flow"], built["execution"], built["state"]
-
-    module["create_execution_environment"] = keep_environment
-    asyncio.run(module["execute_with_mock_start_node"]("n-theirs", "run-1", "mock"))
-
-    theirs, ours_node = built["state"].get_node_by_id("n-theirs"), built["state"].get_node_by_id("n-ours")
+    theirs, ours_node = state.get_node_by_id("n-theirs"), state.get_node_by_id("n-ours")
     assert type(theirs).__name__ == "SectionCreateV1_0" and type(ours_node).__name__ == "ContentSectionCreateV1_0"
     assert theirs.record_id == "record-of-crm-leads"
     assert ours_node.false_path is False, ours_node.false_path

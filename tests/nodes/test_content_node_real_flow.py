@@ -84,7 +84,12 @@ def run_flow(database_url: str, monkeypatch):
         "connections": [{"id": f"w{i}", "sourceNodeId": s, "sourceHandle": sh, "targetNodeId": t, "targetHandle": th}
                         for i, (s, sh, t, th) in enumerate(WIRES)],
     }
-    source = generate_code_from_json(flow_json, "flow-version-1")
+    return run_generated(generate_code_from_json(flow_json, "flow-version-1"), database_url, "n-section")
+
+
+def run_generated(source: str, database_url: str, start_node: str):
+    """Run a generated flow module from ``start_node`` as the runtime's mock start does,
+    with <secret:CONTENT_DB> resolving to ``database_url``: (state, execution, secrets)."""
     module = {"__name__": "generated_flow"}
     exec(compile(source, "<generated flow>", "exec"), module)
     secrets = _Secrets({"CONTENT_DB": database_url})
@@ -98,7 +103,7 @@ def run_flow(database_url: str, monkeypatch):
         return built["flow"], built["execution"], built["state"]
 
     module["create_execution_environment"] = keep_environment
-    asyncio.run(module["execute_with_mock_start_node"]("n-section", "run-1", "mock"))
+    asyncio.run(module["execute_with_mock_start_node"](start_node, "run-1", "mock"))
     return built["state"], built["execution"], secrets
 
 
