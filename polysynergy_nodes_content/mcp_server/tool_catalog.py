@@ -3,7 +3,7 @@
 The tools are defined once, by the ``register_*`` functions the MCP server calls with
 itself as the target. Handing them a ``ToolCatalog`` instead collects the same
 functions, with the same ``ToolCalls`` behind them: the section allow-list, the
-read-only engine, the cap per call, the relation guard and the error messages apply
+read-only engine, the cap per call, the section scope and the error messages apply
 to every caller alike. An Agno toolkit (the ContentTools node) is built from it.
 """
 

@@ -78,14 +78,9 @@ def discovered() -> dict:
     return found
 
 
-def _pending(handle: str):
-    if handle == "relation_one_to_many" and handle not in discovered():
-        pytest.skip("relation_one_to_many is written by the reverse-relation work (issue 19), not yet here")
-
-
 def test_the_loader_finds_every_polysynergy_handle_and_no_nameless_base():
     found = discovered()
-    missing = set(POLYSYNERGY_HANDLES) - set(found) - {"relation_one_to_many"}
+    missing = set(POLYSYNERGY_HANDLES) - set(found)
     assert not missing
     assert all(handle for handle in found), "a helper base class with an empty handle is exported"
     # The loader and our registry see the same catalogue.
@@ -94,7 +89,6 @@ def test_the_loader_finds_every_polysynergy_handle_and_no_nameless_base():
 
 @pytest.mark.parametrize("handle", POLYSYNERGY_HANDLES)
 def test_the_field_type_endpoint_fields(handle):
-    _pending(handle)
     cls = discovered()[handle]
     instance = cls()
     for name in ("handle", "label", "postgres_type", "ui_component"):
@@ -112,7 +106,6 @@ def test_the_field_type_endpoint_fields(handle):
 
 @pytest.mark.parametrize("handle", POLYSYNERGY_HANDLES)
 def test_settings_as_polysynergy_stores_them_are_accepted(handle):
-    _pending(handle)
     settings, *_ = POLYSYNERGY_HANDLES[handle]
     instance = discovered()[handle]()
     assert instance.validate_settings(dict(settings)) == settings
@@ -120,7 +113,6 @@ def test_settings_as_polysynergy_stores_them_are_accepted(handle):
 
 @pytest.mark.parametrize("handle", POLYSYNERGY_HANDLES)
 def test_cells_and_inputs_are_what_the_portal_renders(handle):
-    _pending(handle)
     settings, value, cell, form_input = POLYSYNERGY_HANDLES[handle]
     instance = discovered()[handle]()
     config = instance.get_table_cell_config(value=None, settings=settings, field_config=TABLE_FIELD_CONFIG)
@@ -140,7 +132,6 @@ def test_cells_and_inputs_are_what_the_portal_renders(handle):
 
 @pytest.mark.parametrize("handle", POLYSYNERGY_HANDLES)
 def test_values_validate_serialize_and_deserialize_with_polysynergy_signatures(handle):
-    _pending(handle)
     settings, value, *_ = POLYSYNERGY_HANDLES[handle]
     instance = discovered()[handle]()
     if value is None:  # a virtual field holds no value of its own
@@ -156,7 +147,6 @@ def test_values_validate_serialize_and_deserialize_with_polysynergy_signatures(h
 
 @pytest.mark.parametrize("handle", POLYSYNERGY_HANDLES)
 def test_migration_and_index_sql_print_as_text(handle):
-    _pending(handle)
     settings, *_ = POLYSYNERGY_HANDLES[handle]
     instance = discovered()[handle]()
     column = instance.get_migration_sql("my_field", settings, True)
