@@ -34,7 +34,7 @@ def pg_admin_url():
     if url:
         yield url
         return
-    from polysynergy_nodes_content.content_engine.embedded import start_embedded, stop_embedded
+    from polysynergy_nodes_content.content_engine.postgres.embedded import start_embedded, stop_embedded
 
     # A server of its own per test session, so parallel sessions never stop each other's.
     data_dir = Path(tempfile.mkdtemp(prefix="polysynergy-content-tests-")) / "pgdata"
@@ -43,7 +43,7 @@ def pg_admin_url():
     try:
         yield _listen_on_localhost(data_dir)
     finally:
-        from polysynergy_nodes_content.content_engine.database import close_pools
+        from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 
         close_pools()
         stop_embedded(data_dir)
@@ -103,7 +103,7 @@ def new_database(pg_admin_url):
         return url_for_database(pg_admin_url, name)
 
     yield make
-    from polysynergy_nodes_content.content_engine.database import close_pools
+    from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 
     close_pools()
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:

@@ -48,7 +48,7 @@ def test_a_terminated_run_stops_its_embedded_server(tmp_path):
     finally:
         if run.poll() is None:
             run.kill()
-        from polysynergy_nodes_content.content_engine.embedded import stop_embedded
+        from polysynergy_nodes_content.content_engine.postgres.embedded import stop_embedded
 
         for left in scratch.glob("polysynergy-content-tests-*/pgdata"):
             stop_embedded(left)

@@ -20,9 +20,9 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from ..content_engine.database import URL_ENV_VARS, split_url_options
+from ..content_engine.postgres.connections import URL_ENV_VARS, split_url_options
 from ..content_engine.errors import ContentError, DatabaseFailure, InvalidInput, NestedTooDeeply, Refused
-from ..content_engine.records import json_safe
+from ..content_engine.json_values import json_safe
 from .shown import json_text, shown
 
 EXIT_OK = 0
@@ -89,7 +89,7 @@ def choose_database(explicit: str | None, data_dir: str | None, database: str | 
         value = os.environ.get(name, "").strip()
         if value:
             return DatabaseChoice(value, name)
-    from ..content_engine import embedded
+    from ..content_engine.postgres import embedded
 
     db = embedded.start_embedded(data_dir, database=database or embedded.DEFAULT_DATABASE)
     return DatabaseChoice(db.url, "embedded", str(db.data_dir), db.pid, db.started_now)
@@ -104,7 +104,7 @@ def close_pools_for(url: str | None, whole_server: bool = False) -> None:
 
     from psycopg.conninfo import conninfo_to_dict
 
-    from ..content_engine import database
+    from ..content_engine.postgres import connections as database
 
     def where(u: str) -> tuple:
         try:

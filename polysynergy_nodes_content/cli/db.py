@@ -8,9 +8,9 @@ import os
 import click
 from .shown import shown
 
-from ..content_engine import embedded
-from ..content_engine.database import URL_ENV_VARS, url_options
-from ..content_engine.pooler import detect
+from ..content_engine.postgres import embedded
+from ..content_engine.postgres.connections import URL_ENV_VARS, url_options
+from ..content_engine.postgres.pooler import detect
 from .common import ContentGroup, DatabaseChoice, close_pools_for, emit, json_option, mask_url, state
 
 

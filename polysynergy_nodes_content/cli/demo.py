@@ -14,7 +14,7 @@ import click
 from rich.markup import escape
 from rich.rule import Rule
 
-from ..content_engine import embedded
+from ..content_engine.postgres import embedded
 from ..content_engine.errors import InvalidInput, NotFound, Refused
 from .common import DatabaseChoice, choose_database, close_pools_for, emit, json_option, mask_url, state, table
 from .entries import entries_table
@@ -195,7 +195,7 @@ def configured_url() -> bool:
     """A database URL in the environment (then the demo, and serve, use it)."""
     import os
 
-    from ..content_engine.database import URL_ENV_VARS
+    from ..content_engine.postgres.connections import URL_ENV_VARS
 
     return any(os.environ.get(name, "").strip() for name in URL_ENV_VARS)
 

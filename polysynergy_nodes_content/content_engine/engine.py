@@ -14,17 +14,17 @@ import psycopg
 from polysynergy_section_field import default_registry
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
-from .config_store import ConfigStore
-from .field_type_table import sync_field_types, unsynced_handles
-from .database import get_pool, resolve_database_url, resolve_read_url, url_options
-from .entries import EntryService
+from .config.store import ConfigStore
+from .system.field_type_table import sync_field_types, unsynced_handles
+from .postgres.connections import get_pool, resolve_database_url, resolve_read_url, url_options
+from .entries.service import EntryService
 from .errors import ContentError, DatabaseFailure, Refused, database_message
-from .migration_progress import reporting_progress
-from .migrations import Migrations
-from .pooler import Pooler, detect
-from .junction_indexes import build_source_indexes
-from .schema_install import install_system_schema, installed_version, migration_files
-from .section_removal import remove_section
+from .migrations.progress import reporting_progress
+from .migrations.service import Migrations
+from .postgres.pooler import Pooler, detect
+from .system.junction_indexes import build_source_indexes
+from .system.install import install_system_schema, installed_version, migration_files
+from .config.removal import remove_section
 from .section_scope import EVERY_SECTION, SectionScope
 from .settings import EngineSettings
 

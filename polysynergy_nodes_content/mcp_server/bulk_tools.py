@@ -21,10 +21,10 @@ from typing import Annotated, Any
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from polysynergy_nodes_content.content_engine.entry_bulk import TooManyMatches
+from polysynergy_nodes_content.content_engine.entries.bulk import TooManyMatches
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
-from polysynergy_nodes_content.content_engine.query import unconditional
-from polysynergy_nodes_content.content_engine.records import json_safe
+from polysynergy_nodes_content.content_engine.entries.query import unconditional
+from polysynergy_nodes_content.content_engine.json_values import json_safe
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.content_tools import DELETES, READS, SectionName
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal

@@ -12,8 +12,8 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
-from polysynergy_nodes_content.content_engine.records import json_safe
-from polysynergy_nodes_content.content_engine.related_titles import get_with_titles, query_with_titles
+from polysynergy_nodes_content.content_engine.json_values import json_safe
+from polysynergy_nodes_content.content_engine.descriptors.related_titles import get_with_titles, query_with_titles
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.migration_review import review
 from polysynergy_nodes_content.mcp_server.section_description import describe, section_summary

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from polysynergy_nodes_content.content_engine.descriptors import review_descriptor
-from polysynergy_nodes_content.content_engine.records import json_safe
+from polysynergy_nodes_content.content_engine.json_values import json_safe
 from polysynergy_nodes_content.mcp_server.policy import ServerPolicy
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from polysynergy_nodes_content.content_engine.records import json_safe
+from polysynergy_nodes_content.content_engine.json_values import json_safe
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.content_tools import SectionName
 from polysynergy_nodes_content.mcp_server.migration_review import review

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 
 from ..cli.shown import BIDI_CONTROLS
 from ..content_engine.errors import ContentError
-from ..content_engine.read_limits import ReadCancel, cancellable_reads
+from ..content_engine.postgres.read_limits import ReadCancel, cancellable_reads
 from .security import Forbidden, check_csrf
 
 HERE = Path(__file__).parent

@@ -8,7 +8,7 @@ import uuid
 
 from polysynergy_section_field.section_field_runner.base_field_type import is_uuid
 
-from ..content_engine import related_titles
+from ..content_engine.descriptors import related_titles
 from ..content_engine.errors import InvalidInput
 
 MAX_LOOKUP = related_titles.MAX_LOOKUP

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from polysynergy_nodes_content.cli.main import cli
-from polysynergy_nodes_content.content_engine.embedded import is_running, stop_embedded
+from polysynergy_nodes_content.content_engine.postgres.embedded import is_running, stop_embedded
 
 
 def _alive(pid: int) -> bool:
@@ -47,7 +47,7 @@ def embedded_dir(monkeypatch):
     monkeypatch.setenv("SECTIONS_EMBEDDED_DIR", str(path / "pg"))
     yield path / "pg"
     if is_running(path / "pg"):
-        from polysynergy_nodes_content.content_engine.database import close_pools
+        from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 
         close_pools()
         stop_embedded(path / "pg")

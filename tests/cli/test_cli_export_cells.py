@@ -11,7 +11,7 @@ import csv
 import io
 import json
 
-from polysynergy_nodes_content.content_engine import transfer
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 
 RISKY = [

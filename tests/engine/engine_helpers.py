@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from polysynergy_nodes_content.content_engine.catalog import read_section
+from polysynergy_nodes_content.content_engine.postgres.catalog import read_section
 
 def live_state(engine, section_id):
     """The live catalog description of a section's table (for before/after comparisons)."""

@@ -14,7 +14,7 @@ from polysynergy_nodes_content.content_engine.errors import (
     Refused,
     StaleMigration,
 )
-from polysynergy_nodes_content.content_engine.migration_checks import PrecheckFailed
+from polysynergy_nodes_content.content_engine.migrations.gate import PrecheckFailed
 
 
 def fields_of(engine, sid):

@@ -8,7 +8,7 @@ import pytest
 from engine_helpers import make_section, sql
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
-from polysynergy_nodes_content.content_engine.schema_install import migration_files
+from polysynergy_nodes_content.content_engine.system.install import migration_files
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 from polysynergy_section_field import default_registry
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from polysynergy_nodes_content.content_engine import names
+from polysynergy_nodes_content.content_engine.postgres import generated_names as names
 
 FIELD = uuid.UUID("3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f")
 SECTION = uuid.UUID("11111111-2222-3333-4444-555555555555")

@@ -11,7 +11,7 @@ import pytest
 
 from engine_helpers import live_state, make_section, rows, sql
 from polysynergy_nodes_content.content_engine.errors import DatabaseFailure, InvalidInput
-from polysynergy_nodes_content.content_engine.migration_checks import PrecheckFailed
+from polysynergy_nodes_content.content_engine.migrations.gate import PrecheckFailed
 
 
 def field_id(engine, sid, handle):
@@ -100,7 +100,7 @@ def test_online_type_change_that_fails_midway_leaves_the_table_as_it_was(engine)
 
 
 def test_apply_killed_during_the_backfill_removes_the_sync_trigger(engine, monkeypatch):
-    from polysynergy_nodes_content.content_engine import migration_runner as migrations_module
+    from polysynergy_nodes_content.content_engine.migrations import runner as migrations_module
 
     section = make_section(engine, "tallies", [{"handle": "n", "type": "integer"}])
     engine.create_entries("tallies", [{"n": i} for i in range(6_000)])

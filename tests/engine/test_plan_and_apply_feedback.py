@@ -15,7 +15,7 @@ from engine_helpers import live_state, make_section, rows, sql
 from polysynergy_nodes_content.cli.main import cli
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import DatabaseFailure, InvalidInput
-from polysynergy_nodes_content.content_engine.migration_checks import PrecheckFailed
+from polysynergy_nodes_content.content_engine.migrations.gate import PrecheckFailed
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
 

@@ -98,7 +98,7 @@ def test_plugin_junction_name_is_reserved_like_the_built_in(link_engine):
 
 
 def test_the_diagram_draws_a_plugin_relation_like_the_built_in():
-    from polysynergy_nodes_content.content_engine.diagram import mermaid_er
+    from polysynergy_nodes_content.content_engine.descriptors.diagram import mermaid_er
 
     registry = FieldTypeRegistry(registered_field_types)
     registry.register(LinkField)

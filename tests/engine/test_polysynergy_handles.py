@@ -13,7 +13,7 @@ import pytest
 
 from engine_helpers import sql
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
-from polysynergy_nodes_content.content_engine.transfer import export_entries, import_entries
+from polysynergy_nodes_content.content_engine.transfer.stream import export_entries, import_entries
 
 
 def _apply(engine, section_id):

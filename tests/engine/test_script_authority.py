@@ -14,10 +14,10 @@ import pytest
 from psycopg import sql as pg_sql
 
 from engine_helpers import live_state, make_section, rows, sql
-from polysynergy_nodes_content.content_engine.database import close_pools
+from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import Refused
-from polysynergy_nodes_content.content_engine.script import comment_text, session_statements
+from polysynergy_nodes_content.content_engine.migrations.script import comment_text, session_statements
 
 NOT_DDL = ("SET", "BEGIN", "COMMIT", "CALL", "NOTIFY", "UPDATE", "SELECT")
 DDL_LOG = """
@@ -217,7 +217,7 @@ EVERY_SEALED_PART = {
 
 
 def test_every_sealed_part_is_tampered_with_in_some_test():
-    from polysynergy_nodes_content.content_engine.migration_seal import SEALED_FIELDS
+    from polysynergy_nodes_content.content_engine.migrations.seal import SEALED_FIELDS
 
     assert sorted(EVERY_SEALED_PART) == sorted(SEALED_FIELDS)
 
@@ -336,7 +336,7 @@ def test_hostile_labels_stay_inside_comments_and_the_script_runs_as_intended(new
 def test_a_step_missing_from_the_script_is_refused_even_with_a_valid_seal(engine):
     """Defence in depth: were the key ever known, a resealed record with an extra step
     still does not run, because every step must be a statement of the reviewed script."""
-    from polysynergy_nodes_content.content_engine.migration_seal import seal, signing_key
+    from polysynergy_nodes_content.content_engine.migrations.seal import seal, signing_key
 
     make_section(engine, "victims", [{"handle": "name", "type": "text"}], [{"name": "keep me"}])
     section = make_section(engine, "posts", [{"handle": "title", "type": "text"}], [{"title": "t"}])

@@ -19,7 +19,7 @@ from supabase_lints import findings
 from test_install_and_config import SEED_SYSTEM_SQL
 from test_supabase import CREATE_ROLES
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
-from polysynergy_nodes_content.content_engine.schema_install import SYSTEM_TABLES, migration_files
+from polysynergy_nodes_content.content_engine.system.install import SYSTEM_TABLES, migration_files
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
 API_ROLES = ("anon", "authenticated")

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from polysynergy_nodes_content.content_engine.database import get_pool, split_url_options
+from polysynergy_nodes_content.content_engine.postgres.connections import get_pool, split_url_options
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 
 

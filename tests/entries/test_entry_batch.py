@@ -104,7 +104,7 @@ def test_batch_of_ten_thousand_is_one_transaction(engine, sections, raw):
 
 
 def test_batch_limit(engine, sections, monkeypatch):
-    from polysynergy_nodes_content.content_engine import entries
+    from polysynergy_nodes_content.content_engine.entries import service as entries
 
     monkeypatch.setattr(entries, "MAX_BATCH", 3)
     with pytest.raises(InvalidInput, match="at most 3 entries"):

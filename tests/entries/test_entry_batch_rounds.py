@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from polysynergy_nodes_content.content_engine.entry_batch import ROUND
+from polysynergy_nodes_content.content_engine.entries.batch import ROUND
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 
 SIZE = 2 * ROUND + 500  # three rounds, the last one short

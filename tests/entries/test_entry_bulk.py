@@ -83,7 +83,7 @@ def test_a_filter_that_names_no_condition_is_refused_for_bulk_changes(engine, tw
 
 
 def test_bulk_update_in_chunks_reports_progress(engine, sections, raw, monkeypatch):
-    from polysynergy_nodes_content.content_engine import entry_bulk
+    from polysynergy_nodes_content.content_engine.entries import bulk as entry_bulk
 
     monkeypatch.setattr(entry_bulk, "CHUNK", 4)
     engine.create_entries("articles", [{"title": f"c{i}", "views": 1} for i in range(10)])
@@ -95,7 +95,7 @@ def test_bulk_update_in_chunks_reports_progress(engine, sections, raw, monkeypat
 
 
 def test_max_entries_refuses_a_change_touching_more_and_changes_nothing(engine, twelve, raw):
-    from polysynergy_nodes_content.content_engine.entry_bulk import TooManyMatches
+    from polysynergy_nodes_content.content_engine.entries.bulk import TooManyMatches
 
     before = views(raw)
     with pytest.raises(TooManyMatches) as refused:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 import polysynergy_section_field as psf
-from polysynergy_nodes_content.content_engine.entry_columns import _params
-from polysynergy_nodes_content.content_engine.section_model import FieldModel, _Refused
+from polysynergy_nodes_content.content_engine.entries.columns import _params
+from polysynergy_nodes_content.content_engine.entries.model import FieldModel, _Refused
 
 
 def field(handle: str, settings: dict) -> FieldModel:
@@ -70,8 +70,8 @@ def test_validate_columns_matches_validate_values_per_item():
     per-value Unicode and refusal checks give what ``validate_values`` gives per item."""
     import types
 
-    from polysynergy_nodes_content.content_engine.entry_columns import validate_columns
-    from polysynergy_nodes_content.content_engine.entry_rows import validate_values
+    from polysynergy_nodes_content.content_engine.entries.columns import validate_columns
+    from polysynergy_nodes_content.content_engine.entries.rows import validate_values
     from polysynergy_nodes_content.content_engine.errors import InvalidInput
 
     fields = {"title": field("text", {"maxLength": 10}), "views": field("integer", {"min": 0}),

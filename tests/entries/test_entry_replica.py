@@ -22,7 +22,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from polysynergy_nodes_content.content_engine import transfer
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 
 
@@ -117,7 +117,7 @@ def replica(pg_admin_url):
     try:
         yield url
     finally:
-        from polysynergy_nodes_content.content_engine.database import close_pools
+        from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 
         close_pools()
         subprocess.run((["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []) +

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from polysynergy_nodes_content.content_engine.catalog import read_section
+from polysynergy_nodes_content.content_engine.postgres.catalog import read_section
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 
 REVERSE = "relation_one_to_many"
@@ -152,7 +152,7 @@ def test_deleting_or_moving_the_other_side_updates_the_list(engine, people):
 
 
 def test_export_includes_it_and_import_ignores_it(engine, people, tmp_path):
-    from polysynergy_nodes_content.content_engine.transfer import export_entries, import_entries
+    from polysynergy_nodes_content.content_engine.transfer.stream import export_entries, import_entries
 
     out = tmp_path / "writers.jsonl"
     export_entries(engine, "writers", str(out), order_by="name")
@@ -208,7 +208,7 @@ def test_a_section_can_list_its_own_children(engine, build):
 
 
 def test_the_diagram_draws_the_relation_once():
-    from polysynergy_nodes_content.content_engine.diagram import mermaid_er
+    from polysynergy_nodes_content.content_engine.descriptors.diagram import mermaid_er
 
     sections = [
         {"id": "w", "handle": "writers", "fields": [

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from polysynergy_nodes_content.content_engine import transfer
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 
 
@@ -106,7 +106,7 @@ def test_rules_become_named_checks_created_by_the_migration(engine, events, raw)
         raw.execute("INSERT INTO custom.events (code) VALUES ('lowercase')")
     with pytest.raises(psycopg.errors.CheckViolation):
         raw.execute("INSERT INTO custom.events (code, seats, sold) VALUES ('AB5', 1, 2)")
-    from polysynergy_nodes_content.content_engine.entry_errors import explain_db_error
+    from polysynergy_nodes_content.content_engine.entries.write_errors import explain_db_error
     model = engine.entries.models.get(raw, events, refresh=True)
     with pytest.raises(psycopg.errors.CheckViolation) as info:
         raw.execute("INSERT INTO custom.events (code, starts, ends) VALUES ('AB6', '2025-02-01', '2025-01-01')")

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from polysynergy_nodes_content.content_engine import transfer
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 
 

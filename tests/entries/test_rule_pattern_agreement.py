@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from polysynergy_nodes_content.content_engine.config_store import ConfigStore
-from polysynergy_nodes_content.content_engine.entry_rules import Rule, broken_rules
-from polysynergy_nodes_content.content_engine.planning.desired import desired_fields
-from polysynergy_nodes_content.content_engine.rule_checks import desired_rule_checks
-from polysynergy_nodes_content.content_engine.rule_patterns import UnsupportedPattern, rule_pattern
+from polysynergy_nodes_content.content_engine.config.store import ConfigStore
+from polysynergy_nodes_content.content_engine.rules.language import Rule, broken_rules
+from polysynergy_nodes_content.content_engine.migrations.planning.desired import desired_fields
+from polysynergy_nodes_content.content_engine.rules.check_constraints import desired_rule_checks
+from polysynergy_nodes_content.content_engine.rules.patterns import UnsupportedPattern, rule_pattern
 
 #: The collations the CHECK is evaluated under; the ICU one where the server has ICU.
 COLLATIONS = ("default", "C", "und-x-icu")

@@ -11,7 +11,7 @@ import json
 import psycopg
 import pytest
 
-from polysynergy_nodes_content.content_engine import transfer
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 
 #: field -> pattern; each field's rule has the message "<field> is refused".

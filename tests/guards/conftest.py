@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from polysynergy_nodes_content.content_engine import rule_patterns
+from polysynergy_nodes_content.content_engine.rules import patterns as rule_patterns
 
 
 @pytest.fixture(autouse=True)

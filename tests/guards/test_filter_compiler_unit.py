@@ -16,7 +16,7 @@ from guard_models import REGISTRY, render, section_model
 from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
 
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
-from polysynergy_nodes_content.content_engine.query import (
+from polysynergy_nodes_content.content_engine.entries.query import (
     MAX_CONDITIONS, MAX_DEPTH, FilterCompiler, check_paging, compile_order_by, parse_json_input, unconditional)
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
@@ -431,7 +431,7 @@ def refused_under(filters, limits) -> InvalidInput:
 def test_configured_caps_hold_inside_relation_filters_too():
     """The limits given to compile reach the compilers of related sections (shared), not
     the defaults."""
-    from polysynergy_nodes_content.content_engine.read_limits import FilterLimits
+    from polysynergy_nodes_content.content_engine.postgres.read_limits import FilterLimits
 
     tight = FilterLimits(operand_length=6, conditions=3, depth=2, bytes=400)
     compiler().compile({"author": {"name": "a", "age": 3, "mentor": {"_null": True}}}, tight)  # at the caps

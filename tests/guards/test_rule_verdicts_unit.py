@@ -14,7 +14,7 @@ from guard_models import section_model
 
 from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
 
-from polysynergy_nodes_content.content_engine.entry_rules import (
+from polysynergy_nodes_content.content_engine.rules.language import (
     MAX_MESSAGE, MAX_RULES, OPERATORS, Rule, broken_rules, check_rules_against, enforce, parse_rules, to_config)
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from polysynergy_nodes_content.content_engine.migration_seal import (
+from polysynergy_nodes_content.content_engine.migrations.seal import (
     SEALED_FIELDS, TamperedMigration, seal, verify)
 from polysynergy_nodes_content.content_engine.errors import Refused
 

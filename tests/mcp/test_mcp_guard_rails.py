@@ -90,7 +90,7 @@ def select_only_role(pg_admin_url, database_url, research, engine):
     params = conninfo_to_dict(database_url)
     params.update(user=role, password=PASSWORD)
     yield make_conninfo(**params)
-    from polysynergy_nodes_content.content_engine.database import close_pools
+    from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 
     close_pools()
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from planning_helpers import field, live_table, plan, section, snapshot
 from polysynergy_nodes_content.cli.main import cli
-from polysynergy_nodes_content.content_engine import lint
-from polysynergy_nodes_content.content_engine.lint import RULES, lint_operations, rule_named
+from polysynergy_nodes_content.content_engine.migrations import lint
+from polysynergy_nodes_content.content_engine.migrations.lint import RULES, lint_operations, rule_named
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "migration-lint-rules.md"
 TITLE = field("title", settings={"maxLength": 120})
@@ -95,7 +95,7 @@ CASES = {
 
 
 def test_every_rule_has_a_case_and_every_rule_module_is_listed():
-    modules = {m.name for m in pkgutil.iter_modules([str(Path(lint.__file__).parent / "rules")])}
+    modules = {m.name for m in pkgutil.iter_modules([str(Path(lint.__file__).parent / "hazards")])}
     listed = {importlib.import_module(type(r).__module__).__name__.rsplit(".", 1)[1] for r in RULES}
     assert modules == listed
     assert {r.name for r in RULES} == set(CASES)

@@ -13,10 +13,10 @@ import pytest
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 
-from polysynergy_nodes_content.content_engine import transfer
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import Refused
-from polysynergy_nodes_content.content_engine.pooler import detect, probe
+from polysynergy_nodes_content.content_engine.postgres.pooler import detect, probe
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
 
@@ -214,7 +214,7 @@ def test_nothing_the_engine_does_through_the_pooler_leaves_session_state_behind(
 
 
 def test_pooler_settings_and_url_options_are_checked():
-    from polysynergy_nodes_content.content_engine.database import split_url_options, url_options
+    from polysynergy_nodes_content.content_engine.postgres.connections import split_url_options, url_options
     from polysynergy_nodes_content.content_engine.errors import ConfigurationError
 
     clean, options = url_options("postgresql://u@h:5432/db?sslmode=require&pooler=Session&prepared_statements=on")
@@ -236,7 +236,7 @@ def test_the_read_statement_timeout_holds_behind_the_pooler(database_url, pooled
     """SET LOCAL lives and dies with the read's transaction, so it works through a
     transaction pooler: a read waiting for a lock stops at the limit, and the shared
     server sessions keep no timeout afterwards."""
-    from polysynergy_nodes_content.content_engine.read_limits import ReadTimeout
+    from polysynergy_nodes_content.content_engine.postgres.read_limits import ReadTimeout
 
     engine = ContentEngine(pooled_url, EngineSettings(migration_database_url=database_url,
                                                       read_statement_timeout_ms=250))

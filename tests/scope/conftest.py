@@ -35,7 +35,7 @@ def worlds(pg_admin_url):
             build_world(url, variant)
         yield urls
     finally:
-        from polysynergy_nodes_content.content_engine.database import close_pools
+        from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 
         close_pools()
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:

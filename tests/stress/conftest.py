@@ -29,7 +29,7 @@ def module_database(pg_admin_url):
         return database_url_for(pg_admin_url, name)
 
     yield make
-    from polysynergy_nodes_content.content_engine.database import close_pools
+    from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 
     close_pools()
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:

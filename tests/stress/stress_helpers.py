@@ -150,7 +150,7 @@ $$;
 def live_state(engine, section_ref) -> dict:
     """The live catalog description of a section's table and junction tables (column
     positions left out: a restored column comes back last)."""
-    from polysynergy_nodes_content.content_engine.catalog import read_section
+    from polysynergy_nodes_content.content_engine.postgres.catalog import read_section
 
     section = engine.get_section(section_ref)
     applied = section["applied_state"]

@@ -40,7 +40,7 @@ def owner(database_url):
             pytest.fail(f"the privilege tests must run in CI: {reason}")  # never a silent skip there
         pytest.skip(reason)
     yield role, url
-    from polysynergy_nodes_content.content_engine.database import close_pools
+    from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 
     close_pools()
     with psycopg.connect(database_url, autocommit=True) as conn:

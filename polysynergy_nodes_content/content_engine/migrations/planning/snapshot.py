@@ -1,0 +1,77 @@
+"""Everything planning needs from the database, read once before the diff.
+
+The diff itself never touches the database, so it can be tested by building a
+``PlanningSnapshot`` in Python. Row counts for the review are not part of it: they are
+counted after the diff (``measure``), only for the operations that need them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg import sql
+
+from polysynergy_section_field.section_field_runner import FieldTypeRegistry
+
+from ...postgres.catalog import LiveSection, section_table_of, table_exists
+from ...system.privacy import API_ROLES
+from ...settings import EngineSettings
+from .desired import desired_fields
+
+#: ``targets`` value for a target section that exists but has no table yet.
+NO_TABLE = None
+
+
+@dataclass
+class PlanningSnapshot:
+    """The configuration to reach and the live state to start from."""
+
+    config: dict  # the configuration snapshot: {"section": ..., "fields": [...], "config_version": ...}
+    applied_state: dict | None  # the configuration the live table was last migrated to
+    live: LiveSection
+    #: The live table holds at least one row (decides CONCURRENTLY and NOT VALID + VALIDATE).
+    populated: bool = False
+    #: The roles of ``settings.grants``, ``settings.read_policy_roles`` and the API roles that exist.
+    roles: frozenset = frozenset()
+    #: Target section handle -> its live table name (NO_TABLE: not applied yet). A handle
+    #: that is missing names no section.
+    targets: dict = field(default_factory=dict)
+    #: Table names of the content schema the section's table could be renamed to but that are taken.
+    taken_names: frozenset = frozenset()
+
+    @property
+    def section(self) -> dict:
+        return self.config["section"]
+
+
+def read_snapshot(conn: psycopg.Connection, settings: EngineSettings, registry: FieldTypeRegistry, config: dict,
+                  applied_state: dict | None, live: LiveSection) -> PlanningSnapshot:
+    section = config["section"]
+    schema = settings.content_schema
+    populated = False
+    if live.table is not None:
+        populated = conn.execute(
+            sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(schema, live.table.name))).fetchone()[0]
+    wanted_roles = sorted(set(settings.grants) | set(settings.read_policy_roles) | set(API_ROLES))
+    roles = frozenset(r[0] for r in conn.execute(
+        "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (wanted_roles,)))
+    targets = {}
+    for f in desired_fields(config, registry):
+        target = f.relation_target
+        if target is None or target in targets:
+            continue
+        if target == section["handle"]:
+            targets[target] = section["table_name"]
+            continue
+        row = conn.execute(
+            sql.SQL("SELECT id FROM {} WHERE handle = %s").format(sql.Identifier(settings.system_schema, "sections")),
+            (target,),
+        ).fetchone()
+        if row is not None:
+            targets[target] = section_table_of(conn, schema, str(row[0]))
+    taken = frozenset()
+    if live.table is not None and live.table.name != section["table_name"] and table_exists(
+            conn, schema, section["table_name"]):
+        taken = frozenset({section["table_name"]})
+    return PlanningSnapshot(config, applied_state, live, populated, roles, targets, taken)
