@@ -36,7 +36,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from polysynergy_nodes_content.content_engine.postgres.connections import close_pools  # noqa: E402
+from polysynergy_nodes_content.content_engine.postgres import close_pools  # noqa: E402
 from polysynergy_nodes_content.content_engine.engine import ContentEngine  # noqa: E402
 from polysynergy_nodes_content.content_engine.errors import ContentError  # noqa: E402
 from polysynergy_nodes_content.content_engine.settings import EngineSettings  # noqa: E402
@@ -293,7 +293,7 @@ def main() -> int:
     if bench_url:
         admin = bench_url
     else:
-        from polysynergy_nodes_content.content_engine.postgres.embedded import start_embedded
+        from polysynergy_nodes_content.content_engine.postgres import start_embedded
 
         data_dir = Path(tempfile.mkdtemp(prefix="content-bench-migrations-")) / "pgdata"
         admin = start_embedded(data_dir, database="postgres").url
@@ -310,7 +310,7 @@ def main() -> int:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DBNAME)))
         if data_dir is not None:
-            from polysynergy_nodes_content.content_engine.postgres.embedded import stop_embedded
+            from polysynergy_nodes_content.content_engine.postgres import stop_embedded
 
             stop_embedded(data_dir)
             shutil.rmtree(data_dir.parent, ignore_errors=True)

@@ -19,7 +19,7 @@ import time
 
 import psycopg
 
-from polysynergy_nodes_content.content_engine.rules.patterns import rule_pattern
+from polysynergy_nodes_content.content_engine.rules import rule_pattern
 from polysynergy_section_field.field_types._linear_patterns import full_pattern
 
 EVERYDAY = [r"^[A-Z]{2}[0-9]+$", r"^[\w.-]+@[a-z]+\.org$", r"^(ab|cd)*?e$", r"\s"]

@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
+from polysynergy_nodes_content.content_engine.postgres import close_pools
 
 
 def server_url() -> tuple[str, object]:
@@ -21,7 +21,7 @@ def server_url() -> tuple[str, object]:
     for name in ("CONTENT_BENCH_DATABASE_URL", "SECTIONS_DATABASE_URL"):
         if os.environ.get(name, "").strip():
             return os.environ[name].strip(), None
-    from polysynergy_nodes_content.content_engine.postgres.embedded import start_embedded
+    from polysynergy_nodes_content.content_engine.postgres import start_embedded
 
     data_dir = Path(os.environ.get("CONTENT_BENCH_EMBEDDED_DIR", "/tmp/polysynergy-content-bench"))
     db = start_embedded(data_dir, database="postgres")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import click
 import psycopg
@@ -20,9 +18,9 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from ..content_engine.postgres.connections import URL_ENV_VARS, split_url_options
+from ..content_engine.postgres import URL_ENV_VARS, check_connection, mask_url, split_url_options
 from ..content_engine.errors import ContentError, DatabaseFailure, InvalidInput, NestedTooDeeply, Refused
-from ..content_engine.json_values import json_safe
+from ..content_engine.engine import json_safe
 from .shown import json_text, shown
 
 EXIT_OK = 0
@@ -33,26 +31,6 @@ EXIT_DATABASE = 4
 
 class Declined(Refused):
     """The user answered no at a confirmation prompt (or could not be asked)."""
-
-
-# ``password = value`` in a key=value connection string; the value may be single-quoted.
-_CONNINFO_PASSWORD = re.compile(r"(\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)")
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password hidden (in the user part or as a ``password`` parameter)."""
-    if "://" not in url:
-        return _CONNINFO_PASSWORD.sub(r"\1***", url)
-    parts = urlsplit(url)
-    if parts.password:
-        user = parts.username or ""
-        host = parts.netloc.rpartition("@")[2]
-        parts = parts._replace(netloc=f"{user}:***@{host}")
-    if parts.query:
-        pairs = [f"{pair.partition('=')[0]}=***" if unquote(pair.partition("=")[0]).strip() == "password" else pair
-                 for pair in parts.query.split("&")]
-        parts = parts._replace(query="&".join(pairs))
-    return urlunsplit(parts)
 
 
 @dataclass
@@ -89,9 +67,9 @@ def choose_database(explicit: str | None, data_dir: str | None, database: str | 
         value = os.environ.get(name, "").strip()
         if value:
             return DatabaseChoice(value, name)
-    from ..content_engine.postgres import embedded
+    from ..content_engine.postgres import DEFAULT_DATABASE, start_embedded
 
-    db = embedded.start_embedded(data_dir, database=database or embedded.DEFAULT_DATABASE)
+    db = start_embedded(data_dir, database=database or DEFAULT_DATABASE)
     return DatabaseChoice(db.url, "embedded", str(db.data_dir), db.pid, db.started_now)
 
 
@@ -121,17 +99,6 @@ def close_pools_for(url: str | None, whole_server: bool = False) -> None:
                 pool.close(timeout=5)
             except Exception:  # pragma: no cover - best effort
                 pass
-
-
-def check_connection(url: str, timeout: int = 10) -> None:
-    """Fail fast (exit 4) with a clear message when the database cannot be reached."""
-    clean, _ = split_url_options(url)
-    try:
-        with psycopg.connect(clean, connect_timeout=timeout, autocommit=True):
-            pass
-    except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabaseFailure(f"cannot connect to {mask_url(url)}: {reason}") from None
 
 
 @dataclass

@@ -8,10 +8,10 @@ import os
 import click
 from .shown import shown
 
-from ..content_engine.postgres import embedded
-from ..content_engine.postgres.connections import URL_ENV_VARS, url_options
-from ..content_engine.postgres.pooler import detect
-from .common import ContentGroup, DatabaseChoice, close_pools_for, emit, json_option, mask_url, state
+from ..content_engine.postgres import embedded_status, mask_url, psql_command, start_embedded, stop_embedded
+from ..content_engine.postgres import URL_ENV_VARS, url_options
+from ..content_engine.postgres import detect
+from .common import ContentGroup, DatabaseChoice, close_pools_for, emit, json_option, state
 
 
 @click.group("db", cls=ContentGroup)
@@ -34,12 +34,12 @@ def _configured_url() -> tuple[str | None, str | None]:
 def status_cmd():
     """Whether the embedded server runs (pid, data directory, URL) and which database commands use."""
     st = state()
-    info = embedded.embedded_status(st.data_dir)
+    info = embedded_status(st.data_dir)
     url, source = _configured_url()
     info["commands_use"] = {"url": mask_url(url), "source": source} if url else {
         "url": info["url"], "source": "embedded"}
     if info["url"]:
-        info["psql"] = embedded.psql_command(info["url"])
+        info["psql"] = psql_command(info["url"])
 
     def render():
         c = st.console
@@ -62,10 +62,10 @@ def status_cmd():
 def start_cmd():
     """Start the embedded server (or reuse the running one)."""
     st = state()
-    db = embedded.start_embedded(st.data_dir)
+    db = start_embedded(st.data_dir)
     st.choice = DatabaseChoice(db.url, "embedded", str(db.data_dir), db.pid, db.started_now)
     info = {"started": db.started_now, "pid": db.pid, "data_dir": str(db.data_dir), "url": db.url,
-            "psql": embedded.psql_command(db.url)}
+            "psql": psql_command(db.url)}
 
     def render():
         verb = "Started" if db.started_now else "Already running:"
@@ -81,9 +81,9 @@ def start_cmd():
 def stop_cmd():
     """Stop the embedded server cleanly (fast shutdown; data is kept)."""
     st = state()
-    status = embedded.embedded_status(st.data_dir)
+    status = embedded_status(st.data_dir)
     close_pools_for(status.get("url"), whole_server=True)  # our connections first: no race with the shutdown
-    stopped = embedded.stop_embedded(st.data_dir)
+    stopped = stop_embedded(st.data_dir)
     info = {"stopped": stopped, "pid": status["pid"], "data_dir": status["data_dir"]}
 
     def render():

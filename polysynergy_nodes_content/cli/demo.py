@@ -14,9 +14,9 @@ import click
 from rich.markup import escape
 from rich.rule import Rule
 
-from ..content_engine.postgres import embedded
+from ..content_engine.postgres import embedded_url, mask_url, psql_command, recreate_database
 from ..content_engine.errors import InvalidInput, NotFound, Refused
-from .common import DatabaseChoice, choose_database, close_pools_for, emit, json_option, mask_url, state, table
+from .common import DatabaseChoice, choose_database, close_pools_for, emit, json_option, state, table
 from .entries import entries_table
 from .migrations import render_review
 from .sections import _field_rows
@@ -58,8 +58,8 @@ def demo_cmd(handle):
         choice = st.use_database(choose_database(st.database_url, st.data_dir))
         fresh = False
     else:
-        close_pools_for(embedded.embedded_url(st.data_dir, DEMO_DATABASE))  # in-process reruns: no stale connections
-        db = embedded.recreate_database(st.data_dir, DEMO_DATABASE)
+        close_pools_for(embedded_url(st.data_dir, DEMO_DATABASE))  # in-process reruns: no stale connections
+        db = recreate_database(st.data_dir, DEMO_DATABASE)
         choice = st.use_database(DatabaseChoice(db.url, "embedded", str(db.data_dir), db.pid, db.started_now))
         fresh = True
     engine = st.engine()
@@ -158,7 +158,7 @@ def demo_cmd(handle):
         c.print(entries_table(back["entries"], "After the rollback", max_columns=6))
 
     step("Connect to it yourself")
-    psql = embedded.psql_command(choice.url) if fresh else f"psql '{choice.describe()['url']}'"
+    psql = psql_command(choice.url) if fresh else f"psql '{choice.describe()['url']}'"
     url_for_cli = choice.url if fresh else None
     say(f"URL:  {escape(choice.url if fresh else choice.describe()['url'])}")
     say(f"psql: {escape(psql)}   then: SELECT * FROM custom.{section['table_name']};")
@@ -195,7 +195,7 @@ def configured_url() -> bool:
     """A database URL in the environment (then the demo, and serve, use it)."""
     import os
 
-    from ..content_engine.postgres.connections import URL_ENV_VARS
+    from ..content_engine.postgres import URL_ENV_VARS
 
     return any(os.environ.get(name, "").strip() for name in URL_ENV_VARS)
 

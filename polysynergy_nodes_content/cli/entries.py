@@ -7,9 +7,9 @@ from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progre
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.text import Text
 
-from ..content_engine.transfer import stream as transfer
+from ..content_engine import transfer
 from ..content_engine.errors import InvalidInput
-from ..content_engine.descriptors.related_titles import get_with_titles, query_with_titles
+from ..content_engine.descriptors import get_with_titles, query_with_titles
 from .common import ContentGroup, emit, json_option, parse_json_arg, state, table
 from .shown import shown
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..content_engine.errors import ConfigurationError
-from ..content_engine.install_hint import extra_install_hint
+from ..content_engine.errors import ConfigurationError, extra_install_hint
 from .common import choose_database, state
 from .shown import shown
 

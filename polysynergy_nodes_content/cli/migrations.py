@@ -218,7 +218,7 @@ def rollback_cmd(target, yes):
 def rules_cmd(rule):
     """The lint rules a migration review applies (or one RULE in full): what each catches,
     why it matters and the fix. Needs no database."""
-    from ..content_engine.migrations.lint import RULES, rule_named
+    from ..content_engine.migrations import RULES, rule_named
 
     st = state()
     if rule is not None:

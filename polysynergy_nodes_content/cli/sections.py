@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..content_engine.config.store import UI_WIDTHS
-from ..content_engine.descriptors.diagram import mermaid_er
+from ..content_engine.config import UI_WIDTHS
+from ..content_engine.descriptors import mermaid_er
 from ..content_engine.errors import InvalidInput, NotFound
 from .common import ContentGroup, emit, json_option, parse_json_arg, state, table
 from .shown import shown

@@ -13,10 +13,8 @@ import json
 
 from rich.markup import escape as escape_markup
 
-#: Bidi controls: embeddings and overrides, isolates, marks (LRM, RLM, ALM).
-BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
-#: C0 controls, DEL, C1 controls and the bidi controls.
-UNSAFE = frozenset([*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *BIDI_CONTROLS])
+from ..unsafe_characters import UNSAFE
+
 _LINE_BREAKS = frozenset([ord("\n"), ord("\t")])
 
 _ALL = {code: f"\\u{code:04x}" for code in UNSAFE}

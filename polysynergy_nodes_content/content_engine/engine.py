@@ -7,6 +7,7 @@ Every method is synchronous (psycopg over a shared pool); nodes call it through
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 
 import psycopg
@@ -14,19 +15,23 @@ import psycopg
 from polysynergy_section_field import default_registry
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
-from .config.store import ConfigStore
-from .system.field_type_table import sync_field_types, unsynced_handles
-from .postgres.connections import get_pool, resolve_database_url, resolve_read_url, url_options
-from .entries.service import EntryService
+from .config import ConfigStore
+from .system import sync_field_types, unsynced_handles
+from .postgres import get_pool, resolve_database_url, resolve_read_url, url_options
+from .entries import EntryService
 from .errors import ContentError, DatabaseFailure, Refused, database_message
-from .migrations.progress import reporting_progress
-from .migrations.service import Migrations
-from .postgres.pooler import Pooler, detect
-from .system.junction_indexes import build_source_indexes
-from .system.install import install_system_schema, installed_version, migration_files
-from .config.removal import remove_section
+from .json_values import json_safe
+from .migrations import reporting_progress
+from .migrations import Migrations
+from .postgres import Pooler, detect
+from .system import build_source_indexes
+from .system import install_system_schema, installed_version, migration_files
+from .config import remove_section
 from .section_scope import EVERY_SECTION, SectionScope
 from .settings import EngineSettings
+from .transfer import export_entries, import_entries
+
+__all__ = ["ContentEngine", "get_engine", "json_safe"]
 
 _engines: dict[tuple, "ContentEngine"] = {}
 _engines_lock = threading.Lock()
@@ -46,6 +51,18 @@ def get_engine(database_url: str | None = None, settings: EngineSettings | None 
                 _engines[key] = engine
     engine.ensure_installed()
     return engine
+
+
+def _json_result(method):
+    """Results leave the facade JSON-safe (ISO dates, string UUIDs, exact decimals), so no
+    caller converts them. Entry rows are made JSON-safe as they are read (``output_row``),
+    so the hot paths (batches, queries) are not walked twice."""
+
+    @functools.wraps(method)
+    def json_method(self, *args, **kwargs):
+        return json_safe(method(self, *args, **kwargs))
+
+    return json_method
 
 
 class ContentEngine:
@@ -106,6 +123,7 @@ class ContentEngine:
         self.entries.invalidate()
 
     # -- installation ------------------------------------------------------------------
+    @_json_result
     def install(self) -> dict:
         """Install or upgrade the system schema and sync the field-type registry."""
         with self.connection() as conn:
@@ -138,15 +156,18 @@ class ContentEngine:
         with self.connection() as conn:
             return sync_field_types(conn, self.settings, self.registry)
 
+    @_json_result
     def field_types(self) -> list[dict]:
         return [ft.describe() for ft in sorted(self.registry, key=lambda f: (f.category, f.handle))]
 
     # -- sections ----------------------------------------------------------------------
+    @_json_result
     def create_section(self, handle, label=None, description=None, icon=None, title_field_handle=None) -> dict:
         self.ensure_installed()
         with self.connection() as conn:
             return self._store(conn).create_section(handle, label, description, icon, title_field_handle)
 
+    @_json_result
     def get_section(self, section) -> dict:
         self.ensure_installed()
         with self.connection() as conn:
@@ -155,6 +176,7 @@ class ContentEngine:
             found["fields"] = store.fields(found["id"])
             return found
 
+    @_json_result
     def list_sections(self) -> list[dict]:
         self.ensure_installed()
         with self.connection() as conn:
@@ -164,6 +186,7 @@ class ContentEngine:
                 s["fields"] = store.fields(s["id"])
             return sections
 
+    @_json_result
     def update_section(self, section, changes: dict) -> dict:
         self.ensure_installed()
         with self.connection() as conn:
@@ -171,6 +194,7 @@ class ContentEngine:
         self.entries.invalidate()  # title field and validation rules apply at once
         return updated
 
+    @_json_result
     def delete_section(self, section) -> dict:
         """Remove a section. Without a table its configuration is deleted at once;
         with one, the section is deactivated and a (destructive) migration archives
@@ -187,6 +211,7 @@ class ContentEngine:
         return {"deleted": False, "section": self.get_section(found["id"]), "migration": self.plan_migration(found["id"])}
 
     # -- fields ------------------------------------------------------------------------
+    @_json_result
     def add_field(self, section, handle, label=None, field_type_handle=None, field_settings=None, is_required=False,
                   is_unique=False, default_value=None, help_text=None, placeholder=None, ui_width="full",
                   tab_name="Content", sort_order=None, is_visible=True) -> dict:
@@ -198,6 +223,7 @@ class ContentEngine:
         with self.connection() as conn:
             return self._store(conn).add_field(section, values)
 
+    @_json_result
     def update_field(self, field_id, updates: dict) -> dict:
         self.ensure_installed()
         with self.connection() as conn:
@@ -205,12 +231,14 @@ class ContentEngine:
         self.entries.invalidate()  # validation rules apply at once
         return updated
 
+    @_json_result
     def remove_field(self, section, field_handle) -> dict:
         self.ensure_installed()
         with self.connection() as conn:
             return self._store(conn).remove_field(section, field_handle)
 
     # -- migrations --------------------------------------------------------------------
+    @_json_result
     def plan_migration(self, section, on_convert_failure: str = "refuse") -> dict:
         """Plan (and record) the migration of a section. ``on_convert_failure`` says what a
         type change does with values that do not convert: "refuse" the apply (default),
@@ -219,15 +247,18 @@ class ContentEngine:
         self.ensure_installed()
         return _translate(self.migrations.plan, section, on_convert_failure)
 
+    @_json_result
     def get_migration(self, migration_id) -> dict:
         self.ensure_installed()
         return _translate(self.migrations.get, migration_id)
 
+    @_json_result
     def list_migrations(self, section=None) -> list[dict]:
         self.ensure_installed()
         section_id = self.get_section(section)["id"] if section is not None else None
         return _translate(self.migrations.list, section_id)
 
+    @_json_result
     def apply_migration(self, migration_id, confirm: bool = False, progress=None) -> dict:
         """``progress(event)`` hears each step and every backfill batch (see migration_progress)."""
         self.ensure_installed()
@@ -235,6 +266,7 @@ class ContentEngine:
         with reporting_progress(progress):
             return _translate(self.migrations.apply, migration_id, confirm)
 
+    @_json_result
     def rollback_migration(self, migration_id) -> dict:
         self.ensure_installed()
         self.require_session_connection()
@@ -261,12 +293,14 @@ class ContentEngine:
             "db.<project>.supabase.co) or a session pooler: set SECTIONS_MIGRATION_DATABASE_URL (the "
             "migration_database_url setting) to it, or run the command with --database-url pointing there." + hint)
 
+    @_json_result
     def resume_migration(self, migration_id) -> dict:
         """Finish an interrupted apply (or rollback) from its recorded progress."""
         self.ensure_installed()
         self.require_session_connection()
         return _translate(self.migrations.resume, migration_id)
 
+    @_json_result
     def abort_migration(self, migration_id) -> dict:
         """Undo an interrupted apply, leaving the table as before it started."""
         self.ensure_installed()
@@ -274,31 +308,37 @@ class ContentEngine:
         return _translate(self.migrations.abort, migration_id)
 
     # -- entries -----------------------------------------------------------------------
+    @_json_result
     def create_entry(self, section_handle, data: dict) -> dict:
         return self.entries.create(section_handle, data)
 
     def create_entries(self, section_handle, items: list, on_conflict=None, keep_ids: bool = False) -> list[dict]:
         return self.entries.create_many(section_handle, items, on_conflict=on_conflict, keep_ids=keep_ids)
 
+    @_json_result
     def get_entry(self, section_handle, entry_id, fields=None, primary: bool = False) -> dict:
         return self.entries.get(section_handle, entry_id, fields=fields, primary=primary)
 
+    @_json_result
     def update_entry(self, section_handle, entry_id, data: dict) -> dict:
         return self.entries.update(section_handle, entry_id, data)
 
     def delete_entry(self, section_handle, entry_id) -> bool:
         return self.entries.delete(section_handle, entry_id)
 
+    @_json_result
     def update_entries(self, section_handle, filters, data: dict, confirm: bool = False, progress=None,
                        max_entries: int | None = None) -> dict:
         return self.entries.update_many(section_handle, filters, data, confirm=confirm, progress=progress,
                                         max_entries=max_entries)
 
+    @_json_result
     def delete_entries(self, section_handle, filters, confirm: bool = False, progress=None,
                        max_entries: int | None = None) -> dict:
         return self.entries.delete_many(section_handle, filters, confirm=confirm, progress=progress,
                                         max_entries=max_entries)
 
+    @_json_result
     def aggregate_entries(self, section_handle, aggregates, group_by=None, filters=None, primary: bool = False) -> dict:
         return self.entries.aggregate(section_handle, aggregates, group_by=group_by, filters=filters, primary=primary)
 
@@ -306,6 +346,17 @@ class ContentEngine:
                       count="exact", search=None, primary: bool = False) -> dict:
         return self.entries.query(section_handle, filters, order_by, limit, offset, fields=fields, count=count,
                                   search=search, primary=primary)
+
+    # -- import and export ---------------------------------------------------------------
+    @_json_result
+    def import_entries(self, section_handle, source, **options) -> dict:
+        """Import a CSV or JSON Lines file, all-or-nothing (options: see ``transfer.import_entries``)."""
+        return import_entries(self, section_handle, source, **options)
+
+    @_json_result
+    def export_entries(self, section_handle, dest, **options) -> dict:
+        """Stream a section's entries to a CSV or JSON Lines file (options: see ``transfer.export_entries``)."""
+        return export_entries(self, section_handle, dest, **options)
 
 
 def _translate(fn, *args):

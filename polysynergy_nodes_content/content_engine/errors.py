@@ -5,6 +5,9 @@ The CLI maps the classes to exit codes; nodes put ``str(error)`` in ``false_path
 
 from __future__ import annotations
 
+# A missing optional extra is told as an error with the command that installs it.
+from .install_hint import extra_install_hint  # noqa: F401  (re-exported)
+
 
 class ContentError(Exception):
     """Base of every engine error."""

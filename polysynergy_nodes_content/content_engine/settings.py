@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from .errors import ConfigurationError
 from .identifiers import check_identifier
-from .postgres.pooler import check_mode
+from .postgres import check_mode
 
 DEFAULT_GRANTS = {
     "service_role": ["SELECT", "INSERT", "UPDATE", "DELETE"],

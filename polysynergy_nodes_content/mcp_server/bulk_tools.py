@@ -21,10 +21,9 @@ from typing import Annotated, Any
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from polysynergy_nodes_content.content_engine.entries.bulk import TooManyMatches
+from polysynergy_nodes_content.content_engine.entries import TooManyMatches
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
-from polysynergy_nodes_content.content_engine.entries.query import unconditional
-from polysynergy_nodes_content.content_engine.json_values import json_safe
+from polysynergy_nodes_content.content_engine.entries import unconditional
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.content_tools import DELETES, READS, SectionName
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal
@@ -72,7 +71,7 @@ def register_aggregate_tool(server, calls: ToolCalls) -> None:
                     "add filters, or group by fewer or coarser fields, and call again")
             return result
 
-        return json_safe(await calls.run(work))
+        return await calls.run(work)
 
     server.add_tool(aggregate_entries, annotations=READS)
 
@@ -137,7 +136,7 @@ def register_bulk_tools(server, calls: ToolCalls) -> None:
                 raise _too_many(error, "update_entries") from None
             return _outcome(result, "update_entries", "updated", policy.max_entries)
 
-        return json_safe(await calls.run(work))
+        return await calls.run(work)
 
     async def delete_entries(
         section: SectionName,
@@ -157,7 +156,7 @@ def register_bulk_tools(server, calls: ToolCalls) -> None:
                 raise _too_many(error, "delete_entries") from None
             return _outcome(result, "delete_entries", "deleted", policy.max_entries)
 
-        return json_safe(await calls.run(work))
+        return await calls.run(work)
 
     server.add_tool(update_entries, annotations=CHANGES_MANY)
     server.add_tool(delete_entries, annotations=DELETES)

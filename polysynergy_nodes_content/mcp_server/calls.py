@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import anyio
 
 from polysynergy_nodes_content.content_engine.errors import NotFound
-from polysynergy_nodes_content.content_engine.postgres.read_limits import cancellable_reads
+from polysynergy_nodes_content.content_engine.postgres import cancellable_reads
 from polysynergy_nodes_content.mcp_server.engine_access import EngineAccess
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal, ServerPolicy
 from polysynergy_nodes_content.mcp_server.tool_errors import tool_error

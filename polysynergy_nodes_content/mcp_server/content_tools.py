@@ -12,8 +12,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
-from polysynergy_nodes_content.content_engine.json_values import json_safe
-from polysynergy_nodes_content.content_engine.descriptors.related_titles import get_with_titles, query_with_titles
+from polysynergy_nodes_content.content_engine.descriptors import get_with_titles, query_with_titles
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.migration_review import review
 from polysynergy_nodes_content.mcp_server.section_description import describe, section_summary
@@ -41,7 +40,7 @@ def register_read_tools(server, calls: ToolCalls) -> None:
                         if policy.allows_section(s["handle"]) and s.get("is_active", True)]
             return {"sections": [section_summary(s) for s in sections], "limits": policy.describe()}
 
-        return json_safe(await calls.run(work))
+        return await calls.run(work)
 
     async def describe_section(section: SectionName) -> dict[str, Any]:
         """A section's fields with their types, settings and allowed filter operators, and the JSON Schema
@@ -49,7 +48,7 @@ def register_read_tools(server, calls: ToolCalls) -> None:
         def work(engine):
             return describe(calls.section(engine, section), engine.registry, policy.describe())
 
-        return json_safe(await calls.run(work))
+        return await calls.run(work)
 
     async def query_entries(
         section: SectionName,
@@ -86,7 +85,7 @@ def register_read_tools(server, calls: ToolCalls) -> None:
                     "total_is_exact": page["total_is_exact"], "limit": limit, "offset": offset,
                     "related_titles": page["related_titles"]}
 
-        return json_safe(await calls.run(work))
+        return await calls.run(work)
 
     async def get_entry(section: SectionName, entry_id: EntryId, fields: Fields = None) -> dict[str, Any]:
         """One entry of a section by its id."""
@@ -95,7 +94,7 @@ def register_read_tools(server, calls: ToolCalls) -> None:
             entry, titles = get_with_titles(engine, section.strip(), entry_id.strip(), fields=fields or None)
             return {"entry": entry, "related_titles": titles}
 
-        return json_safe(await calls.run(work))
+        return await calls.run(work)
 
     server.add_tool(list_sections, annotations=READS)
     server.add_tool(describe_section, annotations=READS)
@@ -122,7 +121,7 @@ def register_write_tools(server, calls: ToolCalls) -> None:
             created = engine.create_entries(section.strip(), entries)
             return {"created": created, "count": len(created)}
 
-        return json_safe(await calls.run(work))
+        return await calls.run(work)
 
     async def update_entry(
         section: SectionName,
@@ -134,7 +133,7 @@ def register_write_tools(server, calls: ToolCalls) -> None:
             calls.section(engine, section)
             return {"entry": engine.update_entry(section.strip(), entry_id.strip(), values)}
 
-        return json_safe(await calls.run(work))
+        return await calls.run(work)
 
     async def delete_entry(section: SectionName, entry_id: EntryId) -> dict[str, Any]:
         """Delete one entry by its id. This cannot be undone: confirm with the user first."""
@@ -144,7 +143,7 @@ def register_write_tools(server, calls: ToolCalls) -> None:
                 raise NotFound(f"entry '{entry_id}' does not exist in section '{section}'", field="entry_id")
             return {"deleted": True, "entry_id": entry_id.strip()}
 
-        return json_safe(await calls.run(work))
+        return await calls.run(work)
 
     async def plan_migration(section: SectionName) -> dict[str, Any]:
         """Plan the migration that brings a section's table in line with its configuration and return its

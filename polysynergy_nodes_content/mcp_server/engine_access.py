@@ -13,8 +13,8 @@ import threading
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from polysynergy_nodes_content.cli.common import check_connection
-from polysynergy_nodes_content.content_engine.postgres.connections import split_url_options
+from polysynergy_nodes_content.content_engine.postgres import check_connection
+from polysynergy_nodes_content.content_engine.postgres import split_url_options
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import ContentError, DatabaseFailure
 from polysynergy_nodes_content.content_engine.settings import EngineSettings

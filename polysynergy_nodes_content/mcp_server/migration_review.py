@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from polysynergy_nodes_content.content_engine.descriptors import review_descriptor
-from polysynergy_nodes_content.content_engine.json_values import json_safe
 from polysynergy_nodes_content.mcp_server.policy import ServerPolicy
 
 
@@ -23,9 +22,9 @@ def review(plan: dict, policy: ServerPolicy) -> dict:
     """The review of ``plan`` (a migration record of the engine), JSON-safe."""
     described = review_descriptor(plan)
     destructive = described["destructive"]
-    return json_safe({
+    return {
         "migration_id": plan.get("id"),
         **described,
         "can_apply_here": bool(plan.get("id")) and policy.allow_apply and not policy.read_only and not destructive,
         "next_step": _next_step({**plan, "is_destructive": destructive}, policy),
-    })
+    }

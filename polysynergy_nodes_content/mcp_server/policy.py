@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from polysynergy_nodes_content.content_engine.identifiers import check_identifier
+from polysynergy_nodes_content.content_engine.config import check_identifier
 
 DEFAULT_MAX_ENTRIES = 100
 MAX_ENTRIES_LIMIT = 1000  # the engine's own ceiling for one query

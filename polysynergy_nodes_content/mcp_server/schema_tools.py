@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from polysynergy_nodes_content.content_engine.json_values import json_safe
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.content_tools import SectionName
 from polysynergy_nodes_content.mcp_server.migration_review import review
@@ -29,7 +28,7 @@ TypeHandle = Annotated[str, Field(description="Field type: text, textarea, numbe
 
 
 def _changed(field: dict, plan: dict, policy) -> dict:
-    return json_safe({"field": field, "migration": review(plan, policy)})
+    return {"field": field, "migration": review(plan, policy)}
 
 
 def register_schema_tools(server, calls: ToolCalls) -> None:
@@ -45,7 +44,7 @@ def register_schema_tools(server, calls: ToolCalls) -> None:
         def work(engine):
             policy.check_section(handle.strip())
             section = engine.create_section(handle.strip(), label, description=description)
-            return json_safe({"section": section, "migration": review(engine.plan_migration(section["id"]), policy)})
+            return {"section": section, "migration": review(engine.plan_migration(section["id"]), policy)}
 
         return await calls.run(work)
 
@@ -120,8 +119,8 @@ def register_apply_tool(server, calls: ToolCalls) -> None:
                     f"migrations are never applied through this server; nothing was applied. Ask a person to "
                     f"review and apply it ({command})")
             applied = engine.apply_migration(migration["id"], confirm=False)
-            return json_safe({"applied": True, "migration_id": applied.get("id"), "status": applied.get("status"),
-                              "section": section["handle"]})
+            return {"applied": True, "migration_id": applied.get("id"), "status": applied.get("status"),
+                    "section": section["handle"]}
 
         return await calls.run(work)
 

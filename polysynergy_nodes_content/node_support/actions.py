@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 from polysynergy_nodes_content.content_engine.errors import NotFound
-from polysynergy_nodes_content.content_engine.descriptors.related_titles import query_with_titles
+from polysynergy_nodes_content.content_engine.descriptors import query_with_titles
 from polysynergy_nodes_content.node_support.json_input import coerce_bool
 from polysynergy_nodes_content.node_support.json_input import coerce_entry_data
 from polysynergy_nodes_content.node_support.json_input import coerce_int

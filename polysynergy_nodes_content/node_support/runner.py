@@ -18,7 +18,7 @@ from polysynergy_node_runner.setup_context.node_error import NodeError
 
 from polysynergy_nodes_content.content_engine.engine import get_engine
 from polysynergy_nodes_content.content_engine.errors import ConfigurationError, ContentError, InvalidInput
-from polysynergy_nodes_content.content_engine.json_values import json_safe
+from polysynergy_nodes_content.content_engine.engine import json_safe
 from polysynergy_nodes_content.node_support.json_input import coerce_bool, is_not_given
 
 logger = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
-from ..cli.shown import BIDI_CONTROLS
 from ..content_engine.errors import ContentError
-from ..content_engine.postgres.read_limits import ReadCancel, cancellable_reads
+from ..content_engine.postgres import ReadCancel, cancellable_reads
+from ..unsafe_characters import BIDI_CONTROLS
 from .security import Forbidden, check_csrf
 
 HERE = Path(__file__).parent

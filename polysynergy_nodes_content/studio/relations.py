@@ -8,10 +8,10 @@ import uuid
 
 from polysynergy_section_field.section_field_runner.base_field_type import is_uuid
 
-from ..content_engine.descriptors import related_titles
+from ..content_engine.descriptors import MAX_LOOKUP, title_field, titles_by_id
 from ..content_engine.errors import InvalidInput
 
-MAX_LOOKUP = related_titles.MAX_LOOKUP
+MAX_LOOKUP = MAX_LOOKUP
 #: Different titles one relation column filter may name (each is a substring search).
 MAX_TITLE_PARTS = 20
 
@@ -23,7 +23,7 @@ def shown(titles: dict) -> dict[str, str]:
 
 def titles(engine, target_handle: str, ids) -> dict[str, str]:
     """Entry id -> shown title for the given ids of ``target_handle`` (missing ids are left out)."""
-    return shown(related_titles.titles_by_id(engine, target_handle, ids, guess_title=True))
+    return shown(titles_by_id(engine, target_handle, ids, guess_title=True))
 
 
 def listed(engine, section_ref: str, ids) -> list[dict]:
@@ -36,7 +36,7 @@ def listed(engine, section_ref: str, ids) -> list[dict]:
 
 def search(engine, target_handle: str, text: str, limit: int = 20) -> list[dict]:
     """Entries of ``target_handle`` whose title contains ``text`` (any case), by title."""
-    shown_field = related_titles.title_field(engine, target_handle, guess_title=True) or "id"
+    shown_field = title_field(engine, target_handle, guess_title=True) or "id"
     filters = {}
     if text:
         if shown_field == "id":
@@ -65,7 +65,7 @@ def ids_by_titles(engine, target_handle: str, texts: list[str], column: str) -> 
                            "(filter by fewer, or by ids)", field=column)
     if not parts:
         return []
-    shown_field = related_titles.title_field(engine, target_handle, guess_title=True) or "id"
+    shown_field = title_field(engine, target_handle, guess_title=True) or "id"
     if shown_field == "id":
         ids = [str(uuid.UUID(p)) for p in parts if is_uuid(p)]
         filters = {"id": {"_in": ids}} if ids else None

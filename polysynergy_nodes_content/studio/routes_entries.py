@@ -11,7 +11,7 @@ from polysynergy_section_field.section_field_runner.base_field_type import is_uu
 
 from ..content_engine.descriptors import form_descriptor, table_descriptor
 from ..content_engine.errors import ContentError, InvalidInput
-from ..content_engine.descriptors.related_titles import query_with_titles
+from ..content_engine.descriptors import query_with_titles
 from . import relations
 from .cells import row_cells
 from .entry_form import for_create, input_text, posted_values

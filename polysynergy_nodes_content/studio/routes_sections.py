@@ -7,7 +7,7 @@ import json
 
 from starlette.routing import Route
 
-from ..content_engine.config.store import UI_WIDTHS
+from ..content_engine.config import UI_WIDTHS
 from ..content_engine.errors import ContentError, NotFound
 from .pages import call, engine_of, flash, read_form, redirect, render
 from .settings_form import parse_settings, settings_inputs

@@ -328,6 +328,13 @@ class FieldType(PortalConfig):
         """True when the links live in a junction table instead of a column (many links)."""
         return self.is_relation(settings) and not self.stores_column(settings)
 
+    def links_one_entry_of(self, settings: dict | None, stored_target_id, section_id) -> bool:
+        """Whether this field (its settings and the target id the engine stored beside them)
+        is a single relation to ``section_id``: a column with a foreign key. The other side
+        of a reverse relation must be one."""
+        return bool(self.stores_column(settings) and self.foreign_key_target(settings) is not None
+                    and str(stored_target_id) == str(section_id))
+
     def reverse_relation(self, settings: dict | None = None) -> tuple[str, str] | None:
         """(section id or handle, field handle) when the field lists the entries of that
         section whose single relation field points to this entry (no column; read only)."""

@@ -18,7 +18,7 @@ from .write_errors import translate_error
 from ..errors import InvalidInput
 from ..identifiers import SYSTEM_COLUMNS
 from .query import FilterCompiler, parse_json_input
-from ..postgres.read_limits import FilterLimits
+from ..postgres import FilterLimits
 from ..json_values import json_safe
 from .model import SectionModel
 

@@ -22,7 +22,7 @@ from .references import resolve_references
 from .columns import validate_columns
 from .rows import (StaleModel, check_keys, column_default, convert_column, invalid, new_ids, output_row,
                          validate_values)
-from ..rules.language import enforce
+from ..rules import enforce
 from .upsert import conflict_field, enforce_merged, merge, stage_table
 from ..errors import InvalidInput
 from ..json_values import json_safe

@@ -14,12 +14,12 @@ from psycopg import sql
 from .write_errors import translate_error
 from .links import write_links
 from .rows import check_keys, current_rows, validate_values
-from ..rules.language import enforce
+from ..rules import enforce
 from .references import resolve_references
 from .batch import item_label
 from ..errors import InvalidInput, Refused
 from .query import FilterCompiler, parse_json_input, unconditional
-from ..postgres.read_limits import FilterLimits
+from ..postgres import FilterLimits
 from .model import SectionModel
 
 CHUNK = 5000

@@ -18,12 +18,12 @@ from psycopg import sql
 from polysynergy_section_field.section_field_runner import FieldType, FieldTypeRegistry
 
 from ..postgres import generated_names as names
-from ..rules.language import parse_rules
-from ..rules.check_constraints import applied_rule_checks, is_rule_check, rule_name
+from ..rules import parse_rules
+from ..rules import applied_rule_checks, is_rule_check, rule_name
 from ..errors import InvalidInput, NotFound, PendingMigration
 from ..identifiers import IDENTIFIER_PATTERN, SYSTEM_COLUMNS
 from ..json_values import json_safe
-from ..config.reverse_fields import ReverseLink, read_only_message, resolve_link
+from .reverse_links import ReverseLink, read_only_message, resolve_link
 from ..settings import EngineSettings
 
 

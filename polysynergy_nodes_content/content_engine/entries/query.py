@@ -15,7 +15,7 @@ from psycopg import sql
 from polysynergy_section_field.section_field_runner import FieldTypeError
 
 from ..errors import InvalidInput
-from ..postgres.read_limits import FilterLimits, check_filter_size
+from ..postgres import FilterLimits, check_filter_size
 from ..json_values import UNENCODABLE_MESSAGE, is_unencodable
 from ..identifiers import SYSTEM_COLUMNS
 from .model import FieldModel, SectionModel

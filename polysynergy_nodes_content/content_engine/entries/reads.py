@@ -20,8 +20,8 @@ from .rows import output_row
 from ..errors import InvalidInput, NotFound
 from ..json_values import json_safe
 from .query import FilterCompiler, check_paging, compile_order_by, parse_json_input
-from ..postgres.read_limits import FilterLimits
-from ..postgres.text_search import check_search, search_condition
+from ..postgres import FilterLimits
+from ..postgres import check_search, search_condition
 from .model import SectionModel
 
 COUNT_MODES = ("exact", "estimated", "none")

@@ -22,10 +22,10 @@ from .links import links_of, read_links, write_links
 from .reads import QueryRequest, read_entries, run_query
 from .references import resolve_references
 from .rows import StaleModel, check_keys, current_rows, model_defaults, output_row, validate_values
-from ..rules.language import enforce
+from ..rules import enforce
 from ..errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
 from .query import parse_json_input
-from ..postgres.read_limits import cancelled_read, read_transaction
+from ..postgres import cancelled_read, read_transaction
 from .model import ModelCache, SectionModel, missing_section, parse_entry_id
 from ..section_scope import EVERY_SECTION, SectionScope
 

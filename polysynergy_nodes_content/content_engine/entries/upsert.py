@@ -12,7 +12,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from .rows import current_rows, keep_times
-from ..rules.language import enforce
+from ..rules import enforce
 from ..errors import InvalidInput
 from .model import SectionModel, parse_entry_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from ..config.store import ConfigStore
+from ..config import ConfigStore
 from ..errors import DatabaseFailure, Refused
 from .gate import going_up, unfinished
 from .runner import BEFORE_MAIN, StepRunner, undo_steps

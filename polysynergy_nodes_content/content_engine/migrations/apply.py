@@ -19,10 +19,10 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from ..config.store import ConfigStore
-from ..postgres.connections import split_url_options
+from ..config import ConfigStore
+from ..postgres import split_url_options
 from ..errors import DatabaseFailure, NeedsConfirmation, Refused, StaleMigration, database_message
-from ..postgres.locks import describe_holders, lock_holders, section_relations
+from ..postgres import describe_holders, lock_holders, section_relations
 from .runner import Interrupted, LockTimeout, PostPhaseFailure, StepFailure, StepRunner
 from .abort import abort
 from .gate import check_prechecks, going_up as _going_up, unfinished

@@ -11,7 +11,7 @@ import psycopg
 
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
-from ..postgres.catalog import LiveSection
+from ..postgres import LiveSection
 from .steps import Operation
 from .planning import diff, measure, read_snapshot
 from ..settings import EngineSettings

@@ -16,10 +16,10 @@ from psycopg.types.json import Jsonb
 
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
-from ..postgres.catalog import read_section
-from ..config.store import ConfigStore
+from ..postgres import read_section
+from ..config import ConfigStore
 from ..errors import DatabaseFailure, InvalidInput, NotFound, Refused
-from ..postgres.locks import describe_holders, lock_holders, relation_oids, section_relations
+from ..postgres import describe_holders, lock_holders, relation_oids, section_relations
 from .apply import Applier, created_indexes
 from .seal import seal, signing_key
 from .steps import Operation, ordered_steps

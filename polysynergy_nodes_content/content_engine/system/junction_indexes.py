@@ -12,7 +12,7 @@ import psycopg
 from psycopg import sql
 
 from ..postgres import generated_names as names
-from ..postgres.connections import split_url_options
+from ..postgres import split_url_options
 from ..settings import EngineSettings
 
 BUILD_LOCK_KEY = 0x5C07E18  # one builder of these indexes at a time per database

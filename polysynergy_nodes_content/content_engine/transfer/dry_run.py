@@ -11,7 +11,7 @@ import checks them.
 
 from __future__ import annotations
 
-from ..entries.references import resolve_references
+from ..entries import resolve_references
 from ..errors import InvalidInput
 from .forward_references import with_order_hint
 

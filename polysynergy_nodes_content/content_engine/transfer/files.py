@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from ..errors import InvalidInput
 from ..identifiers import SYSTEM_COLUMNS
-from ..entries.model import FieldModel, SectionModel
+from ..entries import FieldModel, SectionModel
 from .cells import is_text_column, restore
 
 FORMATS = ("csv", "jsonl")

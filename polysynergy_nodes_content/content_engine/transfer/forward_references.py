@@ -25,10 +25,10 @@ import re
 import psycopg
 from psycopg import sql
 
-from ..entries.write_errors import MISSING_TARGET, explain_db_error
-from ..entries.rows import keep_times
+from ..entries import MISSING_TARGET, explain_db_error
+from ..entries import keep_times
 from ..errors import InvalidInput
-from ..entries.model import SectionModel
+from ..entries import SectionModel
 from .files import ImportLineError
 
 _STAGE = sql.Identifier("content_import_forward")

@@ -27,15 +27,15 @@ from typing import IO
 import psycopg
 from psycopg import sql
 
-from ..entries.batch import KEPT_COLUMNS
-from ..entries.links import links_of, read_links
-from ..entries.rows import keep_times, output_row
+from ..entries import KEPT_COLUMNS
+from ..entries import links_of, read_links
+from ..entries import keep_times, output_row
 from ..errors import ContentError, DatabaseFailure, InvalidInput, database_message
 from .dry_run import check_import
 from .forward_references import ForwardReferences, with_order_hint
-from ..entries.query import FilterCompiler, compile_order_by
-from ..postgres.read_limits import FilterLimits, cancelled_read, read_transaction
-from ..entries.model import SectionModel
+from ..entries import FilterCompiler, compile_order_by
+from ..postgres import FilterLimits, cancelled_read, read_transaction
+from ..entries import SectionModel
 from .cells import csv_line, is_text_column, neutralise
 from .files import (DEFAULT_BATCH, FORMATS, ImportLineError, Progress, convert_csv_value, csv_cell,
                              detect_format, open_source, read_rows)

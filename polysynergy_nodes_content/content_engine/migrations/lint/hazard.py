@@ -1,11 +1,11 @@
-"""The shape of a lint rule: a name, what it catches, why that matters and the fix."""
+"""The shape of a lint rule (not a custom validation rule: those are ``rules/``): a name, what it catches, why that matters and the fix."""
 
 from __future__ import annotations
 
 from ..steps import Finding
 
 
-class Rule:
+class LintRule:
     """One review rule. ``check`` looks at one planned operation (its pre-check counts
     already measured) and returns the findings the review shows for it."""
 

@@ -120,12 +120,6 @@ class MigrationOperation(Operation):
         """Constraints this operation drops (so a later one does not restore them twice)."""
         return []
 
-    def findings(self) -> list:
-        """What the lint rules say about this operation (its pre-checks measured first)."""
-        from ..lint import RULES  # the rules import the operation classes
-
-        return [finding for rule in RULES for finding in rule.check(self)]
-
     def to_dict(self) -> dict:
         """The stored record, with the lock and phases the operation declares."""
         return {**Operation.to_dict(self), "lock": f"{self.lock} ({self.lock_note})", "phases": list(self.phases)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from ..steps import Precheck, Step
-from ...rules.check_constraints import desired_rule_checks, is_rule_check
+from ...rules import desired_rule_checks, is_rule_check
 from .base import ORDER_ADD_CONSTRAINT, MigrationOperation, step
 from .constraints import DropConstraint
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from ..steps import Step
-from ...postgres.text_search import CONFIG, document, is_search_index, search_index_name, text_fields
+from ...postgres import CONFIG, document, is_search_index, search_index_name, text_fields
 from .base import ORDER_ADD_CONSTRAINT, MigrationOperation, step
 from .indexes import DropIndex, drop_concurrently
 

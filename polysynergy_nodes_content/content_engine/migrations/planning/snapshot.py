@@ -14,8 +14,8 @@ from psycopg import sql
 
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
-from ...postgres.catalog import LiveSection, section_table_of, table_exists
-from ...system.privacy import API_ROLES
+from ...postgres import LiveSection, section_table_of, table_exists
+from ...system import API_ROLES
 from ...settings import EngineSettings
 from .desired import desired_fields
 

@@ -3,10 +3,10 @@ point to no entry of the target section.
 """
 
 from ...operations import AddForeignKey
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class AddingForeignKeyConstraint(Rule):
+class AddingForeignKeyConstraint(LintRule):
     name = "adding-foreign-key-constraint"
     catches = "A relation added to a column whose values point to no entry of the target section."
     why = "VALIDATE CONSTRAINT of the foreign key fails on those rows and the apply is undone."

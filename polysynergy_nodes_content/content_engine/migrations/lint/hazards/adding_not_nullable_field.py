@@ -1,10 +1,10 @@
 """Lint rule ``adding-not-nullable-field``: an existing field made required while some rows have no value."""
 
 from ...operations import SetNotNull
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class AddingNotNullableField(Rule):
+class AddingNotNullableField(LintRule):
     name = "adding-not-nullable-field"
     catches = "An existing field made required while some rows have no value."
     why = "SET NOT NULL (after the guard CHECK is validated) fails on those rows and the apply is undone."

@@ -1,10 +1,10 @@
 """Lint rule ``adding-required-field``: a new required field without a default on a table that holds rows."""
 
 from ...operations import SetNotNull
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class AddingRequiredField(Rule):
+class AddingRequiredField(LintRule):
     name = "adding-required-field"
     catches = "A new required field without a default on a table that holds rows."
     why = "Every existing row would have no value, so SET NOT NULL fails and the apply is undone."

@@ -1,10 +1,10 @@
 """Lint rule ``ban-drop-column``: a column dropped (a field removed)."""
 
 from ...operations import DropColumn
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class BanDropColumn(Rule):
+class BanDropColumn(LintRule):
     name = "ban-drop-column"
     catches = "A column dropped (a field removed)."
     why = "Its values leave the table and clients that read the column break; the engine archives the values first."

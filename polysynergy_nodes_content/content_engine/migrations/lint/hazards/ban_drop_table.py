@@ -3,10 +3,10 @@ relation's junction table.
 """
 
 from ...operations import ArchiveJunction, ArchiveTable
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class BanDropTable(Rule):
+class BanDropTable(LintRule):
     name = "ban-drop-table"
     catches = "A table removed: a deleted section, or a removed multiple relation's junction table."
     why = "Its rows become unavailable to every client; the engine archives them instead of dropping."

@@ -3,10 +3,10 @@ a rewrite of the table under lock.
 """
 
 from ...operations import AlterTypeInPlace, AlterTypeOnline
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class ChangingColumnType(Rule):
+class ChangingColumnType(LintRule):
     name = "changing-column-type"
     catches = "A field type change: values that do not convert, and a rewrite of the table under lock."
     why = ("A value that does not convert fails the apply; an in-place rewrite blocks every writer for as long "

@@ -3,10 +3,10 @@ setting) that existing rows break.
 """
 
 from ...operations import AddCheck
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class ConstraintViolation(Rule):
+class ConstraintViolation(LintRule):
     name = "constraint-violation"
     catches = "A new CHECK rule (a length, range, options or format setting) that existing rows break."
     why = "VALIDATE CONSTRAINT fails on those rows and the apply is undone."

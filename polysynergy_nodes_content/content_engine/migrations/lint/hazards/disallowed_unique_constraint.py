@@ -3,10 +3,10 @@
 """
 
 from ...operations import AddUnique
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class DisallowedUniqueConstraint(Rule):
+class DisallowedUniqueConstraint(LintRule):
     name = "disallowed-unique-constraint"
     catches = "A field made unique while rows share a value (or a new unique field whose default every row gets)."
     why = "The unique index build fails on the duplicates and the apply is undone."

@@ -1,10 +1,10 @@
 """Lint rule ``dropping-constraint``: a foreign key dropped (a relation removed or pointed elsewhere)."""
 
 from ...operations import DropConstraint
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class DroppingConstraint(Rule):
+class DroppingConstraint(LintRule):
     name = "dropping-constraint"
     catches = "A foreign key dropped (a relation removed or pointed elsewhere)."
     why = "The database stops checking that the values point to existing entries."

@@ -1,10 +1,10 @@
 """Lint rule ``dropping-not-null``: a required field made optional."""
 
 from ...operations import DropNotNull
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class DroppingNotNull(Rule):
+class DroppingNotNull(LintRule):
     name = "dropping-not-null"
     catches = "A required field made optional."
     why = "Once rows without a value are written, rolling the migration back (SET NOT NULL) fails."

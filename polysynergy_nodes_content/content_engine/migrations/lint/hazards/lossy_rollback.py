@@ -1,10 +1,10 @@
 """Lint rule ``lossy-rollback``: a type change the old type offers no conversion back from."""
 
 from ...operations import AlterTypeInPlace, AlterTypeOnline
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class LossyRollback(Rule):
+class LossyRollback(LintRule):
     name = "lossy-rollback"
     catches = "A type change the old type offers no conversion back from."
     why = "Rolling back converts with a text cast, so values may not come back exactly as they were."

@@ -1,10 +1,10 @@
 """Lint rule ``renaming-column``: a column renamed (a field handle changed)."""
 
 from ...operations import RenameColumn
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class RenamingColumn(Rule):
+class RenamingColumn(LintRule):
     name = "renaming-column"
     catches = "A column renamed (a field handle changed)."
     why = "Clients that read or write the old column name fail until they are updated; the data is kept."

@@ -3,10 +3,10 @@ table following it).
 """
 
 from ...operations import RenameJunction, RenameTable
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class RenamingTable(Rule):
+class RenamingTable(LintRule):
     name = "renaming-table"
     catches = "A table renamed (a section handle changed, or a junction table following it)."
     why = "API clients (PostgREST, Supabase, raw SQL) that name the old table fail until they are updated."

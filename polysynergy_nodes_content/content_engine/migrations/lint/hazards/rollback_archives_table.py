@@ -1,10 +1,10 @@
 """Lint rule ``rollback-archives-table``: a new table: rolling its migration back does not drop it."""
 
 from ...operations import CreateTable
-from ..hazard import Rule
+from ..hazard import LintRule
 
 
-class RollbackArchivesTable(Rule):
+class RollbackArchivesTable(LintRule):
     name = "rollback-archives-table"
     catches = "A new table: rolling its migration back does not drop it."
     why = "Rows written after the apply would otherwise be lost by a rollback."
