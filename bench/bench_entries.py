@@ -43,8 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_server import drop_scratch_database, scratch_database, server_url  # noqa: E402
-from polysynergy_nodes_content.content_engine.postgres import get_pool  # noqa: E402
+
 from polysynergy_nodes_content.content_engine.engine import ContentEngine  # noqa: E402
+from polysynergy_nodes_content.content_engine.postgres import get_pool  # noqa: E402
 
 TARGETS = {"a": 1.5, "b": 1.5, "c": 1.2, "d": 2.0, "e": 1.5, "f": 1.2}
 FIELDS = [

@@ -36,9 +36,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from polysynergy_nodes_content.content_engine.postgres import close_pools  # noqa: E402
 from polysynergy_nodes_content.content_engine.engine import ContentEngine  # noqa: E402
 from polysynergy_nodes_content.content_engine.errors import ContentError  # noqa: E402
+from polysynergy_nodes_content.content_engine.postgres import close_pools  # noqa: E402
 from polysynergy_nodes_content.content_engine.settings import EngineSettings  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))

@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from ..content_engine.postgres import URL_ENV_VARS, check_connection, mask_url, split_url_options
-from ..content_engine.errors import ContentError, DatabaseFailure, InvalidInput, NestedTooDeeply, Refused
 from ..content_engine.engine import json_safe
+from ..content_engine.errors import ContentError, DatabaseFailure, InvalidInput, NestedTooDeeply, Refused
+from ..content_engine.postgres import URL_ENV_VARS, check_connection, mask_url, split_url_options
 from .shown import json_text, shown
 
 EXIT_OK = 0

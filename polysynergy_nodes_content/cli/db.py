@@ -6,12 +6,19 @@ from __future__ import annotations
 import os
 
 import click
-from .shown import shown
 
-from ..content_engine.postgres import embedded_status, mask_url, psql_command, start_embedded, stop_embedded
-from ..content_engine.postgres import URL_ENV_VARS, url_options
-from ..content_engine.postgres import detect
+from ..content_engine.postgres import (
+    URL_ENV_VARS,
+    detect,
+    embedded_status,
+    mask_url,
+    psql_command,
+    start_embedded,
+    stop_embedded,
+    url_options,
+)
 from .common import ContentGroup, DatabaseChoice, close_pools_for, emit, json_option, state
+from .shown import shown
 
 
 @click.group("db", cls=ContentGroup)

@@ -14,8 +14,8 @@ import click
 from rich.markup import escape
 from rich.rule import Rule
 
-from ..content_engine.postgres import embedded_url, mask_url, psql_command, recreate_database
 from ..content_engine.errors import InvalidInput, NotFound, Refused
+from ..content_engine.postgres import embedded_url, mask_url, psql_command, recreate_database
 from .common import DatabaseChoice, choose_database, close_pools_for, emit, json_option, state, table
 from .entries import entries_table
 from .migrations import render_review

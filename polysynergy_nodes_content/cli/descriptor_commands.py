@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..content_engine.descriptors import form_descriptor, portal_layout_config, table_descriptor
-from ..content_engine.descriptors import with_related_titles
+from ..content_engine.descriptors import form_descriptor, portal_layout_config, table_descriptor, with_related_titles
 from .common import emit, json_option, state
 from .shown import json_text
 

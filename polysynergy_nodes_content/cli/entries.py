@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import click
-from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from ..content_engine import transfer
-from ..content_engine.errors import InvalidInput
 from ..content_engine.descriptors import get_with_titles, query_with_titles
+from ..content_engine.errors import InvalidInput
 from .common import ContentGroup, emit, json_option, parse_json_arg, state, table
 from .shown import shown
 

@@ -6,10 +6,10 @@ import uuid
 
 import click
 from rich.console import Console
-from .shown import shown
 
 from ..content_engine.errors import NotFound, Refused
 from .common import ContentGroup, confirm, emit, json_option, print_sql, short_id, state, table
+from .shown import shown
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 

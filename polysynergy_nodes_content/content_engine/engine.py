@@ -15,20 +15,22 @@ import psycopg
 from polysynergy_section_field import default_registry
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
-from .config import ConfigStore
-from .system import sync_field_types, unsynced_handles
-from .postgres import get_pool, resolve_database_url, resolve_read_url, url_options
+from .config import ConfigStore, remove_section
 from .entries import EntryService
 from .errors import ContentError, DatabaseFailure, Refused, database_message
 from .json_values import json_safe
-from .migrations import reporting_progress
-from .migrations import Migrations
-from .postgres import Pooler, detect
-from .system import build_source_indexes
-from .system import install_system_schema, installed_version, migration_files
-from .config import remove_section
+from .migrations import Migrations, reporting_progress
+from .postgres import Pooler, detect, get_pool, resolve_database_url, resolve_read_url, url_options
 from .section_scope import EVERY_SECTION, SectionScope
 from .settings import EngineSettings
+from .system import (
+    build_source_indexes,
+    install_system_schema,
+    installed_version,
+    migration_files,
+    sync_field_types,
+    unsynced_handles,
+)
 from .transfer import export_entries, import_entries
 
 __all__ = ["ContentEngine", "get_engine", "json_safe"]

@@ -3,6 +3,7 @@ from polysynergy_node_runner.setup_context.node import Node
 from polysynergy_node_runner.setup_context.node_decorator import node
 from polysynergy_node_runner.setup_context.node_variable_settings import NodeVariableSettings
 from polysynergy_node_runner.setup_context.path_settings import PathSettings
+
 from polysynergy_nodes_content.node_support.actions import entry_update
 from polysynergy_nodes_content.node_support.runner import run_node
 

@@ -21,9 +21,8 @@ from typing import Annotated, Any
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from polysynergy_nodes_content.content_engine.entries import TooManyMatches
+from polysynergy_nodes_content.content_engine.entries import TooManyMatches, unconditional
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
-from polysynergy_nodes_content.content_engine.entries import unconditional
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.content_tools import DELETES, READS, SectionName
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal

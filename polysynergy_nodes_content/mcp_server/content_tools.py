@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
 from polysynergy_nodes_content.content_engine.descriptors import get_with_titles, query_with_titles
+from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.migration_review import review
 from polysynergy_nodes_content.mcp_server.section_description import describe, section_summary

@@ -10,13 +10,13 @@ installed: the server then works with a role that has only SELECT.
 from __future__ import annotations
 
 import threading
+
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from polysynergy_nodes_content.content_engine.postgres import check_connection
-from polysynergy_nodes_content.content_engine.postgres import split_url_options
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import ContentError, DatabaseFailure
+from polysynergy_nodes_content.content_engine.postgres import check_connection, split_url_options
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 from polysynergy_nodes_content.mcp_server.redaction import Redactor
 

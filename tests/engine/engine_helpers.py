@@ -6,6 +6,7 @@ import psycopg
 
 from polysynergy_nodes_content.content_engine.postgres.catalog import read_section
 
+
 def live_state(engine, section_id):
     """The live catalog description of a section's table (for before/after comparisons)."""
     section = engine.get_section(section_id)

@@ -6,8 +6,8 @@ import threading
 
 import psycopg
 import pytest
-
 from engine_helpers import live_state, make_section, rows, sql
+
 from polysynergy_nodes_content.content_engine.errors import (
     DatabaseFailure,
     NeedsConfirmation,

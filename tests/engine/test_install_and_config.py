@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-
 from engine_helpers import make_section, sql
+
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import InvalidInput, NotFound
-from polysynergy_nodes_content.content_engine.system.install import migration_files
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
+from polysynergy_nodes_content.content_engine.system.install import migration_files
 from polysynergy_section_field import default_registry
 
 SEED_SYSTEM_SQL = """

@@ -8,8 +8,8 @@ import time
 
 import psycopg
 import pytest
-
 from engine_helpers import live_state, make_section, rows, sql
+
 from polysynergy_nodes_content.content_engine.errors import DatabaseFailure, InvalidInput
 from polysynergy_nodes_content.content_engine.migrations.gate import PrecheckFailed
 

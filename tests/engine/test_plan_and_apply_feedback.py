@@ -10,8 +10,8 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 from click.testing import CliRunner
-
 from engine_helpers import live_state, make_section, rows, sql
+
 from polysynergy_nodes_content.cli.main import cli
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import DatabaseFailure, InvalidInput

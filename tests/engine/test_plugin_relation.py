@@ -8,8 +8,8 @@ planning work the same for a relation type that is not called ``relation``.
 from __future__ import annotations
 
 import pytest
-
 from engine_helpers import sql
+
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 from polysynergy_section_field import FieldTypeRegistry, registered_field_types

@@ -8,10 +8,9 @@ them through export and import.
 
 from __future__ import annotations
 
-
 import pytest
-
 from engine_helpers import sql
+
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 from polysynergy_nodes_content.content_engine.transfer.stream import export_entries, import_entries
 

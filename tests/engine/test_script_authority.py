@@ -11,13 +11,13 @@ import subprocess
 import pglast
 import psycopg
 import pytest
+from engine_helpers import live_state, make_section, rows, sql
 from psycopg import sql as pg_sql
 
-from engine_helpers import live_state, make_section, rows, sql
-from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import Refused
 from polysynergy_nodes_content.content_engine.migrations.script import comment_text, session_statements
+from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 
 NOT_DDL = ("SET", "BEGIN", "COMMIT", "CALL", "NOTIFY", "UPDATE", "SELECT")
 DDL_LOG = """

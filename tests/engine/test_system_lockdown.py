@@ -11,16 +11,16 @@ import threading
 
 import psycopg
 import pytest
+from engine_helpers import make_section, plan_apply, sql
 from psycopg import errors as pg_errors
 from psycopg import sql as pgsql
-
-from engine_helpers import make_section, plan_apply, sql
 from supabase_lints import findings
 from test_install_and_config import SEED_SYSTEM_SQL
 from test_supabase import CREATE_ROLES
+
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
-from polysynergy_nodes_content.content_engine.system.install import SYSTEM_TABLES, migration_files
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
+from polysynergy_nodes_content.content_engine.system.install import SYSTEM_TABLES, migration_files
 
 API_ROLES = ("anon", "authenticated")
 

@@ -11,8 +11,8 @@ from urllib.parse import quote
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from polysynergy_nodes_content.content_engine.postgres.connections import get_pool, split_url_options
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
+from polysynergy_nodes_content.content_engine.postgres.connections import get_pool, split_url_options
 
 
 def as_url(conninfo: str, query: str) -> str:

@@ -18,13 +18,13 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
+from engine_helpers import live_state, make_section, sql
 from psycopg import errors as pg_errors
 from psycopg import sql as pg_sql
 
-from engine_helpers import live_state, make_section, sql
-from polysynergy_nodes_content.content_engine.migrations import runner as migration_runner
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import DatabaseFailure
+from polysynergy_nodes_content.content_engine.migrations import runner as migration_runner
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
 ROWS = 4_000

@@ -22,8 +22,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 
 
 def _unavailable(reason: str):

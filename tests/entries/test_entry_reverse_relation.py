@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from polysynergy_nodes_content.content_engine.postgres.catalog import read_section
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
+from polysynergy_nodes_content.content_engine.postgres.catalog import read_section
 
 REVERSE = "relation_one_to_many"
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 
 
 def count(raw, table="articles"):

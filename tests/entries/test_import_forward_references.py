@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 
 PAGE_FIELDS = [
     ("title", "text", {"maxLength": 100}, True, True),

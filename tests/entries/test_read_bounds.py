@@ -11,12 +11,12 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 
-from polysynergy_nodes_content.content_engine.transfer import stream as transfer
+from polysynergy_nodes_content.content_engine.descriptors.related_titles import query_with_titles
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 from polysynergy_nodes_content.content_engine.postgres.read_limits import ReadTimeout
-from polysynergy_nodes_content.content_engine.descriptors.related_titles import query_with_titles
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 
 
 @contextmanager

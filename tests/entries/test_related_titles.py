@@ -4,8 +4,8 @@ from the CLI's own title expansion, at a fixed number of statements per relation
 from __future__ import annotations
 
 import pytest
-
 from test_entry_fields import StatementCounter, add_articles, counted, traced_engine
+
 from polysynergy_nodes_content.content_engine.descriptors.related_titles import get_with_titles, query_with_titles
 
 
@@ -69,7 +69,11 @@ def test_statements_do_not_grow_with_the_entries(database_url, sections, titled)
 
 
 def test_guess_title_names_entries_of_a_section_without_a_configured_title(engine, sections, authors):
-    from polysynergy_nodes_content.content_engine.descriptors.related_titles import title_field, title_paths, titles_by_id
+    from polysynergy_nodes_content.content_engine.descriptors.related_titles import (
+        title_field,
+        title_paths,
+        titles_by_id,
+    )
 
     ada, grace = authors["Ada"], authors["Grace"]
     engine.create_entry("articles", {"title": "first", "author": ada, "reviewers": [grace, ada]})

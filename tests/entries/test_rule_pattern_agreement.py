@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from polysynergy_nodes_content.content_engine.config.store import ConfigStore
-from polysynergy_nodes_content.content_engine.rules.language import Rule, broken_rules
 from polysynergy_nodes_content.content_engine.migrations.planning.desired import desired_fields
 from polysynergy_nodes_content.content_engine.rules.check_constraints import desired_rule_checks
+from polysynergy_nodes_content.content_engine.rules.language import Rule, broken_rules
 from polysynergy_nodes_content.content_engine.rules.patterns import UnsupportedPattern, rule_pattern
 
 #: The collations the CHECK is evaluated under; the ICU one where the server has ICU.

@@ -11,8 +11,8 @@ import json
 import psycopg
 import pytest
 
-from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 
 #: field -> pattern; each field's rule has the message "<field> is refused".
 PATTERNS = {

@@ -8,12 +8,11 @@ import uuid
 
 from psycopg import sql
 
-from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldTypeRegistry
-
+from polysynergy_nodes_content.content_engine.entries.model import FieldModel, SectionModel
+from polysynergy_nodes_content.content_engine.migrations.planning.desired import desired_fields
 from polysynergy_nodes_content.content_engine.postgres import generated_names as names
 from polysynergy_nodes_content.content_engine.rules.language import parse_rules
-from polysynergy_nodes_content.content_engine.migrations.planning.desired import desired_fields
-from polysynergy_nodes_content.content_engine.entries.model import FieldModel, SectionModel
+from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldTypeRegistry
 
 REGISTRY = FieldTypeRegistry(BUILTIN_FIELD_TYPES)
 SECTION_ID = "5ec7f00d-0000-4000-8000-000000000001"

@@ -9,16 +9,21 @@ import json
 import uuid
 
 import pytest
+from guard_models import REGISTRY, render, section_model
 from psycopg import sql
 
-from guard_models import REGISTRY, render, section_model
-
-from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
-
-from polysynergy_nodes_content.content_engine.errors import InvalidInput
 from polysynergy_nodes_content.content_engine.entries.query import (
-    MAX_CONDITIONS, MAX_DEPTH, FilterCompiler, check_paging, compile_order_by, parse_json_input, unconditional)
+    MAX_CONDITIONS,
+    MAX_DEPTH,
+    FilterCompiler,
+    check_paging,
+    compile_order_by,
+    parse_json_input,
+    unconditional,
+)
+from polysynergy_nodes_content.content_engine.errors import InvalidInput
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
+from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
 
 U1, U2 = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f", "9a1b2c3d-0000-4000-8000-000000000001"
 POSTS = {

@@ -8,16 +8,19 @@ from __future__ import annotations
 import re
 
 import pytest
+from guard_models import SECTION_ID, field_id, planned_fields, render, snapshot
 from psycopg.types.json import Jsonb
 
-from guard_models import SECTION_ID, field_id, planned_fields, render, snapshot
-
-from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
-
-from polysynergy_nodes_content.content_engine.rules.language import Rule
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 from polysynergy_nodes_content.content_engine.rules.check_constraints import (
-    applied_rule_checks, config_rules, desired_rule_checks, is_rule_check, rule_name)
+    applied_rule_checks,
+    config_rules,
+    desired_rule_checks,
+    is_rule_check,
+    rule_name,
+)
+from polysynergy_nodes_content.content_engine.rules.language import Rule
+from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
 
 FIELDS = {
     "title": ("text", {}), "qty": ("integer", {}), "low": ("integer", {}), "high": ("integer", {}),

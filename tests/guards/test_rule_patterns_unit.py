@@ -10,7 +10,13 @@ import pytest
 
 from polysynergy_nodes_content.content_engine.rules.language import Rule
 from polysynergy_nodes_content.content_engine.rules.patterns import (
-    MAX_DEPTH, MAX_PATTERN, MAX_REPEAT, UnsupportedPattern, rule_pattern, rule_regexes)
+    MAX_DEPTH,
+    MAX_PATTERN,
+    MAX_REPEAT,
+    UnsupportedPattern,
+    rule_pattern,
+    rule_regexes,
+)
 
 SUBSET = "(\\d \\s \\w \\D \\S \\W \\n \\t \\r \\f \\v and \\ before punctuation)"
 

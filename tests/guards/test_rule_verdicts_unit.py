@@ -8,15 +8,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from guard_models import section_model
 from psycopg.types.json import Jsonb
 
-from guard_models import section_model
-
-from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
-
-from polysynergy_nodes_content.content_engine.rules.language import (
-    MAX_MESSAGE, MAX_RULES, OPERATORS, Rule, broken_rules, check_rules_against, enforce, parse_rules, to_config)
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
+from polysynergy_nodes_content.content_engine.rules.language import (
+    MAX_MESSAGE,
+    MAX_RULES,
+    OPERATORS,
+    Rule,
+    broken_rules,
+    check_rules_against,
+    enforce,
+    parse_rules,
+    to_config,
+)
+from polysynergy_section_field import BUILTIN_FIELD_TYPES, FieldType, FieldTypeRegistry
 
 FIELDS = {
     "title": ("text", {}), "code": ("text", {}), "prefix": ("text", {}),

@@ -8,9 +8,8 @@ import uuid
 
 import pytest
 
-from polysynergy_nodes_content.content_engine.migrations.seal import (
-    SEALED_FIELDS, TamperedMigration, seal, verify)
 from polysynergy_nodes_content.content_engine.errors import Refused
+from polysynergy_nodes_content.content_engine.migrations.seal import SEALED_FIELDS, TamperedMigration, seal, verify
 
 KEY = b"k" * 32
 

@@ -10,10 +10,10 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+from mcp_session import mcp_server
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from mcp_session import mcp_server
 from polysynergy_nodes_content.mcp_server.engine_access import read_only_url
 
 PASSWORD = "Zq9-very-secret-pw"

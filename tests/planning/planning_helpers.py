@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 
+from polysynergy_nodes_content.content_engine.migrations.planning import PlanningSnapshot, desired_fields, diff
 from polysynergy_nodes_content.content_engine.postgres import generated_names as names
 from polysynergy_nodes_content.content_engine.postgres.catalog import LiveSection, LiveTable
-from polysynergy_nodes_content.content_engine.migrations.planning import PlanningSnapshot, desired_fields, diff
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 from polysynergy_section_field import default_registry
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
 from planning_helpers import by_kind, field, live_table, plan, section, snapshot, statements
-from polysynergy_nodes_content.content_engine.postgres import generated_names as names
+
 from polysynergy_nodes_content.content_engine.errors import InvalidInput
 from polysynergy_nodes_content.content_engine.migrations.operations import LOCKS, OPERATION_KINDS
+from polysynergy_nodes_content.content_engine.postgres import generated_names as names
 
 TITLE = field("title", settings={"maxLength": 120})
 CODE = field("code")

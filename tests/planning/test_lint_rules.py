@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from planning_helpers import field, live_table, plan, section, snapshot
+
 from polysynergy_nodes_content.cli.main import cli
 from polysynergy_nodes_content.content_engine.migrations import lint
 from polysynergy_nodes_content.content_engine.migrations.lint import RULES, lint_operations, rule_named

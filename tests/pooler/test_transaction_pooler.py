@@ -13,11 +13,11 @@ import pytest
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 
-from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import Refused
 from polysynergy_nodes_content.content_engine.postgres.pooler import detect, probe
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
+from polysynergy_nodes_content.content_engine.transfer import stream as transfer
 
 
 def as_url(conninfo: str, **query) -> str:
@@ -214,8 +214,8 @@ def test_nothing_the_engine_does_through_the_pooler_leaves_session_state_behind(
 
 
 def test_pooler_settings_and_url_options_are_checked():
-    from polysynergy_nodes_content.content_engine.postgres.connections import split_url_options, url_options
     from polysynergy_nodes_content.content_engine.errors import ConfigurationError
+    from polysynergy_nodes_content.content_engine.postgres.connections import split_url_options, url_options
 
     clean, options = url_options("postgresql://u@h:5432/db?sslmode=require&pooler=Session&prepared_statements=on")
     assert clean == "postgresql://u@h:5432/db?sslmode=require"

@@ -14,7 +14,6 @@ import psycopg
 import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
 from scope_worlds import build_world
 
 # The MCP tests' helpers (the server command a host runs) are shared with these tests.

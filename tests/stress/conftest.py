@@ -12,7 +12,6 @@ import os
 import psycopg
 import pytest
 from psycopg import sql
-
 from stress_helpers import database_url_for
 
 

@@ -11,11 +11,11 @@ import time
 
 import psycopg
 import pytest
-
 from stress_helpers import live_state, q
-from polysynergy_nodes_content.content_engine.migrations import runner as migrations_module
+
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import ContentError, DatabaseFailure
+from polysynergy_nodes_content.content_engine.migrations import runner as migrations_module
 from polysynergy_nodes_content.content_engine.migrations.gate import PrecheckFailed
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 

@@ -8,8 +8,8 @@ import os
 import psycopg
 import pytest
 from psycopg import sql
-
 from stress_helpers import CREATE_API_ROLES, database_url_for, q
+
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import ContentError
 from polysynergy_nodes_content.content_engine.settings import EngineSettings

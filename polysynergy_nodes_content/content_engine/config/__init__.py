@@ -6,7 +6,7 @@ This face is what other packages and the rest of the pack may import from here.
 
 from ..identifiers import check_identifier
 from .removal import remove_section
-from .store import ConfigStore, UI_WIDTHS
+from .store import UI_WIDTHS, ConfigStore
 
 __all__ = [
     "check_identifier",

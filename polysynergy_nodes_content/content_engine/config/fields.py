@@ -13,15 +13,14 @@ from psycopg.types.json import Jsonb
 
 from polysynergy_section_field.section_field_runner import FieldSettingsError, UnknownFieldTypeError
 
-from .consistency import applied_field, check_type_change, take_settings_default
-from .reader import ConfigReader
-from .values import FIELD_KEYS, UI_WIDTHS, check_bool, check_texts, require_text
-from ..rules import parse_rules, to_config
 from ..errors import InvalidInput, NotFound
 from ..identifiers import check_field_handle
 from ..json_values import UNENCODABLE_MESSAGE, is_unencodable
+from ..rules import check_patterns, parse_rules, to_config
+from .consistency import applied_field, check_type_change, take_settings_default
+from .reader import ConfigReader
 from .reverse_fields import check_not_listed, check_reverse_field
-from ..rules import check_patterns
+from .values import FIELD_KEYS, UI_WIDTHS, check_bool, check_texts, require_text
 
 
 class FieldConfig(ConfigReader):

@@ -13,10 +13,9 @@ from psycopg import sql
 
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
-from ..postgres import read_section
 from ..errors import InvalidInput
-from ..postgres import SECTION_MARK, archived_name, junction_table_name
 from ..json_values import row_dict
+from ..postgres import SECTION_MARK, archived_name, junction_table_name, read_section
 from ..settings import EngineSettings
 
 

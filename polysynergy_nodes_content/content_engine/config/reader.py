@@ -13,13 +13,13 @@ from psycopg import sql
 
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
-from .restore import restore_configuration
-from .values import FIELD_KEYS
 from ..errors import InvalidInput, NotFound
-from .name_claims import NameGuard
 from ..json_values import row_dict
 from ..section_scope import EVERY_SECTION, SectionScope
 from ..settings import EngineSettings
+from .name_claims import NameGuard
+from .restore import restore_configuration
+from .values import FIELD_KEYS
 
 SNAPSHOT_SECTION_KEYS = ("id", "handle", "label", "description", "icon", "table_name", "title_field_handle",
                          "is_active", "search_fields", "validation_rules")

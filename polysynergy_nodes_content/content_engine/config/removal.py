@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .store import ConfigStore
 from ..errors import InvalidInput
+from .store import ConfigStore
 
 
 @dataclass

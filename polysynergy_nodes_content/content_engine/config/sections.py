@@ -11,13 +11,12 @@ import json
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from ..errors import InvalidInput
+from ..identifiers import check_identifier
+from ..rules import check_patterns, parse_rules, to_config
 from .consistency import check_title_field
 from .reader import ConfigReader
 from .values import SECTION_KEYS, check_texts, require_text
-from ..rules import parse_rules, to_config
-from ..errors import InvalidInput
-from ..identifiers import check_identifier
-from ..rules import check_patterns
 
 STRUCTURAL_SECTION_KEYS = {"handle", "is_active", "search_fields", "validation_rules"}
 

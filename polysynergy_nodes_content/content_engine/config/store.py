@@ -2,16 +2,16 @@
 
 Changing the configuration never touches a section's table; it bumps the section's
 ``config_version`` and marks it ``pending`` until a reviewed migration is applied.
-The work is split by job: lookups and snapshots (``config_reader``), a section's own
-settings (``section_config``), its fields (``field_config``).
+The work is split by job: lookups and snapshots (``config/reader``), a section's own
+settings (``config/sections``), its fields (``config/fields``).
 """
 
 from __future__ import annotations
 
-from .values import FIELD_KEYS, SECTION_KEYS, UI_WIDTHS
-from .fields import FieldConfig
 from ..json_values import json_safe
+from .fields import FieldConfig
 from .sections import SectionConfig
+from .values import FIELD_KEYS, SECTION_KEYS, UI_WIDTHS
 
 
 class ConfigStore(SectionConfig, FieldConfig):

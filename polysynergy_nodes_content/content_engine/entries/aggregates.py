@@ -14,13 +14,13 @@ import re
 import psycopg
 from psycopg import sql
 
-from .write_errors import translate_error
 from ..errors import InvalidInput
 from ..identifiers import SYSTEM_COLUMNS
-from .query import FilterCompiler, parse_json_input
-from ..postgres import FilterLimits
 from ..json_values import json_safe
+from ..postgres import FilterLimits
 from .model import SectionModel
+from .query import FilterCompiler, parse_json_input
+from .write_errors import translate_error
 
 FUNCTIONS = {"count": "count", "countDistinct": "count", "sum": "sum", "avg": "avg", "min": "min", "max": "max"}
 _NUMERIC = re.compile(r"^(smallint|integer|bigint|numeric|decimal|real|double precision)\b")

@@ -4,7 +4,7 @@ Rows are validated while the COPY runs: items go in rounds of ``ROUND`` (checked
 by column, sent, turned into output), so the server stores one round while the next is
 checked. A bad item aborts the COPY, so nothing of the batch is kept.
 With ``on_conflict`` the rows go to a temporary table first and one
-``INSERT ... ON CONFLICT DO UPDATE`` merges them (``entry_upsert``); ``keep_ids`` writes the ids (and
+``INSERT ... ON CONFLICT DO UPDATE`` merges them (``upsert``); ``keep_ids`` writes the ids (and
 timestamps) an export carried, so an export imports back as it was.
 """
 
@@ -16,17 +16,16 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from .write_errors import translate_error
-from .links import copy_links, links_of, read_links
-from .references import resolve_references
-from .columns import validate_columns
-from .rows import (StaleModel, check_keys, column_default, convert_column, invalid, new_ids, output_row,
-                         validate_values)
-from ..rules import enforce
-from .upsert import conflict_field, enforce_merged, merge, stage_table
 from ..errors import InvalidInput
 from ..json_values import json_safe
+from ..rules import enforce
+from .columns import validate_columns
+from .links import copy_links, links_of, read_links
 from .model import FieldModel, SectionModel, parse_entry_id
+from .references import resolve_references
+from .rows import StaleModel, check_keys, column_default, convert_column, invalid, new_ids, output_row, validate_values
+from .upsert import conflict_field, enforce_merged, merge, stage_table
+from .write_errors import translate_error
 
 #: System columns an id-keeping write may carry.
 KEPT_COLUMNS = frozenset({"id", "created_at", "updated_at"})

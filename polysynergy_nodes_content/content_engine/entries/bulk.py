@@ -11,16 +11,16 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from .write_errors import translate_error
-from .links import write_links
-from .rows import check_keys, current_rows, validate_values
-from ..rules import enforce
-from .references import resolve_references
-from .batch import item_label
 from ..errors import InvalidInput, Refused
-from .query import FilterCompiler, parse_json_input, unconditional
 from ..postgres import FilterLimits
+from ..rules import enforce
+from .batch import item_label
+from .links import write_links
 from .model import SectionModel
+from .query import FilterCompiler, parse_json_input, unconditional
+from .references import resolve_references
+from .rows import check_keys, current_rows, validate_values
+from .write_errors import translate_error
 
 CHUNK = 5000
 _ALIAS = sql.Identifier("t")

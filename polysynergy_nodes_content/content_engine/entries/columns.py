@@ -9,9 +9,9 @@ first bad item is reported with every problem it has, exactly as a single write 
 
 from __future__ import annotations
 
-from .rows import _MEMO_INPUT, _MEMO_TYPES, _PLAIN_PARAMS, _Refused, memo_key
 from ..json_values import UNENCODABLE_MESSAGE, is_unencodable
 from .model import SectionModel
+from .rows import _MEMO_INPUT, _MEMO_TYPES, _PLAIN_PARAMS, _Refused, memo_key
 
 #: A column with more distinct values than this is not de-duplicated any further.
 _DEDUPE_DISTINCT = 256

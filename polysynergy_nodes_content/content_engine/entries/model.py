@@ -17,14 +17,13 @@ from psycopg import sql
 
 from polysynergy_section_field.section_field_runner import FieldType, FieldTypeRegistry
 
-from ..postgres import generated_names as names
-from ..rules import parse_rules
-from ..rules import applied_rule_checks, is_rule_check, rule_name
 from ..errors import InvalidInput, NotFound, PendingMigration
 from ..identifiers import IDENTIFIER_PATTERN, SYSTEM_COLUMNS
 from ..json_values import json_safe
-from .reverse_links import ReverseLink, read_only_message, resolve_link
+from ..postgres import generated_names as names
+from ..rules import applied_rule_checks, is_rule_check, parse_rules, rule_name
 from ..settings import EngineSettings
+from .reverse_links import ReverseLink, read_only_message, resolve_link
 
 
 class _Refused:
@@ -142,7 +141,7 @@ class SectionModel:
     pending_handles: set = field(default_factory=set)
     #: The field that names an entry in listings (the section's title field, when applied).
     title_field: str | None = None
-    #: Custom validation rules of the fields and the section (``entry_rules``).
+    #: Custom validation rules of the fields and the section (``rules/language``).
     rules: list = field(default_factory=list)
     #: The rule CHECKs of the live table (from the applied configuration): name -> (field, message).
     rule_check_messages: dict = field(default_factory=dict)

@@ -15,9 +15,9 @@ from psycopg import sql
 from polysynergy_section_field.section_field_runner import FieldTypeError
 
 from ..errors import InvalidInput
-from ..postgres import FilterLimits, check_filter_size
-from ..json_values import UNENCODABLE_MESSAGE, is_unencodable
 from ..identifiers import SYSTEM_COLUMNS
+from ..json_values import UNENCODABLE_MESSAGE, is_unencodable
+from ..postgres import FilterLimits, check_filter_size
 from .model import FieldModel, SectionModel
 from .system_fields import system_field
 

@@ -13,16 +13,15 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from .write_errors import translate_error
-from .selection import Level, Selection, bind, parse_fields
-from .links import links_of, read_links
-from .rows import output_row
 from ..errors import InvalidInput, NotFound
 from ..json_values import json_safe
-from .query import FilterCompiler, check_paging, compile_order_by, parse_json_input
-from ..postgres import FilterLimits
-from ..postgres import check_search, search_condition
+from ..postgres import FilterLimits, check_search, search_condition
+from .links import links_of, read_links
 from .model import SectionModel
+from .query import FilterCompiler, check_paging, compile_order_by, parse_json_input
+from .rows import output_row
+from .selection import Level, Selection, bind, parse_fields
+from .write_errors import translate_error
 
 COUNT_MODES = ("exact", "estimated", "none")
 _ALIAS = sql.Identifier("t")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from .rows import invalid
 from ..errors import InvalidInput
 from ..identifiers import SYSTEM_COLUMNS
 from .model import FieldModel, SectionModel, parse_entry_id
+from .rows import invalid
 
 
 def _single_key(field: FieldModel, ref: dict) -> tuple[str, object]:

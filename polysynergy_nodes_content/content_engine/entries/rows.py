@@ -18,9 +18,9 @@ from psycopg import sql
 
 from ..errors import InvalidInput
 from ..identifiers import SYSTEM_COLUMNS
-from .query import parse_json_input
 from ..json_values import UNENCODABLE_MESSAGE, is_unencodable, json_safe
 from .model import FieldModel, SectionModel, _Refused
+from .query import parse_json_input
 
 #: Parameter types that cannot carry text, so they need no Unicode check.
 _PLAIN_PARAMS = frozenset({int, float, bool, Decimal, uuid.UUID, _dt.date, _dt.datetime, _dt.time})

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from ..errors import InvalidInput
 from ..identifiers import IDENTIFIER_PATTERN, SYSTEM_COLUMNS
-from .query import parse_json_input
 from .model import FieldModel, SectionModel
+from .query import parse_json_input
 
 MAX_FIELDS = 200
 MAX_DEPTH = 4

@@ -1,8 +1,8 @@
 """Entries: validated create, update, get, delete and query of a section's rows.
 
-Every write takes the one row path of ``entry_rows`` (keys, values, defaults, output)
-and ``entry_errors`` (database errors named by field); batches and imports share the
-COPY writer of ``entry_batch``, which imports reach through ``EntryService.batch``.
+Every write takes the one row path of ``rows`` (keys, values, defaults, output)
+and ``write_errors`` (database errors named by field); batches and imports share the
+COPY writer of ``batch``, which imports reach through ``EntryService.batch``.
 """
 
 from __future__ import annotations
@@ -14,20 +14,20 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from .batch import BatchWriter, item_label
+from ..errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
+from ..postgres import cancelled_read, read_transaction
+from ..rules import enforce
+from ..section_scope import EVERY_SECTION, SectionScope
 from .aggregates import aggregate
+from .batch import BatchWriter, item_label
 from .bulk import delete_matching, update_matching
-from .write_errors import translate_error
 from .links import links_of, read_links, write_links
+from .model import ModelCache, SectionModel, missing_section, parse_entry_id
+from .query import parse_json_input
 from .reads import QueryRequest, read_entries, run_query
 from .references import resolve_references
 from .rows import StaleModel, check_keys, current_rows, model_defaults, output_row, validate_values
-from ..rules import enforce
-from ..errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
-from .query import parse_json_input
-from ..postgres import cancelled_read, read_transaction
-from .model import ModelCache, SectionModel, missing_section, parse_entry_id
-from ..section_scope import EVERY_SECTION, SectionScope
+from .write_errors import translate_error
 
 MAX_BATCH = 100_000
 

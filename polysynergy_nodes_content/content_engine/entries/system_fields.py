@@ -12,11 +12,14 @@ import uuid
 from typing import Any
 
 from polysynergy_section_field.section_field_runner.base_field_type import (
-    EQUALITY_OPERATORS, ORDERED_OPERATORS, FieldType, to_instant, to_uuid,
+    EQUALITY_OPERATORS,
+    ORDERED_OPERATORS,
+    FieldType,
+    to_instant,
+    to_uuid,
 )
 
 from .model import FieldModel
-
 
 
 class EntryIdColumn(FieldType):

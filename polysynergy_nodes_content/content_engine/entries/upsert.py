@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from .rows import current_rows, keep_times
-from ..rules import enforce
 from ..errors import InvalidInput
+from ..rules import enforce
 from .model import SectionModel, parse_entry_id
+from .rows import current_rows, keep_times
 
 STAGE = sql.Identifier("content_upsert_stage")
 

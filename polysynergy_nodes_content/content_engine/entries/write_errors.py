@@ -12,8 +12,8 @@ import re
 import psycopg
 from psycopg import errors as pg_errors
 
-from ..postgres import generated_names as names
 from ..errors import ContentError, DatabaseFailure, InvalidInput, database_message
+from ..postgres import generated_names as names
 from .model import FieldModel, SectionModel
 
 _DETAIL_KEY = re.compile(r"^Key \((.+?)\)=\((.*)\) ", re.DOTALL)

@@ -20,15 +20,15 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from ..config import ConfigStore
-from ..postgres import split_url_options
 from ..errors import DatabaseFailure, NeedsConfirmation, Refused, StaleMigration, database_message
-from ..postgres import describe_holders, lock_holders, section_relations
-from .runner import Interrupted, LockTimeout, PostPhaseFailure, StepFailure, StepRunner
+from ..postgres import describe_holders, lock_holders, section_relations, split_url_options
 from .abort import abort
-from .gate import check_prechecks, going_up as _going_up, unfinished
+from .gate import check_prechecks, unfinished
+from .gate import going_up as _going_up
+from .runner import Interrupted, LockTimeout, PostPhaseFailure, StepFailure, StepRunner
+from .script import script_statements_in_order, session_statements
 from .seal import TamperedMigration, signing_key, verify
 from .steps import Step
-from .script import script_statements_in_order, session_statements
 
 
 def created_indexes(steps: list[Step]) -> frozenset:

@@ -12,9 +12,9 @@ import psycopg
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
 from ..postgres import LiveSection
-from .steps import Operation
-from .planning import diff, measure, read_snapshot
 from ..settings import EngineSettings
+from .planning import diff, measure, read_snapshot
+from .steps import Operation
 
 
 class Planner:

@@ -2,7 +2,7 @@
 
 Planning stores one artifact: the script the reviewer reads, rendered from the very
 steps apply runs, sealed with a keyed checksum over everything apply or rollback will
-execute (``migration_seal``). The work itself is in ``migration_apply``.
+execute (``seal``). The work itself is in ``apply``.
 """
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ from psycopg.types.json import Jsonb
 
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
-from ..postgres import read_section
 from ..config import ConfigStore
 from ..errors import DatabaseFailure, InvalidInput, NotFound, Refused
-from ..postgres import describe_holders, lock_holders, relation_oids, section_relations
+from ..json_values import row_dict
+from ..postgres import describe_holders, lock_holders, read_section, relation_oids, section_relations
+from ..settings import EngineSettings
 from .apply import Applier, created_indexes
+from .planner import Planner
+from .script import render_script
 from .seal import seal, signing_key
 from .steps import Operation, ordered_steps
-from .planner import Planner
-from ..json_values import row_dict
-from .script import render_script
-from ..settings import EngineSettings
 
 MIGRATION_COLUMNS = (
     "id", "section_id", "version", "status", "migration_type", "description", "migration_sql", "down_sql",

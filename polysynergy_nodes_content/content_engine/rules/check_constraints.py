@@ -3,7 +3,7 @@
 A rule becomes ``CHECK (expression)`` when every part of it can: comparisons with a
 literal or another column, ``_in``/``_nin``, ``_null``/``_nnull``, ``_between``, text
 ``_contains``/``_starts_with``/``_ends_with`` and ``_regex`` (``~``, in the form
-``rule_patterns`` writes for PostgreSQL), combined with
+``rules/patterns`` writes for PostgreSQL), combined with
 ``_and``/``_or``. A CHECK, like the engine, lets a rule pass when its condition is NULL.
 The constraint is named ``cr_<section>_<hash>`` after the rule and the ids of the fields it
 names (so a renamed field keeps its constraint); ``rule_of_constraint`` reads a name back.

@@ -7,7 +7,7 @@ on a section it is a filter over the entry (``{"_or": [{"discount": {"_null": tr
 {"price": {"_gt": {"_field": "discount"}}}]}``). ``{"_field": handle}`` compares with
 another field of the same entry. Like a CHECK, a rule fails only when its condition is
 false: a comparison with a missing (null) value passes. A ``_regex`` is read through
-``rule_patterns`` and run on RE2 (linear time), so the engine and the rule's CHECK give the
+``rules/patterns`` and run on RE2 (linear time), so the engine and the rule's CHECK give the
 same verdict and no value can make the check backtrack for long.
 
 Rules are checked on the whole entry as it will be stored (given values, defaults, and

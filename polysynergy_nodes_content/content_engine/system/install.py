@@ -15,8 +15,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from .privacy import SYSTEM_TABLES, lock_down_system_tables  # noqa: F401  (SYSTEM_TABLES: public name)
 from ..settings import EngineSettings
+from .privacy import SYSTEM_TABLES, lock_down_system_tables  # noqa: F401  (SYSTEM_TABLES: public name)
 
 _FILE_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 INSTALL_LOCK_KEY = 0x5C07E17  # one installation at a time per database

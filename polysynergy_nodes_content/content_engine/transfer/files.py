@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from ..entries import FieldModel, SectionModel
 from ..errors import InvalidInput
 from ..identifiers import SYSTEM_COLUMNS
-from ..entries import FieldModel, SectionModel
 from .cells import is_text_column, restore
 
 FORMATS = ("csv", "jsonl")

@@ -25,10 +25,8 @@ import re
 import psycopg
 from psycopg import sql
 
-from ..entries import MISSING_TARGET, explain_db_error
-from ..entries import keep_times
+from ..entries import MISSING_TARGET, SectionModel, explain_db_error, keep_times
 from ..errors import InvalidInput
-from ..entries import SectionModel
 from .files import ImportLineError
 
 _STAGE = sql.Identifier("content_import_forward")

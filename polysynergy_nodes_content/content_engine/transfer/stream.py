@@ -9,10 +9,10 @@ Both directions run in constant memory:
   line in the file (for CSV the header is line 1). ``on_conflict`` updates entries a
   unique field matches; ``keep_ids`` keeps the ids and timestamps of an export, so
   export -> import round-trips, relations included: references to entries of the same
-  section further down the file are written once every row is in (``import_forward``);
+  section further down the file are written once every row is in (``forward_references``);
   other sections must be imported first.
 * **Dry run** (``dry_run=True``) reads the whole file, writes nothing and reports every
-  bad row: see ``import_check``.
+  bad row: see ``dry_run``.
 * **Export** reads through a server-side cursor in chunks and writes as it goes.
 """
 
@@ -27,18 +27,32 @@ from typing import IO
 import psycopg
 from psycopg import sql
 
-from ..entries import KEPT_COLUMNS
-from ..entries import links_of, read_links
-from ..entries import keep_times, output_row
+from ..entries import (
+    KEPT_COLUMNS,
+    FilterCompiler,
+    SectionModel,
+    compile_order_by,
+    keep_times,
+    links_of,
+    output_row,
+    read_links,
+)
 from ..errors import ContentError, DatabaseFailure, InvalidInput, database_message
-from .dry_run import check_import
-from .forward_references import ForwardReferences, with_order_hint
-from ..entries import FilterCompiler, compile_order_by
 from ..postgres import FilterLimits, cancelled_read, read_transaction
-from ..entries import SectionModel
 from .cells import csv_line, is_text_column, neutralise
-from .files import (DEFAULT_BATCH, FORMATS, ImportLineError, Progress, convert_csv_value, csv_cell,
-                             detect_format, open_source, read_rows)
+from .dry_run import check_import
+from .files import (
+    DEFAULT_BATCH,
+    FORMATS,
+    ImportLineError,
+    Progress,
+    convert_csv_value,
+    csv_cell,
+    detect_format,
+    open_source,
+    read_rows,
+)
+from .forward_references import ForwardReferences, with_order_hint
 
 __all__ = ["import_entries", "export_entries", "ImportLineError", "detect_format", "convert_csv_value", "csv_cell",
            "DEFAULT_BATCH", "FORMATS", "export_columns"]
@@ -184,7 +198,7 @@ def export_entries(engine, section: str, dest, fmt: str | None = None, filters=N
     (path, "-" for stdout, or a text file object) through a server-side cursor.
     Reads from the read replica when one is configured (unless ``primary``).
     CSV text cells a spreadsheet would run as a formula are neutralised (see
-    transfer_cells) unless ``raw_cells``."""
+    transfer/cells) unless ``raw_cells``."""
     fmt = detect_format(dest if isinstance(dest, str) and dest != "-" else None, fmt)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise InvalidInput("batch size must be a whole number of at least 1", field="batch_size")

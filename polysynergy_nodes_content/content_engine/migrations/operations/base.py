@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
-from ..steps import BEFORE_MAIN, PHASES, Operation, Precheck, Step
 from ...settings import EngineSettings
+from ..steps import BEFORE_MAIN, PHASES, Operation, Precheck, Step
 
 #: PostgreSQL lock modes an operation may declare, weakest first.
 LOCKS = ("NONE", "ACCESS SHARE", "SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "ACCESS EXCLUSIVE")

@@ -5,10 +5,18 @@ from __future__ import annotations
 from psycopg import sql
 
 from ...postgres import generated_names as names
-from ..steps import Precheck, Step
 from ...system import API_ROLES, grantees, private_table_sql
-from .base import (ORDER_ADD_COLUMN, ORDER_DEFAULT, ORDER_DROP_COLUMN, ORDER_RENAME_COLUMN, MigrationOperation, render,
-                   step, unbounded_call)
+from ..steps import Precheck, Step
+from .base import (
+    ORDER_ADD_COLUMN,
+    ORDER_DEFAULT,
+    ORDER_DROP_COLUMN,
+    ORDER_RENAME_COLUMN,
+    MigrationOperation,
+    render,
+    step,
+    unbounded_call,
+)
 from .tables import column_comment
 
 

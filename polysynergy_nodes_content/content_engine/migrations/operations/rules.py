@@ -1,11 +1,11 @@
-"""Custom validation rules as named CHECK constraints (see ``rule_checks``)."""
+"""Custom validation rules as named CHECK constraints (see ``rules/check_constraints``)."""
 
 from __future__ import annotations
 
 from psycopg import sql
 
-from ..steps import Precheck, Step
 from ...rules import desired_rule_checks, is_rule_check
+from ..steps import Precheck, Step
 from .base import ORDER_ADD_CONSTRAINT, MigrationOperation, step
 from .constraints import DropConstraint
 

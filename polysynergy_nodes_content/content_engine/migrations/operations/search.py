@@ -1,11 +1,11 @@
-"""The full-text search index of a section's ``search_fields`` (see ``search``)."""
+"""The full-text search index of a section's ``search_fields`` (see ``postgres/text_search``)."""
 
 from __future__ import annotations
 
 from psycopg import sql
 
-from ..steps import Step
 from ...postgres import CONFIG, document, is_search_index, search_index_name, text_fields
+from ..steps import Step
 from .base import ORDER_ADD_CONSTRAINT, MigrationOperation, step
 from .indexes import DropIndex, drop_concurrently
 

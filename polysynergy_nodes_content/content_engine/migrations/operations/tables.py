@@ -6,8 +6,15 @@ from psycopg import sql
 
 from ...postgres import generated_names as names
 from ..steps import Precheck, Step
-from .base import (ORDER_ARCHIVE_TABLE, ORDER_CREATE_TABLE, ORDER_NOTIFY, ORDER_RENAME_TABLE, MigrationOperation,
-                   PlanContext, step)
+from .base import (
+    ORDER_ARCHIVE_TABLE,
+    ORDER_CREATE_TABLE,
+    ORDER_NOTIFY,
+    ORDER_RENAME_TABLE,
+    MigrationOperation,
+    PlanContext,
+    step,
+)
 
 
 def access_statements(ctx: PlanContext, t: sql.Identifier, roles: frozenset) -> list[sql.Composable]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from ...postgres import generated_names as names
 from ...errors import InvalidInput
+from ...postgres import generated_names as names
 from ..steps import Precheck, Step
 from .base import ORDER_ALTER_TYPE, MigrationOperation, render, step, unbounded_call
 from .columns import restore_column_constraints

@@ -6,10 +6,22 @@ import json
 
 from polysynergy_section_field.section_field_runner import Conversion
 
-from ...postgres import generated_names as names
 from ...errors import InvalidInput
-from ..operations import (AddCheck, AddForeignKey, AddIndex, AddUnique, AlterTypeInPlace, AlterTypeOnline,
-                             DropConstraint, DropIndex, DropNotNull, RenameColumn, SetDefault, SetNotNull)
+from ...postgres import generated_names as names
+from ..operations import (
+    AddCheck,
+    AddForeignKey,
+    AddIndex,
+    AddUnique,
+    AlterTypeInPlace,
+    AlterTypeOnline,
+    DropConstraint,
+    DropIndex,
+    DropNotNull,
+    RenameColumn,
+    SetDefault,
+    SetNotNull,
+)
 from .desired import DesiredField
 
 

@@ -11,12 +11,26 @@ from __future__ import annotations
 
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
-from ...postgres import generated_names as names
 from ...errors import InvalidInput
-from ..operations import (AddCheck, AddColumn, AddForeignKey, AddIndex, AddUnique, ArchiveJunction, ArchiveTable,
-                             CreateJunction, CreateTable, DropColumn, NotifyPostgrest, PlanContext, RenameJunction,
-                             RenameTable, SetNotNull)
+from ...postgres import generated_names as names
 from ...settings import EngineSettings
+from ..operations import (
+    AddCheck,
+    AddColumn,
+    AddForeignKey,
+    AddIndex,
+    AddUnique,
+    ArchiveJunction,
+    ArchiveTable,
+    CreateJunction,
+    CreateTable,
+    DropColumn,
+    NotifyPostgrest,
+    PlanContext,
+    RenameJunction,
+    RenameTable,
+    SetNotNull,
+)
 from ..operations.rules import rule_operations
 from ..operations.search import search_operations
 from .columns import ColumnDiff

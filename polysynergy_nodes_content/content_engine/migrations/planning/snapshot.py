@@ -15,8 +15,8 @@ from psycopg import sql
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
 from ...postgres import LiveSection, section_table_of, table_exists
-from ...system import API_ROLES
 from ...settings import EngineSettings
+from ...system import API_ROLES
 from .desired import desired_fields
 
 #: ``targets`` value for a target section that exists but has no table yet.
