@@ -297,8 +297,8 @@ def import_cmd(section, file, fmt, batch_size, on_conflict, keep_ids, dry_run, m
     label = f"{'check' if dry_run else 'import'} {section}"
     with _progress(label, bytes_mode=True) as progress:
         task = progress.add_task(shown(label), total=None, rows=0)
-        result = transfer.import_entries(
-            engine, section, file, fmt, batch_size,
+        result = engine.import_entries(
+            section, file, fmt=fmt, batch_size=batch_size,
             progress=lambda rows, done: progress.update(task, completed=done, rows=rows),
             on_start=lambda total: progress.update(task, total=total),
             on_conflict=on_conflict, keep_ids=keep_ids, dry_run=dry_run, max_errors=max_errors,
@@ -348,8 +348,9 @@ def export_cmd(section, file, fmt, filters, order_by, batch_size, raw_cells):
         raise InvalidInput("--json reports on stdout; give a FILE to export to", field="file")
     with _progress(f"export {section}", bytes_mode=False) as progress:
         task = progress.add_task(shown(f"export {section}"), total=None, rows=0)
-        result = transfer.export_entries(
-            engine, section, file, fmt, parse_json_arg(filters, "filter", allow_stdin=False), order_by, batch_size,
+        result = engine.export_entries(
+            section, file, fmt=fmt, filters=parse_json_arg(filters, "filter", allow_stdin=False), order_by=order_by,
+            batch_size=batch_size,
             progress=lambda rows, _: progress.update(task, completed=rows, rows=rows),
             on_start=lambda total: progress.update(task, total=total), raw_cells=raw_cells)
 

@@ -19,7 +19,7 @@ from ..identifiers import SYSTEM_COLUMNS
 from ..json_values import json_safe
 from ..postgres import FilterLimits
 from .model import SectionModel
-from .query import FilterCompiler, parse_json_input
+from .query import FilterCompiler
 from .write_errors import translate_error
 
 FUNCTIONS = {"count": "count", "countDistinct": "count", "sum": "sum", "avg": "avg", "min": "min", "max": "max"}
@@ -63,7 +63,6 @@ def _column(model: SectionModel, name: str, fn: str) -> str:
 
 
 def aggregate(service, conn, model: SectionModel, aggregates, group_by=None, filters=None) -> dict:
-    aggregates = parse_json_input(aggregates, "aggregates")
     if not isinstance(aggregates, dict) or not aggregates:
         raise InvalidInput("aggregates must be an object such as {\"count\": \"*\", \"sum\": [\"price\"]}",
                            field="aggregates")
@@ -128,8 +127,6 @@ def _link_count(model: SectionModel, field) -> sql.Composable:
 
 
 def _group_by(model: SectionModel, group_by) -> list[str]:
-    group_by = parse_json_input(group_by, "group_by") if isinstance(group_by, str) and group_by.strip().startswith(
-        "[") else group_by
     if group_by in (None, "", []):
         return []
     if isinstance(group_by, str):

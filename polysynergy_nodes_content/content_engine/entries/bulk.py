@@ -17,7 +17,7 @@ from ..rules import enforce
 from .batch import item_label
 from .links import write_links
 from .model import SectionModel
-from .query import FilterCompiler, parse_json_input, unconditional
+from .query import FilterCompiler, unconditional
 from .references import resolve_references
 from .rows import check_keys, current_rows, validate_values
 from .write_errors import translate_error
@@ -27,7 +27,6 @@ _ALIAS = sql.Identifier("t")
 
 
 def _where(service, conn, model: SectionModel, filters) -> FilterCompiler:
-    filters = parse_json_input(filters, "filters")
     if unconditional(filters):
         raise InvalidInput("filters are required for a change of many entries (this one names no condition, so "
                            "it would match every entry); to change every entry use {\"id\": {\"_nnull\": true}}",

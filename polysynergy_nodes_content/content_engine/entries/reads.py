@@ -18,7 +18,7 @@ from ..json_values import json_safe
 from ..postgres import FilterLimits, check_search, search_condition
 from .links import links_of, read_links
 from .model import SectionModel
-from .query import FilterCompiler, check_paging, compile_order_by, parse_json_input
+from .query import FilterCompiler, check_paging, compile_order_by
 from .rows import output_row
 from .selection import Level, Selection, bind, parse_fields
 from .write_errors import translate_error
@@ -40,7 +40,7 @@ class QueryRequest:
     @classmethod
     def build(cls, settings, filters, order_by, limit, offset, fields, count, search=None) -> "QueryRequest":
         limit, offset = check_paging(limit, offset, settings)
-        return cls(parse_json_input(filters, "filters"), order_by, limit, offset, parse_fields(fields),
+        return cls(filters, order_by, limit, offset, parse_fields(fields),
                    check_count(count), check_search(search))
 
 

@@ -20,7 +20,6 @@ from ..errors import InvalidInput
 from ..identifiers import SYSTEM_COLUMNS
 from ..json_values import UNENCODABLE_MESSAGE, is_unencodable, json_safe
 from .model import FieldModel, SectionModel, _Refused
-from .query import parse_json_input
 
 #: Parameter types that cannot carry text, so they need no Unicode check.
 _PLAIN_PARAMS = frozenset({int, float, bool, Decimal, uuid.UUID, _dt.date, _dt.datetime, _dt.time})
@@ -51,10 +50,6 @@ def check_keys(model: SectionModel, data, final: bool, system_ok: frozenset = fr
     """``data`` as a dict of known field handles; ``system_ok`` names system columns a
     caller may set (an id-keeping import). Raises StaleModel for an unknown key unless
     ``final`` (the model was just loaded)."""
-    text = data.strip() if isinstance(data, str) else None
-    data = parse_json_input(data, "field_data")
-    if text and not isinstance(data, dict):  # e.g. "null" or "[1]" typed as JSON
-        raise InvalidInput("field_data must be a JSON object of field handles and values", field="field_data")
     if data is None or data == []:
         data = {}
     if not isinstance(data, dict):

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from ..errors import InvalidInput
 from ..identifiers import IDENTIFIER_PATTERN, SYSTEM_COLUMNS
 from .model import FieldModel, SectionModel
-from .query import parse_json_input
 
 MAX_FIELDS = 200
 MAX_DEPTH = 4
@@ -49,10 +48,8 @@ class Selection:
 
 
 def parse_fields(fields) -> Selection | None:
-    """``fields`` (a list, a comma-separated string or JSON text) as a Selection; None
-    means the default: every column, relations as ids."""
-    if isinstance(fields, str) and fields.strip().startswith("["):
-        fields = parse_json_input(fields, "fields")
+    """``fields`` (a list or a comma-separated string; JSON text is decoded at the entry
+    service's door) as a Selection; None means the default: every column, relations as ids."""
     if fields is None or fields == "" or fields == []:
         return None
     if isinstance(fields, str):

@@ -1,5 +1,8 @@
 """Entries: validated create, update, get, delete and query of a section's rows.
 
+JSON text input (the runtime hands nodes' dict inputs over as text) is decoded once, at
+this door; everything behind it works on Python values.
+
 Every write takes the one row path of ``rows`` (keys, values, defaults, output)
 and ``write_errors`` (database errors named by field); batches and imports share the
 COPY writer of ``batch``, which imports reach through ``EntryService.batch``.
@@ -127,6 +130,8 @@ class EntryService:
 
     # -- create ----------------------------------------------------------------------------
     def create(self, section_handle, data) -> dict:
+        data = _decoded_data(data)
+
         def work(conn, model, final):
             values = self._prepare(conn, model, data, final, partial=False)
             fields = model.fields
@@ -190,6 +195,7 @@ class EntryService:
     # -- read / update / delete --------------------------------------------------------------
     def get(self, section_handle, entry_id, fields=None, primary: bool = False) -> dict:
         entry = parse_entry_id(entry_id)
+        fields = _decoded_list(fields, "fields")
         if fields is not None:
             return self._run(section_handle, lambda conn, model, final: read_entries(
                 self, conn, model, fields, entry_id=entry), read=True, primary=primary)
@@ -198,6 +204,7 @@ class EntryService:
 
     def update(self, section_handle, entry_id, data) -> dict:
         entry = parse_entry_id(entry_id)
+        data = _decoded_data(data)
 
         def work(conn, model, final):
             values = self._prepare(conn, model, data, final, partial=True)
@@ -260,6 +267,9 @@ class EntryService:
         return self._run(section_handle, lambda conn, model, final: model.title_field, read=True)
 
     def aggregate(self, section_handle, aggregates, group_by=None, filters=None, primary: bool = False) -> dict:
+        aggregates = parse_json_input(aggregates, "aggregates")
+        group_by = _decoded_list(group_by, "group_by")
+        filters = parse_json_input(filters, "filters")
         return self._run(section_handle, lambda conn, model, final: aggregate(
             self, conn, model, aggregates, group_by, filters), read=True, primary=primary)
 
@@ -268,6 +278,7 @@ class EntryService:
                     max_entries: int | None = None) -> dict:
         """Set ``data`` on every entry ``filters`` match; without ``confirm`` only count them."""
         _check_confirm(confirm)
+        filters, data = parse_json_input(filters, "filters"), _decoded_data(data)
         return self._run(section_handle, lambda conn, model, final: update_matching(
             self, conn, model, final, filters, data, confirm, progress, max_entries))
 
@@ -275,15 +286,33 @@ class EntryService:
                     max_entries: int | None = None) -> dict:
         """Delete every entry ``filters`` match; without ``confirm`` only count them."""
         _check_confirm(confirm)
+        filters = parse_json_input(filters, "filters")
         return self._run(section_handle, lambda conn, model, final: delete_matching(
             self, conn, model, filters, confirm, progress, max_entries))
 
     # -- query -----------------------------------------------------------------------------
     def query(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,
               count="exact", search=None, primary: bool = False) -> dict:
+        filters, fields = parse_json_input(filters, "filters"), _decoded_list(fields, "fields")
         request = QueryRequest.build(self.settings, filters, order_by, limit, offset, fields, count, search)
         return self._run(section_handle, lambda conn, model, final: run_query(self, conn, model, request),
                          read=True, primary=primary)
+
+
+def _decoded_data(data):
+    """An entry's values as given: a dict, or JSON text of one (the runtime's ``[]`` and
+    empty text mean none)."""
+    text = data.strip() if isinstance(data, str) else None
+    data = parse_json_input(data, "field_data")
+    if text and not isinstance(data, dict):  # e.g. "null" or "[1]" typed as JSON
+        raise InvalidInput("field_data must be a JSON object of field handles and values", field="field_data")
+    return data
+
+
+def _decoded_list(value, name: str):
+    """``fields`` or ``group_by``: JSON text of a list is decoded; a plain string (one name
+    or a comma-separated list) is left for the parser."""
+    return parse_json_input(value, name) if isinstance(value, str) and value.strip().startswith("[") else value
 
 
 def _check_confirm(confirm) -> None:
