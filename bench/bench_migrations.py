@@ -115,7 +115,12 @@ class Inserter:
         self.records.append(self._out.get(timeout=120))
 
     def join(self, timeout: float) -> None:
-        self.process.join(timeout)
+        """Waits for the process to end, reading its records meanwhile (it cannot exit while
+        the queue's pipe is full)."""
+        deadline = time.monotonic() + timeout
+        while self.process.is_alive() and time.monotonic() < deadline:
+            self._drain()
+            self.process.join(0.05)
         self._drain()
 
     def _drain(self) -> None:
