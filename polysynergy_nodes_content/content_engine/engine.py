@@ -19,6 +19,7 @@ from .field_type_table import sync_field_types, unsynced_handles
 from .database import get_pool, resolve_database_url, resolve_read_url, url_options
 from .entries import EntryService
 from .errors import ContentError, DatabaseFailure, Refused, database_message
+from .history.context import WriteContext
 from .migration_progress import reporting_progress
 from .migrations import Migrations
 from .pooler import Pooler, detect
@@ -79,6 +80,8 @@ class ContentEngine:
         self.entries = EntryService(self)
         #: The sections this engine (or view of it) reaches; see ``scoped``.
         self.scope = EVERY_SECTION
+        #: Who or what writes through this engine (or view): recorded with every version.
+        self.history_context = WriteContext(actor=actor)
 
     def scoped(self, sections) -> "ContentEngine":
         """A view of this engine that reaches only ``sections`` (handles; None: every one).

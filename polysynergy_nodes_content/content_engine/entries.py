@@ -24,6 +24,7 @@ from .entry_references import resolve_references
 from .entry_rows import StaleModel, check_keys, current_rows, model_defaults, output_row, validate_values
 from .entry_rules import enforce
 from .errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
+from .history.context import new_change_id, remember, set_context
 from .query import parse_json_input
 from .read_limits import cancelled_read, read_transaction
 from .section_model import ModelCache, SectionModel, missing_section, parse_entry_id
@@ -57,18 +58,24 @@ class EntryService:
             return self.engine.read_pool
         return self.engine.pool
 
-    def _run(self, section_handle, work, read: bool = False, primary: bool = False):
+    def _run(self, section_handle, work, read: bool = False, primary: bool = False, context: dict | None = None):
         """Run ``work(conn, model, final)`` in a transaction, reloading a stale model once.
 
         ``final`` is True on the second attempt (fresh model): an unknown key is then
-        reported instead of triggering another reload."""
+        reported instead of triggering another reload. A write carries the engine's
+        history context (plus ``context``) and a change set id of its own (see history)."""
         if not self.engine._installed:
             self.engine.ensure_installed()
         pool = self.pool_for(read, primary)
+        call = None if read else self.engine.history_context.for_call(**(context or {}))
+        if call is not None:
+            remember(call.run_id)
         for attempt in (0, 1):
             final = attempt == 1
             try:
                 with pool.connection() as conn, read_transaction(conn, self.settings, read):
+                    if call is not None:
+                        set_context(conn, call)
                     model = self.load_model(conn, section_handle, refresh=final)
                     try:
                         return work(conn, model, final)
@@ -179,6 +186,9 @@ class EntryService:
         if not self.engine._installed:
             self.engine.ensure_installed()
         with self.engine.pool.connection() as conn:
+            call = self.engine.history_context.for_call(import_id=new_change_id())
+            remember(call.run_id)
+            set_context(conn, call)
             model = self.load_model(conn, section_handle, refresh=True)
             try:
                 yield BatchWriter(conn, model, keep_ids=keep_ids, on_conflict=on_conflict, label=label,
@@ -269,14 +279,15 @@ class EntryService:
         """Set ``data`` on every entry ``filters`` match; without ``confirm`` only count them."""
         _check_confirm(confirm)
         return self._run(section_handle, lambda conn, model, final: update_matching(
-            self, conn, model, final, filters, data, confirm, progress, max_entries))
+            self, conn, model, final, filters, data, confirm, progress, max_entries),
+            context={"bulk_id": new_change_id()})
 
     def delete_many(self, section_handle, filters, confirm: bool = False, progress=None,
                     max_entries: int | None = None) -> dict:
         """Delete every entry ``filters`` match; without ``confirm`` only count them."""
         _check_confirm(confirm)
         return self._run(section_handle, lambda conn, model, final: delete_matching(
-            self, conn, model, filters, confirm, progress, max_entries))
+            self, conn, model, filters, confirm, progress, max_entries), context={"bulk_id": new_change_id()})
 
     # -- query -----------------------------------------------------------------------------
     def query(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,

@@ -15,11 +15,12 @@ from .config_checks import check_title_field
 from .config_reader import ConfigReader
 from .config_values import SECTION_KEYS, check_texts, require_text
 from .entry_rules import parse_rules, to_config
+from .history.settings import check_history_settings
 from .errors import InvalidInput
 from .identifiers import check_identifier
 from .rule_patterns import check_patterns
 
-STRUCTURAL_SECTION_KEYS = {"handle", "is_active", "search_fields", "validation_rules"}
+STRUCTURAL_SECTION_KEYS = {"handle", "is_active", "search_fields", "validation_rules", "history"}
 
 
 class SectionConfig(ConfigReader):
@@ -61,6 +62,7 @@ class SectionConfig(ConfigReader):
             values["search_fields"] = _search_fields(values["search_fields"], self.fields(section["id"]), self.registry)
         if "validation_rules" in values:
             values["validation_rules"] = _rules_json(self.conn, values["validation_rules"], "section validation_rules")
+        values.update(check_history_settings(values))
         if not values:
             return section
         check_texts({k: v for k, v in values.items() if k not in ("validation_rules", "search_fields")}, "section")

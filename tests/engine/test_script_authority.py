@@ -19,7 +19,7 @@ from polysynergy_nodes_content.content_engine.engine import ContentEngine
 from polysynergy_nodes_content.content_engine.errors import Refused
 from polysynergy_nodes_content.content_engine.script import comment_text, session_statements
 
-NOT_DDL = ("SET", "BEGIN", "COMMIT", "CALL", "NOTIFY", "UPDATE", "SELECT")
+NOT_DDL = ("SET", "BEGIN", "COMMIT", "CALL", "NOTIFY", "UPDATE", "SELECT", "INSERT")
 DDL_LOG = """
 CREATE TABLE public.test_ddl_log (n bigserial PRIMARY KEY, query text);
 CREATE FUNCTION public.test_log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$

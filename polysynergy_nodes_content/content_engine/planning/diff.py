@@ -19,6 +19,7 @@ from ..migration_ops import (AddCheck, AddColumn, AddForeignKey, AddIndex, AddUn
 from ..settings import EngineSettings
 from ..migration_ops.rules import rule_operations
 from ..migration_ops.search import search_operations
+from ..history.operations import history_operations
 from .columns import ColumnDiff
 from .desired import DesiredField, desired_fields
 from .snapshot import NO_TABLE, PlanningSnapshot
@@ -73,6 +74,7 @@ class _Diff:
             ops.append(CreateTable(ctx, section, self.fields, targets, self.snapshot.roles))
             ops.extend(search_operations(ctx, section, self.fields, section["table_name"], None))
             ops.extend(rule_operations(ctx, self.snapshot.config, self.fields, section["table_name"], None, False))
+            ops.extend(history_operations(ctx, section, self.fields, section["table_name"], None))
         else:
             table_name = live.table.name
             if table_name != section["table_name"]:
@@ -88,6 +90,7 @@ class _Diff:
             ops.extend(search_operations(ctx, section, self.fields, section["table_name"], live.table, replaced))
             ops.extend(rule_operations(ctx, self.snapshot.config, self.fields, section["table_name"], live.table,
                                        self.snapshot.populated))
+            ops.extend(history_operations(ctx, section, self.fields, section["table_name"], live.table))
         ops.extend(self.junctions())
         ops.sort(key=lambda op: op.order)
         if ops and ctx.settings.notify_pgrst:
