@@ -19,7 +19,8 @@ from .field_type_table import sync_field_types, unsynced_handles
 from .database import get_pool, resolve_database_url, resolve_read_url, url_options
 from .entries import EntryService
 from .errors import ContentError, DatabaseFailure, Refused, database_message
-from .history.context import WriteContext
+from .history.context import WriteContext, stamped
+from .history.facade import HistoryMethods
 from .migration_progress import reporting_progress
 from .migrations import Migrations
 from .pooler import Pooler, detect
@@ -49,7 +50,7 @@ def get_engine(database_url: str | None = None, settings: EngineSettings | None 
     return engine
 
 
-class ContentEngine:
+class ContentEngine(HistoryMethods):
     def __init__(
         self,
         database_url: str | None = None,
@@ -277,30 +278,34 @@ class ContentEngine:
         return _translate(self.migrations.abort, migration_id)
 
     # -- entries -----------------------------------------------------------------------
+    # Every write returns its change set id (``result.run_id``; see history.facade).
     def create_entry(self, section_handle, data: dict) -> dict:
-        return self.entries.create(section_handle, data)
+        return stamped(self.entries.create(section_handle, data))
 
     def create_entries(self, section_handle, items: list, on_conflict=None, keep_ids: bool = False) -> list[dict]:
-        return self.entries.create_many(section_handle, items, on_conflict=on_conflict, keep_ids=keep_ids)
+        return stamped(self.entries.create_many(section_handle, items, on_conflict=on_conflict, keep_ids=keep_ids))
 
-    def get_entry(self, section_handle, entry_id, fields=None, primary: bool = False) -> dict:
+    def get_entry(self, section_handle, entry_id, fields=None, primary: bool = False, as_of=None) -> dict:
+        """``as_of`` (a time): the entry as it was then, from its history."""
+        if as_of is not None:
+            return self.entry_as_of(section_handle, entry_id, as_of)
         return self.entries.get(section_handle, entry_id, fields=fields, primary=primary)
 
     def update_entry(self, section_handle, entry_id, data: dict) -> dict:
-        return self.entries.update(section_handle, entry_id, data)
+        return stamped(self.entries.update(section_handle, entry_id, data))
 
     def delete_entry(self, section_handle, entry_id) -> bool:
         return self.entries.delete(section_handle, entry_id)
 
     def update_entries(self, section_handle, filters, data: dict, confirm: bool = False, progress=None,
                        max_entries: int | None = None) -> dict:
-        return self.entries.update_many(section_handle, filters, data, confirm=confirm, progress=progress,
-                                        max_entries=max_entries)
+        return stamped(self.entries.update_many(section_handle, filters, data, confirm=confirm, progress=progress,
+                                                max_entries=max_entries))
 
     def delete_entries(self, section_handle, filters, confirm: bool = False, progress=None,
                        max_entries: int | None = None) -> dict:
-        return self.entries.delete_many(section_handle, filters, confirm=confirm, progress=progress,
-                                        max_entries=max_entries)
+        return stamped(self.entries.delete_many(section_handle, filters, confirm=confirm, progress=progress,
+                                                max_entries=max_entries))
 
     def aggregate_entries(self, section_handle, aggregates, group_by=None, filters=None, primary: bool = False) -> dict:
         return self.entries.aggregate(section_handle, aggregates, group_by=group_by, filters=filters, primary=primary)

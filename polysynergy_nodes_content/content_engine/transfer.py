@@ -32,6 +32,7 @@ from .entry_links import links_of, read_links
 from .entry_rows import keep_times, output_row
 from .errors import ContentError, DatabaseFailure, InvalidInput, database_message
 from .import_check import check_import
+from .history.context import last_run_id
 from .import_forward import ForwardReferences, with_order_hint
 from .query import FilterCompiler, compile_order_by
 from .read_limits import FilterLimits, cancelled_read, read_transaction
@@ -78,7 +79,8 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
                     imported, created = _write_all(writer, rows, batch_size,
                                                    lambda done: progress(done, counter.count) if progress else None,
                                                    forward)
-                    result = {"section": section, "format": fmt, "imported": imported, "ignored_columns": ignored}
+                    result = {"section": section, "format": fmt, "imported": imported, "ignored_columns": ignored,
+                              "run_id": last_run_id()}  # the import's change set (engine.undo_run)
                     if on_conflict:
                         result.update(created=created, updated=imported - created)
         except ContentError:

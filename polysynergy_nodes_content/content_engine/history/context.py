@@ -32,6 +32,8 @@ class WriteContext:
     mcp_session: str | None = None
     import_id: str | None = None
     bulk_id: str | None = None
+    #: The change set an undo reverts.
+    undo_of: str | None = None
 
     def __post_init__(self):
         if self.source not in SOURCES:
@@ -47,9 +49,12 @@ class WriteContext:
         return replace(self, **given)
 
     def for_call(self, **extra) -> "WriteContext":
-        """The context of one write call: a run id of its own unless the caller fixed one."""
+        """The context of one write call: a run id of its own unless the caller fixed one (an
+        import's or bulk change's run id is then its import or bulk id)."""
         call = self.merged(**extra)
-        return call if call.run_id else replace(call, run_id=str(uuid.uuid4()))
+        if call.run_id:
+            return call
+        return replace(call, run_id=call.import_id or call.bulk_id or str(uuid.uuid4()))
 
     def as_json(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v is not None}, separators=(",", ":"))
@@ -85,16 +90,14 @@ class ChangedEntries(list):
     run_id: str | None = None
 
 
-def stamped(result, report: bool = False):
-    """``result`` of the write call just made, carrying its change set id: as the
-    attribute ``run_id`` (entries, lists of entries) and, for a ``report`` (bulk changes,
-    imports), as the key ``run_id`` too. Booleans are returned as they are: the id is
-    then ``engine.last_run_id()``."""
+def stamped(result):
+    """``result`` of the write call just made, carrying its change set id as the attribute
+    ``run_id`` (entries, reports, lists of entries; equal to the plain dict or list, so
+    nothing that reads them changes). Booleans are returned as they are: the id is then
+    ``engine.last_run_id()``."""
     run_id = last_run_id()
     if isinstance(result, dict):
         result = ChangedEntry(result)
-        if report:
-            result["run_id"] = run_id
     elif isinstance(result, list):
         result = ChangedEntries(result)
     else:
