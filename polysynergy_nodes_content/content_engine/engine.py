@@ -96,6 +96,7 @@ class ContentEngine(HistoryMethods):
         view = copy.copy(self)
         view.scope = SectionScope(sections)
         view.entries = self.entries.scoped(view.scope)
+        view.entries.engine = view  # keeps the view's write context (with_context)
         return view
 
     # -- plumbing --------------------------------------------------------------------

@@ -20,6 +20,8 @@ class HistoryMethods:
         node_id, mcp_session, import_id, bulk_id. Shares pools and caches, like ``scoped``."""
         view = copy.copy(self)
         view.history_context = self.history_context.merged(**context)
+        view.entries = copy.copy(self.entries)
+        view.entries.engine = view  # its writes read the context from here
         return view
 
     def last_run_id(self) -> str | None:
