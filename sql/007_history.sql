@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS content_history_maps (
 -- or what wrote (source, actor, node, MCP session, import or bulk id); run_id: the
 -- change set a caller can undo.
 CREATE TABLE IF NOT EXISTS content_history (
-    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The version number: ascending in the order of the changes. No index of its own (one
+    -- index less to maintain per change): a version is always looked up with its entry.
+    id BIGINT GENERATED ALWAYS AS IDENTITY,
     section_id UUID NOT NULL,
     entry_id TEXT NOT NULL,
     op TEXT NOT NULL,

@@ -61,8 +61,10 @@ class WriteContext:
 
 
 def set_context(conn, context: WriteContext) -> None:
-    """Attach ``context`` to the transaction open on ``conn`` (ends with it)."""
-    conn.execute(_SET_CONTEXT, (context.as_json(),))
+    """Attach ``context`` to the transaction open on ``conn`` (ends with it); sent in one
+    round trip with the transaction's BEGIN when it is the transaction's first statement."""
+    with conn.pipeline():
+        conn.execute(_SET_CONTEXT, (context.as_json(),))
 
 
 _last = threading.local()

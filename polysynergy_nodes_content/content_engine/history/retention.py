@@ -34,7 +34,7 @@ WITH batch AS (
     WINDOW newest AS (PARTITION BY h.entry_id ORDER BY h.id DESC)
 ), gone AS (
     DELETE FROM {history} d USING ranked r
-    WHERE d.id = r.id AND (r.rank > %(versions)s
+    WHERE d.section_id = %(section)s AND d.entry_id = r.entry_id AND d.id = r.id AND (r.rank > %(versions)s
         OR r.superseded_at < now() - make_interval(days => %(days)s)
         OR (r.last_op = 'delete' AND r.last_at < now() - make_interval(days => %(days)s)))
     RETURNING d.id
