@@ -44,7 +44,8 @@ CREATE INDEX IF NOT EXISTS idx_content_history_entry ON content_history (section
 CREATE INDEX IF NOT EXISTS idx_content_history_run ON content_history (run_id) WHERE run_id IS NOT NULL;
 
 -- The statement-level capture: one INSERT ... SELECT from the transition table per
--- statement. TG_ARGV: the section id and the column map. The context is the
+-- statement (plpgsql plans a trigger function per table, so the columns a section table
+-- always has, id and updated_at, are named directly). TG_ARGV: the section id and the column map. The context is the
 -- transaction-local setting polysynergy.context (JSON, set by the engine in the writing
 -- transaction, so it holds behind a transaction pooler); without it the source is 'sql'.
 -- A write without context while polysynergy.restoring is on (a migration's backfill, or
@@ -84,9 +85,9 @@ BEGIN
         SELECT s.history_since INTO since FROM sections s WHERE s.id = section;
         INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
         SELECT section, r.id::text, 'baseline', run, ctx, map,
-               jsonb_strip_nulls(j - '{id,created_at,updated_at}'::text[])
-        FROM old_rows r, to_jsonb(r) j
-        WHERE since IS NOT NULL AND coalesce((j ->> 'updated_at')::timestamptz < since, true);
+               jsonb_strip_nulls(to_jsonb(r) - '{id,created_at,updated_at}'::text[])
+        FROM old_rows r
+        WHERE r.updated_at < since;
         INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
         SELECT section, r.id::text, 'update', run, ctx, map,
                jsonb_strip_nulls(to_jsonb(r) - '{id,created_at,updated_at}'::text[])
