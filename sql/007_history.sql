@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS content_history_maps (
 -- change set a caller can undo.
 CREATE TABLE IF NOT EXISTS content_history (
     -- The version number: ascending in the order of the changes. No index of its own (one
-    -- index less to maintain per change): a version is always looked up with its entry.
+    -- index less to maintain per change): a version is always looked up with its entry,
+    -- so the primary key is (section, entry, version), the index history is read by.
     id BIGINT GENERATED ALWAYS AS IDENTITY,
     section_id UUID NOT NULL,
     entry_id TEXT NOT NULL,
@@ -38,9 +39,9 @@ CREATE TABLE IF NOT EXISTS content_history (
     context JSONB NOT NULL,
     map_id UUID,
     data JSONB NOT NULL,
-    CONSTRAINT valid_history_op CHECK (op IN ('insert', 'update', 'delete', 'baseline'))
+    CONSTRAINT valid_history_op CHECK (op IN ('insert', 'update', 'delete', 'baseline', 'links')),
+    CONSTRAINT content_history_pkey PRIMARY KEY (section_id, entry_id, id)
 );
-CREATE INDEX IF NOT EXISTS idx_content_history_entry ON content_history (section_id, entry_id, id);
 CREATE INDEX IF NOT EXISTS idx_content_history_run ON content_history (run_id) WHERE run_id IS NOT NULL;
 
 -- The statement-level capture: one INSERT ... SELECT from the transition table per
@@ -102,15 +103,51 @@ BEGIN
 END;
 $$;
 
--- It runs as its owner (the API roles writing a section's table hold no privilege on the
--- history table), so its names resolve only where the owner put them.
+-- The links of a multiple relation (a junction table), attributed to the source entry:
+-- op 'links', data {"field": field id, "targets": [target ids in link order]} as they are
+-- after the statement. TG_ARGV: the section id and the relation field's id. Only inserts
+-- and deletes (the engine never updates a link; a source entry's delete cascades here).
+CREATE OR REPLACE FUNCTION content_history_capture_links() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    raw text := current_setting('polysynergy.context', true);
+    ctx jsonb;
+    run text;
+BEGIN
+    IF raw IS NULL OR raw = '' THEN
+        IF current_setting('polysynergy.restoring', true) = 'on' THEN
+            RETURN NULL;
+        END IF;
+        ctx := '{"source": "sql"}';
+    ELSE
+        ctx := raw::jsonb;
+        run := ctx ->> 'run_id';
+        ctx := ctx - 'run_id';
+    END IF;
+    EXECUTE format(
+        'INSERT INTO content_history (section_id, entry_id, op, run_id, context, data) '
+        'SELECT $1, s.source_id::text, ''links'', $2, $3, jsonb_build_object(''field'', $4, ''targets'', '
+        'coalesce((SELECT jsonb_agg(j.target_id ORDER BY j.sort_order, j.target_id) FROM %I.%I j '
+        'WHERE j.source_id = s.source_id), ''[]''::jsonb)) '
+        'FROM (SELECT DISTINCT source_id FROM %I) s',
+        TG_TABLE_SCHEMA, TG_TABLE_NAME, CASE TG_OP WHEN 'DELETE' THEN 'old_rows' ELSE 'new_rows' END)
+    USING TG_ARGV[0]::uuid, run, ctx, TG_ARGV[1];
+    RETURN NULL;
+END;
+$$;
+
+-- They run as their owner (the API roles writing a section's table hold no privilege on
+-- the history table), so their names resolve only where the owner put them.
 DO $$
 BEGIN
     EXECUTE pg_catalog.format('ALTER FUNCTION content_history_capture() SET search_path = pg_catalog, %I, pg_temp',
                               current_schema());
+    EXECUTE pg_catalog.format(
+        'ALTER FUNCTION content_history_capture_links() SET search_path = pg_catalog, %I, pg_temp', current_schema());
 END;
 $$;
 REVOKE ALL ON FUNCTION content_history_capture() FROM PUBLIC;
+REVOKE ALL ON FUNCTION content_history_capture_links() FROM PUBLIC;
 
 -- Private like every system table: row level security without a policy, and no
 -- privilege for the API roles, whatever the default privileges of the schema grant.
@@ -128,6 +165,7 @@ BEGIN
     END LOOP;
     FOR api_role IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname IN ('anon', 'authenticated') LOOP
         EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION content_history_capture() FROM %I', api_role);
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION content_history_capture_links() FROM %I', api_role);
     END LOOP;
 END;
 $$;

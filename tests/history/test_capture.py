@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from conftest import apply, history_rows
+from history_helpers import apply, history_rows
 
 
 def test_direct_sql_writes_are_recorded_with_source_sql(engine, notes):

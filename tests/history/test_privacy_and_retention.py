@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from psycopg import errors as pg_errors
 
-from conftest import apply, history_rows
+from history_helpers import apply, history_rows
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 
 ROLES = """

@@ -8,7 +8,7 @@ import json
 import psycopg
 import pytest
 
-from conftest import apply
+from history_helpers import apply
 from polysynergy_nodes_content.content_engine import transfer
 from polysynergy_nodes_content.content_engine.errors import ContentError, InvalidInput, Refused
 

@@ -15,6 +15,7 @@ import uuid
 
 from psycopg import sql
 
+from .. import names
 from ..migration_ops.base import MigrationOperation, step
 from ..operations import Step
 
@@ -138,15 +139,81 @@ class RefreshHistory(_HistoryOperation):
         return [*self._drop(self.map_id), *self._create(self.live_map)]
 
 
-def history_operations(ctx, section: dict, fields, table_name: str, live_table) -> list:
-    """Capture on, off or re-mapped so the live table matches the section's ``history`` setting."""
+LINK_TRIGGERS = {"INSERT": ("content_history_links_i", "NEW TABLE AS new_rows"),
+                 "DELETE": ("content_history_links_d", "OLD TABLE AS old_rows")}
+
+
+class _LinkHistoryOperation(MigrationOperation):
+    order = ORDER_HISTORY
+    lock = "SHARE ROW EXCLUSIVE"
+    lock_note = "brief: creating or dropping a trigger on a relation table"
+
+    def __init__(self, ctx, section: dict, junction: str, field):
+        self.section, self.junction, self.field = section, junction, field
+        super().__init__(ctx)
+
+    def _create(self) -> list[Step]:
+        return [step(sql.SQL("CREATE TRIGGER {} AFTER {} ON {} REFERENCING {} FOR EACH STATEMENT "
+                             "EXECUTE FUNCTION {}({}, {})").format(
+            sql.Identifier(name), sql.SQL(event), self.table(self.junction), sql.SQL(transitions),
+            sql.Identifier(self.ctx.settings.system_schema, "content_history_capture_links"),
+            sql.Literal(str(self.section["id"])), sql.Literal(str(self.field.id))))
+            for event, (name, transitions) in LINK_TRIGGERS.items()]
+
+    def _drop(self) -> list[Step]:
+        return [step(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(name), self.table(self.junction)))
+                for name, _ in LINK_TRIGGERS.values()]
+
+
+class EnableLinkHistory(_LinkHistoryOperation):
+    """The links of a multiple relation are recorded as changes of their source entry."""
+
+    kind = "enable_link_history"
+
+    def describe(self) -> str:
+        return f"Record the links of field '{self.field.handle}' ({self.ctx.schema}.{self.junction}) in the history"
+
+    def forwards(self) -> list[Step]:
+        return self._create()
+
+    def backwards(self) -> list[Step]:
+        return self._drop()
+
+
+class DisableLinkHistory(_LinkHistoryOperation):
+    kind = "disable_link_history"
+
+    def describe(self) -> str:
+        return f"Stop recording the links of field '{self.field.handle}' ({self.ctx.schema}.{self.junction})"
+
+    def forwards(self) -> list[Step]:
+        return self._drop()
+
+    def backwards(self) -> list[Step]:
+        return self._create()
+
+
+def history_operations(ctx, section: dict, fields, table_name: str, live_table, live_junctions=None) -> list:
+    """Capture on, off or re-mapped so the live table (and its relation tables) match the
+    section's ``history`` setting."""
     wanted = section.get("history") is True  # a configuration from before history has no key: off
     live = live_map_id(live_table.triggers) if live_table is not None else None
     columns = column_map(fields)
+    ops: list = []
     if wanted and live is None:
-        return [EnableHistory(ctx, section, table_name, columns, None)]
-    if not wanted and live is not None:
-        return [DisableHistory(ctx, section, table_name, None, live)]
-    if wanted and live != map_id(section["id"], columns):
-        return [RefreshHistory(ctx, section, table_name, columns, live)]
-    return []
+        ops.append(EnableHistory(ctx, section, table_name, columns, None))
+    elif not wanted and live is not None:
+        ops.append(DisableHistory(ctx, section, table_name, None, live))
+    elif wanted and live != map_id(section["id"], columns):
+        ops.append(RefreshHistory(ctx, section, table_name, columns, live))
+    for f in fields:
+        if not f.uses_junction:
+            continue
+        existing = (live_junctions or {}).get(f.id)
+        recorded = existing is not None and LINK_TRIGGERS["INSERT"][0] in existing.triggers
+        junction = names.junction_table_name(section["handle"], f.handle)
+        if wanted and not recorded:
+            ops.append(EnableLinkHistory(ctx, section, junction, f))
+        elif not wanted and recorded:
+            ops.append(DisableLinkHistory(ctx, section, junction, f))
+    return ops

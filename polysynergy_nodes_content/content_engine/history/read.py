@@ -33,26 +33,61 @@ def entry_history(store, conn, settings, section, entry_id, limit: int = 50) -> 
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_VERSIONS:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_VERSIONS}", field="limit")
     found, names = section_and_names(store, conn, settings, section)
-    rows = conn.execute(sql.SQL(f"SELECT {_COLUMNS} FROM {{}} WHERE section_id = %s AND entry_id = %s "
+    rows = conn.execute(sql.SQL(f"SELECT {_COLUMNS}, txid FROM {{}} WHERE section_id = %s AND entry_id = %s "
                                 "ORDER BY id DESC LIMIT %s").format(history_table(settings)),
-                        (found["id"], str(entry_id), limit + 2)).fetchall()
+                        (found["id"], str(entry_id), 3 * limit + 10)).fetchall()
     if not rows:
         raise NotFound(f"entry '{entry_id}' of section '{found['handle']}' has no recorded history",
                        field="entry_id")
+    rows = meaningful(rows)
     versions = []
     for index, row in enumerate(rows):
-        version_id, op, changed_at, run_id, context, map_id, data = row
+        version_id, op, changed_at, run_id, context, map_id, data, _ = row
         if op == "baseline":
             continue
-        values = names.by_field_id(map_id, data)
-        older = rows[index + 1] if index + 1 < len(rows) else None
-        before = names.by_field_id(older[5], older[6]) if older is not None and older[1] != "delete" else None
+        if op == "links":
+            handle, changes = _link_changes(names, data, rows[index + 1:])
+            values = {handle: data["targets"]}
+        else:
+            after = names.by_field_id(map_id, data)
+            older = next((r for r in rows[index + 1:] if r[1] != "links"), None)
+            before = names.by_field_id(older[5], older[6]) if older is not None and older[1] != "delete" else None
+            values = {names.handle(f): v for f, v in after.items()}
+            changes = _changes(names, op, before, after, known=older is not None)
         versions.append({"version": version_id, "op": op, "changed_at": changed_at, "run_id": run_id,
-                         "context": context, "values": {names.handle(f): v for f, v in values.items()},
-                         "changes": _changes(names, op, before, values, known=older is not None)})
+                         "context": context, "values": values, "changes": changes})
         if len(versions) == limit:
             break
     return {"section": found["handle"], "entry_id": str(entry_id), "versions": versions}
+
+
+def meaningful(rows: list) -> list:
+    """Rows (newest first, txid last) without the steps of one change: of the link rows of
+    one transaction and field only the last counts (an update replaces links: delete, then
+    insert), and the links a deleted entry loses with it are no change of their own."""
+    deleted_in = {r[-1] for r in rows if r[1] == "delete"}
+    seen, kept = set(), []
+    for row in rows:
+        if row[1] == "links":
+            key = (row[-1], row[6]["field"])
+            if key in seen or row[-1] in deleted_in:
+                continue
+            seen.add(key)
+        kept.append(row)
+    return kept
+
+
+def _link_changes(names: FieldNames, data: dict, older_rows: list) -> tuple[str, dict]:
+    """The handle of a link row's relation field and its change (old links: the previous
+    link row of that field; none before an insert of the entry: no links)."""
+    field = data["field"]
+    handle = names.handle(field)
+    for row in older_rows:
+        if row[1] == "links" and row[6]["field"] == field:
+            return handle, {handle: {"old": row[6]["targets"], "new": data["targets"]}}
+        if row[1] == "insert":
+            return handle, {handle: {"old": [], "new": data["targets"]}}
+    return handle, {handle: {"new": data["targets"]}}
 
 
 def _changes(names: FieldNames, op: str, before: dict | None, after: dict, known: bool) -> dict:
@@ -78,13 +113,16 @@ def entry_as_of(store, conn, settings, section, entry_id, as_of) -> dict:
         raise InvalidInput("as_of must be a time (datetime or ISO 8601 text)", field="as_of")
     found, names = section_and_names(store, conn, settings, section)
     row = conn.execute(sql.SQL(f"SELECT {_COLUMNS} FROM {{}} WHERE section_id = %s AND entry_id = %s "
-                               "AND changed_at <= %s AND op <> 'baseline' ORDER BY id DESC LIMIT 1").format(
+                               "AND changed_at <= %s AND op NOT IN ('baseline', 'links') ORDER BY id DESC LIMIT 1").format(
         history_table(settings)), (found["id"], str(entry_id), as_of)).fetchone()
     if row is None or row[1] == "delete":
         what = "was deleted by then" if row is not None else "has no recorded version at or before that time"
         raise NotFound(f"entry '{entry_id}' of section '{found['handle']}' {what} ({as_of.isoformat()})",
                        field="as_of")
-    return {"id": str(entry_id), **names.by_handle(row[5], row[6]), "version": row[0], "changed_at": row[2]}
+    links = conn.execute(sql.SQL("SELECT max(id) FROM {} WHERE section_id = %s AND entry_id = %s AND changed_at <= %s")
+                         .format(history_table(settings)), (found["id"], str(entry_id), as_of)).fetchone()[0]
+    return {"id": str(entry_id), **names.by_handle(row[5], row[6]),
+            **links_at(conn, settings, found["id"], entry_id, links, names), "version": row[0], "changed_at": row[2]}
 
 
 def run_rows(conn, settings, run_id) -> list[tuple]:
@@ -107,3 +145,16 @@ def run_changes(conn, settings, run_id, limit: int = 10_000) -> dict:
     for change in changes:
         counts[change["op"]] = counts.get(change["op"], 0) + 1
     return {"run_id": run_id, "changes": changes, "counts": counts, "truncated": len(rows) > limit}
+
+
+def links_at(conn, settings, section_id, entry_id, version, names: FieldNames) -> dict:
+    """{handle: target ids} of the multiple relations as the entry had them at ``version``
+    (the last recorded links of each field up to it)."""
+    rows = conn.execute(sql.SQL("SELECT id, op, NULL, NULL, NULL, NULL, data, txid FROM {} WHERE section_id = %s "
+                                "AND entry_id = %s AND id <= %s AND op IN ('links', 'delete') ORDER BY id DESC")
+                        .format(history_table(settings)), (section_id, str(entry_id), version)).fetchall()
+    links: dict = {}
+    for row in meaningful(rows):
+        if row[1] == "links" and row[6]["field"] in names.current:
+            links.setdefault(names.current[row[6]["field"]], row[6]["targets"])
+    return links

@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 from ..errors import NotFound, Refused
 from .context import new_change_id, remember, set_context
 from .names import FieldNames
-from .read import history_table, run_rows, section_and_names
+from .read import history_table, links_at, run_rows, section_and_names
 
 
 def version_values(store, conn, settings, section, entry_id, version) -> tuple[dict, dict]:
@@ -25,7 +25,7 @@ def version_values(store, conn, settings, section, entry_id, version) -> tuple[d
     if row is None:
         raise NotFound(f"entry '{entry_id}' of section '{found['handle']}' has no version {version}", field="version")
     values = {names.current[f]: v for f, v in names.by_field_id(row[1], row[2]).items() if f in names.current}
-    return found, values
+    return found, {**values, **links_at(conn, settings, found["id"], entry_id, version, names)}
 
 
 def restore_entry(engine, section, entry_id, version) -> dict:
@@ -41,6 +41,7 @@ def restore_entry(engine, section, entry_id, version) -> dict:
         fields = [f for f in store.fields(found["id"]) if engine.registry.get(f["field_type_handle"]).stores_column(
             f["field_settings"] or {})]
     data = {f["handle"]: values.get(f["handle"]) for f in fields}
+    data.update({handle: targets for handle, targets in values.items() if handle not in data})  # multiple relations
     try:
         engine.entries.get(found["handle"], entry_id, primary=True)
     except NotFound:
@@ -73,22 +74,28 @@ def plan_undo(conn, settings, run_id: str) -> _Plan:
         raise NotFound(f"no recorded change has run id '{run_id}'", field="run_id")
     touched: dict = {}
     for version, section_id, entry_id, op, map_id, data in rows:
-        entry = touched.setdefault((section_id, entry_id), {"first": (version, op, map_id, data), "last": version})
+        entry = touched.setdefault((section_id, entry_id), {"first": None, "last": version, "links": {}})
         entry["last"] = version
+        if op == "links":
+            entry["links"].setdefault(data["field"], version)  # the first link change of the field
+        elif entry["first"] is None:
+            entry["first"] = (version, op, map_id, data)
     sections = {r[0]: r[1] for r in conn.execute(sql.SQL("SELECT id, handle FROM {} WHERE id = ANY(%s)").format(
         sql.Identifier(settings.system_schema, "sections")), (list({k[0] for k in touched}),))}
     plan = _Plan()
     table = history_table(settings)
     for (section_id, entry_id), seen in sorted(touched.items(), key=lambda item: -item[1]["last"]):
-        first_version, first_op, map_id, data = seen["first"]
+        first_version, first_op, map_id, data = seen["first"] or (None, "links", None, None)
         conflict = None
-        if first_op == "insert":
+        if first_op == "links":  # only its multiple relations changed
+            before, action = _KEEP, "relink"
+        elif first_op == "insert":
             before, action = None, "delete"
         elif first_op in ("baseline", "delete"):
             before, action = (map_id, data), "restore"
         else:
             older = conn.execute(sql.SQL("SELECT op, map_id, data FROM {} WHERE section_id = %s AND entry_id = %s "
-                                         "AND id < %s ORDER BY id DESC LIMIT 1").format(table),
+                                         "AND id < %s AND op <> 'links' ORDER BY id DESC LIMIT 1").format(table),
                                  (section_id, entry_id, first_version)).fetchone()
             if older is None:
                 before, action, conflict = None, "restore", "no version from before the run is recorded"
@@ -104,8 +111,21 @@ def plan_undo(conn, settings, run_id: str) -> _Plan:
             by = (later[1] or {}).get("source", "sql")
             conflict = f"changed since by another change ({by}{', run ' + later[0] if later[0] else ''})"
         plan.entries.append({"section": sections.get(section_id), "section_id": str(section_id), "entry_id": entry_id,
-                             "action": action, "conflict": conflict, "_before": before, "_forceable": not unknown})
+                             "action": action, "conflict": conflict, "_before": before, "_forceable": not unknown,
+                             "_links": {field: _links_before(conn, table, section_id, entry_id, field, version)
+                                        for field, version in seen["links"].items()}})
     return plan
+
+
+_KEEP = ("keep",)  # the entry's own values stay as they are
+
+
+def _links_before(conn, table, section_id, entry_id, field: str, version: int) -> list:
+    """The targets a multiple relation had before ``version`` (none recorded: no links)."""
+    row = conn.execute(sql.SQL("SELECT data FROM {} WHERE section_id = %s AND entry_id = %s AND op = 'links' "
+                               "AND id < %s AND data ->> 'field' = %s ORDER BY id DESC LIMIT 1").format(table),
+                       (section_id, entry_id, version, field)).fetchone()
+    return row[0]["targets"] if row is not None else []
 
 
 def undo_run(engine, run_id, confirm: bool = False, force: bool = False) -> dict:
@@ -143,6 +163,21 @@ def _revert(conn, engine, entry: dict) -> None:
         conn.execute(sql.SQL("DELETE FROM {t} WHERE id = (jsonb_populate_record(NULL::{t}, %s)).id").format(
             t=model.table), (Jsonb({"id": entry["entry_id"]}),))
         return
+    if entry["_before"] is not _KEEP:
+        _put_values(conn, engine, model, entry)
+    junctions = {f.id: f.junction for f in model.multi}
+    for field_id, targets in entry["_links"].items():
+        if field_id not in junctions:
+            continue  # the relation field was removed since
+        junction = sql.Identifier(model.schema, junctions[field_id])
+        conn.execute(sql.SQL("DELETE FROM {} WHERE source_id = %s::uuid").format(junction), (entry["entry_id"],))
+        conn.execute(sql.SQL("INSERT INTO {} (source_id, target_id, sort_order) SELECT %s::uuid, t, o - 1 "
+                             "FROM unnest(%s::uuid[]) WITH ORDINALITY AS u(t, o)").format(junction),
+                     (entry["entry_id"], targets))
+
+
+def _put_values(conn, engine, model, entry: dict) -> None:
+    """The entry's columns as they were before the run (created again if it is gone)."""
     names = FieldNames(conn, engine.settings, entry["section_id"], [
         {"id": f.id, "handle": f.handle} for f in model.fields.values()])
     map_id, data = entry["_before"]

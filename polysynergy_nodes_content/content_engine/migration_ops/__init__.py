@@ -10,13 +10,15 @@ from .rules import AddRuleCheck, RuleOnlyInEngine
 from .search import AddSearchIndex, DropSearchIndex
 from .tables import ArchiveTable, CreateTable, NotifyPostgrest, RenameTable
 from .types import AlterTypeInPlace, AlterTypeOnline
-from ..history.operations import DisableHistory, EnableHistory, RefreshHistory
+from ..history.operations import (DisableHistory, DisableLinkHistory, EnableHistory, EnableLinkHistory,
+                                  RefreshHistory)
 
 #: Every operation kind, in the order a migration runs them.
 OPERATION_KINDS = (
     DropConstraint, DropIndex, DropSearchIndex, RenameTable, RenameColumn, DropColumn, ArchiveJunction, AlterTypeInPlace,
     AlterTypeOnline, SetDefault, CreateTable, AddColumn, SetNotNull, DropNotNull, AddCheck, AddUnique,
-    AddForeignKey, AddIndex, AddSearchIndex, AddRuleCheck, RuleOnlyInEngine, CreateJunction, RenameJunction, DisableHistory, EnableHistory, RefreshHistory, ArchiveTable,
+    AddForeignKey, AddIndex, AddSearchIndex, AddRuleCheck, RuleOnlyInEngine, CreateJunction, RenameJunction, DisableHistory, EnableHistory, RefreshHistory,
+    EnableLinkHistory, DisableLinkHistory, ArchiveTable,
     NotifyPostgrest,
 )
 

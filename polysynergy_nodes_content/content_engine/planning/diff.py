@@ -90,7 +90,8 @@ class _Diff:
             ops.extend(search_operations(ctx, section, self.fields, section["table_name"], live.table, replaced))
             ops.extend(rule_operations(ctx, self.snapshot.config, self.fields, section["table_name"], live.table,
                                        self.snapshot.populated))
-            ops.extend(history_operations(ctx, section, self.fields, section["table_name"], live.table))
+            ops.extend(history_operations(ctx, section, self.fields, section["table_name"], live.table,
+                                          live.junctions))
         ops.extend(self.junctions())
         ops.sort(key=lambda op: op.order)
         if ops and ctx.settings.notify_pgrst:
