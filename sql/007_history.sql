@@ -22,9 +22,10 @@ CREATE TABLE IF NOT EXISTS content_history_maps (
 
 -- One row per changed entry. op: insert / update / delete, or baseline (the values an
 -- entry had before its first recorded update, when it was last written before capture
--- started). data: the values after the change (for a delete: before it). context: who
--- or what wrote (source, actor, node, MCP session, import or bulk id); run_id: the
--- change set a caller can undo.
+-- started). data: the values after the change (for a delete: before it), every column
+-- but id and the timestamps (NULLs too: dropping them costs one more pass over each row).
+-- context: who or what wrote (source, actor, node, MCP session, import or bulk id);
+-- run_id: the change set a caller can undo.
 CREATE TABLE IF NOT EXISTS content_history (
     -- The version number: ascending in the order of the changes. No index of its own (one
     -- index less to maintain per change): a version is always looked up with its entry,
@@ -60,7 +61,6 @@ DECLARE
     run text;
     section uuid := TG_ARGV[0]::uuid;
     map uuid := TG_ARGV[1]::uuid;
-    since timestamptz;
 BEGIN
     IF raw IS NULL OR raw = '' THEN
         IF current_setting('polysynergy.restoring', true) = 'on' THEN
@@ -80,23 +80,23 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
         SELECT section, r.id::text, 'insert', run, ctx, map,
-               jsonb_strip_nulls(to_jsonb(r) - '{id,created_at,updated_at}'::text[])
+               to_jsonb(r) - '{id,created_at,updated_at}'::text[]
         FROM new_rows r;
     ELSIF TG_OP = 'UPDATE' THEN
-        SELECT s.history_since INTO since FROM sections s WHERE s.id = section;
+        -- One statement: the baselines first (they get the lower version numbers), then the updates.
         INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
         SELECT section, r.id::text, 'baseline', run, ctx, map,
-               jsonb_strip_nulls(to_jsonb(r) - '{id,created_at,updated_at}'::text[])
+               to_jsonb(r) - '{id,created_at,updated_at}'::text[]
         FROM old_rows r
-        WHERE r.updated_at < since;
-        INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
+        WHERE r.updated_at < (SELECT s.history_since FROM sections s WHERE s.id = section)
+        UNION ALL
         SELECT section, r.id::text, 'update', run, ctx, map,
-               jsonb_strip_nulls(to_jsonb(r) - '{id,created_at,updated_at}'::text[])
+               to_jsonb(r) - '{id,created_at,updated_at}'::text[]
         FROM new_rows r;
     ELSE
         INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
         SELECT section, r.id::text, 'delete', run, ctx, map,
-               jsonb_strip_nulls(to_jsonb(r) - '{id,created_at,updated_at}'::text[])
+               to_jsonb(r) - '{id,created_at,updated_at}'::text[]
         FROM old_rows r;
     END IF;
     RETURN NULL;

@@ -27,9 +27,9 @@ class FieldNames:
         return self.current.get(field_id) or self.last_known.get(field_id, field_id)
 
     def by_field_id(self, map_id, data: dict) -> dict:
-        """{field id: value} of a version's data (columns outside the map are left out)."""
+        """{field id: value} of a version's non-empty values (columns outside the map are left out)."""
         columns = self.maps.get(str(map_id), {})
-        return {columns[c]: v for c, v in (data or {}).items() if c in columns}
+        return {columns[c]: v for c, v in (data or {}).items() if c in columns and v is not None}
 
     def by_handle(self, map_id, data: dict) -> dict:
         """A version's values under today's handles (dropped fields: their last known handle)."""
