@@ -93,3 +93,14 @@ def test_get_entry_as_of_a_time(engine, notes):
     engine.update_entry("notes", entry["id"], {"title": "v2"})
     assert engine.get_entry("notes", entry["id"], as_of=first)["title"] == "v1"
     assert engine.get_entry("notes", entry["id"])["title"] == "v2"
+
+
+def test_history_stays_when_the_section_is_removed_and_records_again_after_the_rollback(engine, notes):
+    entry = engine.create_entry("notes", {"title": "kept"})
+    removal = engine.delete_section("notes")
+    engine.apply_migration(removal["migration"]["id"], confirm=True)  # the table goes to the archive
+    assert [r["op"] for r in history_rows(engine, "entry_id = %s", (entry["id"],))] == ["insert"]
+    engine.rollback_migration(removal["migration"]["id"])
+    engine.update_entry("notes", entry["id"], {"title": "back"})
+    versions = engine.entry_history("notes", entry["id"])["versions"]
+    assert [v["changes"] for v in versions][0] == {"title": {"old": "kept", "new": "back"}}
