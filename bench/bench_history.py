@@ -11,7 +11,9 @@ default) and one with ``history: false``; the same engine calls run alternately 
 (c) a batch create of 10,000 entries (engine.create_entries);
 (d) a bulk update of 100,000 entries (engine.update_entries, confirm=True).
 
-Then the bytes the history table (with its indexes) holds per recorded change.
+Then the bytes the history table (with its indexes) holds per recorded change, and
+(e) ``entry_history`` of an entry with 1,000 versions among ``--history-rows`` recorded
+changes of other entries (issue 21: under 20 ms with 10,000,000).
 Figures are medians after a warm-up; targets from issue 21.
 """
 
@@ -77,6 +79,30 @@ def bench_bulk(engine, reps: int):
     return alternate(bulk("on_bulk"), bulk("off_bulk"), reps, 1)
 
 
+def bench_read(engine, rows: int, reps: int) -> list:
+    """Fill the history with ``rows`` synthetic changes of other entries, give one entry
+    1,000 versions, then time entry_history (newest 50 versions, with their changes)."""
+    entry = engine.create_entry("on_single", item(90_000_000))
+    for i in range(999):
+        engine.update_entry("on_single", entry["id"], {"views": i})
+    with psycopg.connect(engine.url, autocommit=True) as conn:
+        section_id, map_id = conn.execute("SELECT section_id, map_id FROM public.content_history "
+                                          "WHERE entry_id = %s LIMIT 1", (entry["id"],)).fetchone()
+        for start in range(0, rows, 500_000):
+            conn.execute("INSERT INTO public.content_history (section_id, entry_id, op, run_id, context, map_id, data) "
+                         "SELECT %s, gen_random_uuid()::text, 'update', NULL, '{\"source\": \"sql\"}', %s, "
+                         "jsonb_build_object('views', g) FROM generate_series(1, %s) g",
+                         (section_id, map_id, min(500_000, rows - start)))
+        conn.execute("VACUUM ANALYZE public.content_history")
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        found = engine.entry_history("on_single", entry["id"])
+        times.append(time.perf_counter() - started)
+    assert len(found["versions"]) == 50
+    return times
+
+
 def history_bytes(url: str) -> tuple[int, int]:
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT pg_total_relation_size('public.content_history'), "
@@ -86,7 +112,9 @@ def history_bytes(url: str) -> tuple[int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--cases", default="abcd", help="which cases to run (default all)")
+    parser.add_argument("--cases", default="abcde", help="which cases to run (default all)")
+    parser.add_argument("--history-rows", type=int, default=1_000_000,
+                        help="recorded changes of other entries for case (e) (issue 21 asks 10,000,000)")
     args = parser.parse_args()
     cases = set(args.cases.lower())
     reps_single, reps_batch, reps_bulk = (200, 5, 3) if args.quick else (1000, 11, 5)
@@ -122,6 +150,11 @@ def main() -> None:
         size, count = history_bytes(url)
         if count:
             print(f"\nhistory: {count:,} recorded changes, {size / count:.0f} bytes each (table and indexes)")
+        if "e" in cases:
+            read = bench_read(engine, args.history_rows, 101)
+            total = history_bytes(url)[1]
+            print(f"(e) entry_history, 1,000 versions, {total:,} history rows: {median_ms(read):.2f} ms median "
+                  f"(target < 20 ms)")
         print(f"total time {time.perf_counter() - started:.0f}s")
     finally:
         drop_scratch_database(server, name)

@@ -6,6 +6,7 @@ difference with the version before it, computed here, at read time.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from psycopg import sql
@@ -22,8 +23,23 @@ def history_table(settings) -> sql.Identifier:
 
 
 def section_and_names(store, conn, settings, section) -> tuple[dict, FieldNames]:
-    found = store.find_section(section)
-    return found, FieldNames(conn, settings, found["id"], store.fields(found["id"]))
+    """The section (id and handle: its configuration is not needed here) and its field names."""
+    if section is None or not str(section).strip():
+        raise InvalidInput("a section id or handle is required", field="section")
+    ref = str(section).strip()
+    try:
+        uuid.UUID(ref)
+        column = sql.SQL("id")
+    except ValueError:
+        column = sql.SQL("handle")
+    row = conn.execute(sql.SQL("SELECT id, handle FROM {} WHERE {} = %s").format(
+        sql.Identifier(settings.system_schema, "sections"), column), (ref,)).fetchone()
+    if row is None or not store.scope.allows(row[1]):
+        raise NotFound(f"section '{ref}' does not exist", field="section")
+    fields = conn.execute(sql.SQL("SELECT id, handle FROM {} WHERE section_id = %s").format(
+        sql.Identifier(settings.system_schema, "section_fields")), (row[0],)).fetchall()
+    return ({"id": row[0], "handle": row[1]},
+            FieldNames(conn, settings, row[0], [{"id": f[0], "handle": f[1]} for f in fields]))
 
 
 def entry_history(store, conn, settings, section, entry_id, limit: int = 50) -> dict:
@@ -35,7 +51,7 @@ def entry_history(store, conn, settings, section, entry_id, limit: int = 50) -> 
     found, names = section_and_names(store, conn, settings, section)
     rows = conn.execute(sql.SQL(f"SELECT {_COLUMNS}, txid FROM {{}} WHERE section_id = %s AND entry_id = %s "
                                 "ORDER BY id DESC LIMIT %s").format(history_table(settings)),
-                        (found["id"], str(entry_id), 3 * limit + 10)).fetchall()
+                        (found["id"], str(entry_id), 2 * limit + 2)).fetchall()
     if not rows:
         raise NotFound(f"entry '{entry_id}' of section '{found['handle']}' has no recorded history",
                        field="entry_id")
