@@ -34,3 +34,17 @@ def test_history_restore_show_and_undo_from_the_cli(engine, notes):
     assert engine.get_entry("notes", entry["id"])["count"] == 2
     assert run(url, "history", "prune")["removed"] == 0
     assert run(url, "history", "forget", "notes", entry["id"], "--yes")["forgotten"] == 4
+
+
+def test_cli_writes_print_their_run_id_and_one_delete_command_is_one_change_set(engine, notes):
+    url = engine.url
+    created = run(url, "entries", "create", "notes", '[{"title": "a"}, {"title": "b"}]')
+    assert engine.run_changes(created["run_id"])["counts"] == {"insert": 2}
+    ids = [e["id"] for e in created["entries"]]
+    bulk = run(url, "entries", "update-where", "notes", '{"count": 5}', "--filter", '{"title": {"_in": ["a", "b"]}}',
+               "--yes")
+    assert engine.run_changes(bulk["run_id"])["counts"] == {"update": 2}
+    deleted = run(url, "entries", "delete", "notes", *ids)
+    assert engine.run_changes(deleted["run_id"])["counts"] == {"delete": 2}
+    run(url, "runs", "undo", deleted["run_id"], "--yes")
+    assert sorted(e["count"] for e in engine.query_entries("notes")["entries"]) == [5, 5]
