@@ -5,6 +5,7 @@ from polysynergy_node_runner.setup_context.dock_property import dock_property
 from polysynergy_node_runner.setup_context.node_decorator import node
 from polysynergy_node_runner.setup_context.node_variable_settings import NodeVariableSettings
 from polysynergy_node_runner.setup_context.service_node import ServiceNode
+
 from polysynergy_nodes_content.node_support.agent_toolkit import build_toolkit
 
 

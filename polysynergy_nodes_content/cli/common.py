@@ -141,6 +141,7 @@ class State:
             choice = self.database()
             check_connection(choice.url)
             engine = ContentEngine(choice.url)
+            engine.history_context = engine.history_context.merged(source="cli")  # recorded with its writes
             try:
                 engine.ensure_installed()
             except psycopg.Error as exc:

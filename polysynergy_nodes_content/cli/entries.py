@@ -18,6 +18,7 @@ from rich.text import Text
 from ..content_engine import transfer
 from ..content_engine.descriptors import get_with_titles, query_with_titles
 from ..content_engine.errors import InvalidInput
+from ..content_engine.history import new_change_id
 from .common import ContentGroup, emit, json_option, parse_json_arg, state, table
 from .shown import shown
 
@@ -132,13 +133,13 @@ def create_cmd(section, data):
     engine = st.engine()
     if isinstance(value, list):
         created = engine.create_entries(section, value)
-        emit({"entries": created},
+        emit({"entries": created, "run_id": created.run_id},
              lambda: st.console.print(entries_table(created, f"Created {len(created)} entries in {section}")))
         return
     if not isinstance(value, dict):
         raise InvalidInput("data must be a JSON object (or a list of objects)", field="data")
     entry = engine.create_entry(section, value)
-    emit({"entry": entry}, lambda: st.console.print(entries_table([entry], f"Created entry {entry['id']}")))
+    emit({"entry": entry, "run_id": entry.run_id}, lambda: st.console.print(entries_table([entry], f"Created entry {entry['id']}")))
 
 
 @entries_group.command("update")
@@ -153,7 +154,7 @@ def update_cmd(section, entry_id, data):
     if not isinstance(value, dict):
         raise InvalidInput("data must be a JSON object of field handles and values", field="data")
     entry = st.engine().update_entry(section, entry_id, value)
-    emit({"entry": entry}, lambda: st.console.print(entries_table([entry], f"Updated entry {entry['id']}")))
+    emit({"entry": entry, "run_id": entry.run_id}, lambda: st.console.print(entries_table([entry], f"Updated entry {entry['id']}")))
 
 
 @entries_group.command("delete")
@@ -163,10 +164,11 @@ def update_cmd(section, entry_id, data):
 def delete_cmd(section, entry_ids):
     """Delete entries by id."""
     st = state()
-    engine = st.engine()
+    run_id = new_change_id()
+    engine = st.engine().with_context(run_id=run_id)  # the deletes of one command are one change set
     for entry_id in entry_ids:
         engine.delete_entry(section, entry_id)
-    emit({"deleted": list(entry_ids)},
+    emit({"deleted": list(entry_ids), "run_id": run_id},
          lambda: st.console.print(f"[green]Deleted[/green] {len(entry_ids)} entr{'y' if len(entry_ids) == 1 else 'ies'}"))
 
 
@@ -219,7 +221,7 @@ def update_where_cmd(section, data, filters, confirm):
         result = st.engine().update_entries(
             section, parse_json_arg(filters, "filter", allow_stdin=False), value, confirm=confirm,
             progress=lambda done, total: progress.update(task, completed=done, total=total, rows=done))
-    emit(result, lambda: _bulk_report(result, "updated", "change"))
+    emit(_with_run_id(result), lambda: _bulk_report(result, "updated", "change"))
 
 
 @entries_group.command("delete-where")
@@ -235,7 +237,12 @@ def delete_where_cmd(section, filters, confirm):
         result = st.engine().delete_entries(
             section, parse_json_arg(filters, "filter", allow_stdin=False), confirm=confirm,
             progress=lambda done, total: progress.update(task, completed=done, total=total, rows=done))
-    emit(result, lambda: _bulk_report(result, "deleted", "delete"))
+    emit(_with_run_id(result), lambda: _bulk_report(result, "deleted", "delete"))
+
+
+def _with_run_id(result: dict) -> dict:
+    """A confirmed bulk change's report with its change set id (for `runs show|undo`)."""
+    return {**result, "run_id": result.run_id} if result["confirmed"] else result
 
 
 def _bulk_report(result: dict, done_key: str, verb: str) -> None:

@@ -79,6 +79,9 @@ def _register() -> None:
     cli.add_command(entries_group)
     cli.add_command(demo_cmd)
     cli.add_command(mcp_cmd)
+    from .history import register as register_history
+
+    register_history(cli, entries_group)
     _register_studio()
 
 

@@ -18,6 +18,7 @@ from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 from .config import ConfigStore, remove_section
 from .entries import EntryService
 from .errors import ContentError, DatabaseFailure, Refused, database_message
+from .history import HistoryMethods, WriteContext, stamped
 from .json_values import json_safe
 from .migrations import Migrations, reporting_progress
 from .postgres import Pooler, detect, get_pool, resolve_database_url, resolve_read_url, url_options
@@ -62,12 +63,14 @@ def _json_result(method):
 
     @functools.wraps(method)
     def json_method(self, *args, **kwargs):
-        return json_safe(method(self, *args, **kwargs))
+        result = method(self, *args, **kwargs)
+        run_id = getattr(result, "run_id", None)  # a write's change set id survives the conversion
+        return json_safe(result) if run_id is None else stamped(json_safe(result), run_id)
 
     return json_method
 
 
-class ContentEngine:
+class ContentEngine(HistoryMethods):
     def __init__(
         self,
         database_url: str | None = None,
@@ -98,6 +101,8 @@ class ContentEngine:
         self.entries = EntryService(self)
         #: The sections this engine (or view of it) reaches; see ``scoped``.
         self.scope = EVERY_SECTION
+        #: Who or what writes through this engine (or view): recorded with every version.
+        self.history_context = WriteContext(actor=actor)
 
     def scoped(self, sections) -> "ContentEngine":
         """A view of this engine that reaches only ``sections`` (handles; None: every one).
@@ -111,6 +116,7 @@ class ContentEngine:
         view = copy.copy(self)
         view.scope = SectionScope(sections)
         view.entries = self.entries.scoped(view.scope)
+        view.entries.engine = view  # keeps the view's write context (with_context)
         return view
 
     # -- plumbing --------------------------------------------------------------------
@@ -310,20 +316,24 @@ class ContentEngine:
         return _translate(self.migrations.abort, migration_id)
 
     # -- entries -----------------------------------------------------------------------
+    # Every write returns its change set id (``result.run_id``; see history.facade).
     @_json_result
     def create_entry(self, section_handle, data: dict) -> dict:
-        return self.entries.create(section_handle, data)
+        return stamped(self.entries.create(section_handle, data))
 
     def create_entries(self, section_handle, items: list, on_conflict=None, keep_ids: bool = False) -> list[dict]:
-        return self.entries.create_many(section_handle, items, on_conflict=on_conflict, keep_ids=keep_ids)
+        return stamped(self.entries.create_many(section_handle, items, on_conflict=on_conflict, keep_ids=keep_ids))
 
     @_json_result
-    def get_entry(self, section_handle, entry_id, fields=None, primary: bool = False) -> dict:
+    def get_entry(self, section_handle, entry_id, fields=None, primary: bool = False, as_of=None) -> dict:
+        """``as_of`` (a time): the entry as it was then, from its history."""
+        if as_of is not None:
+            return self.entry_as_of(section_handle, entry_id, as_of)
         return self.entries.get(section_handle, entry_id, fields=fields, primary=primary)
 
     @_json_result
     def update_entry(self, section_handle, entry_id, data: dict) -> dict:
-        return self.entries.update(section_handle, entry_id, data)
+        return stamped(self.entries.update(section_handle, entry_id, data))
 
     def delete_entry(self, section_handle, entry_id) -> bool:
         return self.entries.delete(section_handle, entry_id)
@@ -331,14 +341,14 @@ class ContentEngine:
     @_json_result
     def update_entries(self, section_handle, filters, data: dict, confirm: bool = False, progress=None,
                        max_entries: int | None = None) -> dict:
-        return self.entries.update_many(section_handle, filters, data, confirm=confirm, progress=progress,
-                                        max_entries=max_entries)
+        return stamped(self.entries.update_many(section_handle, filters, data, confirm=confirm, progress=progress,
+                                                max_entries=max_entries))
 
     @_json_result
     def delete_entries(self, section_handle, filters, confirm: bool = False, progress=None,
                        max_entries: int | None = None) -> dict:
-        return self.entries.delete_many(section_handle, filters, confirm=confirm, progress=progress,
-                                        max_entries=max_entries)
+        return stamped(self.entries.delete_many(section_handle, filters, confirm=confirm, progress=progress,
+                                                max_entries=max_entries))
 
     @_json_result
     def aggregate_entries(self, section_handle, aggregates, group_by=None, filters=None, primary: bool = False) -> dict:

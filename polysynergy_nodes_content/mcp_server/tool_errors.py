@@ -10,12 +10,20 @@ from __future__ import annotations
 import logging
 
 import psycopg
-
 from mcp.server.mcpserver.exceptions import ToolError
 
-from polysynergy_nodes_content.content_engine.errors import (ConfigurationError, ContentError, DatabaseFailure,
-                                                              InvalidInput, NeedsConfirmation, NestedTooDeeply,
-                                                              NotFound, PendingMigration, Refused, StaleMigration)
+from polysynergy_nodes_content.content_engine.errors import (
+    ConfigurationError,
+    ContentError,
+    DatabaseFailure,
+    InvalidInput,
+    NeedsConfirmation,
+    NestedTooDeeply,
+    NotFound,
+    PendingMigration,
+    Refused,
+    StaleMigration,
+)
 from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal
 
 logger = logging.getLogger(__name__)

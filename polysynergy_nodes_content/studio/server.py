@@ -16,8 +16,14 @@ from starlette.staticfiles import StaticFiles
 from ..content_engine.errors import ContentError, NestedTooDeeply, NotFound
 from . import routes_entries, routes_migrations, routes_sections, routes_session
 from .pages import HERE, environment, forbidden
-from .security import (DEFAULT_IDLE_MINUTES, DEFAULT_SESSION_HOURS, Forbidden, HostCheckMiddleware, Sessions,
-                       TokenMiddleware)
+from .security import (
+    DEFAULT_IDLE_MINUTES,
+    DEFAULT_SESSION_HOURS,
+    Forbidden,
+    HostCheckMiddleware,
+    Sessions,
+    TokenMiddleware,
+)
 
 TOKEN_ENV = "SECTIONS_STUDIO_TOKEN"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

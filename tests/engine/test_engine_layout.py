@@ -96,7 +96,7 @@ FLOORS = {
     "identifiers": 2,
     "postgres": 3,
     "settings": 4,
-    "system": 5, "rules": 5, "descriptors": 5,
+    "system": 5, "rules": 5, "descriptors": 5, "history": 5,
     "config": 6, "entries": 6,
     "migrations": 7, "transfer": 7,
     "engine": 8,
@@ -207,9 +207,10 @@ def engine_import_graph() -> dict[str, set[str]]:
     for name, path in modules.items():
         edges = set()
         for _, target, names in imports_of(path):
-            if target in modules:
+            submodules = {f"{target}.{n}" for n in names if f"{target}.{n}" in modules}
+            edges |= submodules
+            if target in modules and len(submodules) < len(names or [None]):  # a name from the module itself
                 edges.add(target)
-            edges |= {f"{target}.{n}" for n in names if f"{target}.{n}" in modules}
         graph[name] = edges - {name}
     return graph
 

@@ -19,7 +19,7 @@ from polysynergy_nodes_content.content_engine.errors import Refused
 from polysynergy_nodes_content.content_engine.migrations.script import comment_text, session_statements
 from polysynergy_nodes_content.content_engine.postgres.connections import close_pools
 
-NOT_DDL = ("SET", "BEGIN", "COMMIT", "CALL", "NOTIFY", "UPDATE", "SELECT")
+NOT_DDL = ("SET", "BEGIN", "COMMIT", "CALL", "NOTIFY", "UPDATE", "SELECT", "INSERT")
 DDL_LOG = """
 CREATE TABLE public.test_ddl_log (n bigserial PRIMARY KEY, query text);
 CREATE FUNCTION public.test_log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$

@@ -29,7 +29,7 @@ def test_seed_example_yields_one_create_table_equivalent_to_the_seed(engine):
     script = migration["sql"]
     assert script.count("CREATE TABLE") == 1
     assert 'CREATE TABLE "custom"."research_companies"' in script
-    assert [op["kind"] for op in migration["operations"]] == ["create_table", "notify_postgrest"]
+    assert [op["kind"] for op in migration["operations"]] == ["create_table", "enable_history", "notify_postgrest"]
     assert not migration["is_destructive"]
     engine.apply_migration(migration["id"], confirm=True)
 

@@ -22,7 +22,7 @@ from .restore import restore_configuration
 from .values import FIELD_KEYS
 
 SNAPSHOT_SECTION_KEYS = ("id", "handle", "label", "description", "icon", "table_name", "title_field_handle",
-                         "is_active", "search_fields", "validation_rules")
+                         "is_active", "search_fields", "validation_rules", "history")
 
 
 class ConfigReader:

@@ -55,9 +55,9 @@ def restore_configuration(conn: psycopg.Connection, settings: EngineSettings, se
             f"the handle '{section['handle']}' of this section is used by section '{holder[0]}' now; "
             "rename or delete that section first")
     conn.execute(
-        sql.SQL("UPDATE {} SET handle = %s, table_name = %s, is_active = %s, title_field_handle = %s "
-                "WHERE id = %s").format(t_sections),
-        (section["handle"], section["table_name"], section["is_active"], title, section_id),
+        sql.SQL("UPDATE {} SET handle = %s, table_name = %s, is_active = %s, title_field_handle = %s, "
+                "history = coalesce(%s, history) WHERE id = %s").format(t_sections),
+        (section["handle"], section["table_name"], section["is_active"], title, section.get("history"), section_id),
     )
 
 

@@ -12,13 +12,14 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from ..errors import InvalidInput
+from ..history import check_history_settings
 from ..identifiers import check_identifier
 from ..rules import check_patterns, parse_rules, to_config
 from .consistency import check_title_field
 from .reader import ConfigReader
 from .values import SECTION_KEYS, check_texts, require_text
 
-STRUCTURAL_SECTION_KEYS = {"handle", "is_active", "search_fields", "validation_rules"}
+STRUCTURAL_SECTION_KEYS = {"handle", "is_active", "search_fields", "validation_rules", "history"}
 
 
 class SectionConfig(ConfigReader):
@@ -60,6 +61,7 @@ class SectionConfig(ConfigReader):
             values["search_fields"] = _search_fields(values["search_fields"], self.fields(section["id"]), self.registry)
         if "validation_rules" in values:
             values["validation_rules"] = _rules_json(self.conn, values["validation_rules"], "section validation_rules")
+        values.update(check_history_settings(values))
         if not values:
             return section
         check_texts({k: v for k, v in values.items() if k not in ("validation_rules", "search_fields")}, "section")

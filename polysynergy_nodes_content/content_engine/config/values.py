@@ -15,7 +15,7 @@ FIELD_KEYS = (
     "custom_validation_rules",
 )
 SECTION_KEYS = ("handle", "label", "description", "icon", "title_field_handle", "is_active", "validation_rules",
-                "search_fields")
+                "search_fields", "history", "history_keep_versions", "history_keep_days")
 
 
 def require_text(value, name: str, field: str | None = None) -> str:

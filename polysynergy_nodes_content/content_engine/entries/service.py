@@ -18,6 +18,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from ..errors import ContentError, DatabaseFailure, InvalidInput, NotFound, database_message
+from ..history import new_change_id, remember, set_context
 from ..postgres import cancelled_read, read_transaction
 from ..rules import enforce
 from ..section_scope import EVERY_SECTION, SectionScope
@@ -60,18 +61,24 @@ class EntryService:
             return self.engine.read_pool
         return self.engine.pool
 
-    def _run(self, section_handle, work, read: bool = False, primary: bool = False):
+    def _run(self, section_handle, work, read: bool = False, primary: bool = False, context: dict | None = None):
         """Run ``work(conn, model, final)`` in a transaction, reloading a stale model once.
 
         ``final`` is True on the second attempt (fresh model): an unknown key is then
-        reported instead of triggering another reload."""
+        reported instead of triggering another reload. A write carries the engine's
+        history context (plus ``context``) and a change set id of its own (see history)."""
         if not self.engine._installed:
             self.engine.ensure_installed()
         pool = self.pool_for(read, primary)
+        call = None if read else self.engine.history_context.for_call(**(context or {}))
+        if call is not None:
+            remember(call.run_id)
         for attempt in (0, 1):
             final = attempt == 1
             try:
                 with pool.connection() as conn, read_transaction(conn, self.settings, read):
+                    if call is not None:
+                        set_context(conn, call)
                     model = self.load_model(conn, section_handle, refresh=final)
                     try:
                         return work(conn, model, final)
@@ -184,6 +191,9 @@ class EntryService:
         if not self.engine._installed:
             self.engine.ensure_installed()
         with self.engine.pool.connection() as conn:
+            call = self.engine.history_context.for_call(import_id=new_change_id())
+            remember(call.run_id)
+            set_context(conn, call)
             model = self.load_model(conn, section_handle, refresh=True)
             try:
                 yield BatchWriter(conn, model, keep_ids=keep_ids, on_conflict=on_conflict, label=label,
@@ -280,7 +290,8 @@ class EntryService:
         _check_confirm(confirm)
         filters, data = parse_json_input(filters, "filters"), _decoded_data(data)
         return self._run(section_handle, lambda conn, model, final: update_matching(
-            self, conn, model, final, filters, data, confirm, progress, max_entries))
+            self, conn, model, final, filters, data, confirm, progress, max_entries),
+            context={"bulk_id": new_change_id()})
 
     def delete_many(self, section_handle, filters, confirm: bool = False, progress=None,
                     max_entries: int | None = None) -> dict:
@@ -288,7 +299,7 @@ class EntryService:
         _check_confirm(confirm)
         filters = parse_json_input(filters, "filters")
         return self._run(section_handle, lambda conn, model, final: delete_matching(
-            self, conn, model, filters, confirm, progress, max_entries))
+            self, conn, model, filters, confirm, progress, max_entries), context={"bulk_id": new_change_id()})
 
     # -- query -----------------------------------------------------------------------------
     def query(self, section_handle, filters=None, order_by=None, limit=None, offset=0, fields=None,

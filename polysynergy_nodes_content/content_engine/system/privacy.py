@@ -17,9 +17,9 @@ from ..settings import EngineSettings
 API_ROLES = ("anon", "authenticated")
 #: Every table the system SQL files create in the system schema (a test checks the list).
 SYSTEM_TABLES = ("field_type_registry", "sections", "section_fields", "section_migrations", "content_schema_versions",
-                 "content_secrets")
+                 "content_secrets", "content_history", "content_history_maps")
 #: Functions of the system schema; a trigger function needs no EXECUTE of the writer.
-SYSTEM_FUNCTIONS = ("content_touch_updated_at",)
+SYSTEM_FUNCTIONS = ("content_touch_updated_at", "content_history_capture", "content_history_capture_links")
 
 # Roles PUBLIC (oid 0) and the API roles that exist, as a CTE named api.
 _API_OIDS = "WITH api AS (SELECT 0::oid AS oid UNION ALL SELECT oid FROM pg_roles WHERE rolname = ANY(%(roles)s)) "

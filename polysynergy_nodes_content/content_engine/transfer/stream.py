@@ -38,6 +38,7 @@ from ..entries import (
     read_links,
 )
 from ..errors import ContentError, DatabaseFailure, InvalidInput, database_message
+from ..history import last_run_id
 from ..postgres import FilterLimits, cancelled_read, read_transaction
 from .cells import csv_line, is_text_column, neutralise
 from .dry_run import check_import
@@ -92,7 +93,8 @@ def import_entries(engine, section: str, source, fmt: str | None = None, batch_s
                     imported, created = _write_all(writer, rows, batch_size,
                                                    lambda done: progress(done, counter.count) if progress else None,
                                                    forward)
-                    result = {"section": section, "format": fmt, "imported": imported, "ignored_columns": ignored}
+                    result = {"section": section, "format": fmt, "imported": imported, "ignored_columns": ignored,
+                              "run_id": last_run_id()}  # the import's change set (engine.undo_run)
                     if on_conflict:
                         result.update(created=created, updated=imported - created)
         except ContentError:

@@ -3,6 +3,7 @@
 from .base import LOCKS, MigrationOperation, PlanContext
 from .columns import AddColumn, DropColumn, RenameColumn, SetDefault
 from .constraints import AddCheck, AddForeignKey, AddUnique, DropConstraint
+from .history import DisableHistory, DisableLinkHistory, EnableHistory, EnableLinkHistory, RefreshHistory
 from .indexes import AddIndex, DropIndex
 from .junctions import ArchiveJunction, CreateJunction, RenameJunction
 from .nullability import DropNotNull, SetNotNull
@@ -15,7 +16,9 @@ from .types import AlterTypeInPlace, AlterTypeOnline
 OPERATION_KINDS = (
     DropConstraint, DropIndex, DropSearchIndex, RenameTable, RenameColumn, DropColumn, ArchiveJunction, AlterTypeInPlace,
     AlterTypeOnline, SetDefault, CreateTable, AddColumn, SetNotNull, DropNotNull, AddCheck, AddUnique,
-    AddForeignKey, AddIndex, AddSearchIndex, AddRuleCheck, RuleOnlyInEngine, CreateJunction, RenameJunction, ArchiveTable, NotifyPostgrest,
+    AddForeignKey, AddIndex, AddSearchIndex, AddRuleCheck, RuleOnlyInEngine, CreateJunction, RenameJunction,
+    DisableHistory, EnableHistory, RefreshHistory, EnableLinkHistory, DisableLinkHistory, ArchiveTable,
+    NotifyPostgrest,
 )
 
 __all__ = [cls.__name__ for cls in OPERATION_KINDS] + ["LOCKS", "MigrationOperation", "OPERATION_KINDS", "PlanContext"]

@@ -31,6 +31,7 @@ from ..operations import (
     RenameTable,
     SetNotNull,
 )
+from ..operations.history import history_operations
 from ..operations.rules import rule_operations
 from ..operations.search import search_operations
 from .columns import ColumnDiff
@@ -87,6 +88,7 @@ class _Diff:
             ops.append(CreateTable(ctx, section, self.fields, targets, self.snapshot.roles))
             ops.extend(search_operations(ctx, section, self.fields, section["table_name"], None))
             ops.extend(rule_operations(ctx, self.snapshot.config, self.fields, section["table_name"], None, False))
+            ops.extend(history_operations(ctx, section, self.fields, section["table_name"], None))
         else:
             table_name = live.table.name
             if table_name != section["table_name"]:
@@ -102,6 +104,8 @@ class _Diff:
             ops.extend(search_operations(ctx, section, self.fields, section["table_name"], live.table, replaced))
             ops.extend(rule_operations(ctx, self.snapshot.config, self.fields, section["table_name"], live.table,
                                        self.snapshot.populated))
+            ops.extend(history_operations(ctx, section, self.fields, section["table_name"], live.table,
+                                          live.junctions))
         ops.extend(self.junctions())
         ops.sort(key=lambda op: op.order)
         if ops and ctx.settings.notify_pgrst:
