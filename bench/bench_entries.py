@@ -30,7 +30,6 @@ import cProfile
 import datetime as dt
 import gc
 import io
-import os
 import pstats
 import statistics
 import sys
@@ -42,7 +41,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_server import drop_scratch_database, scratch_database, server_url  # noqa: E402
+from bench_server import announce, drop_scratch_database, scratch_database, server_url  # noqa: E402
 
 from polysynergy_nodes_content.content_engine.engine import ContentEngine  # noqa: E402
 from polysynergy_nodes_content.content_engine.postgres import get_pool  # noqa: E402
@@ -340,8 +339,7 @@ def main() -> None:
 
     server, _embedded = server_url()
     name, url = scratch_database(server, "content_bench")
-    print(f"server: PostgreSQL {psycopg.connect(url).info.server_version}, scratch database {name}")
-    print(f"python {sys.version.split()[0]}, psycopg {psycopg.__version__}, cores {os.cpu_count()}")
+    announce(url, name)
     started = time.perf_counter()
     try:
         engine = ContentEngine(url)

@@ -20,7 +20,6 @@ Figures are medians after a warm-up; targets from issue 21.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_entries import FIELDS, alternate, item, median_ms  # noqa: E402
-from bench_server import drop_scratch_database, scratch_database, server_url  # noqa: E402
+from bench_server import announce, drop_scratch_database, scratch_database, server_url  # noqa: E402
 
 from polysynergy_nodes_content.content_engine.engine import ContentEngine  # noqa: E402
 
@@ -121,8 +120,7 @@ def main() -> None:
     reps_single, reps_batch, reps_bulk = (200, 5, 3) if args.quick else (1000, 11, 5)
     server, _embedded = server_url()
     name, url = scratch_database(server, "content_bench_history")
-    print(f"server: PostgreSQL {psycopg.connect(url).info.server_version}, scratch database {name}")
-    print(f"python {sys.version.split()[0]}, psycopg {psycopg.__version__}, cores {os.cpu_count()}")
+    announce(url, name)
     started = time.perf_counter()
     try:
         engine = ContentEngine(url)

@@ -7,6 +7,7 @@ PostgreSQL (data in ``CONTENT_BENCH_EMBEDDED_DIR`` or ``/tmp/polysynergy-content
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import psycopg
@@ -37,6 +38,13 @@ def scratch_database(url: str, prefix: str) -> tuple[str, str]:
     params = conninfo_to_dict(url)
     params["dbname"] = name
     return name, make_conninfo(**params)
+
+
+def announce(url: str, name: str) -> None:
+    """Print what a bench runs on: the server version, the scratch database, Python, psycopg, cores."""
+    with psycopg.connect(url) as conn:
+        print(f"server: PostgreSQL {conn.info.server_version}, scratch database {name}")
+    print(f"python {sys.version.split()[0]}, psycopg {psycopg.__version__}, cores {os.cpu_count()}")
 
 
 def drop_scratch_database(url: str, name: str) -> None:
