@@ -79,8 +79,8 @@ def _import(engine, rows) -> dict:
 
 def test_undo_of_an_import_refuses_a_conflict_then_forced_reverts_it(engine, notes):
     kept = engine.create_entry("notes", {"title": "kept"})
-    result = _import(engine, [{"title": f"imported {i}", "count": i} for i in range(200)])
-    assert result["imported"] == 200 and engine.run_changes(result["run_id"])["counts"] == {"insert": 200}
+    result = _import(engine, [{"title": f"imported {i}", "count": i} for i in range(10_000)])
+    assert result["imported"] == 10_000 and engine.run_changes(result["run_id"])["counts"] == {"insert": 10_000}
     one = engine.query_entries("notes", {"title": "imported 7"})["entries"][0]
     with psycopg.connect(engine.url) as conn:  # changed since, by someone else
         conn.execute("UPDATE custom.notes SET count = 700 WHERE id = %s", (one["id"],))
@@ -89,7 +89,7 @@ def test_undo_of_an_import_refuses_a_conflict_then_forced_reverts_it(engine, not
     assert [c["entry_id"] for c in preview["changes"] if c["conflict"]] == [one["id"]]
     with pytest.raises(Refused, match="1 conflict"):
         engine.undo_run(result["run_id"], confirm=True)
-    assert engine.query_entries("notes", count="exact")["total_count"] == 201  # all-or-nothing: nothing undone
+    assert engine.query_entries("notes", count="exact")["total_count"] == 10_001  # all-or-nothing: nothing undone
     engine.undo_run(result["run_id"], confirm=True, force=True)
     assert [e["id"] for e in engine.query_entries("notes")["entries"]] == [kept["id"]]
 
