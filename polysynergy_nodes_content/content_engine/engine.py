@@ -21,6 +21,7 @@ from .errors import ContentError, DatabaseFailure, Refused, database_message
 from .json_values import json_safe
 from .migrations import Migrations, reporting_progress
 from .postgres import Pooler, detect, get_pool, resolve_database_url, resolve_read_url, url_options
+from .schema_file import SchemaFileMethods
 from .section_scope import EVERY_SECTION, SectionScope
 from .settings import EngineSettings
 from .system import (
@@ -67,7 +68,9 @@ def _json_result(method):
     return json_method
 
 
-class ContentEngine:
+class ContentEngine(SchemaFileMethods):
+    """Schema as code (``export_schema``, ``plan_schema``, ``apply_schema``...): ``schema_file``."""
+
     def __init__(
         self,
         database_url: str | None = None,

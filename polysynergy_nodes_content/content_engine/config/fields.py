@@ -145,7 +145,8 @@ class FieldConfig(ConfigReader):
         ).fetchone()
         return row[0]
 
-    def add_field(self, section_ref, values: dict) -> dict:
+    def add_field(self, section_ref, values: dict, field_id=None) -> dict:
+        """``field_id``: the id to keep (a schema file's field); a new one when None."""
         section = self.find_section(section_ref, lock=True)
         unknown = set(values) - set(FIELD_KEYS)
         if unknown:
@@ -157,12 +158,13 @@ class FieldConfig(ConfigReader):
             )
         self.names.check_column_free(section, row["handle"])
         created = self._one(
-            sql.SQL("INSERT INTO {} (section_id, {}) VALUES (%s, {}) RETURNING *").format(
+            sql.SQL("INSERT INTO {} (id, section_id, {}) VALUES (coalesce(%s::uuid, gen_random_uuid()), %s, {}) "
+                    "RETURNING *").format(
                 self._t("section_fields"),
                 sql.SQL(", ").join(map(sql.Identifier, row)),
                 sql.SQL(", ").join(sql.Placeholder() * len(row)),
             ),
-            (section["id"], *_adapt(row).values()),
+            (field_id, section["id"], *_adapt(row).values()),
         )
         self.bump(section["id"])
         return created
