@@ -174,3 +174,19 @@ def test_apply_stops_at_the_first_failure_and_keeps_what_is_done(dev, make_engin
     result = prod.apply_schema(text)  # the lock is gone: the rest goes through
     assert [d["section"] for d in result["done"]] == ["posts"]
     assert prod.export_schema() == text
+
+
+def test_a_configured_circle_without_tables_is_applied_in_two_steps(dev):
+    """Sections configured but never applied that refer to each other: the circle-closing
+    field leaves the configuration for the first step and comes back (same id) in the second."""
+    dev.create_section("teams", "Teams")
+    dev.create_section("people", "People")
+    dev.add_field("people", "team", None, "relation", {"targetSection": "teams"})
+    lead = dev.add_field("teams", "lead", None, "relation", {"targetSection": "people"})
+    dev.add_field("teams", "members", None, "relation_one_to_many", {"relatedSection": "people",
+                                                                     "relatedField": "team"})
+    text = dev.export_schema()
+    result = dev.apply_schema(text)
+    assert len(result["steps"]) == 2 and len(result["done"]) == 3
+    assert field_of(dev, "teams", "lead")["id"] == lead["id"]
+    assert dev.export_schema() == text and dev.plan_schema(text)["changes"] is False

@@ -45,7 +45,8 @@ def _targets(registry, section: dict, document: dict) -> dict:
 
 
 def order_sections(registry, document: dict, stored_sections: dict, stored_field_ids: set) -> Order:
-    """``stored_sections``: section id -> stored row; ``stored_field_ids``: ids of stored fields.
+    """``stored_sections``: section id -> stored row; ``stored_field_ids``: ids of stored fields
+    that cannot wait for a second step (their section has a table).
 
     A target without a table yet goes before the sections that relate to it (their foreign
     keys need it). A target whose table is renamed goes after them: they are planned against
@@ -75,10 +76,11 @@ def order_sections(registry, document: dict, stored_sections: dict, stored_field
 
 
 def _break_circle(candidates: list, needs: dict, remaining: set, stored_field_ids: set, order: Order) -> str:
-    """Let the first section whose circle-closing fields are all new go first without them."""
-    for handle in candidates:
-        waiting = {fid for fid, target in needs[handle].items() if target in remaining}
-        if not waiting & stored_field_ids:
+    """Let a section whose circle-closing fields can all wait (the fewest) go first without them."""
+    waits = {h: {fid for fid, target in needs[h].items() if target in remaining} for h in candidates}
+    for handle in sorted(candidates, key=lambda h: (len(waits[h]), h)):  # the fewest fields wait
+        waiting = waits[handle]
+        if waiting and not waiting & stored_field_ids:
             order.deferred |= waiting
             needs[handle] = {fid: t for fid, t in needs[handle].items() if fid not in waiting}
             return handle

@@ -34,7 +34,8 @@ def _step(engine, conn, document: dict, prune: bool, recorded: bool) -> tuple[di
         sql.Literal(f"{engine.settings.plan_lock_timeout_ms}ms")))
     store = ConfigStore(conn, engine.settings, engine.registry, engine.scope)
     stored = {str(s["id"]): s for s in store.list_sections()}
-    field_ids = {str(f["id"]) for sid in stored for f in store.fields(sid)}
+    # Fields of a section without a table can wait for a second step (they hold no data yet).
+    field_ids = {str(f["id"]) for sid, x in stored.items() if x["applied_state"] is not None for f in store.fields(sid)}
     order = order_sections(engine.registry, document, stored, field_ids)
     writer = ConfigWriter(store, document, prune, order.deferred)
     operations = writer.run()

@@ -30,6 +30,7 @@ class ConfigWriter:
         self.prune = prune
         #: Ids of new fields left for the second step (see ``order``).
         self.deferred = set(deferred)
+        self.reported: set = set()
         self.ops: list[dict] = []
         self.stored = {str(s["id"]): s for s in store.list_sections()}
         self.stored_fields = {sid: {str(f["id"]): f for f in store.fields(sid)} for sid in self.stored}
@@ -73,6 +74,7 @@ class ConfigWriter:
         self.check_ids()
         for s in self.document["sections"]:
             self._section_itself(s)
+        self._take_out_deferred()
         for s in self.document["sections"]:
             self._remove_fields(s)
         for s in self.document["sections"]:
@@ -100,10 +102,23 @@ class ConfigWriter:
         action = "rename_section" if "handle" in changes else "update_section"
         self._op(action, s["handle"], s["id"], changes=changes)
 
+    def _take_out_deferred(self) -> None:
+        """Configured fields of sections without a table that wait for the second step leave
+        the configuration until then (reverse fields listing them first)."""
+        for s in self.document["sections"]:
+            for f in s["fields"]:
+                if self._waits_for_deferred(s, f):
+                    self.deferred.add(f["id"])
+        waiting = [(s, f) for s in self.document["sections"] for f in s["fields"]
+                   if f["id"] in self.deferred and f["id"] in self.stored_fields.get(s["id"], {})]
+        for s, f in sorted(waiting, key=lambda sf: self._reverse(sf[1]) is None):
+            self.store.remove_field(s["id"], self.stored_fields[s["id"]][f["id"]]["handle"])
+            self._defer(s, f["id"], f["handle"])
+
     def _remove_fields(self, s: dict) -> None:
         if s["id"] not in self.stored:
             return
-        wanted = {f["id"] for f in s["fields"]}
+        wanted = {f["id"] for f in s["fields"]} | self.deferred
         gone = [f for fid, f in self.stored_fields[s["id"]].items() if fid not in wanted]
         # Reverse fields first: they list the relations a removal would otherwise refuse.
         gone.sort(key=lambda f: (self._reverse(f) is None, f["handle"]))
@@ -120,7 +135,8 @@ class ConfigWriter:
             return
         # Read again: a renamed target section has retargeted the relation fields already.
         stored = self.stored_fields[s["id"]] = {str(f["id"]): f for f in self.store.fields(s["id"])}
-        changed = [(f, field_document(stored[f["id"]])) for f in s["fields"] if f["id"] in stored]
+        changed = [(f, field_document(stored[f["id"]])) for f in s["fields"]
+                   if f["id"] in stored and f["id"] not in self.deferred]
         changed = [(f, before) for f, before in changed if _changes(before, f, f.keys())]
         # Renames into each other's handles (a swap, a chain) move aside to temporary handles first.
         renamed = [f for f, before in changed if f["handle"] != before["handle"]]
@@ -142,9 +158,7 @@ class ConfigWriter:
         new.sort(key=lambda f: self._reverse(f) is not None)  # a reverse field needs its other side
         for f in new:
             if f["id"] in self.deferred or self._waits_for_deferred(s, f):
-                self.deferred.add(f["id"])
-                self._op("defer_field", s["handle"], f["id"], field=f["handle"],
-                         note="a relation closing a circle of sections: added in the second step")
+                self._defer(s, f["id"], f["handle"])
                 continue
             values = {k: v for k, v in f.items() if k != "id"}
             self.store.add_field(s["id"], values, field_id=f["id"])
@@ -177,6 +191,14 @@ class ConfigWriter:
             self._op("remove_section", x["handle"], str(x["id"]),
                      note="its table is archived by its migration" if removal.needs_migration else
                      "it had no table: its configuration is deleted")
+
+    def _defer(self, s: dict, field_id: str, handle: str) -> None:
+        if field_id in self.reported:
+            return
+        self.deferred.add(field_id)
+        self.reported.add(field_id)
+        self._op("defer_field", s["handle"], field_id, field=handle,
+                 note="a relation closing a circle of sections: added in the second step")
 
     # -- reverse relations -----------------------------------------------------------
     def _reverse(self, f: dict):
