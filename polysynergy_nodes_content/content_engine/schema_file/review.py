@@ -54,7 +54,7 @@ def combined_review(operations: list[dict], migrations: list[dict], prune: bool,
     changed_ops = [op for op in operations if not op["action"].startswith("keep_")]
     planned = [m for m in migrations if m["changes"]]
     locks = [{"section": m["section"], "operation": op["description"], "lock": op["lock"]}
-             for m in planned for op in m["operations"] if op.get("lock")]
+             for m in planned for op in m["operations"] if op.get("lock") and not op["lock"].startswith("NONE")]
     prechecks = [{"section": m["section"], **{k: p.get(k) for k in ("operation", "description", "count", "blocking",
                                                                      "samples", "hint")}}
                  for m in planned for p in m.get("prechecks") or []]
