@@ -93,3 +93,15 @@ def test_check_names_each_problem_and_plan_refuses_the_file(dev, change, where):
 def test_check_reports_broken_yaml_with_its_line(dev):
     result = dev.check_schema_file("format: polysynergy-content-schema\nsections: [\n")
     assert result["valid"] is False and result["problems"][0]["path"].startswith("line ")
+
+
+def test_search_fields_follow_a_rename_and_a_removal_so_the_file_applies_elsewhere(dev, prod):
+    blog(dev)
+    dev.add_field("posts", "summary", None, "textarea")
+    dev.update_section("posts", {"search_fields": ["title", "summary"]})
+    dev.update_field(field_of(dev, "posts", "title")["id"], {"handle": "headline"})
+    dev.remove_field("posts", "summary")
+    text = dev.export_schema()
+    assert yaml.safe_load(text)["sections"][1]["search_fields"] == ["headline"]
+    prod.apply_schema(text)
+    assert prod.export_schema() == text

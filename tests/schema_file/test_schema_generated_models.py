@@ -129,3 +129,45 @@ def test_generated_models_promote_idempotently(new_database, model):
     again = prod.plan_schema(text, prune=True)
     assert again["changes"] is False, again["operations"]
     assert not any(m["changes"] for m in again["migrations"])
+
+
+@st.composite
+def changes(draw):
+    """Renames of a few plain fields, a removal, and a type change (text -> textarea)."""
+    candidates = [t for t in PLAIN_TYPES if t != "text"]
+    renamed = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=3, unique=True))
+    removed = draw(st.sampled_from([t for t in candidates if t not in renamed]))
+    return {"renamed": renamed, "removed": removed}
+
+
+@settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(model=models(), change=changes())
+def test_a_rename_a_type_change_and_a_removal_promote_in_one_go(new_database, model, change):
+    dev = ContentEngine(new_database())
+    dev.install()
+    build(dev, model)
+    dev.apply_schema(dev.export_schema(), confirm=True)
+    prod = ContentEngine(new_database())
+    prod.install()
+    prod.apply_schema(dev.export_schema(), confirm=True)
+
+    fields = {f["handle"]: f for f in dev.get_section("beta")["fields"]}
+    ids = {t: fields[f"f_{t}"]["id"] for t in change["renamed"]}
+    for t in change["renamed"]:
+        dev.update_field(ids[t], {"handle": f"renamed_{t}"})
+    dev.update_field(fields["f_text"]["id"], {"field_type_handle": "textarea", "field_settings": {}})
+    dev.remove_field("beta", f"f_{change['removed']}")
+    dev.apply_schema(dev.export_schema(), confirm=True)
+    text = dev.export_schema()
+
+    review = prod.plan_schema(text, prune=True)
+    actions = {(op["action"], op.get("field")) for op in review["operations"]}
+    assert {("rename_field", f"renamed_{t}") for t in change["renamed"]} <= actions
+    assert ("update_field", "f_text") in actions and ("remove_field", f"f_{change['removed']}") in actions
+    assert not any(op["action"] == "create_field" for op in review["operations"])  # renames are not drop + add
+    prod.apply_schema(text, prune=True, confirm=True)
+    assert prod.export_schema() == text
+    assert prod.plan_schema(text, prune=True)["changes"] is False
+    kept = {f["handle"]: f["id"] for f in prod.get_section("beta")["fields"]}
+    assert all(kept[f"renamed_{t}"] == ids[t] for t in change["renamed"])
