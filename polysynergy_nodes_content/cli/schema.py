@@ -158,7 +158,8 @@ def apply_cmd(file, prune, yes):
         question = "These changes are DESTRUCTIVE. Apply them anyway?"
     confirm(question, yes)
     try:
-        result = engine.apply_schema(text, confirm=True, prune=prune)
+        # What runs is what was shown: a plan that comes out different now is refused.
+        result = engine.apply_schema(text, confirm=True, prune=prune, expected_digest=review["digest"])
     except SchemaApplyStopped as exc:
         if st.json:  # the error and what is done
             error = {"type": type(exc).__name__, "message": str(exc), "exit_code": exc.exit_code}

@@ -13,6 +13,7 @@ from polysynergy_nodes_content.content_engine.errors import (
     NeedsConfirmation,
     Refused,
     SchemaApplyStopped,
+    StaleMigration,
 )
 from polysynergy_nodes_content.content_engine.settings import EngineSettings
 
@@ -190,3 +191,20 @@ def test_a_configured_circle_without_tables_is_applied_in_two_steps(dev):
     assert len(result["steps"]) == 2 and len(result["done"]) == 3
     assert field_of(dev, "teams", "lead")["id"] == lead["id"]
     assert dev.export_schema() == text and dev.plan_schema(text)["changes"] is False
+
+
+def test_apply_refuses_a_plan_that_differs_from_the_reviewed_one(dev, prod):
+    blog(dev)
+    prod.apply_schema(dev.export_schema())
+    dev.add_field("posts", "summary", None, "textarea")
+    apply_all(dev, "posts")
+    text = dev.export_schema()
+    reviewed = prod.plan_schema(text)
+    assert prod.plan_schema(text)["digest"] == reviewed["digest"]  # the same plan, the same digest
+    prod.update_field(field_of(prod, "posts", "title")["id"], {"label": "Changed meanwhile"})
+    before = configuration(prod)
+    with pytest.raises(StaleMigration, match="plan again"):
+        prod.apply_schema(text, expected_digest=reviewed["digest"])
+    assert configuration(prod) == before
+    fresh = prod.plan_schema(text)
+    assert prod.apply_schema(text, expected_digest=fresh["digest"])["done"]

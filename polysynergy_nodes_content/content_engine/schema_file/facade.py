@@ -28,13 +28,15 @@ class SchemaFileMethods:
         self.ensure_installed()
         return json_safe(plan_schema(self, text, prune))
 
-    def apply_schema(self, text: str, confirm: bool = False, prune: bool = False, progress=None) -> dict:
+    def apply_schema(self, text: str, confirm: bool = False, prune: bool = False, progress=None,
+                     expected_digest: str | None = None) -> dict:
         """Apply a schema file: configuration and sealed migrations committed together, then each
         migration applied in order (``confirm`` for destructive ones). Stops at the first failure
-        (SchemaApplyStopped, with what is done)."""
+        (SchemaApplyStopped, with what is done). ``expected_digest``: the reviewed plan's
+        ``digest``; a plan that came out different now is refused (StaleMigration)."""
         self.ensure_installed()
         self.require_session_connection()
-        return json_safe(apply_schema(self, text, confirm, prune, progress))
+        return json_safe(apply_schema(self, text, confirm, prune, progress, expected_digest))
 
     def schema_drift(self, text: str) -> dict:
         """What differs between a schema file and this database: the configuration, the live tables."""

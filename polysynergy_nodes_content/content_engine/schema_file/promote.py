@@ -21,7 +21,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from ..config import ConfigStore
-from ..errors import ContentError, NeedsConfirmation, Refused, SchemaApplyStopped
+from ..errors import ContentError, NeedsConfirmation, Refused, SchemaApplyStopped, StaleMigration
 from .document import load
 from .order import order_sections
 from .review import combined_review, migration_review
@@ -65,7 +65,10 @@ def plan_schema(engine, text: str, prune: bool = False) -> dict:
     return review
 
 
-def _gate(review: dict, confirm: bool) -> None:
+def _gate(review: dict, confirm: bool, expected_digest: str | None) -> None:
+    if expected_digest is not None and review["digest"] != expected_digest:
+        raise StaleMigration("the database or the file changed since the plan that was reviewed (its digest "
+                             "differs); nothing was changed: plan again and review it")
     if review["blocked"]:
         counted = "; ".join(f"{p['section']}: {p['count']} row(s) {p['description']}" for p in review["blocked"])
         raise Refused(f"the schema file was not applied, nothing was changed: a blocking pre-check counted rows "
@@ -76,15 +79,17 @@ def _gate(review: dict, confirm: bool) -> None:
                                 f"changed: {destructive}")
 
 
-def apply_schema(engine, text: str, confirm: bool = False, prune: bool = False, progress=None) -> dict:
-    """Make the database what ``text`` says: configuration, sealed migrations, applied in order."""
+def apply_schema(engine, text: str, confirm: bool = False, prune: bool = False, progress=None,
+                 expected_digest: str | None = None) -> dict:
+    """Make the database what ``text`` says: configuration, sealed migrations, applied in order.
+    ``expected_digest``: the ``digest`` of the reviewed plan; a different first step is refused."""
     document = load(text)
     steps, done = [], []
     for number in (1, 2):
         with engine.connection() as conn:
             try:
                 review, deferred = _step(engine, conn, document, prune, recorded=True)
-                _gate(review, confirm)
+                _gate(review, confirm, expected_digest if number == 1 else None)
             except BaseException:
                 conn.rollback()
                 raise

@@ -6,6 +6,9 @@ Built from the configuration operations and the migration records exactly as
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 #: Lint rules whose findings are about renames (clients that use the old name break).
 RENAME_RULES = ("renaming-column", "renaming-table")
 #: Lint rules whose findings are about data that can be lost.
@@ -65,6 +68,7 @@ def combined_review(operations: list[dict], migrations: list[dict], prune: bool,
                f"{' (destructive)' if destructive else ''}"
                f"{f', {len(second)} relation field(s) in a second step' if second else ''}")
     return {
+        "digest": digest(operations, planned),
         "changes": bool(changed_ops or planned),
         "summary": summary if changed_ops or planned else "no changes: the database matches the file",
         "prune": prune,
@@ -78,3 +82,13 @@ def combined_review(operations: list[dict], migrations: list[dict], prune: bool,
         "blocked": blocked,
         "is_destructive": destructive,
     }
+
+
+def digest(operations: list[dict], planned: list[dict]) -> str:
+    """What a reviewer agreed to, as a hash: the configuration operations and, per planned
+    migration, its section, operation kinds and destructiveness (not ids or archive names,
+    which differ from one plan to the next). Apply compares it with its own plan."""
+    ops = [{k: op.get(k) for k in ("action", "section", "id", "field", "changes")} for op in operations]
+    migrations = [[m["section"], m["is_destructive"], [op["kind"] for op in m["operations"]]] for m in planned]
+    text = json.dumps([ops, migrations], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
