@@ -87,3 +87,25 @@ def test_a_destructive_apply_asks_and_says_so(shells, tmp_path):
     assert "views" in [f["handle"] for f in ContentEngine(prod.url).get_section("posts")["fields"]]
     prod("schema", "apply", path, "--prune", "--yes")
     assert "views" not in [f["handle"] for f in ContentEngine(prod.url).get_section("posts")["fields"]]
+
+
+def test_a_stopped_apply_exits_with_the_failure_and_reports_what_is_done(shells, tmp_path, monkeypatch):
+    dev, prod = shells
+    path = tmp_path / "content.yaml"
+    dev("schema", "export", "-o", path)
+    prod("schema", "apply", path, "--yes")
+    dev("fields", "add", "authors", "email", "--type", "email")
+    dev("fields", "add", "posts", "summary", "--type", "textarea")
+    for section in ("authors", "posts"):
+        dev("migrations", "plan", section)
+        dev("migrations", "apply", section, "--yes")
+    dev("schema", "export", "-o", path)
+    monkeypatch.setenv("SECTIONS_LOCK_TIMEOUT_MS", "100")
+    monkeypatch.setenv("SECTIONS_LOCK_RETRIES", "1")
+    with psycopg.connect(prod.url) as holder:  # another session holds the posts table
+        holder.execute("LOCK TABLE custom.posts IN ACCESS SHARE MODE")
+        stopped = prod.json("schema", "apply", path, "--yes", expect=4)
+    assert stopped["ok"] is False and stopped["error"]["type"] == "SchemaApplyStopped"
+    assert [d["section"] for d in stopped["report"]["done"]] == ["authors"]
+    assert stopped["report"]["failed"]["section"] == "posts"
+    assert "Applied before it and kept: authors" in stopped["error"]["message"]
