@@ -208,3 +208,23 @@ def test_apply_refuses_a_plan_that_differs_from_the_reviewed_one(dev, prod):
     assert configuration(prod) == before
     fresh = prod.plan_schema(text)
     assert prod.apply_schema(text, expected_digest=fresh["digest"])["done"]
+
+
+def test_prune_archives_a_section_with_a_table_and_its_rollback_restores_it(dev, prod):
+    blog(dev)
+    dev.create_section("pages", "Pages")
+    dev.add_field("pages", "title", None, "text")
+    apply_all(dev, "pages")
+    prod.apply_schema(dev.export_schema())
+    prod.create_entry("pages", {"title": "keep me"})
+    document = yaml.safe_load(dev.export_schema())
+    document["sections"] = [s for s in document["sections"] if s["handle"] != "pages"]
+    text = yaml.safe_dump(document)
+    review = prod.plan_schema(text, prune=True)
+    [archive] = [m for m in review["migrations"] if m["changes"]]
+    assert archive["section"] == "pages" and archive["migration_type"] == "drop_table" and archive["is_destructive"]
+    done = prod.apply_schema(text, prune=True, confirm=True)["done"]
+    assert [s["handle"] for s in prod.list_sections() if s["is_active"]] == ["authors", "posts"]
+    assert prod.plan_schema(text, prune=True)["changes"] is False
+    prod.rollback_migration(done[0]["id"])
+    assert prod.query_entries("pages")["entries"][0]["title"] == "keep me"

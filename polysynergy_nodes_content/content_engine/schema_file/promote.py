@@ -41,7 +41,7 @@ def _step(engine, conn, document: dict, prune: bool, recorded: bool) -> tuple[di
     operations = writer.run()
     ids = {s["handle"]: s["id"] for s in document["sections"]}
     to_plan = [ids[h] for h in order.sections] + [
-        op["id"] for op in operations if op["action"] == "remove_section" and "archived" in op["note"]]
+        op["id"] for op in operations if op["action"] == "remove_section" and op["archives"]]
     coming, migrations = {}, []
     for section_id in to_plan:
         mig = engine.migrations.plan_within(conn, section_id, coming_tables=coming)

@@ -188,7 +188,7 @@ class ConfigWriter:
                 self._op("keep_section", x["handle"], str(x["id"]), note=f"in the database, not in the file: kept ({why})")
                 continue
             removal = remove_section(self.store, x["id"])
-            self._op("remove_section", x["handle"], str(x["id"]),
+            self._op("remove_section", x["handle"], str(x["id"]), archives=removal.needs_migration,
                      note="its table is archived by its migration" if removal.needs_migration else
                      "it had no table: its configuration is deleted")
 
