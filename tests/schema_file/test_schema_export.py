@@ -105,3 +105,19 @@ def test_search_fields_follow_a_rename_and_a_removal_so_the_file_applies_elsewhe
     assert yaml.safe_load(text)["sections"][1]["search_fields"] == ["headline"]
     prod.apply_schema(text)
     assert prod.export_schema() == text
+
+
+def test_aliases_and_oversized_files_are_refused_before_they_are_walked(dev):
+    blog(dev)
+    text = dev.export_schema()
+    document = yaml.safe_load(text)
+    document["sections"][1]["fields"] = document["sections"][0]["fields"]  # dumped as &id001 ... *id001
+    aliased = yaml.safe_dump(document)
+    assert "*id001" in aliased
+    result = dev.check_schema_file(aliased)
+    assert result["valid"] is False and "aliases" in result["problems"][0]["message"], result
+    huge = text + "#" * 5_000_001
+    assert "larger than" in dev.check_schema_file(huge)["problems"][0]["message"]
+    deep = "sections: " + "[" * 5000 + "]" * 5000
+    with pytest.raises(InvalidInput, match="nested too deeply"):
+        dev.check_schema_file(deep)

@@ -83,19 +83,36 @@ def _where(error) -> str:
     return "/".join(str(p) for p in error.absolute_path) or "(the file)"
 
 
+#: A schema file is configuration: far below this. Larger text is refused before parsing.
+MAX_FILE_BYTES = 5_000_000
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """``safe_load`` without aliases: an alias (``*name``) can stand for a node many times
+    over, and a few nested ones make a small file expand into a huge document to walk."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a schema file", mark)
+        return super().compose_node(parent, index)
+
+
 def problems(text: str) -> tuple[dict | None, list[dict]]:
     """The parsed document and every problem with it: YAML, the format, duplicate ids and handles."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        return None, [{"path": "(the file)", "message": f"larger than {MAX_FILE_BYTES} bytes"}]
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader without aliases
+        found = [{"path": _where(e), "message": e.message}
+                 for e in sorted(Draft202012Validator(format_schema()).iter_errors(document), key=lambda e: list(
+                     map(str, e.absolute_path)))]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(the file)"
         return None, [{"path": where, "message": f"not valid YAML: {getattr(exc, 'problem', None) or exc}"}]
     except RecursionError:
         raise NestedTooDeeply("schema file") from None
-    found = [{"path": _where(e), "message": e.message}
-             for e in sorted(Draft202012Validator(format_schema()).iter_errors(document), key=lambda e: list(
-                 map(str, e.absolute_path)))]
     if found:
         return None, found
     return document, _duplicates(document)
