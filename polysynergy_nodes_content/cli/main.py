@@ -70,12 +70,14 @@ def _register() -> None:
     from .entries import entries_group
     from .mcp import mcp_cmd
     from .migrations import migrations_group
+    from .schema import schema_group
     from .sections import fields_group, sections_group
 
     cli.add_command(db_group)
     cli.add_command(sections_group)
     cli.add_command(fields_group)
     cli.add_command(migrations_group)
+    cli.add_command(schema_group)
     cli.add_command(entries_group)
     cli.add_command(demo_cmd)
     cli.add_command(mcp_cmd)

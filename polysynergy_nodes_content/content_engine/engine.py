@@ -22,6 +22,7 @@ from .history import HistoryMethods, WriteContext, stamped
 from .json_values import json_safe
 from .migrations import Migrations, reporting_progress
 from .postgres import Pooler, detect, get_pool, resolve_database_url, resolve_read_url, url_options
+from .schema_file import SchemaFileMethods
 from .section_scope import EVERY_SECTION, SectionScope
 from .settings import EngineSettings
 from .system import (
@@ -32,7 +33,7 @@ from .system import (
     sync_field_types,
     unsynced_handles,
 )
-from .transfer import export_entries, import_entries
+from .transfer import TransferMethods
 
 __all__ = ["ContentEngine", "get_engine", "json_safe"]
 
@@ -70,7 +71,11 @@ def _json_result(method):
     return json_method
 
 
-class ContentEngine(HistoryMethods):
+class ContentEngine(HistoryMethods, SchemaFileMethods, TransferMethods):
+    """The one API. History and undo come from ``history`` (``entry_history``, ``undo_run``...),
+    schema as code from ``schema_file`` (``export_schema``, ``plan_schema``, ``apply_schema``...),
+    import and export from ``transfer`` (``import_entries``, ``export_entries``)."""
+
     def __init__(
         self,
         database_url: str | None = None,
@@ -358,17 +363,6 @@ class ContentEngine(HistoryMethods):
                       count="exact", search=None, primary: bool = False) -> dict:
         return self.entries.query(section_handle, filters, order_by, limit, offset, fields=fields, count=count,
                                   search=search, primary=primary)
-
-    # -- import and export ---------------------------------------------------------------
-    @_json_result
-    def import_entries(self, section_handle, source, **options) -> dict:
-        """Import a CSV or JSON Lines file, all-or-nothing (options: see ``transfer.import_entries``)."""
-        return import_entries(self, section_handle, source, **options)
-
-    @_json_result
-    def export_entries(self, section_handle, dest, **options) -> dict:
-        """Stream a section's entries to a CSV or JSON Lines file (options: see ``transfer.export_entries``)."""
-        return export_entries(self, section_handle, dest, **options)
 
 
 def _translate(fn, *args):

@@ -65,6 +65,17 @@ class DatabaseFailure(ContentError):
     exit_code = 4
 
 
+class SchemaApplyStopped(ContentError):
+    """A schema file's apply stopped at a section whose migration failed; the sections
+    before it stay applied. ``report`` says which are done, which failed and which did not
+    run; the exit code is that of the failure behind it."""
+
+    def __init__(self, message: str, report: dict, cause: ContentError):
+        self.report = report
+        self.exit_code = cause.exit_code
+        super().__init__(message)
+
+
 class ConfigurationError(ContentError):
     """No database URL, or a setting that cannot work."""
 

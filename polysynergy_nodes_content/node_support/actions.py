@@ -226,3 +226,17 @@ def entry_delete(engine, section_handle, entry_id, filters=None, confirm=False):
         raise NotFound(f"entry '{entry}' does not exist in section '{section}'", field="entry_id")
     outputs = {"success": True, "deleted_count": 1}
     return outputs, {**outputs, "entry_id": entry}
+
+
+# -- schema as code ----------------------------------------------------------------------
+def schema_apply(engine, schema, prune=False, confirm=False):
+    """Plan a schema file's changes (the combined review); with ``confirm``, apply them."""
+    text = required_text(schema, "schema")
+    pruning = coerce_bool(prune, "prune")
+    if coerce_bool(confirm, "confirm"):
+        result = engine.apply_schema(text, confirm=True, prune=pruning)
+        outputs = {"applied": True, "changes": result["changes"], "summary": result["summary"], "error_message": None}
+        return outputs, {**outputs, "result": result}
+    review = engine.plan_schema(text, prune=pruning)
+    outputs = {"applied": False, "changes": review["changes"], "summary": review["summary"], "error_message": None}
+    return outputs, {**outputs, "review": review}

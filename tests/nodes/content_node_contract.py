@@ -47,6 +47,11 @@ CONTRACT = {
         ["migration_id"],
         ["success", "error_message"],
     ),
+    "ContentSchemaApply": (
+        "migration/schema_apply.py",
+        ["schema", "prune", "confirm"],
+        ["applied", "changes", "summary", "error_message"],
+    ),
     "ContentEntryCreate": (
         "entry/entry_create.py",
         ["section_handle", "field_data"],

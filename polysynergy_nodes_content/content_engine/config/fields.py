@@ -145,7 +145,8 @@ class FieldConfig(ConfigReader):
         ).fetchone()
         return row[0]
 
-    def add_field(self, section_ref, values: dict) -> dict:
+    def add_field(self, section_ref, values: dict, field_id=None) -> dict:
+        """``field_id``: the id to keep (a schema file's field); a new one when None."""
         section = self.find_section(section_ref, lock=True)
         unknown = set(values) - set(FIELD_KEYS)
         if unknown:
@@ -157,12 +158,13 @@ class FieldConfig(ConfigReader):
             )
         self.names.check_column_free(section, row["handle"])
         created = self._one(
-            sql.SQL("INSERT INTO {} (section_id, {}) VALUES (%s, {}) RETURNING *").format(
+            sql.SQL("INSERT INTO {} (id, section_id, {}) VALUES (coalesce(%s::uuid, gen_random_uuid()), %s, {}) "
+                    "RETURNING *").format(
                 self._t("section_fields"),
                 sql.SQL(", ").join(map(sql.Identifier, row)),
                 sql.SQL(", ").join(sql.Placeholder() * len(row)),
             ),
-            (section["id"], *_adapt(row).values()),
+            (field_id, section["id"], *_adapt(row).values()),
         )
         self.bump(section["id"])
         return created
@@ -187,6 +189,8 @@ class FieldConfig(ConfigReader):
             raise InvalidInput(f"field '{row['handle']}' already exists in section '{section['handle']}'", field=row["handle"])
         if row["handle"] != existing["handle"] and section["title_field_handle"] == existing["handle"]:
             self._set_title_field(section["id"], row["handle"])  # the title follows a rename
+        if row["handle"] != existing["handle"]:
+            self._follow_in_search_fields(section, existing["handle"], row["handle"])
         updated = self._one(
             sql.SQL("UPDATE {} SET {} WHERE id = %s RETURNING *").format(
                 self._t("section_fields"),
@@ -204,8 +208,19 @@ class FieldConfig(ConfigReader):
         self.conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(self._t("section_fields")), (field["id"],))
         if section["title_field_handle"] == field["handle"]:
             self._set_title_field(section["id"], None)  # no title rather than a missing one
+        self._follow_in_search_fields(section, field["handle"], None)
         self.bump(section["id"])
         return field
+
+    def _follow_in_search_fields(self, section: dict, old: str, new: str | None) -> None:
+        """The search fields follow a field's rename (``new``) or lose it (None): a stale handle
+        there would make the section's settings unusable elsewhere (a schema file, an update)."""
+        listed = section.get("search_fields") or []
+        if old not in listed:
+            return
+        kept = [new if h == old else h for h in listed if h != old or new is not None]
+        self.conn.execute(sql.SQL("UPDATE {} SET search_fields = %s WHERE id = %s").format(self._t("sections")),
+                          (Jsonb(kept) if kept else None, section["id"]))
 
 
 def _adapt(row: dict) -> dict:

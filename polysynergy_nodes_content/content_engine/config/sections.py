@@ -25,7 +25,9 @@ STRUCTURAL_SECTION_KEYS = {"handle", "is_active", "search_fields", "validation_r
 class SectionConfig(ConfigReader):
     """Creates, changes and deletes section configuration rows."""
 
-    def create_section(self, handle, label, description=None, icon=None, title_field_handle=None) -> dict:
+    def create_section(self, handle, label, description=None, icon=None, title_field_handle=None,
+                       section_id=None) -> dict:
+        """``section_id``: the id to keep (a schema file's section); a new one when None."""
         check_identifier(handle, "section handle")
         check_texts({"description": description, "icon": icon, "title_field_handle": title_field_handle}, "section")
         label = require_text(label, "label") if label not in (None, "") else handle.replace("_", " ").title()
@@ -33,10 +35,10 @@ class SectionConfig(ConfigReader):
         self.names.check_table_name_free(handle)
         return self._one(
             sql.SQL(
-                "INSERT INTO {} (handle, label, description, icon, table_name, title_field_handle) "
-                "VALUES (%s, %s, %s, %s, %s, %s) RETURNING *"
+                "INSERT INTO {} (id, handle, label, description, icon, table_name, title_field_handle) "
+                "VALUES (coalesce(%s::uuid, gen_random_uuid()), %s, %s, %s, %s, %s, %s) RETURNING *"
             ).format(self._t("sections")),
-            (handle, label, description or None, icon or None, handle, title_field_handle or None),
+            (section_id, handle, label, description or None, icon or None, handle, title_field_handle or None),
         )
 
     def update_section(self, ref, changes: dict) -> dict:

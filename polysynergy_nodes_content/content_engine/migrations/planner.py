@@ -26,9 +26,12 @@ class Planner:
         self.migration_id = migration_id
         #: What a type change does with values that do not convert: refuse, null, default.
         self.on_convert_failure = "refuse"
+        #: Target handle -> table name, for targets whose migration runs earlier in the same batch.
+        self.coming_tables: dict = {}
 
     def plan(self, config: dict, applied_state: dict | None, live: LiveSection) -> list[Operation]:
-        snapshot = read_snapshot(self.conn, self.settings, self.registry, config, applied_state, live)
+        snapshot = read_snapshot(self.conn, self.settings, self.registry, config, applied_state, live,
+                                 self.coming_tables)
         operations = diff(snapshot, self.settings, self.registry, self.migration_id, self.on_convert_failure)
         return measure(self.conn, operations)
 

@@ -81,6 +81,15 @@ class Migrations:
         except pg_errors.LockNotAvailable:
             raise DatabaseFailure(self._plan_lock_message(section_ref)) from None
 
+    def plan_within(self, conn, section_ref, on_convert_failure: str = "refuse", coming_tables: dict | None = None) -> dict:
+        """Plan on the caller's connection, in its transaction: a schema file plans several
+        sections together (and rolls them all back for a review). ``coming_tables``: target
+        handle -> table name for relation targets whose migration is applied first."""
+        if on_convert_failure not in CONVERT_FAILURE_CHOICES:
+            raise InvalidInput(f"on_convert_failure must be one of {', '.join(CONVERT_FAILURE_CHOICES)}, "
+                               f"not {on_convert_failure!r}", field="on_convert_failure")
+        return self._plan(conn, section_ref, on_convert_failure, coming_tables)
+
     def _plan_lock_message(self, section_ref) -> str:
         with self.pool.connection() as conn:
             # Only catalog lookups that take no lock on the table (reading its columns would wait too).
@@ -98,7 +107,7 @@ class Migrations:
                 f"{self.settings.plan_lock_timeout_ms} ms (plan_lock_timeout_ms): {describe_holders(holders)}; "
                 "try again when that session has finished")
 
-    def _plan(self, conn, section_ref, on_convert_failure: str) -> dict:
+    def _plan(self, conn, section_ref, on_convert_failure: str, coming_tables: dict | None = None) -> dict:
         store = ConfigStore(conn, self.settings, self.registry)
         section = store.find_section(section_ref, lock=True)
         unfinished = conn.execute(
@@ -118,6 +127,7 @@ class Migrations:
         migration_id = str(uuid.uuid4())
         planner = Planner(conn, self.settings, self.registry, migration_id)
         planner.on_convert_failure = on_convert_failure
+        planner.coming_tables = coming_tables or {}
         ops = planner.plan(snapshot, applied, live)
         conn.execute(
             sql.SQL("UPDATE {} SET status = 'superseded' WHERE section_id = %s AND status IN ('generated', 'failed')").format(

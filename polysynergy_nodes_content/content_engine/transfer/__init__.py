@@ -4,6 +4,7 @@ cells, the dry run and references to rows further down a file.
 This face is what other packages and the rest of the pack may import from here.
 """
 
+from .facade import TransferMethods
 from .stream import (
     DEFAULT_BATCH,
     FORMATS,
@@ -14,6 +15,7 @@ from .stream import (
 )
 
 __all__ = [
+    "TransferMethods",
     "DEFAULT_BATCH",
     "FORMATS",
     "ImportLineError",

@@ -46,7 +46,10 @@ class PlanningSnapshot:
 
 
 def read_snapshot(conn: psycopg.Connection, settings: EngineSettings, registry: FieldTypeRegistry, config: dict,
-                  applied_state: dict | None, live: LiveSection) -> PlanningSnapshot:
+                  applied_state: dict | None, live: LiveSection, coming: dict | None = None) -> PlanningSnapshot:
+    """``coming``: target handle -> the table name its migration, planned earlier in the same
+    batch and applied before this one, leaves (a schema file plans several sections at once)."""
+    coming = coming or {}
     section = config["section"]
     schema = settings.content_schema
     populated = False
@@ -60,6 +63,9 @@ def read_snapshot(conn: psycopg.Connection, settings: EngineSettings, registry: 
     for f in desired_fields(config, registry):
         target = f.relation_target
         if target is None or target in targets:
+            continue
+        if target in coming:
+            targets[target] = coming[target]
             continue
         if target == section["handle"]:
             targets[target] = section["table_name"]
