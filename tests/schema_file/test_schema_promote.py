@@ -228,3 +228,28 @@ def test_prune_archives_a_section_with_a_table_and_its_rollback_restores_it(dev,
     assert prod.plan_schema(text, prune=True)["changes"] is False
     prod.rollback_migration(done[0]["id"])
     assert prod.query_entries("pages")["entries"][0]["title"] == "keep me"
+
+
+def test_history_and_retention_travel_in_the_file_and_are_planned_as_migrations(dev, prod):
+    blog(dev)
+    dev.update_section("posts", {"history": False, "history_keep_versions": 20})
+    dev.update_section("authors", {"history_keep_days": 30})
+    apply_all(dev)
+    text = dev.export_schema()
+    posts = next(s for s in yaml.safe_load(text)["sections"] if s["handle"] == "posts")
+    assert (posts["history"], posts["history_keep_versions"], posts["history_keep_days"]) == (False, 20, None)
+    prod.apply_schema(text)
+    assert prod.export_schema() == text
+    assert prod.get_section("posts")["history"] is False and prod.get_section("authors")["history_keep_days"] == 30
+    kinds = {op["kind"] for m in prod.list_migrations("posts") for op in m.get("operations") or []}
+    assert "create_table" in kinds and "enable_history" not in kinds  # created without capture, as the file says
+    switched = text.replace("history: false", "history: true")
+    review = prod.plan_schema(switched)
+    assert [c["history"] for o in review["operations"] if o["section"] == "posts"
+            for c in [o.get("changes", {})] if "history" in c] == [{"from": False, "to": True}]
+    assert "enable_history" in {op["kind"] for m in review["migrations"] for op in m["operations"]}
+    older = yaml.safe_load(text)  # a file without the history keys leaves the target's as they are
+    for s in older["sections"]:
+        for key in ("history", "history_keep_versions", "history_keep_days"):
+            del s[key]
+    assert prod.plan_schema(yaml.safe_dump(older))["changes"] is False

@@ -20,7 +20,9 @@ from ..errors import InvalidInput, NestedTooDeeply
 FORMAT = "polysynergy-content-schema"
 VERSION = 1
 SECTION_KEYS = ("id", "handle", "label", "description", "icon", "title_field_handle", "search_fields",
-                "validation_rules")
+                "validation_rules", "history", "history_keep_versions", "history_keep_days")
+#: History capture and retention: optional in a file (absent: the target's stays as it is).
+HISTORY_KEYS = ("history", "history_keep_versions", "history_keep_days")
 #: Section keys that name fields: set after the fields exist.
 SECTION_FIELD_KEYS = ("title_field_handle", "search_fields", "validation_rules")
 FIELD_KEYS = ("id", "handle", "label", "field_type_handle", "field_settings", "is_required", "is_unique",

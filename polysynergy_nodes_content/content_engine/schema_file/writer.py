@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from ..config import ConfigStore, remove_section
 from ..errors import InvalidInput
-from .document import SECTION_FIELD_KEYS, field_document, section_document
+from .document import HISTORY_KEYS, SECTION_FIELD_KEYS, field_document, section_document
 
-OWN_SECTION_KEYS = ("handle", "label", "description", "icon")
+OWN_SECTION_KEYS = ("handle", "label", "description", "icon", *HISTORY_KEYS)
 
 
 def _changes(before: dict, after: dict, keys) -> dict:
@@ -91,9 +91,13 @@ class ConfigWriter:
         if stored is None:
             self.store.create_section(s["handle"], s["label"], s["description"], s["icon"], section_id=s["id"])
             self._op("create_section", s["handle"], s["id"])
+            created = section_document(self.store.find_section(s["id"]), [])
+            history = _changes(created, s, [k for k in HISTORY_KEYS if k in s])
+            if history:
+                self.store.update_section(s["id"], {k: v["to"] for k, v in history.items()})
             return
         before = section_document(stored, [])
-        changes = _changes(before, s, OWN_SECTION_KEYS)
+        changes = _changes(before, s, [k for k in OWN_SECTION_KEYS if k in s])
         if not stored["is_active"]:
             changes["is_active"] = {"from": False, "to": True}
         if not changes:
