@@ -72,7 +72,7 @@ def create_app(engine, token: str, allowed_hosts: list[str] | None = None, sessi
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={ContentError: _content_error, Forbidden: _forbidden,
                                         RecursionError: _too_deep})
-    app.state.engine = engine
+    app.state.engine = engine.with_context(source="studio")  # recorded with every write it makes
     app.state.sessions = sessions
     return app
 
