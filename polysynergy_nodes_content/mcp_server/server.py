@@ -10,6 +10,7 @@ from polysynergy_nodes_content.mcp_server.bulk_tools import register_aggregate_t
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls, current_session
 from polysynergy_nodes_content.mcp_server.content_tools import register_read_tools, register_write_tools
 from polysynergy_nodes_content.mcp_server.engine_access import EngineAccess
+from polysynergy_nodes_content.mcp_server.history_tools import register_history_read_tool, register_undo_tools
 from polysynergy_nodes_content.mcp_server.policy import ServerPolicy
 from polysynergy_nodes_content.mcp_server.resources import register_schema_resources, section_resources
 from polysynergy_nodes_content.mcp_server.schema_tools import register_apply_tool, register_schema_tools
@@ -34,6 +35,8 @@ def instructions(policy: ServerPolicy) -> str:
                      "; they only plan migrations. Applying is " +
                      ("enabled for non-destructive migrations" if limits["apply_migrations"] else "done by a person") +
                      "; destructive migrations are never applied here.")
+        if policy.allow_undo:
+            parts.append("undo_run changes nothing unless confirm is true: show its preview to the user first.")
     if policy.sections is not None:
         parts.append("Sections served: " + ", ".join(sorted(policy.sections)) + ".")
     return " ".join(parts)
@@ -82,9 +85,12 @@ def build_server(database_url: str, policy: ServerPolicy) -> ContentServer:
                            instructions=instructions(policy), log_level="WARNING")
     register_read_tools(server, calls)
     register_aggregate_tool(server, calls)
+    register_history_read_tool(server, calls)
     if not policy.read_only:
         register_write_tools(server, calls)
         register_bulk_tools(server, calls)
+        if policy.allow_undo:
+            register_undo_tools(server, calls)
         if policy.allow_schema_changes:
             register_schema_tools(server, calls)
         if policy.allow_apply:  # a tool the agent may not use is not offered at all

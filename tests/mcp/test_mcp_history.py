@@ -84,3 +84,92 @@ def test_http_writes_are_recorded_with_their_http_session_id(http_writer, engine
     first, second = (session_of(asyncio.run(create(name, "legacy"))) for name in ("Acme", "Globex"))
     assert first != second and not first.startswith("server-") and not second.startswith("server-")
     assert session_of(asyncio.run(create("Initech", "auto"))).startswith("server-")
+
+
+def _secrets_section(engine) -> dict:
+    section = engine.create_section("secrets", "Secrets")
+    engine.add_field(section["id"], "title", "Title", "text")
+    engine.apply_migration(engine.plan_migration(section["id"])["id"], confirm=True)
+    return engine.create_entry("secrets", {"title": "classified"})
+
+
+def test_entry_history_is_offered_read_only_and_the_undo_tools_only_with_allow_undo(database_url, research, engine):
+    entry = engine.create_entry("research_companies", {"company_name": "SWIS"})
+    engine.update_entry("research_companies", entry["id"], {"industry": "IT"})
+
+    async def session():
+        async with mcp_server(database_url, "--read-only") as mcp:
+            tools = await mcp.tools()
+            assert "entry_history" in tools and not {"restore_entry", "undo_run"} & set(tools)
+            assert tools["entry_history"].annotations.read_only_hint is True
+            history = await mcp.call("entry_history", section="research_companies", entry_id=entry["id"])
+            assert [v["op"] for v in history["versions"]] == ["update", "insert"]
+            assert history["versions"][0]["changes"] == {"industry": {"old": None, "new": "IT"}}
+            assert "restore_entry" in await mcp.refused("restore_entry", section="research_companies",
+                                                        entry_id=entry["id"], version=1)
+        async with mcp_server(database_url) as mcp:  # writes, but no undo without the flag
+            assert not {"restore_entry", "undo_run"} & set(await mcp.tools())
+            assert "undo_run" in await mcp.refused("undo_run", run_id=entry.run_id, confirm=True)
+
+    asyncio.run(session())
+    assert engine.get_entry("research_companies", entry["id"])["industry"] == "IT"  # nothing was undone
+
+
+def test_read_only_and_allow_undo_do_not_combine(database_url):
+    done = subprocess.run([sys.executable, "-m", "polysynergy_nodes_content", "--database-url", database_url, "mcp",
+                           "--read-only", "--allow-undo"], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and "--allow-undo" in done.stderr
+
+
+def test_restore_and_undo_with_allow_undo(database_url, research, engine):
+    entry = engine.create_entry("research_companies", {"company_name": "SWIS", "industry": "IT"})
+    first = engine.entry_history("research_companies", entry["id"])["versions"][0]["version"]
+
+    async def session():
+        async with mcp_server(database_url, "--allow-undo") as mcp:
+            await mcp.call("update_entry", section="research_companies", entry_id=entry["id"],
+                           values={"industry": "Retail"})
+            restored = await mcp.call("restore_entry", section="research_companies", entry_id=entry["id"],
+                                      version=first)
+            assert restored["entry"]["industry"] == "IT" and restored["run_id"]
+            created = (await mcp.call("create_entries", section="research_companies",
+                                      entries=[{"company_name": "Acme"}, {"company_name": "Globex"}]))["created"]
+            run_id = (await mcp.call("entry_history", section="research_companies",
+                                     entry_id=created[0]["id"]))["versions"][0]["run_id"]
+            preview = await mcp.call("undo_run", run_id=run_id)
+            assert preview["confirmed"] is False and preview["entries"] == 2
+            assert {c["action"] for c in preview["changes"]} == {"delete"}
+            assert engine.query_entries("research_companies")["total_count"] == 3  # the preview changed nothing
+            done = await mcp.call("undo_run", run_id=run_id, confirm=True)
+            assert done["confirmed"] is True and done["reverted"] == 2
+            return restored["run_id"]
+
+    restore_run = asyncio.run(session())
+    assert [e["company_name"] for e in engine.query_entries("research_companies")["entries"]] == ["SWIS"]
+    assert engine.entry_history("research_companies", entry["id"])["versions"][0]["run_id"] == restore_run
+
+
+def test_a_scoped_server_neither_reads_nor_undoes_outside_its_sections(database_url, research, engine):
+    secret = _secrets_section(engine)
+    mixed = engine.with_context(run_id="run-mixed")
+    mixed.create_entry("research_companies", {"company_name": "SWIS"})
+    mixed.update_entry("secrets", secret["id"], {"title": "overwritten"})
+
+    async def session():
+        async with mcp_server(database_url, "--sections", "research_companies", "--allow-undo") as mcp:
+            hidden = await mcp.refused("entry_history", section="secrets", entry_id=secret["id"])
+            missing = await mcp.refused("entry_history", section="nowhere", entry_id=secret["id"])
+            assert hidden == missing.replace("nowhere", "secrets")
+            assert "restore_entry" not in hidden  # the message is the missing section's, naming no tool
+            assert (await mcp.refused("restore_entry", section="secrets", entry_id=secret["id"], version=1)) == \
+                (await mcp.refused("restore_entry", section="nowhere", entry_id=secret["id"], version=1)).replace(
+                    "nowhere", "secrets")
+            refused = await mcp.refused("undo_run", run_id="run-mixed", confirm=True, force=True)
+            unknown = await mcp.refused("undo_run", run_id="run-unknown", confirm=True, force=True)
+            assert refused == unknown.replace("run-unknown", "run-mixed")
+            assert "secrets" not in refused
+
+    asyncio.run(session())
+    assert engine.get_entry("secrets", secret["id"])["title"] == "overwritten"
+    assert engine.query_entries("research_companies")["total_count"] == 1
