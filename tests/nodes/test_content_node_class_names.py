@@ -59,7 +59,8 @@ def test_every_readme_is_named_after_its_class():
 
 def test_destructive_node_docs_recommend_requires_confirmation():
     for relative in ("entry/ContentEntryDelete", "section/ContentSectionFieldRemove",
-                     "migration/ContentMigrationApply", "migration/ContentMigrationRollback"):
+                     "migration/ContentMigrationApply", "migration/ContentMigrationRollback",
+                     "entry/ContentEntryRestore", "entry/ContentRunUndo"):
         text = (PACKAGE_DIR / f"{relative}_README.md").read_text(encoding="utf-8")
         assert "`requires_confirmation`" in text, relative
 

@@ -38,3 +38,55 @@ def test_a_node_outside_a_flow_run_gets_a_run_id_per_write(database_url, engine,
     version = engine.entry_history("research_companies", created.entry_id)["versions"][0]
     assert version["context"]["source"] == "node" and version["run_id"]
     assert "node_id" not in version["context"]
+
+
+def node(class_name, **inputs):
+    return run(build_node(node_class(class_name), **inputs))
+
+
+def test_entry_history_node_outputs_the_versions(database_url, engine, research_section):
+    entry = engine.create_entry("research_companies", {"company_name": "SWIS"})
+    engine.update_entry("research_companies", entry["id"], {"industry": "IT"})
+    history = node("ContentEntryHistory", section_handle="research_companies", entry_id=entry["id"], limit="1",
+                   database_url=database_url)
+    assert history.false_path is False, history.false_path
+    assert history.version_count == 1 and history.versions[0]["op"] == "update"
+    assert history.versions[0]["changes"] == {"industry": {"old": None, "new": "IT"}}
+    assert history.true_path["entry_id"] == entry["id"]
+    refused = node("ContentEntryHistory", section_handle="research_companies", entry_id=entry["id"], limit=0,
+                   database_url=database_url)
+    assert "limit must be from 1 to 1000" in refused.false_path["error"] and refused.versions == []
+
+
+def test_entry_restore_previews_without_confirm_and_restores_with_it(database_url, engine, research_section):
+    entry = engine.create_entry("research_companies", {"company_name": "SWIS", "industry": "IT"})
+    first = engine.entry_history("research_companies", entry["id"])["versions"][0]["version"]
+    engine.update_entry("research_companies", entry["id"], {"industry": "Retail"})
+    inputs = dict(section_handle="research_companies", entry_id=entry["id"], history_version=str(first),
+                  database_url=database_url)
+    preview = node("ContentEntryRestore", **inputs)
+    assert preview.false_path is False, preview.false_path
+    assert preview.success is False and preview.restore_run_id is None
+    assert preview.restored_data["industry"] == "IT" and preview.true_path["current"]["industry"] == "Retail"
+    assert engine.get_entry("research_companies", entry["id"])["industry"] == "Retail"  # nothing changed
+    restored = node("ContentEntryRestore", confirm="true", **inputs)
+    assert restored.success is True and restored.restored_data["industry"] == "IT"
+    assert engine.entry_history("research_companies", entry["id"])["versions"][0]["run_id"] == restored.restore_run_id
+    missing = node("ContentEntryRestore", **{**inputs, "history_version": 999999})
+    assert "has no version 999999" in missing.false_path["error"]
+
+
+def test_run_undo_previews_refuses_conflicts_and_reverts_when_confirmed(database_url, engine, research_section):
+    created = engine.create_entries("research_companies", [{"company_name": "A"}, {"company_name": "B"}])
+    engine.update_entry("research_companies", created[0]["id"], {"industry": "changed since"})
+    inputs = dict(run_to_undo=created.run_id, database_url=database_url)
+    preview = node("ContentRunUndo", **inputs)
+    assert preview.false_path is False, preview.false_path
+    assert preview.success is False and preview.conflict_count == 1 and len(preview.changes) == 2
+    assert preview.undo_run_id is None
+    refused = node("ContentRunUndo", confirm=True, **inputs)
+    assert "conflict" in refused.false_path["error"] and refused.changes == []
+    assert engine.query_entries("research_companies")["total_count"] == 2  # all or nothing
+    done = node("ContentRunUndo", confirm=True, force="true", **inputs)
+    assert done.success is True and done.undo_run_id and done.true_path["reverted"] == 2
+    assert engine.query_entries("research_companies")["total_count"] == 0

@@ -138,7 +138,8 @@ def test_decorator_icon_and_readme(class_name):
         assert f"`{name}`" in text, f"{readme.name} does not describe {name}"
 
 
-DESTRUCTIVE = {"ContentSectionFieldRemove", "ContentMigrationApply", "ContentMigrationRollback", "ContentEntryDelete"}
+DESTRUCTIVE = {"ContentSectionFieldRemove", "ContentMigrationApply", "ContentMigrationRollback", "ContentEntryDelete",
+               "ContentEntryRestore", "ContentRunUndo"}
 DOCK_ONLY = {"database_url", "errors_on_success_path"}
 
 
