@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from content_node_harness import build_node, run
+import pytest
+
+from content_node_harness import REAL_RUNTIME, build_node, run
 from content_node_contract import node_class
 
 
@@ -30,6 +32,21 @@ def test_node_writes_carry_the_flow_run_id_and_node_id(database_url, engine, res
     # Undoing the flow run's id undoes what both nodes did: the entry is gone again.
     assert engine.undo_run("flow-run-7", confirm=True)["reverted"] == 1
     assert engine.query_entries("research_companies")["total_count"] == 0
+
+
+@pytest.mark.skipif(not REAL_RUNTIME, reason="polysynergy_node_runner is not installed")
+def test_a_real_flow_runs_writes_carry_its_run_id(database_url, monkeypatch, no_database_env, engine):
+    """The real runtime's code generation and mock start (run id ``run-1``): the entry the
+    flow's Entry Create node made is recorded under the flow run's id and that node's id."""
+    from test_content_node_real_flow import run_flow
+
+    state, _, _ = run_flow(database_url, monkeypatch)
+    entry_id = state.get_node_by_id("n-entry").entry_id
+    changes = engine.run_changes("run-1")["changes"]
+    assert [(c["section"], c["entry_id"], c["op"]) for c in changes] == [("flow_companies", entry_id, "insert")]
+    assert changes[0]["context"]["source"] == "node" and changes[0]["context"]["node_id"] == "n-entry"
+    assert engine.undo_run("run-1", confirm=True)["reverted"] == 1
+    assert engine.query_entries("flow_companies")["total_count"] == 0
 
 
 def test_a_node_outside_a_flow_run_gets_a_run_id_per_write(database_url, engine, research_section):
