@@ -10,7 +10,7 @@ or reaches one, as if it did not exist.
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 
@@ -29,6 +29,9 @@ current_session: contextvars.ContextVar[str | None] = contextvars.ContextVar("mc
 class ToolCalls:
     access: EngineAccess
     policy: ServerPolicy
+    #: What the entry history records of these tools' writes (the MCP server's; a node's
+    #: agent toolkit records the node and its flow run instead).
+    write_context: dict = field(default_factory=lambda: {"source": "mcp"})
 
     async def run(self, work, *args, **kwargs):
         """``work(engine, *args, **kwargs)`` in a thread; any failure becomes a ToolError."""
@@ -52,8 +55,8 @@ class ToolCalls:
 
     def engine(self, session: str | None = None):
         """The engine as this server's policy sees it: scoped to ``--sections`` when given;
-        its writes are recorded in the history with source ``mcp`` and the MCP session."""
-        engine = self.access.engine().with_context(source="mcp", mcp_session=session)
+        its writes are recorded in the history with ``write_context`` and the MCP session."""
+        engine = self.access.engine().with_context(**self.write_context, mcp_session=session)
         return engine if self.policy.sections is None else engine.scoped(self.policy.sections)
 
     # -- helpers used inside ``work`` (they run in the worker thread) ----------------------

@@ -107,3 +107,22 @@ def test_run_undo_previews_refuses_conflicts_and_reverts_when_confirmed(database
     done = node("ContentRunUndo", confirm=True, force="true", **inputs)
     assert done.success is True and done.undo_run_id and done.true_path["reverted"] == 2
     assert engine.query_entries("research_companies")["total_count"] == 0
+
+
+def test_content_tools_writes_are_the_nodes_and_its_flow_runs(database_url, engine, research_section):
+    """An agent's writes through the Content Tools node: source ``node``, the node's id and
+    the flow run's id (not the MCP server's ``mcp``)."""
+    pytest.importorskip("agno.tools.function")
+    import asyncio
+
+    from test_content_tools_node import call
+
+    from polysynergy_nodes_content.agent_tools.content_tools import ContentTools
+
+    tools = build_node(ContentTools, database_url=database_url)
+    tools.id, tools.context = "n-tools", SimpleNamespace(run_id="flow-run-9")
+    kit = asyncio.run(tools.provide_instance())
+    created = call(kit, "create_entries", section="research_companies", entries=[{"company_name": "SWIS"}])
+    version = engine.entry_history("research_companies", created["created"][0]["id"])["versions"][0]
+    assert version["run_id"] == "flow-run-9"
+    assert version["context"] == {"source": "node", "node_id": "n-tools"}
