@@ -48,4 +48,4 @@ class ContentTools(ServiceNode):
     )
 
     async def provide_instance(self) -> Toolkit:
-        return build_toolkit(self.database_url, self.sections, self.read_only, self.max_entries)
+        return build_toolkit(self.database_url, self.sections, self.read_only, self.max_entries, node=self)

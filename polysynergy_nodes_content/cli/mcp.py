@@ -20,9 +20,11 @@ from .shown import shown
               help="Offer create_section, add_field, update_field and remove_field (they only plan migrations).")
 @click.option("--allow-apply", is_flag=True,
               help="Let apply_migration apply reviewed migrations that destroy nothing (destructive ones: never).")
+@click.option("--allow-undo", is_flag=True,
+              help="Offer restore_entry and undo_run (entry history; undo_run previews unless confirm).")
 @click.option("--max-entries", type=click.IntRange(1, 1000), default=100, show_default=True,
               help="Most entries one call may create or return.")
-def mcp_cmd(use_http, port, sections, read_only, allow_schema_changes, allow_apply, max_entries):
+def mcp_cmd(use_http, port, sections, read_only, allow_schema_changes, allow_apply, allow_undo, max_entries):
     """Serve sections and entries to agents over MCP (stdio by default).
 
     \b
@@ -39,7 +41,7 @@ def mcp_cmd(use_http, port, sections, read_only, allow_schema_changes, allow_app
             f"the MCP server needs the mcp extra ({exc.name} is missing): {extra_install_hint('mcp')}") from None
     try:
         policy = ServerPolicy.from_options(sections, read_only=read_only, allow_schema_changes=allow_schema_changes,
-                                           allow_apply=allow_apply, max_entries=max_entries)
+                                           allow_apply=allow_apply, allow_undo=allow_undo, max_entries=max_entries)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     st = state()
@@ -51,7 +53,7 @@ def mcp_cmd(use_http, port, sections, read_only, allow_schema_changes, allow_app
     server = build_server(choice.url, policy)
     limits = policy.describe()
     err.print(f"[dim]MCP server: sections {shown(limits['sections'])}, read-only {limits['read_only']}, schema changes "
-              f"{limits['schema_changes']}, apply {limits['apply_migrations']}, "
+              f"{limits['schema_changes']}, apply {limits['apply_migrations']}, undo {limits['undo']}, "
               f"max {limits['max_entries_per_call']} entries per call[/dim]", soft_wrap=True)
     if not use_http:
         run_stdio(server)

@@ -9,7 +9,8 @@ or reaches one, as if it did not exist.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextvars
+from dataclasses import dataclass, field
 
 import anyio
 
@@ -20,15 +21,24 @@ from polysynergy_nodes_content.mcp_server.policy import PolicyRefusal, ServerPol
 from polysynergy_nodes_content.mcp_server.tool_errors import tool_error
 
 
+#: The MCP session of the tool call running in this task (set by the server per call).
+current_session: contextvars.ContextVar[str | None] = contextvars.ContextVar("mcp_session", default=None)
+
+
 @dataclass
 class ToolCalls:
     access: EngineAccess
     policy: ServerPolicy
+    #: What the entry history records of these tools' writes (the MCP server's; a node's
+    #: agent toolkit records the node and its flow run instead).
+    write_context: dict = field(default_factory=lambda: {"source": "mcp"})
 
     async def run(self, work, *args, **kwargs):
         """``work(engine, *args, **kwargs)`` in a thread; any failure becomes a ToolError."""
+        session = current_session.get()
+
         def call():
-            return work(self.engine(), *args, **kwargs)
+            return work(self.engine(session), *args, **kwargs)
 
         try:
             with cancellable_reads() as reads:
@@ -43,9 +53,10 @@ class ToolCalls:
         except Exception as error:  # every failure is answered as a tool error, never a crash
             raise tool_error(error, self.access.redact) from None
 
-    def engine(self):
-        """The engine as this server's policy sees it: scoped to ``--sections`` when given."""
-        engine = self.access.engine()
+    def engine(self, session: str | None = None):
+        """The engine as this server's policy sees it: scoped to ``--sections`` when given;
+        its writes are recorded in the history with ``write_context`` and the MCP session."""
+        engine = self.access.engine().with_context(**self.write_context, mcp_session=session)
         return engine if self.policy.sections is None else engine.scoped(self.policy.sections)
 
     # -- helpers used inside ``work`` (they run in the worker thread) ----------------------

@@ -26,14 +26,16 @@ class ServerPolicy:
     read_only: bool = False
     allow_schema_changes: bool = False
     allow_apply: bool = False
+    #: Offer restore_entry and undo_run (entry history's writes).
+    allow_undo: bool = False
     #: Most entries one call may create or return.
     max_entries: int = DEFAULT_MAX_ENTRIES
 
     def __post_init__(self):
         if not 1 <= self.max_entries <= MAX_ENTRIES_LIMIT:
             raise ValueError(f"max entries per call must be between 1 and {MAX_ENTRIES_LIMIT}, got {self.max_entries}")
-        if self.read_only and (self.allow_schema_changes or self.allow_apply):
-            raise ValueError("--read-only cannot be combined with --allow-schema-changes or --allow-apply")
+        if self.read_only and (self.allow_schema_changes or self.allow_apply or self.allow_undo):
+            raise ValueError("--read-only cannot be combined with --allow-schema-changes, --allow-apply or --allow-undo")
         for handle in self.sections or ():
             check_identifier(handle, "section in --sections")
 
@@ -78,5 +80,6 @@ class ServerPolicy:
             "schema_changes": self.allow_schema_changes,
             "apply_migrations": self.allow_apply and not self.read_only,
             "destructive_migrations": False,
+            "undo": self.allow_undo and not self.read_only,
             "max_entries_per_call": self.max_entries,
         }

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from polysynergy_nodes_content.mcp_server.bulk_tools import register_aggregate_tool
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls
 from polysynergy_nodes_content.mcp_server.content_tools import register_read_tools, register_write_tools
+from polysynergy_nodes_content.mcp_server.history_tools import register_history_read_tool, register_undo_tools
 
 
 @dataclass
@@ -29,10 +30,14 @@ class ToolCatalog:
 
 
 def catalog_for(calls: ToolCalls) -> ToolCatalog:
-    """The read tools and the aggregate, plus the entry writes unless the policy is read-only."""
+    """The read tools, the aggregate and entry history, plus the entry writes unless the policy
+    is read-only (and restore and undo when it allows undo)."""
     catalog = ToolCatalog()
     register_read_tools(catalog, calls)
     register_aggregate_tool(catalog, calls)
+    register_history_read_tool(catalog, calls)
     if not calls.policy.read_only:
         register_write_tools(catalog, calls)
+        if calls.policy.allow_undo:
+            register_undo_tools(catalog, calls)
     return catalog

@@ -240,3 +240,57 @@ def schema_apply(engine, schema, prune=False, confirm=False):
     review = engine.plan_schema(text, prune=pruning)
     outputs = {"applied": False, "changes": review["changes"], "summary": review["summary"], "error_message": None}
     return outputs, {**outputs, "review": review}
+
+
+# -- history -----------------------------------------------------------------------------
+#: The engine's ceiling on versions per history read.
+MAX_HISTORY_VERSIONS = 1000
+
+
+def entry_history(engine, section_handle, entry_id, limit=20):
+    count = coerce_int(limit, "limit", default=20)
+    if not 1 <= count <= MAX_HISTORY_VERSIONS:
+        raise InvalidInput(f"limit must be from 1 to {MAX_HISTORY_VERSIONS}, got {count}", field="limit")
+    history = engine.entry_history(required_text(section_handle, "section_handle"),
+                                   required_text(entry_id, "entry_id"), limit=count)
+    outputs = {"versions": history["versions"], "version_count": len(history["versions"])}
+    return outputs, {**outputs, "section": history["section"], "entry_id": history["entry_id"]}
+
+
+def _version_number(value) -> int:
+    number = coerce_int(value, "history_version")
+    if number is None:
+        raise InvalidInput("history_version is required (a version number from Entry History)",
+                           field="history_version")
+    return number
+
+
+def entry_restore(engine, section_handle, entry_id, history_version, confirm=False):
+    """Without ``confirm`` a preview: the values the entry would get back (and has now)."""
+    section = required_text(section_handle, "section_handle")
+    entry = required_text(entry_id, "entry_id")
+    number = _version_number(history_version)
+    if coerce_bool(confirm, "confirm"):
+        restored = engine.restore_entry(section, entry, number)
+        outputs = {"success": True, "restored_data": restored, "restore_run_id": restored.run_id}
+        return outputs, {**outputs, "confirmed": True, "entry_id": _id(restored.get("id"))}
+    versions = engine.entry_history(section, entry, limit=MAX_HISTORY_VERSIONS)["versions"]
+    found = next((v for v in versions if v["version"] == number), None)
+    if found is None:
+        raise NotFound(f"entry '{entry}' of section '{section}' has no version {number} among its newest "
+                       f"{MAX_HISTORY_VERSIONS}", field="history_version")
+    try:
+        current = engine.get_entry(section, entry)
+    except NotFound:  # deleted: a restore brings it back
+        current = None
+    outputs = {"success": False, "restored_data": found["values"], "restore_run_id": None}
+    return outputs, {**outputs, "confirmed": False, "entry_id": entry, "version": found, "current": current}
+
+
+def run_undo(engine, run_to_undo, confirm=False, force=False):
+    """Without ``confirm`` a preview: what each entry goes back to, and the conflicts."""
+    result = engine.undo_run(required_text(run_to_undo, "run_to_undo"), confirm=coerce_bool(confirm, "confirm"),
+                             force=coerce_bool(force, "force"))
+    outputs = {"success": bool(result["confirmed"]), "changes": result["changes"],
+               "conflict_count": result["conflicts"], "undo_run_id": result.get("undo_run_id")}
+    return outputs, {**outputs, **result}

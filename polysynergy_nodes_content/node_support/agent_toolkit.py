@@ -27,7 +27,7 @@ from polysynergy_nodes_content.mcp_server.policy import DEFAULT_MAX_ENTRIES, Ser
 from polysynergy_nodes_content.mcp_server.tool_catalog import catalog_for
 from polysynergy_nodes_content.mcp_server.tool_errors import next_step
 from polysynergy_nodes_content.node_support.json_input import coerce_bool, coerce_int, optional_text
-from polysynergy_nodes_content.node_support.runner import clean_database_url
+from polysynergy_nodes_content.node_support.runner import clean_database_url, node_write_context
 
 TOOLKIT_NAME = "content_tools"
 #: The tools an agent gets, in this order; writes only when the policy is not read-only.
@@ -106,11 +106,14 @@ class ContentToolkit(Toolkit):
         self.calls = calls
 
 
-def build_toolkit(database_url=None, sections=None, read_only=False, max_entries=DEFAULT_MAX_ENTRIES) -> ContentToolkit:
+def build_toolkit(database_url=None, sections=None, read_only=False, max_entries=DEFAULT_MAX_ENTRIES,
+                  node=None) -> ContentToolkit:
     """The toolkit for a database (input, else SECTIONS_DATABASE_URL, else DATABASE_URL) and a policy.
 
     The node's inputs may arrive as text ("true", "50"); they are read as the MCP server's
-    command-line options are.
+    command-line options are. The toolkit's writes are recorded in the entry history as
+    ``node``'s (source ``node``, its id, its flow run's id: the agent asks for a new toolkit
+    on every run).
     """
     url = resolve_database_url(clean_database_url(database_url))
     policy = ServerPolicy.from_options(
@@ -118,4 +121,4 @@ def build_toolkit(database_url=None, sections=None, read_only=False, max_entries
         read_only=coerce_bool(read_only, "read_only"),
         max_entries=coerce_int(max_entries, "max_entries", default=DEFAULT_MAX_ENTRIES),
     )
-    return ContentToolkit(ToolCalls(engine_access(url, policy.read_only), policy))
+    return ContentToolkit(ToolCalls(engine_access(url, policy.read_only), policy, node_write_context(node)))

@@ -72,15 +72,28 @@ def fill_placeholders(node, name: str, value):
         raise InvalidInput(f"{name}: a {{{{ }}}} placeholder could not be filled: {error}", field=name) from None
 
 
-def call_engine(database_url, operation, arguments: dict):
-    """``operation(engine, **arguments)`` with the shared engine for ``database_url`` (blocking)."""
+def node_write_context(node) -> dict:
+    """What the history records of this node's writes: source ``node``, the flow run's id
+    (``self.context.run_id``: every write of one flow run shares it, so undoing that run
+    undoes the whole flow run) and the node's id. Outside a flow run (no context) each
+    write call gets a run id of its own."""
+    run_id = getattr(getattr(node, "context", None), "run_id", None)
+    node_id = getattr(node, "id", None)
+    return {"source": "node", "run_id": str(run_id) if run_id else None, "node_id": str(node_id) if node_id else None}
+
+
+def call_engine(database_url, operation, arguments: dict, context: dict | None = None):
+    """``operation(engine, **arguments)`` with the shared engine for ``database_url`` (blocking);
+    ``context``: what the history records of its writes (``ContentEngine.with_context``)."""
     engine = get_engine(clean_database_url(database_url))
+    if context:
+        engine = engine.with_context(**context)
     return operation(engine, **arguments)
 
 
-async def run_engine_call(database_url, operation, **arguments):
+async def run_engine_call(database_url, operation, context: dict | None = None, **arguments):
     """Run ``operation(engine, **arguments)`` in a worker thread and return its result."""
-    return await asyncio.to_thread(call_engine, database_url, operation, arguments)
+    return await asyncio.to_thread(call_engine, database_url, operation, arguments, context)
 
 
 def error_for_path(error: BaseException) -> BaseException:
@@ -155,7 +168,7 @@ async def run_node(node, empty_outputs: dict, operation, database_url, *, errors
         return False
     try:
         arguments = {name: fill_placeholders(node, name, value) for name, value in arguments.items()}
-        outputs, result = await run_engine_call(database_url, operation, **arguments)
+        outputs, result = await run_engine_call(database_url, operation, node_write_context(node), **arguments)
     except Exception as error:  # every failure goes to a path, never into the flow
         apply_failure(node, error, empty_outputs, on_success_path, error_output)
         return False

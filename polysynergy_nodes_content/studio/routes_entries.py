@@ -13,6 +13,7 @@ from ..content_engine.errors import ContentError, InvalidInput
 from . import relations
 from .cells import row_cells
 from .entry_form import for_create, input_text, posted_values
+from .entry_history import read_history
 from .pages import call, engine_of, field_errors, flash, read_form, redirect, render
 from .table_query import OPERATOR_LABELS, PAGE_SIZES, operand, parse_query
 
@@ -97,8 +98,9 @@ async def _form_page(request, section, entry, typed, errors, status=200):
             choices[field["handle"]] = await call(request, relations.listed, engine, field["related_section"],
                                                   (entry or {}).get(field["handle"]) or [])
     general = errors.get("_form")
+    history = await call(request, read_history, engine, section["handle"], entry["id"]) if entry else []
     return render(request, "entry_form.html", status=status, section=section, form=descriptor, fields=fields,
-                  entry=entry, shown=shown, errors=errors, general=general, choices=choices)
+                  entry=entry, shown=shown, errors=errors, general=general, choices=choices, history=history)
 
 
 async def new_entry(request):

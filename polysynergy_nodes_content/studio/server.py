@@ -14,7 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from ..content_engine.errors import ContentError, NestedTooDeeply, NotFound
-from . import routes_entries, routes_migrations, routes_sections, routes_session
+from . import entry_history, routes_entries, routes_migrations, routes_sections, routes_session
 from .pages import HERE, environment, forbidden
 from .security import (
     DEFAULT_IDLE_MINUTES,
@@ -63,6 +63,7 @@ def create_app(engine, token: str, allowed_hosts: list[str] | None = None, sessi
         *routes_sections.routes,
         *routes_migrations.routes,
         *routes_entries.routes,
+        *entry_history.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
@@ -72,7 +73,7 @@ def create_app(engine, token: str, allowed_hosts: list[str] | None = None, sessi
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={ContentError: _content_error, Forbidden: _forbidden,
                                         RecursionError: _too_deep})
-    app.state.engine = engine
+    app.state.engine = engine.with_context(source="studio")  # recorded with every write it makes
     app.state.sessions = sessions
     return app
 

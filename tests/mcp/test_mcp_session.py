@@ -11,10 +11,11 @@ import pytest
 from mcp_session import mcp_server
 from polysynergy_nodes_content.content_engine.descriptors import entry_schema
 
-READ_TOOLS = {"list_sections", "describe_section", "query_entries", "get_entry", "aggregate_entries"}
+READ_TOOLS = {"list_sections", "describe_section", "query_entries", "get_entry", "aggregate_entries", "entry_history"}
 WRITE_TOOLS = {"create_entries", "update_entry", "delete_entry", "plan_migration", "update_entries", "delete_entries"}
 SCHEMA_TOOLS = {"create_section", "add_field", "update_field", "remove_field"}
 APPLY_TOOLS = {"apply_migration"}
+UNDO_TOOLS = {"restore_entry", "undo_run"}
 
 
 @pytest.mark.parametrize("flags, offered", [
@@ -23,6 +24,7 @@ APPLY_TOOLS = {"apply_migration"}
     (("--allow-schema-changes",), READ_TOOLS | WRITE_TOOLS | SCHEMA_TOOLS),
     (("--allow-apply",), READ_TOOLS | WRITE_TOOLS | APPLY_TOOLS),
     (("--allow-schema-changes", "--allow-apply"), READ_TOOLS | WRITE_TOOLS | SCHEMA_TOOLS | APPLY_TOOLS),
+    (("--allow-undo",), READ_TOOLS | WRITE_TOOLS | UNDO_TOOLS),
 ])
 def test_the_tool_list_offers_exactly_what_the_flags_allow(database_url, research, flags, offered):
     """The tool list is what an agent plans with: a tool its flags refuse is not listed."""

@@ -72,6 +72,21 @@ CONTRACT = {
         ["section_handle", "entry_id", "filters", "confirm"],
         ["success", "deleted_count"],
     ),
+    "ContentEntryHistory": (
+        "entry/entry_history.py",
+        ["section_handle", "entry_id", "limit"],
+        ["versions", "version_count"],
+    ),
+    "ContentEntryRestore": (
+        "entry/entry_restore.py",
+        ["section_handle", "entry_id", "history_version", "confirm"],
+        ["success", "restored_data", "restore_run_id"],
+    ),
+    "ContentRunUndo": (
+        "entry/run_undo.py",
+        ["run_to_undo", "confirm", "force"],
+        ["success", "changes", "conflict_count", "undo_run_id"],
+    ),
 }
 
 NODE_FOLDERS = ("section", "migration", "entry")

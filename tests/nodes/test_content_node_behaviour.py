@@ -22,6 +22,9 @@ EMPTY = {
     "ContentEntryUpdate": {"success": False, "updated_data": {}, "updated_count": 0},
     "ContentEntryQuery": {"entries": [], "total_count": 0, "related_titles": {}},
     "ContentEntryDelete": {"success": False, "deleted_count": 0},
+    "ContentEntryHistory": {"versions": [], "version_count": 0},
+    "ContentEntryRestore": {"success": False, "restored_data": {}, "restore_run_id": None},
+    "ContentRunUndo": {"success": False, "changes": [], "conflict_count": 0, "undo_run_id": None},
 }
 
 
@@ -372,6 +375,11 @@ def test_failure_resets_outputs_of_an_earlier_run(class_name, database_url, rese
         "ContentEntryUpdate": {"section_handle": "research_companies", "entry_id": entry["id"], "field_data": {"industry": "x"}},
         "ContentEntryQuery": {"section_handle": "research_companies"},
         "ContentEntryDelete": {"section_handle": "research_companies", "entry_id": entry["id"]},
+        "ContentEntryHistory": {"section_handle": "research_companies", "entry_id": entry["id"]},
+        "ContentEntryRestore": {"section_handle": "research_companies", "entry_id": entry["id"],
+                                "history_version": engine.entry_history("research_companies", entry["id"])["versions"][0]["version"],
+                                "confirm": True},
+        "ContentRunUndo": {"run_to_undo": entry.run_id},
     }[class_name]
     instance = node(class_name, database_url=url, **good)
     if class_name == "ContentMigrationRollback":

@@ -3,7 +3,7 @@
 Code generation writes every node file of a flow into one module and names each class
 ``<class name><version suffix>``, and the docs service finds ``<Class>_README.md`` by class
 name across NODE_PACKAGES (first found wins). A shared name silently runs, or documents,
-the other pack's node. Where the real runtime is installed, one flow holds our eleven
+the other pack's node. Where the real runtime is installed, one flow holds our fifteen
 node files and a node file of PolySynergy's shape whose class is ``SectionCreate``.
 """
 
@@ -59,7 +59,8 @@ def test_every_readme_is_named_after_its_class():
 
 def test_destructive_node_docs_recommend_requires_confirmation():
     for relative in ("entry/ContentEntryDelete", "section/ContentSectionFieldRemove",
-                     "migration/ContentMigrationApply", "migration/ContentMigrationRollback"):
+                     "migration/ContentMigrationApply", "migration/ContentMigrationRollback",
+                     "entry/ContentEntryRestore", "entry/ContentRunUndo"):
         text = (PACKAGE_DIR / f"{relative}_README.md").read_text(encoding="utf-8")
         assert "`requires_confirmation`" in text, relative
 

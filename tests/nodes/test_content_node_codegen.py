@@ -1,4 +1,4 @@
-"""The eleven node files after PolySynergy's code generation, joined into one module.
+"""The node files after PolySynergy's code generation, joined into one module.
 
 ``content_codegen_sim`` re-does the generator's rewrite (hoisted imports, dropped
 decorator, ``class XV1_0(ExecutableNode):``, variables reduced to their defaults).

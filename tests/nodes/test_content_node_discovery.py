@@ -29,7 +29,7 @@ def discover() -> dict[str, dict]:
     return found
 
 
-def test_discovery_finds_exactly_the_eleven_nodes_and_the_tool_provider():
+def test_discovery_finds_exactly_the_nodes_and_the_tool_provider():
     assert set(discover()) == set(CONTRACT) | set(SERVICE_NODES)
 
 

@@ -1,4 +1,4 @@
-"""Static checks of the eleven node files against the PolySynergy codegen rules.
+"""Static checks of the node files against the PolySynergy codegen rules.
 
 These parse the source (ast and plain text) and need neither the runtime nor a database.
 """
@@ -139,7 +139,7 @@ def test_decorator_icon_and_readme(class_name):
 
 
 DESTRUCTIVE = {"ContentSectionFieldRemove", "ContentMigrationApply", "ContentMigrationRollback", "ContentEntryDelete",
-               "ContentSchemaApply"}
+               "ContentSchemaApply", "ContentEntryRestore", "ContentRunUndo"}
 DOCK_ONLY = {"database_url", "errors_on_success_path"}
 
 

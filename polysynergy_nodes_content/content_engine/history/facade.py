@@ -41,10 +41,11 @@ class HistoryMethods:
             return read.entry_as_of(self._store(conn), conn, self.settings, section, entry_id, as_of)
 
     def run_changes(self, run_id, limit: int = 10_000) -> dict:
-        """Everything one run (import, bulk change) changed: ``{"run_id", "changes", "counts", "truncated"}``."""
+        """Everything one run (import, bulk change) changed: ``{"run_id", "changes", "counts", "truncated"}``;
+        on a view confined to some sections (``scoped``), nothing of a run that touched another."""
         self.ensure_installed()
         with self.connection() as conn:
-            return read.run_changes(conn, self.settings, run_id, limit)
+            return read.run_changes(conn, self.settings, run_id, limit, self.scope)
 
     def restore_entry(self, section, entry_id, version: int) -> dict:
         """Put the entry back as it was at ``version`` (validated; a deleted entry comes back
@@ -54,7 +55,8 @@ class HistoryMethods:
 
     def undo_run(self, run_id, confirm: bool = False, force: bool = False) -> dict:
         """Preview, then (``confirm``) revert everything ``run_id`` changed, all-or-nothing;
-        entries changed since are conflicts, refused unless ``force``."""
+        entries changed since are conflicts, refused unless ``force``. A view confined to some
+        sections (``scoped``) finds no run that touched another section."""
         self.ensure_installed()
         result = restore.undo_run(self, run_id, confirm=confirm, force=force)
         return stamped(result) if confirm else result

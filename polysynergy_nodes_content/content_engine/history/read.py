@@ -147,10 +147,13 @@ def run_rows(conn, settings, run_id) -> list[tuple]:
                                 "ORDER BY id").format(history_table(settings)), (str(run_id),)).fetchall()
 
 
-def run_changes(conn, settings, run_id, limit: int = 10_000) -> dict:
-    """What one run (or import, or bulk change: their id is the run id) changed, oldest first."""
+def run_changes(conn, settings, run_id, limit: int = 10_000, scope=None) -> dict:
+    """What one run (or import, or bulk change: their id is the run id) changed, oldest first.
+    To a ``scope`` confined to some sections, a run that touched another has no changes."""
     if not run_id or not isinstance(run_id, str):
         raise InvalidInput("run_id is required", field="run_id")
+    if scope is not None and scope.restricted and not all(map(scope.allows, run_sections(conn, settings, run_id))):
+        return {"run_id": run_id, "changes": [], "counts": {}, "truncated": False}
     rows = conn.execute(sql.SQL(
         "SELECT h.id, h.section_id, s.handle, h.entry_id, h.op, h.changed_at, h.context FROM {} h "
         "LEFT JOIN {} s ON s.id = h.section_id WHERE h.run_id = %s AND h.op <> 'baseline' ORDER BY h.id LIMIT %s").format(
@@ -161,6 +164,13 @@ def run_changes(conn, settings, run_id, limit: int = 10_000) -> dict:
     for change in changes:
         counts[change["op"]] = counts.get(change["op"], 0) + 1
     return {"run_id": run_id, "changes": changes, "counts": counts, "truncated": len(rows) > limit}
+
+
+def run_sections(conn, settings, run_id) -> list[str | None]:
+    """The handles of the sections a run changed (None: a section removed since)."""
+    return [r[0] for r in conn.execute(sql.SQL(
+        "SELECT DISTINCT s.handle FROM {} h LEFT JOIN {} s ON s.id = h.section_id WHERE h.run_id = %s").format(
+        history_table(settings), sql.Identifier(settings.system_schema, "sections")), (run_id,))]
 
 
 def links_at(conn, settings, section_id, entry_id, version, names: FieldNames) -> dict:

@@ -136,6 +136,10 @@ def undo_run(engine, run_id, confirm: bool = False, force: bool = False) -> dict
         raise NotFound("run_id is required", field="run_id")
     with engine.connection() as conn:
         plan = plan_undo(conn, engine.settings, run_id)
+        if any(not engine.scope.allows(e["section"]) for e in plan.entries):
+            # A view confined to some sections (an MCP server's --sections) undoes no run that
+            # touched another: to it, such a run is one that does not exist.
+            raise NotFound(f"no recorded change has run id '{run_id}'", field="run_id")
         if not confirm:
             return plan.preview(run_id)
         blocking = [e for e in plan.conflicts if not (force and e["_forceable"])]
