@@ -55,49 +55,49 @@ CREATE INDEX IF NOT EXISTS idx_content_history_run ON content_history (run_id) W
 CREATE OR REPLACE FUNCTION content_history_capture() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
-    raw text := current_setting('polysynergy.context', true);
-    claims text;
-    ctx jsonb;
-    run text;
-    section uuid := TG_ARGV[0]::uuid;
-    map uuid := TG_ARGV[1]::uuid;
+    _raw text := current_setting('polysynergy.context', true);
+    _claims text;
+    _ctx jsonb;
+    _run text;
+    _section uuid := TG_ARGV[0]::uuid;
+    _map uuid := TG_ARGV[1]::uuid;
 BEGIN
-    IF raw IS NULL OR raw = '' THEN
+    IF _raw IS NULL OR _raw = '' THEN
         IF current_setting('polysynergy.restoring', true) = 'on' THEN
             RETURN NULL;
         END IF;
-        ctx := '{"source": "sql"}';
-        claims := current_setting('request.jwt.claims', true);
-        IF claims IS NOT NULL AND claims <> '' THEN
-            ctx := jsonb_build_object('source', 'sql', 'api_role', current_setting('role', true),
-                                      'actor', claims::jsonb ->> 'sub');
+        _ctx := '{"source": "sql"}';
+        _claims := current_setting('request.jwt.claims', true);
+        IF _claims IS NOT NULL AND _claims <> '' THEN
+            _ctx := jsonb_build_object('source', 'sql', 'api_role', current_setting('role', true),
+                                      'actor', _claims::jsonb ->> 'sub');
         END IF;
     ELSE
-        ctx := raw::jsonb;
-        run := ctx ->> 'run_id';
-        ctx := ctx - 'run_id';
+        _ctx := _raw::jsonb;
+        _run := _ctx ->> 'run_id';
+        _ctx := _ctx - 'run_id';
     END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
-        SELECT section, r.id::text, 'insert', run, ctx, map,
-               to_jsonb(r) - '{id,created_at,updated_at}'::text[]
-        FROM new_rows r;
+        SELECT _section, _r.id::text, 'insert', _run, _ctx, _map,
+               to_jsonb(_r) - '{id,created_at,updated_at}'::text[]
+        FROM new_rows _r;
     ELSIF TG_OP = 'UPDATE' THEN
         -- One statement: the baselines first (they get the lower version numbers), then the updates.
         INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
-        SELECT section, r.id::text, 'baseline', run, ctx, map,
-               to_jsonb(r) - '{id,created_at,updated_at}'::text[]
-        FROM old_rows r
-        WHERE r.updated_at < (SELECT s.history_since FROM sections s WHERE s.id = section)
+        SELECT _section, _r.id::text, 'baseline', _run, _ctx, _map,
+               to_jsonb(_r) - '{id,created_at,updated_at}'::text[]
+        FROM old_rows _r
+        WHERE _r.updated_at < (SELECT s.history_since FROM sections s WHERE s.id = _section)
         UNION ALL
-        SELECT section, r.id::text, 'update', run, ctx, map,
-               to_jsonb(r) - '{id,created_at,updated_at}'::text[]
-        FROM new_rows r;
+        SELECT _section, _r.id::text, 'update', _run, _ctx, _map,
+               to_jsonb(_r) - '{id,created_at,updated_at}'::text[]
+        FROM new_rows _r;
     ELSE
         INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
-        SELECT section, r.id::text, 'delete', run, ctx, map,
-               to_jsonb(r) - '{id,created_at,updated_at}'::text[]
-        FROM old_rows r;
+        SELECT _section, _r.id::text, 'delete', _run, _ctx, _map,
+               to_jsonb(_r) - '{id,created_at,updated_at}'::text[]
+        FROM old_rows _r;
     END IF;
     RETURN NULL;
 END;

@@ -103,3 +103,20 @@ def test_history_stays_when_the_section_is_removed_and_records_again_after_the_r
     engine.update_entry("notes", entry["id"], {"title": "back"})
     versions = engine.entry_history("notes", entry["id"])["versions"]
     assert [v["changes"] for v in versions][0] == {"title": {"old": "kept", "new": "back"}}
+
+
+def test_fields_named_like_the_capture_functions_names_are_recorded(engine):
+    """The capture's own names (its row alias, its variables) never collide with a field's
+    column: handles start with a letter, the capture's names with an underscore."""
+    names = ["r", "section", "map", "run", "ctx", "raw", "claims", "s", "new_rows", "old_rows"]
+    section = engine.create_section("odd", "Odd names")
+    for handle in names:
+        engine.add_field(section["id"], handle, None, "text")
+    apply(engine, section["id"])
+    entry = engine.create_entry("odd", {handle: f"{handle}1" for handle in names})
+    engine.update_entry("odd", entry["id"], {"r": "r2", "section": "section2"})
+    versions = engine.entry_history("odd", entry["id"])["versions"]
+    assert [v["op"] for v in versions] == ["update", "insert"]
+    assert versions[0]["changes"] == {"r": {"old": "r1", "new": "r2"}, "section": {"old": "section1", "new": "section2"}}
+    engine.delete_entry("odd", entry["id"])
+    assert engine.entry_history("odd", entry["id"])["versions"][0]["op"] == "delete"
