@@ -15,7 +15,7 @@ from ..errors import InvalidInput, NotFound
 from .names import FieldNames
 
 MAX_VERSIONS = 1000
-_COLUMNS = "id, op, changed_at, run_id, context, map_id, data"
+_COLUMNS = sql.SQL(", ").join(map(sql.Identifier, ("id", "op", "changed_at", "run_id", "context", "map_id", "data")))
 
 
 def history_table(settings) -> sql.Identifier:
@@ -49,8 +49,8 @@ def entry_history(store, conn, settings, section, entry_id, limit: int = 50) -> 
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_VERSIONS:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_VERSIONS}", field="limit")
     found, names = section_and_names(store, conn, settings, section)
-    rows = conn.execute(sql.SQL(f"SELECT {_COLUMNS}, txid FROM {{}} WHERE section_id = %s AND entry_id = %s "
-                                "ORDER BY id DESC LIMIT %s").format(history_table(settings)),
+    rows = conn.execute(sql.SQL("SELECT {}, txid FROM {} WHERE section_id = %s AND entry_id = %s "
+                                "ORDER BY id DESC LIMIT %s").format(_COLUMNS, history_table(settings)),
                         (found["id"], str(entry_id), 2 * limit + 2)).fetchall()
     if not rows:
         raise NotFound(f"entry '{entry_id}' of section '{found['handle']}' has no recorded history",
@@ -128,9 +128,9 @@ def entry_as_of(store, conn, settings, section, entry_id, as_of) -> dict:
     if not isinstance(as_of, datetime):
         raise InvalidInput("as_of must be a time (datetime or ISO 8601 text)", field="as_of")
     found, names = section_and_names(store, conn, settings, section)
-    row = conn.execute(sql.SQL(f"SELECT {_COLUMNS} FROM {{}} WHERE section_id = %s AND entry_id = %s "
+    row = conn.execute(sql.SQL("SELECT {} FROM {} WHERE section_id = %s AND entry_id = %s "
                                "AND changed_at <= %s AND op NOT IN ('baseline', 'links') ORDER BY id DESC LIMIT 1").format(
-        history_table(settings)), (found["id"], str(entry_id), as_of)).fetchone()
+        _COLUMNS, history_table(settings)), (found["id"], str(entry_id), as_of)).fetchone()
     if row is None or row[1] == "delete":
         what = "was deleted by then" if row is not None else "has no recorded version at or before that time"
         raise NotFound(f"entry '{entry_id}' of section '{found['handle']}' {what} ({as_of.isoformat()})",
