@@ -45,109 +45,8 @@ CREATE TABLE IF NOT EXISTS content_history (
 );
 CREATE INDEX IF NOT EXISTS idx_content_history_run ON content_history (run_id) WHERE run_id IS NOT NULL;
 
--- The statement-level capture: one INSERT ... SELECT from the transition table per
--- statement (plpgsql plans a trigger function per table, so the columns a section table
--- always has, id and updated_at, are named directly). TG_ARGV: the section id and the column map. The context is the
--- transaction-local setting polysynergy.context (JSON, set by the engine in the writing
--- transaction, so it holds behind a transaction pooler); without it the source is 'sql'.
--- A write without context while polysynergy.restoring is on (a migration's backfill, or
--- a rollback restoring archived values) is not an edit and is not recorded.
-CREATE OR REPLACE FUNCTION content_history_capture() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER AS $$
-DECLARE
-    _raw text := current_setting('polysynergy.context', true);
-    _claims text;
-    _ctx jsonb;
-    _run text;
-    _section uuid := TG_ARGV[0]::uuid;
-    _map uuid := TG_ARGV[1]::uuid;
-BEGIN
-    IF _raw IS NULL OR _raw = '' THEN
-        IF current_setting('polysynergy.restoring', true) = 'on' THEN
-            RETURN NULL;
-        END IF;
-        _ctx := '{"source": "sql"}';
-        _claims := current_setting('request.jwt.claims', true);
-        IF _claims IS NOT NULL AND _claims <> '' THEN
-            _ctx := jsonb_build_object('source', 'sql', 'api_role', current_setting('role', true),
-                                      'actor', _claims::jsonb ->> 'sub');
-        END IF;
-    ELSE
-        _ctx := _raw::jsonb;
-        _run := _ctx ->> 'run_id';
-        _ctx := _ctx - 'run_id';
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
-        SELECT _section, _r.id::text, 'insert', _run, _ctx, _map,
-               to_jsonb(_r) - '{id,created_at,updated_at}'::text[]
-        FROM new_rows _r;
-    ELSIF TG_OP = 'UPDATE' THEN
-        -- One statement: the baselines first (they get the lower version numbers), then the updates.
-        INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
-        SELECT _section, _r.id::text, 'baseline', _run, _ctx, _map,
-               to_jsonb(_r) - '{id,created_at,updated_at}'::text[]
-        FROM old_rows _r
-        WHERE _r.updated_at < (SELECT s.history_since FROM sections s WHERE s.id = _section)
-        UNION ALL
-        SELECT _section, _r.id::text, 'update', _run, _ctx, _map,
-               to_jsonb(_r) - '{id,created_at,updated_at}'::text[]
-        FROM new_rows _r;
-    ELSE
-        INSERT INTO content_history (section_id, entry_id, op, run_id, context, map_id, data)
-        SELECT _section, _r.id::text, 'delete', _run, _ctx, _map,
-               to_jsonb(_r) - '{id,created_at,updated_at}'::text[]
-        FROM old_rows _r;
-    END IF;
-    RETURN NULL;
-END;
-$$;
-
--- The links of a multiple relation (a junction table), attributed to the source entry:
--- op 'links', data {"field": field id, "targets": [target ids in link order]} as they are
--- after the statement. TG_ARGV: the section id and the relation field's id. Only inserts
--- and deletes (the engine never updates a link; a source entry's delete cascades here).
-CREATE OR REPLACE FUNCTION content_history_capture_links() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER AS $$
-DECLARE
-    raw text := current_setting('polysynergy.context', true);
-    ctx jsonb;
-    run text;
-BEGIN
-    IF raw IS NULL OR raw = '' THEN
-        IF current_setting('polysynergy.restoring', true) = 'on' THEN
-            RETURN NULL;
-        END IF;
-        ctx := '{"source": "sql"}';
-    ELSE
-        ctx := raw::jsonb;
-        run := ctx ->> 'run_id';
-        ctx := ctx - 'run_id';
-    END IF;
-    EXECUTE format(
-        'INSERT INTO content_history (section_id, entry_id, op, run_id, context, data) '
-        'SELECT $1, s.source_id::text, ''links'', $2, $3, jsonb_build_object(''field'', $4, ''targets'', '
-        'coalesce((SELECT jsonb_agg(j.target_id ORDER BY j.sort_order, j.target_id) FROM %I.%I j '
-        'WHERE j.source_id = s.source_id), ''[]''::jsonb)) '
-        'FROM (SELECT DISTINCT source_id FROM %I) s',
-        TG_TABLE_SCHEMA, TG_TABLE_NAME, CASE TG_OP WHEN 'DELETE' THEN 'old_rows' ELSE 'new_rows' END)
-    USING TG_ARGV[0]::uuid, run, ctx, TG_ARGV[1];
-    RETURN NULL;
-END;
-$$;
-
--- They run as their owner (the API roles writing a section's table hold no privilege on
--- the history table), so their names resolve only where the owner put them.
-DO $$
-BEGIN
-    EXECUTE pg_catalog.format('ALTER FUNCTION content_history_capture() SET search_path = pg_catalog, %I, pg_temp',
-                              current_schema());
-    EXECUTE pg_catalog.format(
-        'ALTER FUNCTION content_history_capture_links() SET search_path = pg_catalog, %I, pg_temp', current_schema());
-END;
-$$;
-REVOKE ALL ON FUNCTION content_history_capture() FROM PUBLIC;
-REVOKE ALL ON FUNCTION content_history_capture_links() FROM PUBLIC;
+-- The capture functions themselves are defined in 008_capture.sql (they also wake the
+-- content events worker).
 
 -- Private like every system table: row level security without a policy, and no
 -- privilege for the API roles, whatever the default privileges of the schema grant.
@@ -162,10 +61,6 @@ BEGIN
         FOR api_role IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname IN ('anon', 'authenticated') LOOP
             EXECUTE pg_catalog.format('REVOKE ALL ON TABLE %I FROM %I', history_table, api_role);
         END LOOP;
-    END LOOP;
-    FOR api_role IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname IN ('anon', 'authenticated') LOOP
-        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION content_history_capture() FROM %I', api_role);
-        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION content_history_capture_links() FROM %I', api_role);
     END LOOP;
 END;
 $$;

@@ -18,6 +18,7 @@ from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 from .config import ConfigStore, remove_section
 from .entries import EntryService
 from .errors import ContentError, DatabaseFailure, Refused, database_message
+from .events import EventMethods
 from .history import HistoryMethods, WriteContext, stamped
 from .json_values import json_safe
 from .migrations import Migrations, reporting_progress
@@ -71,10 +72,11 @@ def _json_result(method):
     return json_method
 
 
-class ContentEngine(HistoryMethods, SchemaFileMethods, TransferMethods):
+class ContentEngine(HistoryMethods, SchemaFileMethods, TransferMethods, EventMethods):
     """The one API. History and undo come from ``history`` (``entry_history``, ``undo_run``...),
     schema as code from ``schema_file`` (``export_schema``, ``plan_schema``, ``apply_schema``...),
-    import and export from ``transfer`` (``import_entries``, ``export_entries``)."""
+    import and export from ``transfer`` (``import_entries``, ``export_entries``), content events
+from ``events`` (``create_subscription``, ``claim_events``, ``events_worker``...)."""
 
     def __init__(
         self,

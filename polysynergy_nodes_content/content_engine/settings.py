@@ -6,6 +6,7 @@ variables, so nodes and the CLI pick up the same configuration.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 
@@ -67,6 +68,11 @@ class EngineSettings:
     max_limit: int = 1000
     pool_min_size: int = 1
     pool_max_size: int = 10
+    #: Loopback or private networks webhook targets may be on (CIDRs such as 10.0.0.0/8, or
+    #: "private" for all of them). Link-local and metadata addresses are never allowed.
+    events_allow_networks: tuple = ()
+    #: Days delivered events are kept (replay reaches back this far).
+    events_keep_days: int = 7
 
     def __post_init__(self):
         for name in ("system_schema", "content_schema", "archive_schema"):
@@ -88,6 +94,18 @@ class EngineSettings:
             raise ConfigurationError("backfill_batch_size must be at least 1")
         if self.read_statement_timeout_ms < 0:
             raise ConfigurationError("read_statement_timeout_ms must be 0 (no limit) or more")
+        if isinstance(self.events_allow_networks, str):
+            object.__setattr__(self, "events_allow_networks", tuple(
+                n.strip() for n in self.events_allow_networks.split(",") if n.strip()))
+        for network in self.events_allow_networks:
+            if network != "private":
+                try:
+                    ipaddress.ip_network(network, strict=False)
+                except ValueError:
+                    raise ConfigurationError(f"events_allow_networks: '{network[:60]}' is not a network such as "
+                                             "127.0.0.1/32 or 10.0.0.0/8 (or 'private')") from None
+        if self.events_keep_days < 1:
+            raise ConfigurationError("events_keep_days must be at least 1")
         for name in ("max_filter_operand_length", "max_filter_conditions", "max_filter_depth", "max_filter_bytes"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
@@ -105,7 +123,7 @@ class EngineSettings:
                 values[name] = env[key]
         for name in ("lock_timeout_ms", "statement_timeout_ms", "lock_retries", "backfill_batch_size",
                      "plan_lock_timeout_ms", "read_statement_timeout_ms", "max_filter_operand_length",
-                     "max_filter_conditions", "max_filter_depth", "max_filter_bytes"):
+                     "max_filter_conditions", "max_filter_depth", "max_filter_bytes", "events_keep_days"):
             key = f"SECTIONS_{name.upper()}"
             if env.get(key):
                 values[name] = int(env[key])
@@ -113,6 +131,8 @@ class EngineSettings:
             key = f"SECTIONS_{name.upper()}"
             if env.get(key):
                 values[name] = env[key].strip().lower() in ("1", "true", "yes", "on")
+        if env.get("SECTIONS_EVENTS_ALLOW_NETWORKS", "").strip():
+            values["events_allow_networks"] = env["SECTIONS_EVENTS_ALLOW_NETWORKS"]
         if env.get("SECTIONS_POOLER"):
             values["pooler"] = env["SECTIONS_POOLER"].strip()
         if env.get("SECTIONS_MIGRATION_DATABASE_URL", "").strip():

@@ -98,7 +98,7 @@ FLOORS = {
     "settings": 4,
     "system": 5, "rules": 5, "descriptors": 5, "history": 5,
     "config": 6, "entries": 6,
-    "migrations": 7, "transfer": 7, "schema_file": 7,
+    "migrations": 7, "transfer": 7, "schema_file": 7, "events": 7,
     "engine": 8,
 }
 #: What code outside the engine may import: the facade, the errors, the settings and the

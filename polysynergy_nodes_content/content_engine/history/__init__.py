@@ -11,9 +11,11 @@ This face is what other packages and the rest of the pack may import from here.
 
 from .context import WriteContext, last_run_id, new_change_id, remember, set_context, stamped
 from .facade import HistoryMethods
+from .names import FieldNames
 from .settings import check_history_settings
 
 __all__ = [
+    "FieldNames",
     "HistoryMethods",
     "WriteContext",
     "check_history_settings",

@@ -1,0 +1,54 @@
+"""How far the history may be turned into events.
+
+History ids come from a sequence, and sequence values commit out of order: a transaction
+that took id 5 can commit after another took id 6 and was read. Reading "everything after
+the last id seen" would then skip id 5 for ever. So events are made only up to a bound
+below which no change can still appear: the last id handed out (read first), paired with
+the snapshot taken after it. Every id up to it belongs to a transaction older than the
+snapshot's ``xmax``; once no transaction older than that is running, the bound is safe.
+With no transaction running, it is safe at once.
+"""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from . import names
+
+#: pg_try_advisory_xact_lock key of the one session moving the bound at a time.
+LOCK_KEY = 7_263_514_402
+
+
+def last_history_id(conn, settings) -> int:
+    """The last history id handed out (committed or not); 0 before the first."""
+    row = conn.execute("SELECT pg_catalog.pg_sequence_last_value(pg_catalog.pg_get_serial_sequence(%s, 'id')::regclass)",
+                       (f"{settings.system_schema}.content_history",)).fetchone()
+    return int(row[0] or 0)
+
+
+def advance(conn, settings) -> int:
+    """Move the safe bound as far as it can go now and return it. ``conn`` is in a fresh
+    transaction that has written nothing yet (its own transaction id would hold the
+    snapshot back)."""
+    feed = names.table(settings, "content_event_feed")
+    got = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (LOCK_KEY,)).fetchone()[0]
+    if not got:  # another session is moving it: use what is there
+        return conn.execute(sql.SQL("SELECT safe_bound FROM {} WHERE id = 1").format(feed)).fetchone()[0]
+    last = last_history_id(conn, settings)
+    xmin, xmax = conn.execute("SELECT pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint "
+                              "FROM pg_current_snapshot() s").fetchone()
+    safe, pending, pending_xmax = conn.execute(sql.SQL(
+        "SELECT safe_bound, pending_bound, pending_xmax FROM {} WHERE id = 1").format(feed)).fetchone()
+    if xmin >= pending_xmax:
+        safe = max(safe, pending)
+        pending, pending_xmax = last, xmax
+    if xmin >= xmax:  # nothing was running when the snapshot was taken
+        safe = max(safe, last)
+    conn.execute(sql.SQL("UPDATE {} SET safe_bound = %s, pending_bound = %s, pending_xmax = %s WHERE id = 1").format(
+        feed), (safe, pending, pending_xmax))
+    return safe
+
+
+def waiting(conn, settings, safe: int) -> bool:
+    """True when changes exist that are not safe to read yet (worth looking again soon)."""
+    return last_history_id(conn, settings) > safe

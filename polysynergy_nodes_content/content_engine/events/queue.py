@@ -1,0 +1,153 @@
+"""The events of a subscription as a queue: claim, acknowledge, fail, replay.
+
+A pending event of an entry holds back that entry's later events (order per entry), so a
+claim takes, per entry, only the earliest pending event, and only when it is due and not
+leased. Claims skip rows another claim is taking (``SKIP LOCKED``), so several workers
+or pollers never take the same event at the same time. Delivery is at least once: a lease
+that runs out (a worker killed mid-delivery) gives the event back.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime
+
+from psycopg import sql
+
+from ..errors import InvalidInput
+from . import names
+
+MAX_CLAIM = 1000
+#: Backoff never waits longer than this between two attempts.
+MAX_BACKOFF_SECONDS = 3600
+MAX_ERROR_LENGTH = 500
+
+
+def check_limit(limit) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_CLAIM:
+        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_CLAIM}", field="limit")
+    return limit
+
+
+def claim(conn, settings, subscription: dict, limit: int, lease_seconds: float, worker: str) -> list[dict]:
+    """Lease up to ``limit`` due events (one per entry, oldest first) and return them."""
+    events = names.events(settings)
+    conn.execute(sql.SQL(  # a lease that ran out on the last allowed attempt: dead
+        "UPDATE {} SET state = 'dead', lease_until = NULL, last_error = coalesce(last_error, 'lease ran out') "
+        "WHERE subscription_id = %s AND state = 'pending' AND lease_until <= now() AND attempts >= %s").format(events),
+        (subscription["id"], subscription["max_attempts"]))
+    rows = conn.execute(sql.SQL(
+        "WITH due AS (SELECT e.seq FROM {events} e WHERE e.subscription_id = %(sub)s AND e.state = 'pending' "
+        "AND e.next_attempt_at <= now() AND (e.lease_until IS NULL OR e.lease_until <= now()) "
+        "AND NOT EXISTS (SELECT 1 FROM {events} p WHERE p.subscription_id = e.subscription_id "
+        "AND p.section_id = e.section_id AND p.entry_id = e.entry_id AND p.state = 'pending' AND p.seq < e.seq) "
+        "ORDER BY e.seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
+        "UPDATE {events} e SET lease_until = now() + make_interval(secs => %(lease)s), leased_by = %(worker)s, "
+        "attempts = e.attempts + 1 FROM due WHERE e.subscription_id = %(sub)s AND e.seq = due.seq "
+        "RETURNING e.seq, e.id, e.attempts, e.payload").format(events=events),
+        {"sub": subscription["id"], "limit": limit, "lease": float(lease_seconds), "worker": worker[:100]}).fetchall()
+    return [shown(subscription, seq, attempts, payload) for seq, _, attempts, payload in sorted(rows)]
+
+
+#: The order of an event's keys as delivered (JSONB keeps its own order).
+EVENT_KEYS = ("id", "seq", "subscription", "type", "section", "entry_id", "at", "actor", "source", "run_id",
+              "context", "entry", "previous", "changed")
+
+
+def shown(subscription: dict, seq: int, attempts: int | None, payload: dict) -> dict:
+    """An event as delivered: its stored body with its ``seq``, subscription and attempt."""
+    event = {**payload, "seq": seq, "subscription": subscription["name"]}
+    shaped = {key: event.get(key) for key in EVENT_KEYS}
+    if attempts is not None:
+        shaped["attempt"] = attempts
+    return shaped
+
+
+def _ids(event_ids) -> list[uuid.UUID]:
+    if isinstance(event_ids, (str, uuid.UUID)):
+        event_ids = [event_ids]
+    if not isinstance(event_ids, (list, tuple, set)):
+        raise InvalidInput("event_ids must be a list of event ids", field="event_ids")
+    parsed = []
+    for value in event_ids:
+        if isinstance(value, dict):  # an event itself, as a poll gave it
+            value = value.get("id")
+        try:
+            parsed.append(uuid.UUID(str(value)))
+        except ValueError:
+            raise InvalidInput(f"'{str(value)[:40]}' is not an event id", field="event_ids") from None
+    return parsed
+
+
+def ack(conn, settings, subscription: dict, event_ids) -> dict:
+    """Mark events delivered. Ids that are not pending (delivered already, unknown) are listed."""
+    wanted = _ids(event_ids)
+    done = {r[0] for r in conn.execute(sql.SQL(
+        "UPDATE {} SET state = 'delivered', delivered_at = now(), lease_until = NULL, last_error = NULL "
+        "WHERE subscription_id = %s AND id = ANY(%s) AND state = 'pending' RETURNING id").format(
+        names.events(settings)), (subscription["id"], wanted))}
+    return {"acknowledged": len(done), "not_pending": [str(i) for i in wanted if i not in done]}
+
+
+def ack_seqs(conn, settings, subscription_id, seqs: list[int]) -> None:
+    conn.execute(sql.SQL("UPDATE {} SET state = 'delivered', delivered_at = now(), lease_until = NULL, "
+                         "last_error = NULL WHERE subscription_id = %s AND seq = ANY(%s) AND state = 'pending'").format(
+        names.events(settings)), (subscription_id, seqs))
+
+
+def backoff_seconds(attempts: int, base: float) -> float:
+    """Exponential backoff with full jitter: up to base * 2^(attempts-1), at least half of it."""
+    ceiling = min(MAX_BACKOFF_SECONDS, base * (2 ** max(0, attempts - 1)))
+    return ceiling * (0.5 + random.random() / 2)
+
+
+def fail(conn, settings, subscription: dict, seq: int, attempts: int, error: str) -> str:
+    """Record a failed attempt: the next one after a backoff, or dead after the last allowed."""
+    dead = attempts >= subscription["max_attempts"]
+    delay = 0.0 if dead else backoff_seconds(attempts, subscription["retry_base_seconds"])
+    conn.execute(sql.SQL(
+        "UPDATE {} SET state = %s, lease_until = NULL, last_error = %s, "
+        "next_attempt_at = now() + make_interval(secs => %s) WHERE subscription_id = %s AND seq = %s "
+        "AND state = 'pending'").format(names.events(settings)),
+        ("dead" if dead else "pending", error[:MAX_ERROR_LENGTH], delay, subscription["id"], seq))
+    return "dead" if dead else "retry"
+
+
+def replay(conn, settings, subscription: dict, dead: bool = False, from_seq=None, since=None) -> int:
+    """Send events again: the dead ones, or every kept event from a ``seq`` or a time on."""
+    chosen = [dead is True, from_seq is not None, since is not None]
+    if sum(chosen) != 1:
+        raise InvalidInput("replay needs exactly one of: dead, from_seq, since", field="from")
+    where = sql.SQL("state = 'dead'")
+    params: list = []
+    if from_seq is not None:
+        if isinstance(from_seq, bool) or not isinstance(from_seq, int) or from_seq < 1:
+            raise InvalidInput("from_seq must be a whole number of 1 or more", field="from_seq")
+        where, params = sql.SQL("seq >= %s"), [from_seq]
+    elif since is not None:
+        if isinstance(since, str):
+            try:
+                since = datetime.fromisoformat(since.strip().replace("Z", "+00:00"))
+            except ValueError:
+                raise InvalidInput("since must be an ISO 8601 time", field="since") from None
+        if not isinstance(since, datetime):
+            raise InvalidInput("since must be a time", field="since")
+        where, params = sql.SQL("at >= %s"), [since]
+    return conn.execute(sql.SQL(
+        "UPDATE {} SET state = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL, "
+        "last_error = NULL, delivered_at = NULL WHERE subscription_id = %s AND {}").format(
+        names.events(settings), where), [subscription["id"], *params]).rowcount
+
+
+def dead_events(conn, settings, subscription: dict, limit: int = 100) -> list[dict]:
+    rows = conn.execute(sql.SQL("SELECT seq, attempts, last_error, payload FROM {} WHERE subscription_id = %s "
+                                "AND state = 'dead' ORDER BY seq LIMIT %s").format(names.events(settings)),
+                        (subscription["id"], check_limit(limit))).fetchall()
+    return [{**shown(subscription, seq, attempts, payload), "error": error} for seq, attempts, error, payload in rows]
+
+
+def prune_delivered(conn, settings, keep_days: int) -> int:
+    """Forget delivered events older than ``keep_days`` (replay reaches back that far)."""
+    return conn.execute(sql.SQL("DELETE FROM {} WHERE state = 'delivered' AND delivered_at < now() - "
+                                "make_interval(days => %s)").format(names.events(settings)), (keep_days,)).rowcount
