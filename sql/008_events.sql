@@ -66,6 +66,14 @@ CREATE TABLE IF NOT EXISTS content_event_feed (
 );
 INSERT INTO content_event_feed (id) VALUES (1) ON CONFLICT (id) DO NOTHING;
 
+-- Events a receiver (ContentEventReceive) has taken, by id, so a second delivery of one
+-- is recognised. Kept only as long as the signature's timestamp tolerance: an older
+-- delivery is refused for its timestamp anyway.
+CREATE TABLE IF NOT EXISTS content_event_receipts (
+    event_id UUID PRIMARY KEY,
+    received_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
 -- Reading the history in id order: a BRIN index costs the writers next to nothing (ids
 -- grow with the table) and finds the newest ranges quickly.
 CREATE INDEX IF NOT EXISTS idx_content_history_id_brin ON content_history USING brin (id) WITH (autosummarize = on);
@@ -188,7 +196,7 @@ DECLARE
     events_table text;
     api_role name;
 BEGIN
-    FOREACH events_table IN ARRAY ARRAY['content_subscriptions', 'content_events', 'content_event_feed'] LOOP
+    FOREACH events_table IN ARRAY ARRAY['content_subscriptions', 'content_events', 'content_event_feed', 'content_event_receipts'] LOOP
         EXECUTE pg_catalog.format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', events_table);
         EXECUTE pg_catalog.format('REVOKE ALL ON TABLE %I FROM PUBLIC', events_table);
         FOR api_role IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname IN ('anon', 'authenticated') LOOP

@@ -11,6 +11,7 @@ This face is what other packages and the rest of the pack may import from here.
 
 from .facade import EventMethods
 from .names import EVENT_TYPES
+from .receive import DuplicateEvent
 from .signing import (
     DEFAULT_TOLERANCE_SECONDS,
     EVENT_ID_HEADER,
@@ -26,6 +27,7 @@ __all__ = [
     "BadSignature",
     "DEFAULT_TOLERANCE_SECONDS",
     "EVENT_ID_HEADER",
+    "DuplicateEvent",
     "EVENT_TYPES",
     "EventMethods",
     "EventWorker",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..json_values import json_safe
-from . import queue, subscriptions
+from . import queue, receive, subscriptions
 from .names import EVENT_TYPES
+from .signing import DEFAULT_TOLERANCE_SECONDS
 from .worker import EventWorker, make_events
 
 
@@ -91,3 +92,9 @@ class EventMethods:
         """A delivery worker for the webhook subscriptions: ``.run()``, ``.run(once=True)``."""
         self.ensure_installed()
         return EventWorker(self, **options)
+
+    def receive_event(self, body, headers: dict, secret: str, tolerance: int = DEFAULT_TOLERANCE_SECONDS) -> dict:
+        """Check a delivered event (signature, timestamp within ``tolerance`` seconds, first
+        time seen) and return it; ``BadSignature`` or ``DuplicateEvent`` otherwise."""
+        self.ensure_installed()
+        return receive.receive(self, body, headers, secret, tolerance)

@@ -18,7 +18,7 @@ API_ROLES = ("anon", "authenticated")
 #: Every table the system SQL files create in the system schema (a test checks the list).
 SYSTEM_TABLES = ("field_type_registry", "sections", "section_fields", "section_migrations", "content_schema_versions",
                  "content_secrets", "content_history", "content_history_maps", "content_subscriptions",
-                 "content_events", "content_event_feed")
+                 "content_events", "content_event_feed", "content_event_receipts")
 #: Functions of the system schema; a trigger function needs no EXECUTE of the writer.
 SYSTEM_FUNCTIONS = ("content_touch_updated_at", "content_history_capture", "content_history_capture_links")
 
