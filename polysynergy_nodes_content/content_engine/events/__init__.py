@@ -12,6 +12,7 @@ This face is what other packages and the rest of the pack may import from here.
 from .facade import EventMethods
 from .names import EVENT_TYPES
 from .receive import DuplicateEvent
+from .schema import event_schema
 from .signing import (
     DEFAULT_TOLERANCE_SECONDS,
     EVENT_ID_HEADER,
@@ -32,6 +33,7 @@ __all__ = [
     "EventMethods",
     "EventWorker",
     "SIGNATURE_HEADER",
+    "event_schema",
     "TIMESTAMP_HEADER",
     "signed_headers",
     "verify",
