@@ -146,3 +146,25 @@ def test_a_filter_picks_changes_by_the_entry_after_them_and_before_a_delete(engi
     events = drain(engine)
     assert [(e["type"], e["entry_id"]) for e in events] == [
         ("create", big["id"]), ("update", small["id"]), ("delete", small["id"])]
+
+
+def test_a_change_that_commits_after_a_later_one_is_not_skipped(engine, notes):
+    """History ids are handed out in one order and committed in another: the change holding
+    the lower id commits last, and still becomes an event."""
+    engine.create_subscription("pull", ["notes"])
+    with psycopg.connect(engine.url) as slow:
+        slow.execute("INSERT INTO custom.notes (title) VALUES ('took the lower id')")
+        engine.create_entry("notes", {"title": "committed first"})
+        early = [e["entry"]["title"] for e in drain(engine)]
+        assert "took the lower id" not in early
+    titles = early + [e["entry"]["title"] for e in drain(engine)]
+    assert sorted(titles) == ["committed first", "took the lower id"]
+
+
+def test_a_transaction_in_another_database_holds_nothing_back(engine, notes, new_database):
+    engine.create_subscription("pull", ["notes"])
+    elsewhere = new_database()
+    with psycopg.connect(elsewhere) as other:
+        other.execute("CREATE TABLE busy (n int)")  # holds a transaction id until it ends
+        engine.create_entry("notes", {"title": "not held back"})
+        assert [e["entry"]["title"] for e in drain(engine)] == ["not held back"]

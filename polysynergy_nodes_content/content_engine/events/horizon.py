@@ -5,8 +5,8 @@ that took id 5 can commit after another took id 6 and was read. Reading "everyth
 the last id seen" would then skip id 5 for ever. So events are made only up to a bound
 below which no change can still appear: the last id handed out (read first), paired with
 the snapshot taken after it. Every id up to it belongs to a transaction older than the
-snapshot's ``xmax``; once no transaction older than that is running, the bound is safe.
-With no transaction running, it is safe at once.
+snapshot's ``xmax``; once no transaction older than that is running in this database, the
+bound is safe. With no transaction running, it is safe at once.
 """
 
 from __future__ import annotations
@@ -17,6 +17,28 @@ from . import names
 
 #: pg_try_advisory_xact_lock key of the one session moving the bound at a time.
 LOCK_KEY = 7_263_514_402
+
+
+#: The oldest transaction still running that can hold history ids: of this database's
+#: sessions (and prepared transactions) when this role may see every session's
+#: transaction id (a superuser or pg_read_all_stats, as on Supabase), else of the whole
+#: server; and the snapshot's xmax. Transaction ids are server-wide; a long transaction in
+#: another database then holds nothing back. pg_stat_activity gives 32-bit ids: matched to
+#: the snapshot's 64-bit ones by their low 32 bits.
+_OLDEST_RUNNING = """
+WITH snap AS (SELECT pg_current_snapshot() AS s),
+     everyone AS (SELECT r.rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS sees
+                  FROM pg_roles r WHERE r.rolname = current_user),
+     local AS (SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+               WHERE datname = current_database() AND backend_xid IS NOT NULL
+               UNION ALL SELECT transaction::text::bigint FROM pg_prepared_xacts WHERE database = current_database())
+SELECT CASE WHEN (SELECT sees FROM everyone)
+            THEN coalesce((SELECT min(x::text::bigint) FROM snap, pg_snapshot_xip(snap.s) x
+                           WHERE x::text::bigint % 4294967296 IN (SELECT xid FROM local)),
+                          (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap))
+            ELSE (SELECT pg_snapshot_xmin(s)::text::bigint FROM snap) END,
+       (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap)
+"""
 
 
 def last_history_id(conn, settings) -> int:
@@ -35,8 +57,7 @@ def advance(conn, settings) -> int:
     if not got:  # another session is moving it: use what is there
         return conn.execute(sql.SQL("SELECT safe_bound FROM {} WHERE id = 1").format(feed)).fetchone()[0]
     last = last_history_id(conn, settings)
-    xmin, xmax = conn.execute("SELECT pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint "
-                              "FROM pg_current_snapshot() s").fetchone()
+    xmin, xmax = conn.execute(_OLDEST_RUNNING).fetchone()
     safe, pending, pending_xmax = conn.execute(sql.SQL(
         "SELECT safe_bound, pending_bound, pending_xmax FROM {} WHERE id = 1").format(feed)).fetchone()
     if xmin >= pending_xmax:
