@@ -168,3 +168,14 @@ def test_a_transaction_in_another_database_holds_nothing_back(engine, notes, new
         other.execute("CREATE TABLE busy (n int)")  # holds a transaction id until it ends
         engine.create_entry("notes", {"title": "not held back"})
         assert [e["entry"]["title"] for e in drain(engine)] == ["not held back"]
+
+
+def test_pruning_history_keeps_what_a_subscription_has_not_read(engine, notes):
+    engine.create_subscription("pull", ["notes"])
+    engine.update_section("notes", {"history_keep_versions": 1})
+    entry = engine.create_entry("notes", {"title": "v0", "count": 0})
+    for count in range(1, 4):
+        engine.update_entry("notes", entry["id"], {"count": count})
+    assert engine.prune_history("notes")["removed"] == 0  # unread by the subscription
+    assert [e["entry"]["count"] for e in drain(engine)] == [0, 1, 2, 3]
+    assert engine.prune_history("notes")["removed"] == 3  # read: now beyond retention

@@ -6,7 +6,8 @@ deletes history rows, which no writer touches.
 
 A version is pruned when the entry has ``keep_versions`` newer ones, or when it was
 superseded (or, for a deleted entry, the delete happened) more than ``keep_days`` ago.
-The newest version of an existing entry is always kept.
+The newest version of an existing entry is always kept, and so is every change a content
+events subscription has not turned into its events yet (beyond its cursor).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ WITH batch AS (
     WINDOW newest AS (PARTITION BY h.entry_id ORDER BY h.id DESC)
 ), gone AS (
     DELETE FROM {history} d USING ranked r
-    WHERE d.section_id = %(section)s AND d.entry_id = r.entry_id AND d.id = r.id AND (r.rank > %(versions)s
+    WHERE d.section_id = %(section)s AND d.entry_id = r.entry_id AND d.id = r.id AND d.id <= %(unread)s
+        AND (r.rank > %(versions)s
         OR r.superseded_at < now() - make_interval(days => %(days)s)
         OR (r.last_op = 'delete' AND r.last_at < now() - make_interval(days => %(days)s)))
     RETURNING d.id
@@ -65,14 +67,17 @@ def prune(engine, section=None, batch_entries: int = DEFAULT_BATCH_ENTRIES, prog
         found = engine._store(conn).find_section(section) if section is not None else None
         sections = _sections(conn, engine.settings, found)
     query = sql.SQL(_PRUNE).format(history=history_table(engine.settings))
+    unread_after = sql.SQL("SELECT coalesce(min(cursor), 9223372036854775807) FROM {} WHERE %s = ANY(sections)").format(
+        sql.Identifier(engine.settings.system_schema, "content_subscriptions"))
     report = []
     for target in sections:
         versions, days = retention_of(target)
         after, removed, batches = "", 0, 0
         while True:
             with engine.connection() as conn:  # one short transaction per batch
+                unread = conn.execute(unread_after, (target["id"],)).fetchone()[0]
                 last, count = conn.execute(query, {"section": target["id"], "after": after, "batch": batch_entries,
-                                                   "versions": versions, "days": days}).fetchone()
+                                                   "versions": versions, "days": days, "unread": unread}).fetchone()
             if last is None:
                 break
             after, removed, batches = last, removed + count, batches + 1
