@@ -156,6 +156,9 @@ def test_the_secret_is_read_from_the_environment_and_never_printed(run, companie
     assert all(SECRET not in text for text in outputs)
     assert made["subscription"]["target"] == {"url": receiver.url, "secret": "(set)"}
     assert receiver.url in outputs[1]
+    on_argv = run("events", "subscribe", "other", "--section", companies, "--url", receiver.url, "--secret", SECRET,
+                  expect=2, env=ENV)  # there is no way to put the secret on the command line
+    assert "No such option" in on_argv.stderr
     missing = run("events", "subscribe", "other", "--section", companies, "--url", receiver.url, expect=2, env=ENV)
     assert "--secret-env" in missing.stderr
     unset = run("events", "subscribe", "other", "--section", companies, "--url", receiver.url,
