@@ -84,6 +84,9 @@ def _register() -> None:
     from .history import register as register_history
 
     register_history(cli, entries_group)
+    from .events import register as register_events
+
+    register_events(cli)
     _register_studio()
 
 

@@ -10,6 +10,7 @@ from polysynergy_nodes_content.mcp_server.bulk_tools import register_aggregate_t
 from polysynergy_nodes_content.mcp_server.calls import ToolCalls, current_session
 from polysynergy_nodes_content.mcp_server.content_tools import register_read_tools, register_write_tools
 from polysynergy_nodes_content.mcp_server.engine_access import EngineAccess
+from polysynergy_nodes_content.mcp_server.events_tools import register_events_read_tool
 from polysynergy_nodes_content.mcp_server.history_tools import register_history_read_tool, register_undo_tools
 from polysynergy_nodes_content.mcp_server.policy import ServerPolicy
 from polysynergy_nodes_content.mcp_server.resources import register_schema_resources, section_resources
@@ -86,6 +87,7 @@ def build_server(database_url: str, policy: ServerPolicy) -> ContentServer:
     register_read_tools(server, calls)
     register_aggregate_tool(server, calls)
     register_history_read_tool(server, calls)
+    register_events_read_tool(server, calls)
     if not policy.read_only:
         register_write_tools(server, calls)
         register_bulk_tools(server, calls)

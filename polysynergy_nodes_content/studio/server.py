@@ -14,7 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from ..content_engine.errors import ContentError, NestedTooDeeply, NotFound
-from . import entry_history, routes_entries, routes_migrations, routes_sections, routes_session
+from . import entry_history, routes_entries, routes_events, routes_migrations, routes_sections, routes_session
 from .pages import HERE, environment, forbidden
 from .security import (
     DEFAULT_IDLE_MINUTES,
@@ -64,6 +64,7 @@ def create_app(engine, token: str, allowed_hosts: list[str] | None = None, sessi
         *routes_migrations.routes,
         *routes_entries.routes,
         *entry_history.routes,
+        *routes_events.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

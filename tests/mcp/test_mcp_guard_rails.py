@@ -51,7 +51,7 @@ def test_read_only_flag_offers_reads_only_and_the_database_refuses_writes(databa
     async def session():
         async with mcp_server(database_url, "--read-only") as server:
             assert set(await server.tools()) == {"list_sections", "describe_section", "query_entries", "get_entry",
-                                                 "aggregate_entries", "entry_history"}
+                                                 "aggregate_entries", "entry_history", "list_subscriptions"}
             assert (await server.call("list_sections"))["limits"]["read_only"] is True
             found = await server.call("query_entries", section="research_companies")
             assert [e["company_name"] for e in found["entries"]] == ["SWIS"]

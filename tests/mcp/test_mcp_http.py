@@ -68,7 +68,7 @@ def test_the_sdk_client_works_with_the_token(http_server):
             async with Client(streamable_http_client(http_server, http_client=http)) as client:
                 names = {tool.name for tool in (await client.list_tools()).tools}
                 assert names == {"list_sections", "describe_section", "query_entries", "get_entry",
-                                 "aggregate_entries", "entry_history"}
+                                 "aggregate_entries", "entry_history", "list_subscriptions"}
                 result = await client.call_tool("list_sections", {})
                 assert not result.is_error
                 assert [s["handle"] for s in result.structured_content["sections"]] == ["research_companies"]

@@ -30,7 +30,7 @@ def test_the_desktop_host_configuration_starts_a_read_only_server(database_url, 
     async def session():
         async with mcp_server(database_url, *server["args"][1:]) as running:
             assert set(await running.tools()) == {"list_sections", "describe_section", "query_entries", "get_entry",
-                                                  "aggregate_entries", "entry_history"}
+                                                  "aggregate_entries", "entry_history", "list_subscriptions"}
             listed = await running.call("list_sections")
             assert [s["handle"] for s in listed["sections"]] == ["research_companies"]
             assert listed["limits"]["max_entries_per_call"] == 50

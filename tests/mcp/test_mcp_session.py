@@ -11,7 +11,8 @@ import pytest
 from mcp_session import mcp_server
 from polysynergy_nodes_content.content_engine.descriptors import entry_schema
 
-READ_TOOLS = {"list_sections", "describe_section", "query_entries", "get_entry", "aggregate_entries", "entry_history"}
+READ_TOOLS = {"list_sections", "describe_section", "query_entries", "get_entry", "aggregate_entries", "entry_history",
+              "list_subscriptions"}
 WRITE_TOOLS = {"create_entries", "update_entry", "delete_entry", "plan_migration", "update_entries", "delete_entries"}
 SCHEMA_TOOLS = {"create_section", "add_field", "update_field", "remove_field"}
 APPLY_TOOLS = {"apply_migration"}

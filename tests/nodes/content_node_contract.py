@@ -87,9 +87,25 @@ CONTRACT = {
         ["run_to_undo", "confirm", "force"],
         ["success", "changes", "conflict_count", "undo_run_id"],
     ),
+    "ContentEventsPoll": (
+        "event/events_poll.py",
+        ["subscription", "limit", "lease_seconds"],
+        ["events", "event_count"],
+    ),
+    "ContentEventsAck": (
+        "event/events_ack.py",
+        ["subscription", "events"],
+        ["acknowledged_count", "not_pending"],
+    ),
+    "ContentEventReceive": (
+        "event/event_receive.py",
+        ["body", "headers", "secret", "tolerance_seconds"],
+        ["event", "event_id", "event_type", "section", "entry_id", "entry", "previous", "changed", "event_run_id",
+         "actor", "source"],
+    ),
 }
 
-NODE_FOLDERS = ("section", "migration", "entry")
+NODE_FOLDERS = ("section", "migration", "entry", "event")
 
 #: Service nodes (an agent's tool provider): class name -> module. They run no engine
 #: operation of their own, so they have no contract entry above.

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from content_node_harness import NO_URL_MESSAGE, build_node, run
+from content_event_support import event_inputs
 from content_node_contract import CONTRACT, node_class, outputs_of
 
 EMPTY = {
@@ -25,6 +26,11 @@ EMPTY = {
     "ContentEntryHistory": {"versions": [], "version_count": 0},
     "ContentEntryRestore": {"success": False, "restored_data": {}, "restore_run_id": None},
     "ContentRunUndo": {"success": False, "changes": [], "conflict_count": 0, "undo_run_id": None},
+    "ContentEventsPoll": {"events": [], "event_count": 0},
+    "ContentEventsAck": {"acknowledged_count": 0, "not_pending": []},
+    "ContentEventReceive": {"event": {}, "event_id": None, "event_type": "", "section": "", "entry_id": None,
+                            "entry": {}, "previous": {}, "changed": [], "event_run_id": None, "actor": None,
+                            "source": None},
 }
 
 
@@ -380,6 +386,7 @@ def test_failure_resets_outputs_of_an_earlier_run(class_name, database_url, rese
                                 "history_version": engine.entry_history("research_companies", entry["id"])["versions"][0]["version"],
                                 "confirm": True},
         "ContentRunUndo": {"run_to_undo": entry.run_id},
+        **event_inputs(class_name, engine),
     }[class_name]
     instance = node(class_name, database_url=url, **good)
     if class_name == "ContentMigrationRollback":

@@ -3,7 +3,7 @@
 Code generation writes every node file of a flow into one module and names each class
 ``<class name><version suffix>``, and the docs service finds ``<Class>_README.md`` by class
 name across NODE_PACKAGES (first found wins). A shared name silently runs, or documents,
-the other pack's node. Where the real runtime is installed, one flow holds our fifteen
+the other pack's node. Where the real runtime is installed, one flow holds our eighteen
 node files and a node file of PolySynergy's shape whose class is ``SectionCreate``.
 """
 

@@ -123,7 +123,7 @@ def test_decorator_icon_and_readme(class_name):
     assert {"name", "category", "icon"} <= set(arguments)
     category = arguments["category"].value
     family, _, group = category.partition("_")
-    assert family == "content" and group in {"sections", "migrations", "entries"}
+    assert family == "content" and group in {"sections", "migrations", "entries", "events"}
     icon = arguments["icon"].value
     icon_file = node_file(class_name).parent / "icons" / icon
     assert icon_file.is_file(), icon_file
