@@ -137,3 +137,10 @@ def test_subscriptions_and_events_are_private_from_the_api_roles(engine, notes):
                                       "has_table_privilege('authenticated', %s, 'SELECT')",
                                       (f"public.{table}", f"public.{table}")).fetchone()
             assert privileges == (False, False), table
+
+
+def test_a_webhook_subscription_cannot_be_claimed_by_a_poller(engine, notes, receiver):
+    engine.create_subscription("hook", ["notes"], target={"url": receiver.url, "secret": SECRET})
+    engine.create_entry("notes", {"title": "for the worker"})
+    with pytest.raises(Refused, match="delivers to a webhook"):
+        engine.claim_events("hook", 10)

@@ -60,6 +60,10 @@ class EventMethods:
         make_events(self)
         with self.connection() as conn:
             record = subscriptions.load(self, conn, subscription)
+            if record["target_url"] is not None:  # else a poller and the worker would share its events
+                raise subscriptions.Refused(f"subscription '{record['name']}' delivers to a webhook (the events "
+                                            "worker sends its events); claim_events is for pull subscriptions, "
+                                            "made without a target")
             if record["paused"]:
                 return []
             return queue.claim(conn, self.settings, record, limit, lease_seconds, "claim_events")
