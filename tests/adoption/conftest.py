@@ -80,3 +80,31 @@ def engine(database_url):
     eng = ContentEngine(database_url)
     eng.install()
     return eng
+
+
+def run_sql(url: str, text: str, rows: int = 200) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(text.replace("%(rows)s", str(rows)))
+
+
+def database_state(url: str, tables=None) -> tuple[str, list]:
+    """The schema as pg_dump prints it, and a digest of every row of every user table (or of ``tables``)."""
+    import subprocess
+
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(url)
+    schema = subprocess.run(["/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "--restrict-key=adoption",
+                             "-h", params["host"], "-p", str(params["port"]), "-U", params["user"], params["dbname"]],
+                            check=True, capture_output=True, text=True).stdout
+    with psycopg.connect(url) as conn:
+        found = conn.execute("SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN "
+                             "('pg_catalog', 'information_schema') ORDER BY 1, 2").fetchall()
+        found = [(s, t) for s, t in found if tables is None or f"{s}.{t}" in tables]
+        digests = [(s, t, conn.execute(psycopg.sql.SQL(
+            "SELECT count(*), md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM {} x").format(
+            psycopg.sql.Identifier(s, t))).fetchone()) for s, t in found]
+    return schema, digests

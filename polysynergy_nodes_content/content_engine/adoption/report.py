@@ -64,18 +64,20 @@ class _Report:
         self.refusals: list[str] = []
 
     def _sections_by_table(self) -> dict:
-        rows = self.conn.execute(sql.SQL("SELECT table_name, handle FROM {}").format(
-            sql.Identifier(self.settings.system_schema, "sections"))).fetchall()
-        return dict(rows)
+        """(schema, table) -> section handle, for the engine's own sections and adopted ones."""
+        rows = self.conn.execute(sql.SQL("SELECT coalesce(table_schema, %s), table_name, handle FROM {}").format(
+            sql.Identifier(self.settings.system_schema, "sections")), (self.settings.content_schema,)).fetchall()
+        return {(schema, table): handle for schema, table, handle in rows}
 
     def build(self) -> dict:
         t = self.table
         if t.kind not in ("r", "p"):
             self.refusals.append(f"{t.schema}.{t.name} is not a table (relkind {t.kind}): only tables are adopted")
         sections = self._sections_by_table()
-        if (t.comment or "").startswith(SECTION_MARK) or (
-                t.schema == self.settings.content_schema and t.name in sections):
+        if (t.comment or "").startswith(SECTION_MARK) or (t.schema, t.name) in sections:
             self.refusals.append(f"{t.schema}.{t.name} is already the table of a section")
+        elif t.name in sections.values():
+            self.refusals.append(f"a section with the handle '{t.name}' exists already")
         if t.schema in (self.settings.system_schema, self.settings.archive_schema) and t.name in self._system_tables():
             self.refusals.append(f"{t.schema}.{t.name} is one of the content system's own tables")
         problem = _handle_problem(t.name)
@@ -87,8 +89,6 @@ class _Report:
         relations = self._relations(sections)
         columns = [self._column(c, key, uniques, checks, relations) for c in t.columns]
         system_columns = self._system_columns()
-        if t.name in sections.values() and t.schema != self.settings.content_schema:
-            self.refusals.append(f"a section with the handle '{t.name}' exists already")
         return {
             "table": f"{t.schema}.{t.name}",
             "section_handle": t.name,
@@ -157,8 +157,9 @@ class _Report:
             target = f"{fk.ref_schema}.{fk.ref_table}"
             relation = {"column": fk.columns[0], "constraint": fk.name, "table": target,
                         "references": list(fk.ref_columns), "definition": fk.definition}
-            if fk.ref_schema == self.settings.content_schema and fk.ref_table in sections:
-                relation["section"] = sections[fk.ref_table]
+            if (fk.ref_schema, fk.ref_table) in sections:
+                relation["section"] = sections[(fk.ref_schema, fk.ref_table)]
+                relation["adopted"] = fk.ref_schema != self.settings.content_schema
             else:
                 relation["section"] = None
                 relation["needs_adopting"] = f"{target} is no section: adopt it first (sections adopt {target})"
@@ -222,12 +223,18 @@ class _Report:
             return ColumnMapping(col.name, col.type, REFUSED,
                                  reason=f"its foreign key references {relation['table']}({', '.join(target_key)}), "
                                         "not that table's id: a relation links entries by id")
-        target = relation["section"] or relation["table"].split(".")[-1]
-        proposal = ColumnMapping(col.name, col.type, MAPS, "relation", {"targetSection": target})
-        if col.type != "uuid":
-            proposal.status, proposal.loss = LOSSY, (
-                f"a relation to a {col.type} key: the column stays {col.type} (a new relation field makes uuid)")
-        return proposal
+        if col.type != "uuid" or relation.get("adopted") or relation["section"] is None:
+            # A relation field links uuid ids of the engine's own sections: this column stays
+            # a plain value column, and its foreign key stays in the table.
+            plain = map_column(col, self.registry)
+            if plain.status != REFUSED:
+                note = (f"a foreign key to {relation['table']}: kept as a plain {plain.field_type} column with its "
+                        "foreign key (relation fields link the uuid ids of the engine's own sections)")
+                plain.status, plain.loss = LOSSY, f"{plain.loss}; {note}" if plain.loss else note
+            relation["as"] = "a plain column; the foreign key stays in the table"
+            return plain
+        relation["as"] = "a relation field"
+        return ColumnMapping(col.name, col.type, MAPS, "relation", {"targetSection": relation["section"]})
 
     def _with_rules(self, col: CatalogColumn, mapping: ColumnMapping, checks: dict) -> ColumnMapping:
         """Settings read from the column's CHECKs, where the field type accepts them."""

@@ -45,10 +45,12 @@ class PlanContext:
     #: What a type change does with values that do not convert: "refuse" the apply, set
     #: them to "null" or to the field's "default".
     on_convert_failure: str = "refuse"
+    #: The schema of an adopted table that stays where it was made (None: the content schema).
+    table_schema: str | None = None
 
     @property
     def schema(self) -> str:
-        return self.settings.content_schema
+        return self.table_schema or self.settings.content_schema
 
     @property
     def archive_schema(self) -> str:

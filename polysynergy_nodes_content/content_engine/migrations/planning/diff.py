@@ -20,6 +20,7 @@ from ..operations import (
     AddForeignKey,
     AddIndex,
     AddUnique,
+    AdoptColumn,
     ArchiveJunction,
     ArchiveTable,
     CreateJunction,
@@ -44,7 +45,8 @@ def diff(snapshot: PlanningSnapshot, settings: EngineSettings, registry: FieldTy
     """The operations that take the live table to the configuration, in the order they run."""
     live = snapshot.live.table
     renamed = {snapshot.section["table_name"]: live.name} if live is not None else {}
-    ctx = PlanContext(settings, migration_id, renamed, on_convert_failure)
+    adopted_schema = live.schema if live is not None and live.schema != settings.content_schema else None
+    ctx = PlanContext(settings, migration_id, renamed, on_convert_failure, adopted_schema)
     return _Diff(snapshot, ctx, registry).operations()
 
 
@@ -128,6 +130,12 @@ class _Diff:
             column = live.column_for_field(f.id)
             if column is not None:
                 ops.extend(ColumnDiff(self, table_name, column, f).operations())
+                continue
+            if f.handle in live.columns and f.adopted_type and names.field_id_of_comment(
+                    live.columns[f.handle]["comment"]) is None:
+                # A column another tool added to an adopted table, taken in as it is (adopt --refresh).
+                ops.append(AdoptColumn(self.ctx, table_name, f.handle, f.id, live.columns[f.handle]["comment"]))
+                ops.extend(ColumnDiff(self, table_name, f.handle, f).operations())
                 continue
             if f.handle in live.columns:
                 raise InvalidInput(

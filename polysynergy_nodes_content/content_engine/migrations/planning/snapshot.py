@@ -51,7 +51,8 @@ def read_snapshot(conn: psycopg.Connection, settings: EngineSettings, registry: 
     batch and applied before this one, leaves (a schema file plans several sections at once)."""
     coming = coming or {}
     section = config["section"]
-    schema = settings.content_schema
+    # An adopted table stays in the schema it was made in.
+    schema = live.table.schema if live.table is not None else settings.content_schema
     populated = False
     if live.table is not None:
         populated = conn.execute(
