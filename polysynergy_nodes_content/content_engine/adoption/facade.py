@@ -33,6 +33,11 @@ class AdoptionMethods:
         return json_safe({"adoption": report, "section": self.get_section(report["section_handle"]),
                           "migration": migration})
 
+    def entry_id_type(self, section) -> str:
+        """The type of a section's entry ids: uuid, or the key type of the table it adopted."""
+        found = self.get_section(section)
+        return self.entries.id_type(found["handle"]) if found.get("table_schema") and found["applied_state"] else "uuid"
+
     def _refresh_adopted(self, schema: str, name: str, dry_run: bool) -> dict:
         with self.connection() as conn:
             section = adopted_section(conn, self.settings, schema, name)

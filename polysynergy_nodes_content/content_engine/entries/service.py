@@ -273,6 +273,10 @@ class EntryService:
 
         return self._run(section_handle, work, read=True)
 
+    def id_type(self, section_handle) -> str:
+        """The type of the section's entry ids: uuid, or an adopted table's own key type."""
+        return self._run(section_handle, lambda conn, model, final: model.id_type, read=True)
+
     def title_field(self, section_handle) -> str | None:
         """The section's title field as listings use it (configured and applied), or None."""
         return self._run(section_handle, lambda conn, model, final: model.title_field, read=True)
