@@ -61,3 +61,15 @@ def test_refresh_needs_an_adopted_table_and_the_cli_says_what_it_took(database_u
     run_sql(database_url, "ALTER TABLE public.notes ADD COLUMN mood text")
     text = run("sections", "adopt", "public.notes", "--refresh").stdout
     assert "public.notes: taken into the section: mood" in text
+
+
+def test_an_adopted_table_keeps_its_name_when_the_section_is_renamed(engine, database_url):
+    import pytest
+
+    from polysynergy_nodes_content.content_engine.errors import InvalidInput
+
+    run_sql(database_url, DASHBOARD_SQL)
+    _adopt(engine, "public.notes")
+    engine.update_section("notes", {"handle": "memos"})
+    with pytest.raises(InvalidInput, match="adopted public.notes, which keeps its name"):
+        engine.plan_migration("memos")

@@ -94,6 +94,10 @@ class _Diff:
         else:
             table_name = live.table.name
             if table_name != section["table_name"]:
+                if ctx.table_schema is not None:
+                    raise InvalidInput(
+                        f"section '{section['handle']}' adopted {ctx.schema}.{table_name}, which keeps its name (the "
+                        "applications that use it would lose it); keep the section's handle", field="handle")
                 if section["table_name"] in self.snapshot.taken_names:
                     raise InvalidInput(
                         f"cannot rename table {table_name} to {section['table_name']}: "
@@ -166,6 +170,10 @@ class _Diff:
         ctx, live = self.ctx, self.snapshot.live
         ops: list = []
         wanted = {f.id: f for f in self.fields if f.uses_junction}
+        if wanted and ctx.table_schema is not None:
+            f = next(iter(wanted.values()))
+            raise InvalidInput(f"field '{f.handle}': a multiple relation (a junction table) on an adopted table is not "
+                               "supported yet; use a single relation", field=f.handle)
         for fid, table in live.junctions.items():
             if fid not in wanted:
                 ops.append(ArchiveJunction(ctx, table.name))

@@ -52,12 +52,11 @@ def read_snapshot(conn: psycopg.Connection, settings: EngineSettings, registry: 
     batch and applied before this one, leaves (a schema file plans several sections at once)."""
     coming = coming or {}
     section = config["section"]
-    # An adopted table stays in the schema it was made in.
-    schema = live.table.schema if live.table is not None else settings.content_schema
+    schema = settings.content_schema
     populated = False
-    if live.table is not None:
-        populated = conn.execute(
-            sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(schema, live.table.name))).fetchone()[0]
+    if live.table is not None:  # an adopted table stays in the schema it was made in
+        populated = conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(
+            sql.Identifier(live.table.schema, live.table.name))).fetchone()[0]
     wanted_roles = sorted(set(settings.grants) | set(settings.read_policy_roles) | set(API_ROLES))
     roles = frozenset(r[0] for r in conn.execute(
         "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (wanted_roles,)))
