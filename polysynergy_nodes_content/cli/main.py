@@ -92,10 +92,12 @@ def _register() -> None:
 
 def _register_studio() -> None:
     """The descriptor commands (under ``sections``) and ``serve``."""
+    from .adopt import adopt_cmd
     from .descriptor_commands import form_cmd, table_cmd
     from .sections import sections_group
     from .serve import serve_cmd
 
+    sections_group.add_command(adopt_cmd)
     sections_group.add_command(form_cmd)
     sections_group.add_command(table_cmd)
     cli.add_command(serve_cmd)

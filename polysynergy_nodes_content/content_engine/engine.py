@@ -15,6 +15,7 @@ import psycopg
 from polysynergy_section_field import default_registry
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
+from .adoption import AdoptionMethods
 from .config import ConfigStore, remove_section
 from .entries import EntryService
 from .errors import ContentError, DatabaseFailure, Refused, database_message
@@ -72,11 +73,12 @@ def _json_result(method):
     return json_method
 
 
-class ContentEngine(HistoryMethods, SchemaFileMethods, TransferMethods, EventMethods):
+class ContentEngine(AdoptionMethods, HistoryMethods, SchemaFileMethods, TransferMethods, EventMethods):
     """The one API. History and undo come from ``history`` (``entry_history``, ``undo_run``...),
     schema as code from ``schema_file`` (``export_schema``, ``plan_schema``, ``apply_schema``...),
     import and export from ``transfer`` (``import_entries``, ``export_entries``), content events
-from ``events`` (``create_subscription``, ``claim_events``, ``events_worker``...)."""
+    from ``events`` (``create_subscription``, ``claim_events``, ``events_worker``...), adoption of
+    tables made elsewhere from ``adoption`` (``adopt_table``)."""
 
     def __init__(
         self,

@@ -26,7 +26,8 @@ SectionName = Annotated[str, Field(description="Section handle, e.g. research_co
 Fields = Annotated[list[str] | None, Field(
     description='Fields to return (default: all columns); "author.name" or "author.*" follows a relation '
                 "and returns the related entry", max_length=100)]
-EntryId = Annotated[str, Field(description="The entry's id (a UUID, from query_entries or create_entries)",
+EntryId = Annotated[str, Field(description="The entry's id (a UUID; in a section that adopted a table, that table's "
+                                           "own key: a whole number or text), from query_entries or create_entries",
                                min_length=1, max_length=64)]
 
 
@@ -46,7 +47,9 @@ def register_read_tools(server, calls: ToolCalls) -> None:
         """A section's fields with their types, settings and allowed filter operators, and the JSON Schema
         of one entry: read it before writing entries or filters."""
         def work(engine):
-            return describe(calls.section(engine, section), engine.registry, policy.describe())
+            found = calls.section(engine, section)
+            return describe({**found, "id_type": engine.entry_id_type(found["id"])}, engine.registry,
+                            policy.describe())
 
         return await calls.run(work)
 

@@ -14,7 +14,7 @@ from polysynergy_nodes_content.content_engine.descriptors import (
     section_fields,
     table_descriptor,
 )
-from polysynergy_nodes_content.content_engine.entries import ENTRY_ID
+from polysynergy_nodes_content.content_engine.entries import ENTRY_ID, system_field
 
 FILTER_EXAMPLE = {"_or": [{"field_a": "value"}, {"field_b": {"_gt": 5}}]}
 
@@ -32,10 +32,12 @@ def section_summary(section: dict) -> dict:
     }
 
 
-def _id_column() -> dict:
-    # The operators the query language takes on ``id`` (the engine's own descriptor).
-    return {"handle": "id", "type": "uuid", "read_only": True, "sortable": True,
-            "filter_operators": sorted(ENTRY_ID.filter_operators)}
+def _id_column(id_type: str = "uuid") -> dict:
+    # The operators the query language takes on ``id`` (the engine's own descriptor); an
+    # adopted table's id keeps its own type (a whole number also orders).
+    column = system_field("id", id_type).ft if id_type != "uuid" else ENTRY_ID
+    return {"handle": "id", "type": id_type, "read_only": True, "sortable": True,
+            "filter_operators": sorted(column.filter_operators)}
 
 
 def describe(section: dict, registry, policy_limits: dict) -> dict:
@@ -59,7 +61,7 @@ def describe(section: dict, registry, policy_limits: dict) -> dict:
             "sortable": column.get("sortable", False),
             **({"read_only": True} if column.get("read_only") else {}),  # the reverse side of a relation
         })
-    system = [_id_column()] + [
+    system = [_id_column(section.get("id_type", "uuid"))] + [
         {"handle": c["handle"], "type": c["type"], "read_only": True, "sortable": c["sortable"],
          "filter_operators": c["filter_operators"]}
         for c in columns.values() if c.get("system")

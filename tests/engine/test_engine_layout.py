@@ -17,8 +17,9 @@ from polysynergy_section_field import registered_field_types
 ENGINE = Path(content_engine.__file__).parent
 MAX_MODULE_LINES = 400
 MAX_CLASS_LINES = 300
-#: Maps type handles to the portal's widgets, cells and value schemas on purpose.
-VOCABULARY_PACKAGES = ("descriptors",)
+#: Map type handles to the portal's widgets, cells and value schemas (descriptors), and
+#: PostgreSQL column types to the field types that store them (adoption), on purpose.
+VOCABULARY_PACKAGES = ("descriptors", "adoption")
 BUILT_IN_HANDLES = {cls.handle for cls in registered_field_types}
 
 
@@ -99,7 +100,8 @@ FLOORS = {
     "system": 5, "rules": 5, "descriptors": 5, "history": 5,
     "config": 6, "entries": 6,
     "migrations": 7, "transfer": 7, "schema_file": 7, "events": 7,
-    "engine": 8,
+    "adoption": 8,
+    "engine": 9,
 }
 #: What code outside the engine may import: the facade, the errors, the settings and the
 #: packages' faces (their ``__init__``), never a module inside a package.

@@ -145,8 +145,10 @@ class FieldConfig(ConfigReader):
         ).fetchone()
         return row[0]
 
-    def add_field(self, section_ref, values: dict, field_id=None) -> dict:
-        """``field_id``: the id to keep (a schema file's field); a new one when None."""
+    def add_field(self, section_ref, values: dict, field_id=None, adopting_column: bool = False) -> dict:
+        """``field_id``: the id to keep (a schema file's field); a new one when None.
+        ``adopting_column``: the field takes over the live column of its name as it is (an
+        adopted table's column added by another tool), so that column may exist."""
         section = self.find_section(section_ref, lock=True)
         unknown = set(values) - set(FIELD_KEYS)
         if unknown:
@@ -156,7 +158,8 @@ class FieldConfig(ConfigReader):
             raise InvalidInput(
                 f"field '{row['handle']}' already exists in section '{section['handle']}'", field=row["handle"]
             )
-        self.names.check_column_free(section, row["handle"])
+        if not adopting_column:
+            self.names.check_column_free(section, row["handle"])
         created = self._one(
             sql.SQL("INSERT INTO {} (id, section_id, {}) VALUES (coalesce(%s::uuid, gen_random_uuid()), %s, {}) "
                     "RETURNING *").format(
@@ -198,6 +201,13 @@ class FieldConfig(ConfigReader):
             ),
             (*_adapt(row).values(), existing["id"]),
         )
+        if existing.get("adopted_type") and (row.get("field_type_handle", existing["field_type_handle"]) !=
+                                             existing["field_type_handle"] or row.get(
+                                                 "field_settings", existing["field_settings"]) != existing["field_settings"]):
+            # An adopted column's own type holds until the field's type or settings change.
+            self.conn.execute(sql.SQL("UPDATE {} SET adopted_type = NULL WHERE id = %s").format(
+                self._t("section_fields")), (existing["id"],))
+            updated["adopted_type"] = None
         self.bump(section["id"])
         return updated
 

@@ -104,7 +104,8 @@ class NameGuard:
         (of a removed field whose removal is not applied yet, or added outside the system)."""
         applied = section.get("applied_state")
         name = applied["section"]["table_name"] if applied else section["table_name"]
-        live = read_section(self.conn, self.settings.content_schema, section["id"], name)
+        schema = section.get("table_schema") or self.settings.content_schema
+        live = read_section(self.conn, schema, section["id"], name)
         if live.table is not None and handle in live.table.columns:
             raise InvalidInput(
                 f"field '{handle}': column {live.table.name}.{handle} still exists in the live table (a removed "

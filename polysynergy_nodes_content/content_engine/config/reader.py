@@ -131,5 +131,5 @@ class ConfigReader:
 
 
 def _field_snapshot(field: dict) -> dict:
-    keep = ("id", "related_section_id") + FIELD_KEYS
+    keep = ("id", "related_section_id") + FIELD_KEYS + (("adopted_type",) if field.get("adopted_type") else ())
     return {k: field.get(k) for k in keep}

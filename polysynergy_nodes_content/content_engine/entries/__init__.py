@@ -12,11 +12,12 @@ from .query import FilterCompiler, compile_order_by, unconditional
 from .references import resolve_references
 from .rows import keep_times, output_row
 from .service import EntryService
-from .system_fields import ENTRY_ID
+from .system_fields import ENTRY_ID, system_field
 from .write_errors import MISSING_TARGET, explain_db_error
 
 __all__ = [
     "ENTRY_ID",
+    "system_field",
     "EntryService",
     "FieldModel",
     "FilterCompiler",

@@ -23,7 +23,8 @@ from .columns import validate_columns
 from .links import copy_links, links_of, read_links
 from .model import FieldModel, SectionModel, parse_entry_id
 from .references import resolve_references
-from .rows import StaleModel, check_keys, column_default, convert_column, invalid, new_ids, output_row, validate_values
+from .rows import (StaleModel, check_keys, column_default, convert_column, drawn_ids, invalid, new_ids, output_row,
+                   validate_values)
 from .upsert import conflict_field, enforce_merged, merge, stage_table
 from .write_errors import translate_error
 
@@ -80,7 +81,7 @@ class BatchWriter:
             if self._system_ok:
                 for key in KEPT_COLUMNS:
                     if key in data:
-                        row[key] = _system_value(key, data[key])
+                        row[key] = _system_value(key, data[key], self.model.id_type)
             if self.model.rules:
                 enforce(self.model, {**self._typed_defaults(), **row})
             return row
@@ -116,7 +117,7 @@ class BatchWriter:
                 if self._system_ok:
                     for key in KEPT_COLUMNS:
                         if key in data:
-                            row[key] = _system_value(key, data[key])
+                            row[key] = _system_value(key, data[key], self.model.id_type)
                 if rules:
                     enforce(self.model, {**self._typed_defaults(), **row})
             except InvalidInput as exc:
@@ -162,6 +163,8 @@ class BatchWriter:
                     if f.has_default and (f.handle in handles or model.rules)}
         copy_defaults = {h: defaults[h][1] for h in handles if h in defaults}
         stamp = conn.execute("SELECT now()").fetchone()[0]
+        # Ids an adopted table's own key draws (its sequence): taken before the COPY starts.
+        self._id_pool = None if model.id_type == "uuid" else drawn_ids(conn, model, len(items))
         target = stage_table(conn, model, ("id", *handles, *extra)) if self.conflict else model.table
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
             target, sql.SQL(", ").join(map(sql.Identifier, ("id", *handles, *extra)))).as_string(conn)
@@ -236,10 +239,19 @@ class BatchWriter:
     def _ids(self, rows: list) -> list:
         """The ids of validated rows: new ones, or (keeping ids) those the items carry."""
         if not self.keep_ids:
-            return new_ids(len(rows))
+            return self._fresh_ids(len(rows))
         ids = [row.get("id") for row in rows]
-        fresh = new_ids(ids.count(None))
+        fresh = self._fresh_ids(ids.count(None))
         return [fresh.pop() if entry_id is None else entry_id for entry_id in ids]
+
+    def _fresh_ids(self, count: int) -> list:
+        if getattr(self, "_id_pool", None) is None:
+            return new_ids(count)
+        if count > len(self._id_pool):
+            raise InvalidInput(f"section '{self.model.handle}': its table's id ({self.model.id_type}) has no sequence "
+                               "or identity, so every new entry must bring its own id (write with keep_ids)", field="id")
+        taken, self._id_pool = self._id_pool[:count], self._id_pool[count:]
+        return taken
 
     # -- output ---------------------------------------------------------------------
     def entries(self, written: Written) -> list[dict]:
@@ -260,7 +272,7 @@ class BatchWriter:
         """(names, columns): the output of written rows, built column by column."""
         model = self.model
         names = ["id"]
-        columns = [ids]
+        columns = [ids if model.id_type == "uuid" else [str(i) for i in ids]]
         for f in model.columns:
             pair = self._defaults.get(f.handle)
             handle, default = f.handle, (None if pair is None else pair[0])
@@ -276,8 +288,8 @@ class BatchWriter:
 
     def read_back(self, ids: list) -> list[dict]:
         model, conn = self.model, self.conn
-        cur = conn.execute(sql.SQL("SELECT {} FROM {} WHERE id = ANY(%s::uuid[])").format(
-            model.select_list(), model.table), (ids,))
+        cur = conn.execute(sql.SQL("SELECT {} FROM {} WHERE id = ANY(%s::{})").format(
+            model.select_list(), model.table, model.id_array), (ids,))
         names = tuple(c.name for c in cur.description)
         by_id = {str(r[0]): r for r in cur.fetchall()}
         links = read_links(conn, model, ids) if model.listed else {}
@@ -293,12 +305,13 @@ class _BatchRefused(Exception):
     may quote the item's values) to the server's log."""
 
 
-def _system_value(key: str, value):
+def _system_value(key: str, value, id_type: str = "uuid"):
     if key == "id":
         try:
-            return str(parse_entry_id(value))
+            return str(parse_entry_id(value)) if id_type == "uuid" else parse_entry_id(value, id_type)
         except InvalidInput:
-            raise InvalidInput(f"field 'id': {str(value)[:60]!r} is not a valid UUID", field="id") from None
+            what = "UUID" if id_type == "uuid" else f"id ({id_type})"
+            raise InvalidInput(f"field 'id': {str(value)[:60]!r} is not a valid {what}", field="id") from None
     if isinstance(value, _dt.datetime):
         parsed = value
     else:

@@ -150,6 +150,12 @@ class SectionModel:
     #: Reverse relations that cannot be read now: handle -> why.
     unavailable: dict = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.monotonic)
+    #: The type of the ``id`` column: uuid (every section the engine made), or an adopted
+    #: table's own key type (bigint, integer, text); and the sequence an identity or serial key draws from.
+    id_type: str = "uuid"
+    id_sequence: str | None = None
+    #: Whether the key column fills itself (a default, an identity) when an INSERT leaves it out.
+    id_has_default: bool = True
     #: Composed SQL rendered once per model (key -> query string); see ``sql_text``.
     sql_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -164,6 +170,19 @@ class SectionModel:
     @property
     def table(self) -> sql.Identifier:
         return sql.Identifier(self.schema, self.table_name)
+
+    def parse_id(self, value):
+        """An entry id of this section, as its key column takes it."""
+        return parse_entry_id(value, self.id_type)
+
+    @property
+    def id_needs_value(self) -> bool:
+        return not self.id_has_default
+
+    @property
+    def id_array(self) -> sql.Composable:
+        """The array type of entry ids (``%s::{}`` in ``= ANY(...)``)."""
+        return sql.SQL(ID_TYPES[self.id_type] + "[]")
 
     def column_fields(self) -> list[FieldModel]:
         return self.columns
@@ -270,13 +289,14 @@ class ModelCache:
     def load(self, conn, handle: str) -> SectionModel:
         t = sql.Identifier(self.settings.system_schema, "sections")
         row = conn.execute(
-            sql.SQL("SELECT id, handle, applied_state, title_field_handle, validation_rules, search_fields FROM {} "
+            sql.SQL("SELECT id, handle, applied_state, title_field_handle, validation_rules, search_fields, "
+                    "table_schema FROM {} "
                     "WHERE handle = %s").format(t),
             (handle,),
         ).fetchone()
         if row is None:
             raise missing_section(handle)
-        section_id, section_handle, applied, title_field, section_rules, search_fields = row
+        section_id, section_handle, applied, title_field, section_rules, search_fields, table_schema = row
         if applied is None:
             raise PendingMigration(
                 f"section '{section_handle}' has no table yet: generate and apply its migration first "
@@ -312,13 +332,14 @@ class ModelCache:
             )
         return SectionModel(
             id=str(section_id), handle=section_handle, table_name=applied["section"]["table_name"],
-            schema=self.settings.content_schema, fields=fields, pending_handles=configured - set(fields),
+            schema=table_schema or self.settings.content_schema, fields=fields, pending_handles=configured - set(fields),
             title_field=title_field if title_field in fields and fields[title_field].stores_column else None,
             rules=[r for r in rules if r.field is None or r.field in fields],
             rule_check_messages=applied_rule_checks(applied),
             search_fields=[h for h in (search_fields or []) if h in fields
                            and fields[h].ft.is_text_searchable(fields[h].settings)],
             unavailable=unavailable,
+            **(adopted_key(conn, table_schema, applied["section"]["table_name"]) if table_schema else {}),
         )
 
 
@@ -331,7 +352,23 @@ def missing_section(handle: str) -> NotFound:
 _SYSTEM_OUTPUT = {"id": str, "created_at": _dt.datetime.isoformat, "updated_at": _dt.datetime.isoformat}
 
 
-def parse_entry_id(entry_id) -> uuid.UUID:
+#: Key types an entry id may have -> the PostgreSQL type its parameters are cast to.
+ID_TYPES = {"uuid": "uuid", "bigint": "bigint", "integer": "integer", "text": "text"}
+_WHOLE_RANGE = {"bigint": 2 ** 63, "integer": 2 ** 31}
+
+
+def parse_entry_id(entry_id, id_type: str = "uuid"):
+    """An entry id as the key column takes it: a UUID, a whole number (bigint, integer) or text."""
+    if id_type in _WHOLE_RANGE:
+        text = str(entry_id).strip() if isinstance(entry_id, (int, str)) and not isinstance(entry_id, bool) else ""
+        if not text.lstrip("-").isdigit() or not -_WHOLE_RANGE[id_type] <= int(text) < _WHOLE_RANGE[id_type]:
+            raise InvalidInput(f"entry_id {str(entry_id)[:80]!r} is not a valid id (a whole number, {id_type})",
+                               field="entry_id")
+        return int(text)
+    if id_type == "text":
+        if not isinstance(entry_id, (str, int, uuid.UUID)) or isinstance(entry_id, bool) or not str(entry_id).strip():
+            raise InvalidInput(f"entry_id {str(entry_id)[:80]!r} is not a valid id (text)", field="entry_id")
+        return str(entry_id)
     if isinstance(entry_id, uuid.UUID):
         return entry_id
     try:
@@ -340,4 +377,17 @@ def parse_entry_id(entry_id) -> uuid.UUID:
         raise InvalidInput(f"entry_id {str(entry_id)[:80]!r} is not a valid UUID", field="entry_id") from None
 
 
-__all__ = ["SectionModel", "FieldModel", "ModelCache", "missing_section", "parse_entry_id", "SYSTEM_COLUMNS"]
+def adopted_key(conn, schema: str, table_name: str) -> dict:
+    """The key type of an adopted table and the sequence its identity or serial key draws from."""
+    qualified = sql.Identifier(schema, table_name).as_string(conn)
+    row = conn.execute(
+        "SELECT format_type(a.atttypid, NULL), pg_get_serial_sequence(%s, 'id'), a.atthasdef OR a.attidentity <> '' "
+        "FROM pg_attribute a "
+        "WHERE a.attrelid = to_regclass(%s) AND a.attname = 'id' AND NOT a.attisdropped", (qualified, qualified)).fetchone()
+    id_type = {"uuid": "uuid", "bigint": "bigint", "integer": "integer", "text": "text"}.get(row[0] if row else "")
+    if id_type is None:
+        raise InvalidInput(f"table {schema}.{table_name} has no id column the engine can use", field="section_handle")
+    return {"id_type": id_type, "id_sequence": row[1], "id_has_default": row[2]}
+
+
+__all__ = ["SectionModel", "FieldModel", "ModelCache", "missing_section", "parse_entry_id", "SYSTEM_COLUMNS", "ID_TYPES"]

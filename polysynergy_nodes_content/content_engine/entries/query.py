@@ -125,7 +125,7 @@ class FilterCompiler:
 
     def _lookup(self, key) -> FieldModel:
         if key in SYSTEM_COLUMNS:
-            return system_field(key)
+            return system_field(key, self.model.id_type)
         field = self.model.fields.get(key) if isinstance(key, str) else None
         if field is None:
             if isinstance(key, str) and key.startswith("_"):

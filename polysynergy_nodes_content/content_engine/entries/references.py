@@ -11,7 +11,7 @@ from psycopg import sql
 
 from ..errors import InvalidInput
 from ..identifiers import SYSTEM_COLUMNS
-from .model import FieldModel, SectionModel, parse_entry_id
+from .model import FieldModel, SectionModel
 from .rows import invalid
 
 
@@ -132,9 +132,10 @@ def _lookup(conn, field: FieldModel, key: str, values: list, load_model) -> dict
             continue
         if column_field is None:
             try:
-                params.append(parse_entry_id(value))
+                params.append(target.parse_id(value))
             except InvalidInput:
-                return f"id {_show(value)} is not a valid UUID"
+                return f"id {_show(value)} is not a valid UUID" if target.id_type == "uuid" else \
+                    f"id {_show(value)} is not a valid id ({target.id_type})"
             continue
         try:
             params.append(column_field.to_param(value))

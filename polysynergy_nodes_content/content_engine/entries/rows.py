@@ -227,6 +227,25 @@ def keep_times(conn, on: bool) -> None:
     conn.execute(_KEEP_TIMES, ("on" if on else "",))
 
 
+def drawn_ids(conn, model: SectionModel, count: int) -> list:
+    """``count`` new ids for an adopted table's own key: drawn from its identity or serial
+    sequence; a text key without one gets UUIDs as text; a number key without one has none
+    (its entries must bring their ids)."""
+    if model.id_sequence is not None:
+        return [r[0] for r in conn.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                                           (model.id_sequence, count))]
+    return new_ids(count) if model.id_type == "text" else []
+
+
+def new_entry_id(conn, model: SectionModel):
+    """The id of one new entry whose key has no default: drawn, or refused for a number key."""
+    drawn = drawn_ids(conn, model, 1)
+    if not drawn:
+        raise InvalidInput(f"section '{model.handle}': its table's id ({model.id_type}) has no sequence or identity, "
+                           "so every new entry must bring its own id (write with keep_ids)", field="id")
+    return drawn[0]
+
+
 def new_ids(count: int) -> list[str]:
     """``count`` random (version 4) UUIDs as text, made in one go: much cheaper per id
     than ``str(uuid.uuid4())`` when a batch needs thousands."""

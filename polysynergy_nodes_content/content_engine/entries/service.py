@@ -26,11 +26,11 @@ from .aggregates import aggregate
 from .batch import BatchWriter, item_label
 from .bulk import delete_matching, update_matching
 from .links import links_of, read_links, write_links
-from .model import ModelCache, SectionModel, missing_section, parse_entry_id
+from .model import ModelCache, SectionModel, missing_section
 from .query import parse_json_input
 from .reads import QueryRequest, read_entries, run_query
 from .references import resolve_references
-from .rows import StaleModel, check_keys, current_rows, model_defaults, output_row, validate_values
+from .rows import StaleModel, check_keys, current_rows, model_defaults, new_entry_id, output_row, validate_values
 from .write_errors import translate_error
 
 MAX_BATCH = 100_000
@@ -143,6 +143,9 @@ class EntryService:
             values = self._prepare(conn, model, data, final, partial=False)
             fields = model.fields
             columns = tuple(k for k in values if fields[k].stores_column)
+            if model.id_needs_value:  # an adopted key without a default of its own
+                values = {"id": new_entry_id(conn, model), **values}
+                columns = ("id", *columns)
             if columns:
                 query = model.sql_text(conn, ("insert", columns), lambda: sql.SQL(
                     "INSERT INTO {} ({}) VALUES ({}) RETURNING {}").format(
@@ -204,19 +207,18 @@ class EntryService:
 
     # -- read / update / delete --------------------------------------------------------------
     def get(self, section_handle, entry_id, fields=None, primary: bool = False) -> dict:
-        entry = parse_entry_id(entry_id)
         fields = _decoded_list(fields, "fields")
         if fields is not None:
             return self._run(section_handle, lambda conn, model, final: read_entries(
-                self, conn, model, fields, entry_id=entry), read=True, primary=primary)
-        return self._run(section_handle, lambda conn, model, final: self._fetch(conn, model, entry),
+                self, conn, model, fields, entry_id=model.parse_id(entry_id)), read=True, primary=primary)
+        return self._run(section_handle, lambda conn, model, final: self._fetch(conn, model, model.parse_id(entry_id)),
                          read=True, primary=primary)
 
     def update(self, section_handle, entry_id, data) -> dict:
-        entry = parse_entry_id(entry_id)
         data = _decoded_data(data)
 
         def work(conn, model, final):
+            entry = model.parse_id(entry_id)
             values = self._prepare(conn, model, data, final, partial=True)
             columns = tuple(k for k in values if model.fields[k].stores_column)
             if model.rules:
@@ -243,9 +245,8 @@ class EntryService:
         return self._run(section_handle, work)
 
     def delete(self, section_handle, entry_id) -> bool:
-        entry = parse_entry_id(entry_id)
-
         def work(conn, model, final):
+            entry = model.parse_id(entry_id)
             try:
                 row = conn.execute(model.sql_text(conn, "delete", lambda: sql.SQL(
                     "DELETE FROM {} WHERE id = %s RETURNING id").format(model.table)), (entry,)).fetchone()
@@ -271,6 +272,10 @@ class EntryService:
             return paths
 
         return self._run(section_handle, work, read=True)
+
+    def id_type(self, section_handle) -> str:
+        """The type of the section's entry ids: uuid, or an adopted table's own key type."""
+        return self._run(section_handle, lambda conn, model, final: model.id_type, read=True)
 
     def title_field(self, section_handle) -> str | None:
         """The section's title field as listings use it (configured and applied), or None."""

@@ -13,7 +13,7 @@ from psycopg import sql
 
 from ..errors import InvalidInput
 from ..rules import enforce
-from .model import SectionModel, parse_entry_id
+from .model import SectionModel
 from .rows import current_rows, keep_times
 
 STAGE = sql.Identifier("content_upsert_stage")
@@ -49,11 +49,11 @@ def enforce_merged(conn, model: SectionModel, key: str, rows: list, defaults: di
     default; ``named(exc, index)`` names the item in an error."""
     wanted = [row[key] for row in rows if row.get(key) is not None]
     if key == "id":
-        wanted = [parse_entry_id(value) for value in wanted]
+        wanted = [model.parse_id(value) for value in wanted]
     current = current_rows(conn, model, wanted, key) if wanted else {}
     for index, row in enumerate(rows):
         value = row.get(key)
-        found = current.get(parse_entry_id(value) if key == "id" and value is not None else value)
+        found = current.get(model.parse_id(value) if key == "id" and value is not None else value)
         try:
             enforce(model, {**(defaults if found is None else found), **row})
         except InvalidInput as exc:

@@ -264,7 +264,7 @@ class Applier:
 
     # -- rollback ----------------------------------------------------------------------
     def rollback(self, migration_id) -> dict:
-        return self._locked(migration_id, self._rollback)
+        return _forget_if_adopted(self.m, self._locked(migration_id, self._rollback))
 
     def _rollback(self, conn, mig) -> dict:
         self._verify(conn, mig, "roll back")
@@ -337,6 +337,17 @@ class Applier:
                                   f"{message}") from None
         self.m.on_change()
         return self.m.get(mig["id"], conn)
+
+
+def _forget_if_adopted(migrations, result: dict) -> dict:
+    """The table of a rolled-back adoption is back as it was made elsewhere: the section
+    that adopted it is forgotten (its configuration and migration records)."""
+    if result["migration_type"] != "adopt_table" or result["status"] != "rolled_back":
+        return result
+    with migrations.pool.connection() as conn:
+        ConfigStore(conn, migrations.settings, migrations.registry).delete_section_config(result["section_id"])
+    migrations.on_change()
+    return dict(result, section_forgotten=True)
 
 
 class _LockFailure(Exception):

@@ -65,7 +65,20 @@ class Migrations:
         """The section's live table (found by its id comment; by the applied name as a fallback)."""
         applied = section["applied_state"]
         name = applied["section"]["table_name"] if applied else section["table_name"]
-        return read_section(conn, self.settings.content_schema, section["id"], name)
+        return read_section(conn, section.get("table_schema") or self.settings.content_schema, section["id"], name)
+
+    def record_operations(self, conn, section_ref, ops: list[Operation], migration_id: str) -> dict:
+        """Record (review and seal) operations built outside the diff, in the caller's
+        transaction: adopting a table in place is one such migration."""
+        store = ConfigStore(conn, self.settings, self.registry)
+        section = store.find_section(section_ref, lock=True)
+        version = conn.execute(sql.SQL("SELECT coalesce(max(version), 0) + 1 FROM {} WHERE section_id = %s").format(
+            self._t("section_migrations")), (section["id"],)).fetchone()[0]
+        row = self._record(conn, section, store.snapshot(section["id"]), section["applied_state"],
+                           self.live(conn, section), ops, migration_id, version)
+        conn.execute(sql.SQL("UPDATE {} SET last_migration_id = %s, migration_status = 'pending' WHERE id = %s").format(
+            self._t("sections")), (migration_id, section["id"]))
+        return present(row)
 
     # -- plan ------------------------------------------------------------------------
     def plan(self, section_ref, on_convert_failure: str = "refuse") -> dict:
@@ -135,7 +148,7 @@ class Migrations:
             (section["id"],),
         )
         if not ops:
-            return self._up_to_date(conn, section, snapshot, live)
+            return _with_drift(self._up_to_date(conn, section, snapshot, live), section, live)
         version = conn.execute(
             sql.SQL("SELECT coalesce(max(version), 0) + 1 FROM {} WHERE section_id = %s").format(
                 self._t("section_migrations")),
@@ -147,7 +160,7 @@ class Migrations:
                 self._t("sections")),
             (migration_id, section["id"]),
         )
-        return present(row)
+        return _with_drift(present(row), section, live)
 
     def _up_to_date(self, conn, section, snapshot, live) -> dict:
         # Nothing structural changed (labels, help texts...): the table already matches.
@@ -180,7 +193,7 @@ class Migrations:
         down_sql = render_script([f"Rollback of migration {version} for section '{section['handle']}'"], ops, "down",
                                  self.settings)
         kinds = {op.kind for op in ops}
-        migration_type = ("create_table" if "create_table" in kinds else
+        migration_type = ("create_table" if "create_table" in kinds else "adopt_table" if "adopt_table" in kinds else
                           "drop_table" if "archive_table" in kinds else "alter_table")
         cur = conn.execute(
             sql.SQL(
@@ -263,6 +276,18 @@ class Migrations:
 
     def rollback(self, migration_id) -> dict:
         return self.applier.rollback(migration_id)
+
+
+def _with_drift(result: dict, section: dict, live) -> dict:
+    """An adopted table's columns that no field, system column or kept column accounts for:
+    added by another tool since (``sections adopt SCHEMA.TABLE --refresh`` takes them in)."""
+    if section.get("table_schema") and live.table is not None:
+        table = f"{live.table.schema}.{live.table.name}"
+        result["drift"] = [{"column": c, "type": live.table.columns[c]["type"],
+                            "message": f"column {table}.{c} was added outside the content system; take it into "
+                                       f"the section with: sections adopt {table} --refresh"}
+                           for c in live.table.unaccounted_columns()]
+    return result
 
 
 def _warnings(ops: list[Operation]) -> list[str]:

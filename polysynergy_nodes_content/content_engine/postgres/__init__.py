@@ -25,7 +25,7 @@ from .embedded import (
     start_embedded,
     stop_embedded,
 )
-from .generated_names import SECTION_MARK, archived_name, junction_table_name
+from .generated_names import SECTION_MARK, archived_name, foreign_key_name, junction_table_name, unique_name
 from .locks import describe_holders, lock_holders, relation_oids, section_relations
 from .pooler import Pooler, check_mode, detect
 from .read_limits import (
@@ -71,6 +71,7 @@ __all__ = [
     "describe_holders",
     "detect",
     "document",
+    "foreign_key_name",
     "get_pool",
     "is_search_index",
     "junction_table_name",
@@ -89,5 +90,6 @@ __all__ = [
     "stop_embedded",
     "table_exists",
     "text_fields",
+    "unique_name",
     "url_options",
 ]

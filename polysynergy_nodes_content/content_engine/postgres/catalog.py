@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from .generated_names import JUNCTION_MARK, SECTION_MARK, field_mark, junction_of_comment, section_mark
+from .generated_names import FIELD_MARK, JUNCTION_MARK, KEPT_MARK, SECTION_MARK, field_mark, junction_of_comment, section_mark
 
 
 @dataclass
@@ -34,6 +34,12 @@ class LiveTable:
             if col["comment"] == mark:
                 return name
         return None
+
+    def unaccounted_columns(self) -> list[str]:
+        """Columns that are no field, no system column and not kept outside the section on
+        purpose: on an adopted table, columns another tool added since (drift)."""
+        return [name for name, col in self.columns.items() if name not in ("id", "created_at", "updated_at")
+                and not (col["comment"] or "").startswith((FIELD_MARK, KEPT_MARK))]
 
     def describe(self) -> dict:
         return {

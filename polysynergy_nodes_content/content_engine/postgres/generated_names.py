@@ -16,6 +16,8 @@ from ..identifiers import short_name
 SECTION_MARK = "polysynergy:section:"
 FIELD_MARK = "polysynergy:field:"
 JUNCTION_MARK = "polysynergy:junction:"
+#: The comment on an adopted table's column that is no field (a refused type): kept by the table.
+KEPT_MARK = "polysynergy:kept:"
 
 
 def section_mark(section_id) -> str:
@@ -26,6 +28,11 @@ def section_mark(section_id) -> str:
 def field_mark(field_id) -> str:
     """The comment on a field's column."""
     return FIELD_MARK + str(field_id)
+
+
+def kept_mark(section_id) -> str:
+    """The comment on a column an adopted table keeps outside its section (accounted for, no field)."""
+    return KEPT_MARK + str(section_id)
 
 
 def junction_mark(section_id, field_id) -> str:

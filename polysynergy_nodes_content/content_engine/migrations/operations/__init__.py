@@ -1,5 +1,6 @@
 """One class per migration operation kind; the planner's diff builds them, apply runs their steps."""
 
+from .adoption import AdoptColumn, AdoptTable
 from .base import LOCKS, MigrationOperation, PlanContext
 from .columns import AddColumn, DropColumn, RenameColumn, SetDefault
 from .constraints import AddCheck, AddForeignKey, AddUnique, DropConstraint
@@ -15,7 +16,7 @@ from .types import AlterTypeInPlace, AlterTypeOnline
 #: Every operation kind, in the order a migration runs them.
 OPERATION_KINDS = (
     DropConstraint, DropIndex, DropSearchIndex, RenameTable, RenameColumn, DropColumn, ArchiveJunction, AlterTypeInPlace,
-    AlterTypeOnline, SetDefault, CreateTable, AddColumn, SetNotNull, DropNotNull, AddCheck, AddUnique,
+    AlterTypeOnline, SetDefault, CreateTable, AdoptTable, AdoptColumn, AddColumn, SetNotNull, DropNotNull, AddCheck, AddUnique,
     AddForeignKey, AddIndex, AddSearchIndex, AddRuleCheck, RuleOnlyInEngine, CreateJunction, RenameJunction,
     DisableHistory, EnableHistory, RefreshHistory, EnableLinkHistory, DisableLinkHistory, ArchiveTable,
     NotifyPostgrest,

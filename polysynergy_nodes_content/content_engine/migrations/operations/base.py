@@ -45,10 +45,12 @@ class PlanContext:
     #: What a type change does with values that do not convert: "refuse" the apply, set
     #: them to "null" or to the field's "default".
     on_convert_failure: str = "refuse"
+    #: The schema of an adopted table that stays where it was made (None: the content schema).
+    table_schema: str | None = None
 
     @property
     def schema(self) -> str:
-        return self.settings.content_schema
+        return self.table_schema or self.settings.content_schema
 
     @property
     def archive_schema(self) -> str:
@@ -56,6 +58,10 @@ class PlanContext:
 
     def table(self, name: str) -> sql.Identifier:
         return sql.Identifier(self.schema, name)
+
+    def target(self, name: str) -> sql.Identifier:
+        """A relation's target table: a section the engine made, in the content schema."""
+        return sql.Identifier(self.settings.content_schema, name)
 
 
 def render(composed: sql.Composable) -> str:

@@ -144,7 +144,7 @@ class AddForeignKey(MigrationOperation):
         t, name = self.table(self.table_name), sql.Identifier(self.name)
         return [
             step(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE SET NULL "
-                         "NOT VALID").format(t, name, sql.Identifier(self.field.handle), self.table(self.target_table))),
+                         "NOT VALID").format(t, name, sql.Identifier(self.field.handle), self.ctx.target(self.target_table))),
             step(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(t, name),
                  phase="post" if self.populated else "main"),
         ]
@@ -160,7 +160,7 @@ class AddForeignKey(MigrationOperation):
             f"rows of {self.field.handle} that point to no entry of {self.target_table}",
             sql.SQL("SELECT count(*) FROM {} AS s WHERE s.{} IS NOT NULL AND NOT EXISTS "
                     "(SELECT 1 FROM {} AS x WHERE x.id = s.{})").format(
-                self.table_before(), col, self.table(self.target_table), col))]
+                self.table_before(), col, self.ctx.target(self.target_table), col))]
 
 
 class DropConstraint(MigrationOperation):

@@ -111,6 +111,10 @@ class ColumnDiff:
     def conversion(self):
         """(conversion, conversion back or None, old type name) for the field's type change."""
         f, old, registry = self.field, self.old, self.registry
+        if old and old.get("adopted_type"):
+            # An adopted column leaves its own type: a cast from that type, which rewrites the
+            # table (so a populated one changes online), whatever its field type would say.
+            return Conversion(), Conversion(), old["field_type_handle"]
         old_ft = registry.get(old["field_type_handle"]) if old and old["field_type_handle"] in registry else None
         old_settings = (old or {}).get("field_settings") or {}
         conversion = old_ft.conversion_to(f.ft, old_settings, f.settings) if old_ft else None

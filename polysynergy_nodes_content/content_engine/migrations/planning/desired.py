@@ -23,6 +23,8 @@ class DesiredField:
     unique: bool
     default_value: object  # decoded JSON value or None
     has_default: bool
+    #: An adopted column's own type (and its table's own constraints), kept until the field changes.
+    adopted_type: str | None = None
 
     @property
     def stores_column(self) -> bool:
@@ -30,7 +32,7 @@ class DesiredField:
 
     @property
     def column_type(self) -> str:
-        return self.ft.column_type(self.settings)
+        return self.adopted_type or self.ft.column_type(self.settings)
 
     @property
     def foreign_key_target(self) -> str | None:
@@ -47,7 +49,8 @@ class DesiredField:
 
     @property
     def index_method(self) -> str | None:
-        return self.ft.index_method(self.settings)
+        """An adopted column keeps the indexes its table has; the engine adds none."""
+        return None if self.adopted_type else self.ft.index_method(self.settings)
 
     @property
     def wants_index(self) -> bool:
@@ -62,7 +65,10 @@ class DesiredField:
         return self.checks_on(self.handle)
 
     def checks_on(self, column: str) -> dict[str, sql.Composable]:
-        """The same constraints with their expressions over another column (the live one)."""
+        """The same constraints with their expressions over another column (the live one).
+        An adopted column has none of them: its table's own constraints do that work."""
+        if self.adopted_type:
+            return {}
         anchors = self.ft.check_rules("__column__", self.settings)
         rules = self.ft.check_rules(column, self.settings)
         return {names.check_name(self.id, rule.kind, anchor.expression.as_string(None)): rule.expression
@@ -79,6 +85,7 @@ def desired_fields(snapshot: dict, registry: FieldTypeRegistry) -> list[DesiredF
                 id=f["id"], handle=f["handle"], label=f["label"], ft=ft, settings=f["field_settings"] or {},
                 required=bool(f["is_required"]), unique=bool(f["is_unique"]),
                 default_value=json.loads(f["default_value"]) if has_default else None, has_default=has_default,
+                adopted_type=f.get("adopted_type"),
             )
         )
     return out

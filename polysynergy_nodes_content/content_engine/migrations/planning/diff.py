@@ -20,6 +20,7 @@ from ..operations import (
     AddForeignKey,
     AddIndex,
     AddUnique,
+    AdoptColumn,
     ArchiveJunction,
     ArchiveTable,
     CreateJunction,
@@ -44,7 +45,8 @@ def diff(snapshot: PlanningSnapshot, settings: EngineSettings, registry: FieldTy
     """The operations that take the live table to the configuration, in the order they run."""
     live = snapshot.live.table
     renamed = {snapshot.section["table_name"]: live.name} if live is not None else {}
-    ctx = PlanContext(settings, migration_id, renamed, on_convert_failure)
+    adopted_schema = live.schema if live is not None and live.schema != settings.content_schema else None
+    ctx = PlanContext(settings, migration_id, renamed, on_convert_failure, adopted_schema)
     return _Diff(snapshot, ctx, registry).operations()
 
 
@@ -92,6 +94,10 @@ class _Diff:
         else:
             table_name = live.table.name
             if table_name != section["table_name"]:
+                if ctx.table_schema is not None:
+                    raise InvalidInput(
+                        f"section '{section['handle']}' adopted {ctx.schema}.{table_name}, which keeps its name (the "
+                        "applications that use it would lose it); keep the section's handle", field="handle")
                 if section["table_name"] in self.snapshot.taken_names:
                     raise InvalidInput(
                         f"cannot rename table {table_name} to {section['table_name']}: "
@@ -129,6 +135,12 @@ class _Diff:
             if column is not None:
                 ops.extend(ColumnDiff(self, table_name, column, f).operations())
                 continue
+            if f.handle in live.columns and f.adopted_type and names.field_id_of_comment(
+                    live.columns[f.handle]["comment"]) is None:
+                # A column another tool added to an adopted table, taken in as it is (adopt --refresh).
+                ops.append(AdoptColumn(self.ctx, table_name, f.handle, f.id, live.columns[f.handle]["comment"]))
+                ops.extend(ColumnDiff(self, table_name, f.handle, f).operations())
+                continue
             if f.handle in live.columns:
                 raise InvalidInput(
                     f"field '{f.handle}': column {table_name}.{f.handle} already exists and belongs to "
@@ -158,6 +170,10 @@ class _Diff:
         ctx, live = self.ctx, self.snapshot.live
         ops: list = []
         wanted = {f.id: f for f in self.fields if f.uses_junction}
+        if wanted and ctx.table_schema is not None:
+            f = next(iter(wanted.values()))
+            raise InvalidInput(f"field '{f.handle}': a multiple relation (a junction table) on an adopted table is not "
+                               "supported yet; use a single relation", field=f.handle)
         for fid, table in live.junctions.items():
             if fid not in wanted:
                 ops.append(ArchiveJunction(ctx, table.name))

@@ -14,6 +14,7 @@ from psycopg import sql
 
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
+from ...errors import InvalidInput
 from ...postgres import LiveSection, section_table_of, table_exists
 from ...settings import EngineSettings
 from ...system import API_ROLES
@@ -53,9 +54,9 @@ def read_snapshot(conn: psycopg.Connection, settings: EngineSettings, registry: 
     section = config["section"]
     schema = settings.content_schema
     populated = False
-    if live.table is not None:
-        populated = conn.execute(
-            sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(schema, live.table.name))).fetchone()[0]
+    if live.table is not None:  # an adopted table stays in the schema it was made in
+        populated = conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(
+            sql.Identifier(live.table.schema, live.table.name))).fetchone()[0]
     wanted_roles = sorted(set(settings.grants) | set(settings.read_policy_roles) | set(API_ROLES))
     roles = frozenset(r[0] for r in conn.execute(
         "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (wanted_roles,)))
@@ -71,9 +72,14 @@ def read_snapshot(conn: psycopg.Connection, settings: EngineSettings, registry: 
             targets[target] = section["table_name"]
             continue
         row = conn.execute(
-            sql.SQL("SELECT id FROM {} WHERE handle = %s").format(sql.Identifier(settings.system_schema, "sections")),
+            sql.SQL("SELECT id, table_schema FROM {} WHERE handle = %s").format(
+                sql.Identifier(settings.system_schema, "sections")),
             (target,),
         ).fetchone()
+        if row is not None and row[1] is not None:
+            raise InvalidInput(f"field '{f.handle}': section '{target}' is an adopted table ({row[1]}."
+                               f"{target}); relations to adopted tables are not supported yet: keep its id in a "
+                               "plain field instead", field=f.handle)
         if row is not None:
             targets[target] = section_table_of(conn, schema, str(row[0]))
     taken = frozenset()

@@ -1,0 +1,34 @@
+"""An agent reaches an adopted table through the real MCP server: its id keeps the table's
+type in describe_section, and get_entry / update_entry take that id."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mcp"))
+
+from mcp_session import mcp_server  # noqa: E402
+
+from .conftest import DASHBOARD_SQL, run_sql  # noqa: E402
+
+
+def test_an_agent_reads_and_writes_an_adopted_bigint_table(engine, database_url):
+    run_sql(database_url, DASHBOARD_SQL)
+    adopted = engine.adopt_table("public.notes", dry_run=False)
+    engine.apply_migration(adopted["migration"]["id"])
+
+    async def session():
+        async with mcp_server(database_url) as server:
+            described = await server.call("describe_section", section="notes")
+            id_column = next(c for c in described["system_fields"] if c["handle"] == "id")
+            assert id_column["type"] == "bigint" and "_gt" in id_column["filter_operators"]
+            entry = (await server.call("get_entry", section="notes", entry_id="7"))["entry"]
+            assert entry["title"] == "note 7" and entry["id"] == "7"
+            updated = await server.call("update_entry", section="notes", entry_id="7", values={"title": "by an agent"})
+            assert updated["entry"]["title"] == "by an agent"
+            message = await server.refused("get_entry", section="notes", entry_id="seven")
+            assert "not a valid id" in message
+
+    asyncio.run(session())
