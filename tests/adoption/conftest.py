@@ -89,6 +89,27 @@ def run_sql(url: str, text: str, rows: int = 200) -> None:
         conn.execute(text.replace("%(rows)s", str(rows)))
 
 
+def pg_dump_for(url: str) -> str:
+    """A pg_dump of the server's major version: Debian's, else the one of the embedded server."""
+    import os
+
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        major = int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
+    candidates = [f"/usr/lib/postgresql/{major}/bin/pg_dump"]
+    try:
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        candidates.append(os.path.join(str(POSTGRES_BIN_PATH), "pg_dump"))
+    except ImportError:
+        pass
+    for candidate in candidates:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    raise AssertionError(f"no pg_dump for PostgreSQL {major} (looked in {', '.join(candidates)})")
+
+
 def database_state(url: str, tables=None) -> tuple[str, list]:
     """The schema as pg_dump prints it, and a digest of every row of every user table (or of ``tables``)."""
     import subprocess
@@ -97,7 +118,11 @@ def database_state(url: str, tables=None) -> tuple[str, list]:
     from psycopg.conninfo import conninfo_to_dict
 
     params = conninfo_to_dict(url)
-    schema = subprocess.run(["/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "--restrict-key=adoption",
+    dump = pg_dump_for(url)
+    # Newer pg_dump releases print a random \restrict key unless given one: fixed, so two dumps compare.
+    fixed_key = ["--restrict-key=adoption"] if "restrict-key" in subprocess.run(
+        [dump, "--help"], capture_output=True, text=True).stdout else []
+    schema = subprocess.run([dump, "--schema-only", *fixed_key,
                              "-h", params["host"], "-p", str(params["port"]), "-U", params["user"], params["dbname"]],
                             check=True, capture_output=True, text=True).stdout
     with psycopg.connect(url) as conn:
