@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_events.py            # full run
     .venv/bin/python bench/bench_events.py --quick    # fewer repetitions and commits
     .venv/bin/python bench/bench_events.py --cases b  # only some cases
+    .venv/bin/python bench/bench_events.py --cases a --repetitions 31  # more repetitions of (a) and (b)
 
 Server: CONTENT_BENCH_DATABASE_URL, else SECTIONS_DATABASE_URL, else an embedded
 PostgreSQL. A scratch database is created on that server and dropped at the end. The
@@ -281,6 +282,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and commits")
     parser.add_argument("--cases", default="abc", help="which cases to run (default all)")
+    parser.add_argument("--repetitions", type=int, help="repetitions of (a) and (b) (default 11 and 5; 5 and 2 quick)")
     parser.add_argument("--receiver", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--raw-listener", nargs=2, help=argparse.SUPPRESS)
@@ -293,6 +295,8 @@ def main() -> None:
         return run_raw_listener(*args.raw_listener)
     cases = set(args.cases.lower())
     reps_write, reps_deliver, commits = (5, 2, 100) if args.quick else (11, 5, 200)
+    if args.repetitions:
+        reps_write = reps_deliver = args.repetitions
     server, _embedded = server_url()
     name, url = scratch_database(server, "content_bench_events")
     announce(url, name)
