@@ -18,6 +18,14 @@ from . import names
 from .payload import ENTRY, ID, OP, SECTION, TXID, build, event_id, group
 
 CHUNK = 5000
+#: One statement stores a step's events, sent as one JSON array of {"s": section id, "p":
+#: body} (``seq`` follows its order); the columns are read from the body.
+_INSERT = sql.SQL(
+    "INSERT INTO {} (subscription_id, id, section_id, entry_id, type, at, payload) "
+    "SELECT %s, (u.item #>> '{{p,id}}')::uuid, (u.item ->> 's')::uuid, u.item #>> '{{p,entry_id}}', "
+    "u.item #>> '{{p,type}}', (u.item #>> '{{p,at}}')::timestamptz, u.item -> 'p' "
+    "FROM jsonb_array_elements(%s) WITH ORDINALITY AS u(item, ord) "
+    "ORDER BY u.ord ON CONFLICT (subscription_id, id) DO NOTHING")
 _ROW = sql.SQL("h.id, h.section_id, h.entry_id, h.op, h.changed_at, h.txid, h.run_id, h.context, h.map_id, h.data")
 
 
@@ -50,10 +58,8 @@ def step(engine, subscription_id, bound: int) -> tuple[int, bool]:
         rows, cursor, more = _whole_transactions(rows, bound)
         events = _events(engine, conn, sub, group(rows))
         if events:
-            with conn.cursor() as cur:
-                cur.executemany(sql.SQL("INSERT INTO {} (subscription_id, id, section_id, entry_id, type, at, payload) "
-                                        "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (subscription_id, id) "
-                                        "DO NOTHING").format(names.events(settings)), events)
+            conn.execute(_INSERT.format(names.events(settings)),
+                         (subscription_id, Jsonb([{"s": str(section), "p": body} for section, body in events])))
         conn.execute(sql.SQL("UPDATE {} SET cursor = %s WHERE id = %s").format(names.subscriptions(settings)),
                      (cursor, subscription_id))
         return len(events), more
@@ -127,8 +133,8 @@ def _events(engine, conn, sub, changes: list) -> list[tuple]:
         keep = sections[section_id].matching(conn, [b for _, b in items])
         events.extend((change, body) for i, (change, body) in enumerate(items) if i in keep)
     events.sort(key=lambda item: item[0].last[ID])
-    return [(subscription_id, body["id"], change.first[SECTION], change.first[ENTRY], body["type"], body["at"],
-             Jsonb(json_safe(body))) for change, body in events]
+    # A body is JSON already (history values, context and links come from jsonb) but for its time.
+    return [(change.first[SECTION], {**body, "at": json_safe(body["at"])}) for change, body in events]
 
 
 def _before(engine, conn, changes: list, sections: dict) -> tuple[dict, dict]:

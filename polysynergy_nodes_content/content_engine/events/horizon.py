@@ -6,7 +6,9 @@ the last id seen" would then skip id 5 for ever. So events are made only up to a
 below which no change can still appear: the last id handed out (read first), paired with
 the snapshot taken after it. Every id up to it belongs to a transaction older than the
 snapshot's ``xmax``; once no transaction older than that is running in this database, the
-bound is safe. With no transaction running, it is safe at once.
+bound is safe. With no transaction running, it is safe at once, and so it is when no other
+session holds a write lock on the history table: a transaction takes that lock before it
+takes an id and keeps it until it ends, so every id handed out before the look is settled.
 """
 
 from __future__ import annotations
@@ -48,6 +50,16 @@ def last_history_id(conn, settings) -> int:
     return int(row[0] or 0)
 
 
+def history_writers(conn, settings) -> bool:
+    """True when another session (or a prepared transaction) holds more than a read lock on the
+    history table, so it may hold history ids that are not committed yet."""
+    return conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'relation' "
+        "AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) "
+        "AND relation = %s::regclass AND mode <> 'AccessShareLock' AND pid IS DISTINCT FROM pg_catalog.pg_backend_pid())",
+        (f"{settings.system_schema}.content_history",)).fetchone()[0]
+
+
 def advance(conn, settings) -> int:
     """Move the safe bound as far as it can go now and return it. ``conn`` is in a fresh
     transaction that has written nothing yet (its own transaction id would hold the
@@ -63,7 +75,7 @@ def advance(conn, settings) -> int:
     if xmin >= pending_xmax:
         safe = max(safe, pending)
         pending, pending_xmax = last, xmax
-    if xmin >= xmax:  # nothing was running when the snapshot was taken
+    if xmin >= xmax or not history_writers(conn, settings):  # read after ``last``
         safe = max(safe, last)
     conn.execute(sql.SQL("UPDATE {} SET safe_bound = %s, pending_bound = %s, pending_xmax = %s WHERE id = 1").format(
         feed), (safe, pending, pending_xmax))

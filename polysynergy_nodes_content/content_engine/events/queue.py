@@ -30,6 +30,26 @@ def check_limit(limit) -> int:
     return limit
 
 
+#: The pending events are walked in ``seq`` order one index probe at a time (each step
+#: finds the next pending seq), and each is looked up and locked on its own, so a claim
+#: stops after ``limit`` events however many wait and whatever the table's statistics say
+#: (stale ones had the planner read, sort and check every pending event for every
+#: claim). An event is taken only when it is the earliest pending event of its entry.
+_CLAIM = sql.SQL(
+    "WITH RECURSIVE walk(seq) AS ("
+    "(SELECT w.seq FROM {events} w WHERE w.subscription_id = %(sub)s AND w.state = 'pending' ORDER BY w.seq LIMIT 1) "
+    "UNION ALL SELECT (SELECT w.seq FROM {events} w WHERE w.subscription_id = %(sub)s AND w.state = 'pending' "
+    "AND w.seq > walk.seq ORDER BY w.seq LIMIT 1) FROM walk WHERE walk.seq IS NOT NULL), "
+    "due AS (SELECT c.seq FROM walk CROSS JOIN LATERAL (SELECT e.seq FROM {events} e "
+    "WHERE e.subscription_id = %(sub)s AND e.seq = walk.seq AND e.state = 'pending' AND e.next_attempt_at <= now() "
+    "AND (e.lease_until IS NULL OR e.lease_until <= now()) AND e.seq = (SELECT p.seq FROM {events} p "
+    "WHERE p.subscription_id = e.subscription_id AND p.section_id = e.section_id AND p.entry_id = e.entry_id "
+    "AND p.state = 'pending' ORDER BY p.seq LIMIT 1) FOR UPDATE SKIP LOCKED) c LIMIT %(limit)s) "
+    "UPDATE {events} e SET lease_until = now() + make_interval(secs => %(lease)s), leased_by = %(worker)s, "
+    "attempts = e.attempts + 1 FROM due WHERE e.subscription_id = %(sub)s AND e.seq = due.seq "
+    "RETURNING e.seq, e.id, e.attempts, e.payload")
+
+
 def claim(conn, settings, subscription: dict, limit: int, lease_seconds: float, worker: str) -> list[dict]:
     """Lease up to ``limit`` due events (one per entry, oldest first) and return them."""
     events = names.events(settings)
@@ -37,16 +57,8 @@ def claim(conn, settings, subscription: dict, limit: int, lease_seconds: float, 
         "UPDATE {} SET state = 'dead', lease_until = NULL, last_error = coalesce(last_error, 'lease ran out') "
         "WHERE subscription_id = %s AND state = 'pending' AND lease_until <= now() AND attempts >= %s").format(events),
         (subscription["id"], subscription["max_attempts"]))
-    rows = conn.execute(sql.SQL(
-        "WITH due AS (SELECT e.seq FROM {events} e WHERE e.subscription_id = %(sub)s AND e.state = 'pending' "
-        "AND e.next_attempt_at <= now() AND (e.lease_until IS NULL OR e.lease_until <= now()) "
-        "AND NOT EXISTS (SELECT 1 FROM {events} p WHERE p.subscription_id = e.subscription_id "
-        "AND p.section_id = e.section_id AND p.entry_id = e.entry_id AND p.state = 'pending' AND p.seq < e.seq) "
-        "ORDER BY e.seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
-        "UPDATE {events} e SET lease_until = now() + make_interval(secs => %(lease)s), leased_by = %(worker)s, "
-        "attempts = e.attempts + 1 FROM due WHERE e.subscription_id = %(sub)s AND e.seq = due.seq "
-        "RETURNING e.seq, e.id, e.attempts, e.payload").format(events=events),
-        {"sub": subscription["id"], "limit": limit, "lease": float(lease_seconds), "worker": worker[:100]}).fetchall()
+    rows = conn.execute(_CLAIM.format(events=events), {"sub": subscription["id"], "limit": limit,
+                                                       "lease": float(lease_seconds), "worker": worker[:100]}).fetchall()
     return [shown(subscription, seq, attempts, payload) for seq, _, attempts, payload in sorted(rows)]
 
 
