@@ -140,3 +140,31 @@ def test_two_workers_never_send_one_event_at_the_same_time(engine, notes, receiv
     for entry in made:  # per entry in order
         mine = [e for e in delivered if e["entry_id"] == entry["id"]]
         assert [e["seq"] for e in mine] == sorted(e["seq"] for e in mine)
+
+
+def test_a_batch_slower_than_its_lease_is_never_sent_twice(engine, notes, receiver):
+    """A worker sends an event only while an answer can still come before its lease ends;
+    the rest go back unsent, for another worker to take once the lease is over."""
+    receiver.answer = lambda event: (time.sleep(0.25), 200)[1]
+    engine.create_subscription("hook", ["notes"], target={"url": receiver.url, "secret": SECRET},
+                               timeout_seconds=0.3)
+    engine.create_entries("notes", [{"title": f"n{i}"} for i in range(20)])
+    assert engine.make_events() == 20
+    # A lease of 4 x 0.3 + 1 s, and one request at a time: a batch of 20 would take 5 s.
+    workers = [engine.events_worker(batch_size=20, concurrency=1, lease_margin=1.0, poll_interval=0.1,
+                                    worker_id=f"w{i}") for i in range(2)]
+    threads = [threading.Thread(target=w.run) for w in workers]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while len(receiver.events()) < 20 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for worker in workers:
+        worker.stop.set()
+    for thread in threads:
+        thread.join(30)
+    for worker in workers:
+        worker.close()
+    delivered = receiver.events()
+    assert receiver.overlaps == []
+    assert sorted(e["id"] for e in delivered) == sorted({e["id"] for e in delivered}) and len(delivered) == 20

@@ -108,6 +108,13 @@ def ack_seqs(conn, settings, subscription_id, seqs: list[int]) -> None:
         names.events(settings)), (subscription_id, seqs))
 
 
+def release(conn, settings, subscription_id, seqs: list[int]) -> None:
+    """Give leased events back unsent (their attempt does not count)."""
+    conn.execute(sql.SQL("UPDATE {} SET lease_until = NULL, attempts = greatest(attempts - 1, 0) "
+                         "WHERE subscription_id = %s AND seq = ANY(%s) AND state = 'pending'").format(
+        names.events(settings)), (subscription_id, seqs))
+
+
 def backoff_seconds(attempts: int, base: float) -> float:
     """Exponential backoff with full jitter: up to base * 2^(attempts-1), at least half of it."""
     ceiling = min(MAX_BACKOFF_SECONDS, base * (2 ** max(0, attempts - 1)))

@@ -21,11 +21,12 @@ from ..errors import DatabaseFailure
 from . import horizon, names, queue
 from .fanout import fan_out
 from .targets import parse_networks
-from .webhook import WebhookSender
+from .webhook import SKIPPED, WebhookSender, longest_send
 
 log = logging.getLogger(__name__)
-#: Seconds a lease outlasts the subscription's HTTP timeout (a killed worker's events come
-#: back after timeout + margin; a live one never still sends when its lease has run out).
+#: Seconds a lease outlasts the longest one POST can take (a killed worker's events come
+#: back after that; a live one sends an event only while an answer can come before its
+#: lease ends, so no two workers ever send one event at the same time).
 LEASE_MARGIN_SECONDS = 30
 #: How often delivered events past retention are removed.
 PRUNE_EVERY_SECONDS = 600
@@ -77,18 +78,22 @@ class EventWorker:
         return totals
 
     def _deliver_batch(self, subscription: dict, totals: dict) -> int:
-        lease = float(subscription["timeout_seconds"]) + self.lease_margin
+        lease = longest_send(float(subscription["timeout_seconds"])) + self.lease_margin
+        deadline = time.monotonic() + lease  # taken before the claim: never later than the lease's end
         with self.engine.connection() as conn:
             events = queue.claim(conn, self.engine.settings, subscription, self.batch_size, lease, self.worker_id)
         if not events:
             return 0
-        outcomes = self.sender.send_all(subscription, events)
+        outcomes = self.sender.send_all(subscription, events, deadline)
         with self.engine.connection() as conn:
             delivered = [e["seq"] for e, error in zip(events, outcomes) if error is None]
             if delivered:
                 queue.ack_seqs(conn, self.engine.settings, subscription["id"], delivered)
+            skipped = [e["seq"] for e, error in zip(events, outcomes) if error == SKIPPED]
+            if skipped:
+                queue.release(conn, self.engine.settings, subscription["id"], skipped)
             for event, error in zip(events, outcomes):
-                if error is not None:
+                if error is not None and error != SKIPPED:
                     state = queue.fail(conn, self.engine.settings, subscription, event["seq"], event["attempt"], error)
                     totals["dead" if state == "dead" else "retrying"] += 1
                     log.warning("event %s of subscription %s: %s (%s)", event["id"], subscription["name"], error,
