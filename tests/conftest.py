@@ -219,3 +219,51 @@ def conn(database_url):
     with psycopg.connect(database_url, autocommit=True) as connection:
         yield connection
 
+
+# Parallel runs (pytest-xdist, ``-n 2 --dist loadgroup`` as in the README): the tests of one
+# group run one after another on one worker. "exclusive": tests that kill processes or
+# backends, wait on lock or statement timeouts, or run writers through migrations and count
+# what happened when; they never share the machine with each other. "api_roles": tests that
+# create the cluster-wide Supabase roles (anon, authenticated, service_role) with
+# "IF NOT EXISTS ... CREATE ROLE", which two sessions at the same moment would both try.
+XDIST_GROUPS = {
+    "exclusive": (
+        "engine/test_apply_safety.py",
+        "engine/test_junction_source_index.py",
+        "engine/test_no_writer_waits.py",
+        "engine/test_online_type_change.py",
+        "engine/test_plan_and_apply_feedback.py",
+        "engine/test_writes_survive_rollback.py",
+        "entries/test_entry_replica.py",
+        "entries/test_read_bounds.py",
+        "history/test_prune_under_writers.py",
+        "mcp/test_mcp_http.py",
+        "nodes/test_content_node_recovery.py",
+        "schema_file/test_schema_cli.py",
+        "stress/test_crash_recovery.py",
+        "stress/test_stress_concurrency.py",
+        "stress/test_stress_faults.py",
+        "studio/test_studio_disconnect.py",
+        "test_database_fixture.py",
+    ),
+    "api_roles": (
+        "engine/test_script_authority.py",
+        "engine/test_supabase.py",
+        "engine/test_system_lockdown.py",
+        "history/test_privacy_and_retention.py",
+        "schema_file/test_schema_drift.py",
+        "stress/test_stress_privileges.py",
+    ),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    tests_dir = Path(__file__).resolve().parent
+    group_of = {path: group for group, paths in XDIST_GROUPS.items() for path in paths}
+    for item in items:
+        try:
+            relative = Path(item.fspath).resolve().relative_to(tests_dir).as_posix()
+        except ValueError:
+            continue
+        if relative in group_of:
+            item.add_marker(pytest.mark.xdist_group(group_of[relative]))
