@@ -10,6 +10,7 @@ Each test gets its own database, so tests cannot see each other's tables.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import os
 import pwd
@@ -23,6 +24,7 @@ import psycopg
 import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from template_builds import install_engine
 
 _counter = itertools.count()
 
@@ -111,13 +113,157 @@ def new_database(pg_admin_url):
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@pytest.fixture(scope="session")
+def database_templates(pg_admin_url):
+    """Factory of template databases, each built once per test session:
+    ``template(key, build)`` -> (database name, what ``build(url)`` returned).
+
+    Copying a database whose setup already ran (``CREATE DATABASE ... TEMPLATE``) costs a
+    fraction of running that setup again for every test, and gives the same database (same
+    rows, same ids). A template takes no connections once built: a copy needs that."""
+    built: dict[str, tuple[str, object]] = {}
+
+    def template(key: str, build) -> tuple[str, object]:
+        if key in built:
+            return built[key]
+        name = f"ct_tpl_{os.getpid()}_{key}"
+        url = url_for_database(pg_admin_url, name)
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
+        try:
+            value = build(url)
+        except BaseException:
+            _close_pools_of(url)
+            with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            raise
+        _close_pools_of(url)
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        built[key] = (name, value)
+        return built[key]
+
+    yield template
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        for name, _ in built.values():
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _close_pools_of(url: str) -> None:
+    """Close the engine's pools to ``url`` (only those: other tests' pools stay open)."""
+    from polysynergy_nodes_content.content_engine.postgres import connections
+
+    dbname = conninfo_to_dict(url)["dbname"]
+    with connections._lock:
+        keys = [key for key in connections._pools if conninfo_to_dict(key[0]).get("dbname") == dbname]
+        pools = [connections._pools.pop(key) for key in keys]
+    for pool in pools:
+        pool.close()
+
+
 @pytest.fixture
-def database_url(new_database):
-    """A fresh, empty database on the real server."""
+def prepared_databases() -> dict:
+    """Fixture name -> (template key, build(url)): a test that uses the fixture gets a copy of
+    a database ``build`` prepared as that fixture would (most specific first). A directory's
+    conftest adds its own heavier fixtures in front."""
+    return {"engine": ("installed", lambda url: install_engine(url) and None)}
+
+
+@pytest.fixture
+def database_url(request, new_database, database_templates, prepared_databases):
+    """A fresh database on the real server: empty, except for a test that uses a fixture in
+    ``prepared_databases`` (``engine``, ...): then a copy of a database prepared as that
+    fixture would prepare it (the fixture still runs and finds its work done)."""
+    for fixture_name, (key, build) in prepared_databases.items():
+        if fixture_name in request.fixturenames:
+            name, value = database_templates(key + api_roles_tag(request), build)
+            request.node.stash[_PREPARED_VALUE] = value
+            return new_database(name)
     return new_database()
+
+
+# Install and apply grant to (and revoke from) these roles only where they exist, and tests
+# create them on the shared server: a template is built for each set that exists.
+_API_ROLES = ("anon", "authenticated", "service_role")
+
+
+def api_roles_tag(request) -> str:
+    """``_r`` and a 1 or 0 per API role: whether it exists now."""
+    conn = request.getfixturevalue("roles_connection")
+    present = {r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)",
+                                           (list(_API_ROLES),))}
+    return "_r" + "".join("1" if role in present else "0" for role in _API_ROLES)
+
+
+@pytest.fixture(scope="session")
+def roles_connection(pg_admin_url):
+    """One connection for the question above, asked before every test with a prepared database."""
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        yield conn
+
+
+_PREPARED_VALUE = pytest.StashKey[object]()
+
+
+@pytest.fixture
+def prepared_value(request, database_url):
+    """A copy of what the build of this test's prepared database returned (the fixture's
+    value, e.g. the sections it made: the copy has the same rows and ids)."""
+    return copy.deepcopy(request.node.stash[_PREPARED_VALUE])
 
 
 @pytest.fixture
 def conn(database_url):
     with psycopg.connect(database_url, autocommit=True) as connection:
         yield connection
+
+
+# Parallel runs (pytest-xdist, ``-n 2 --dist loadgroup`` as in the README): the tests of one
+# group run one after another on one worker. "exclusive": tests that kill processes or
+# backends, wait on lock or statement timeouts, or run writers through migrations and count
+# what happened when; they never share the machine with each other. "api_roles": tests that
+# create the cluster-wide Supabase roles (anon, authenticated, service_role) with
+# "IF NOT EXISTS ... CREATE ROLE", which two sessions at the same moment would both try.
+XDIST_GROUPS = {
+    "exclusive": (
+        "engine/test_apply_safety.py",
+        "engine/test_junction_source_index.py",
+        "engine/test_no_writer_waits.py",
+        "engine/test_online_type_change.py",
+        "engine/test_plan_and_apply_feedback.py",
+        "engine/test_writes_survive_rollback.py",
+        "entries/test_entry_replica.py",
+        "entries/test_read_bounds.py",
+        "history/test_prune_under_writers.py",
+        "mcp/test_mcp_http.py",
+        "nodes/test_content_node_recovery.py",
+        "schema_file/test_schema_cli.py",
+        "stress/test_crash_recovery.py",
+        "stress/test_stress_concurrency.py",
+        "stress/test_stress_faults.py",
+        "studio/test_studio_disconnect.py",
+        "test_database_fixture.py",
+    ),
+    "api_roles": (
+        "engine/test_script_authority.py",
+        "engine/test_supabase.py",
+        "engine/test_system_lockdown.py",
+        "history/test_privacy_and_retention.py",
+        "schema_file/test_schema_drift.py",
+        "stress/test_stress_privileges.py",
+    ),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    tests_dir = Path(__file__).resolve().parent
+    group_of = {path: group for group, paths in XDIST_GROUPS.items() for path in paths}
+    for item in items:
+        try:
+            relative = Path(item.fspath).resolve().relative_to(tests_dir).as_posix()
+        except ValueError:
+            continue
+        if relative in group_of:
+            item.add_marker(pytest.mark.xdist_group(group_of[relative]))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from template_builds import install_engine
+
 from polysynergy_nodes_content.content_engine.engine import ContentEngine
 
 ARTICLE_FIELDS = [
@@ -55,8 +57,7 @@ def engine(database_url):
     return eng
 
 
-@pytest.fixture
-def sections(engine):
+def build_sections(engine: ContentEngine) -> dict:
     """``authors`` (name required, email unique) and ``articles`` (every type), both applied."""
     authors = build_section(engine, "authors", [
         ("name", "text", {"maxLength": 100}, True, False),
@@ -64,6 +65,19 @@ def sections(engine):
     ])
     articles = build_section(engine, "articles", ARTICLE_FIELDS)
     return {"authors": authors, "articles": articles}
+
+
+@pytest.fixture
+def prepared_databases(prepared_databases) -> dict:
+    """A test that uses ``sections`` starts on a copy of a database where they were built."""
+    return {"sections": ("entries_sections", lambda url: build_sections(install_engine(url))), **prepared_databases}
+
+
+@pytest.fixture
+def sections(engine, prepared_value):
+    """``authors`` (name required, email unique) and ``articles`` (every type), both applied
+    (by ``build_sections``, in the database this test's database is a copy of)."""
+    return prepared_value
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ Tests that take minutes are skipped unless ``CONTENT_STRESS_LONG=1``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import psycopg
@@ -58,9 +59,19 @@ def database_url_for(admin_url: str, dbname: str, **overrides) -> str:
     return make_conninfo(**params)
 
 
-def q(url: str, query, params=None):
-    """Run one statement in autocommit; return all rows (or None)."""
-    with psycopg.connect(url, autocommit=True) as conn:
+def autocommit_connection(target):
+    """``target`` itself when it is an (autocommit) connection, else a new autocommit
+    connection to the URL ``target`` (closed after use): property tests keep one open for
+    their many examples instead of connecting again for every read."""
+    if isinstance(target, psycopg.Connection):
+        return contextlib.nullcontext(target)
+    return psycopg.connect(target, autocommit=True)
+
+
+def q(url, query, params=None):
+    """Run one statement in autocommit on ``url`` (or an open autocommit connection);
+    return all rows (or None)."""
+    with autocommit_connection(url) as conn:
         cur = conn.execute(query, params)
         return cur.fetchall() if cur.description else None
 
@@ -95,14 +106,15 @@ def table_contents(conn, schema: str, table: str, order: str = "id") -> list[tup
     ).fetchall()
 
 
-def system_snapshot(url: str, system_schema: str = "public", canaries=(), exclude_section_ids=(),
+def system_snapshot(url, system_schema: str = "public", canaries=(), exclude_section_ids=(),
                     exclude_tables=(), exclude_schemas=()) -> dict:
     """Contents of the system tables (optionally without some sections' rows), the catalog
-    of every schema, the schema list and the rows of the canary tables."""
+    of every schema, the schema list and the rows of the canary tables (read through ``url``
+    or an open autocommit connection)."""
     from psycopg import sql
 
     excl = [str(s) for s in exclude_section_ids]
-    with psycopg.connect(url, autocommit=True) as conn:
+    with autocommit_connection(url) as conn:
         snap = {
             "schemas": conn.execute("SELECT nspname FROM pg_namespace ORDER BY 1").fetchall(),
             "catalog": [r for r in catalog_objects(conn) if r[1] not in exclude_tables and r[0] not in exclude_schemas],

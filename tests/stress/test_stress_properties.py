@@ -65,8 +65,11 @@ def world(module_database):
     scratch, _ = _section(engine, "scratch", {"base": ("text", {})})
     oracle, oracle_rows = _section(engine, "oracle", {"s": ("text", {}), "n": ("integer", {})},
                                    [{"s": s, "n": (i * 7) % 11 - 5 if i % 5 else None} for i, s in enumerate(ORACLE_TEXTS)])
-    return World(url=url, engine=engine, people_ids=[p["id"] for p in people], things=things,
-                           scratch=scratch, canary=canary, oracle_rows=oracle_rows)
+    # One connection reads the state before and after every example (a new one per read
+    # costs more than the read: the examples run hundreds of times).
+    with psycopg.connect(url, autocommit=True) as db:
+        yield World(url=url, db=db, engine=engine, people_ids=[p["id"] for p in people], things=things,
+                    scratch=scratch, canary=canary, oracle_rows=oracle_rows)
 
 
 class World(SimpleNamespace):
@@ -75,7 +78,7 @@ class World(SimpleNamespace):
 
 
 def snapshot(world, **kw):
-    return system_snapshot(world.url, canaries=CANARIES, **kw)
+    return system_snapshot(world.db, canaries=CANARIES, **kw)
 
 
 def assert_unchanged(before, after):
@@ -83,11 +86,11 @@ def assert_unchanged(before, after):
 
 
 def count(world, table):
-    return q(world.url, f"SELECT count(*) FROM custom.{table}")[0][0]  # fixed test table names
+    return q(world.db, f"SELECT count(*) FROM custom.{table}")[0][0]  # fixed test table names
 
 
 def taken_names(world) -> set:
-    rows = q(world.url, "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    rows = q(world.db, "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                         "WHERE n.nspname = 'custom' UNION SELECT handle FROM public.sections")
     return {r[0] for r in rows}
 
@@ -144,7 +147,7 @@ def test_a_new_section_table_is_named_exactly_by_its_handle(world, handle, field
         engine.add_field(section["id"], field, "F", "text")
         migration = engine.plan_migration(section["id"])
         assert engine.apply_migration(migration["id"])["status"] == "applied"
-        columns = q(world.url, "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0",
+        columns = q(world.db, "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0",
                     (psycopg.sql.Identifier("custom", handle).as_string(None),))
         assert field in {c[0] for c in columns}
         entry = engine.create_entry(handle, {field: "v'\"; --"})
@@ -262,14 +265,14 @@ def _plan_apply_and_undo(world, engine, scratch_id, handle, kind, settings, live
         applied = engine.apply_migration(migration["id"], confirm=True)
     except ContentError as exc:
         note(f"apply failed: {exc}")
-        status = q(world.url, "SELECT status, error_message FROM section_migrations WHERE id = %s", (migration["id"],))[0]
+        status = q(world.db, "SELECT status, error_message FROM section_migrations WHERE id = %s", (migration["id"],))[0]
         assert status[0] == "failed" and status[1]
         assert live(world, "scratch") == live_before
         engine.remove_field(scratch_id, handle)
         assert engine.plan_migration(scratch_id)["id"] is None  # configuration matches the table again
     else:
         assert applied["status"] == "applied"
-        names = {r[0] for r in q(world.url, "SELECT attname FROM pg_attribute WHERE attrelid = 'custom.scratch'::regclass "
+        names = {r[0] for r in q(world.db, "SELECT attname FROM pg_attribute WHERE attrelid = 'custom.scratch'::regclass "
                                            "AND attnum > 0 AND NOT attisdropped")}
         assert (handle in names) or (kind == "relation" and settings.get("allowMultiple") is True)
         engine.rollback_migration(migration["id"])

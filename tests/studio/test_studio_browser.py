@@ -19,8 +19,10 @@ from studio_helpers import build
 SCRIPT_TITLE = "<script>window.__pwned = 1</script><b>bold</b>"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium for the module's tests: each test opens a context of its own (no
+    cookies, storage or pages shared), so starting the browser again would only add time."""
     need_chromium()
     from playwright.sync_api import sync_playwright
 
