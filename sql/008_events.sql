@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS content_subscriptions (
 -- poller, or waiting for its next attempt), delivered, or dead (gave up after
 -- max_attempts). A pending event holds back the later events of its entry.
 CREATE TABLE IF NOT EXISTS content_events (
-    subscription_id UUID NOT NULL REFERENCES content_subscriptions (id) ON DELETE CASCADE,
+    subscription_id UUID NOT NULL,  -- no foreign key: delete_subscription removes its events itself
     seq BIGINT GENERATED ALWAYS AS IDENTITY,
     id UUID NOT NULL,
     section_id UUID NOT NULL,

@@ -102,10 +102,15 @@ def test_update_pause_resume_and_delete(engine, notes):
     engine.make_events()
     assert engine.claim_events("s", 10) == []  # paused: kept, not handed out
     assert engine.resume_subscription("s")["paused"] is False
+    engine.update_entries("notes", {"title": "a"}, {"count": 1}, confirm=True)
+    engine.make_events()
+    assert engine.get_subscription("s")["counts"]["pending"] == 1
     assert engine.delete_subscription("s")["deleted"] is False  # not without confirm
     assert engine.delete_subscription("s", confirm=True)["deleted"] is True
     with pytest.raises(NotFound):
         engine.get_subscription("s")
+    with psycopg.connect(engine.url) as conn:  # its events went with it
+        assert conn.execute("SELECT count(*) FROM public.content_events").fetchone()[0] == 0
 
 
 def test_a_scoped_engine_sees_only_subscriptions_of_its_sections(engine, notes):

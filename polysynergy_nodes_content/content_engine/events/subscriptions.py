@@ -274,7 +274,9 @@ def delete(engine, name, confirm: bool = False) -> dict:
     with engine.connection() as conn:
         record = load(engine, conn, name, lock=True)
         counts = counts_of(engine, conn, [record["id"]])[record["id"]]
-        if confirm is True:
+        if confirm is True:  # its row is locked: no step is making its events now
+            conn.execute(sql.SQL("DELETE FROM {} WHERE subscription_id = %s").format(names.events(engine.settings)),
+                         (record["id"],))
             conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(names.subscriptions(engine.settings)),
                          (record["id"],))
         return {"subscription": record["name"], "deleted": confirm is True, "events": counts}
