@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import Refused
 from ..json_values import json_safe
 from . import queue, receive, subscriptions
 from .names import EVENT_TYPES
@@ -54,16 +55,14 @@ class EventMethods:
         lease runs out."""
         self.ensure_installed()
         limit = queue.check_limit(limit)
-        if isinstance(lease_seconds, bool) or not isinstance(lease_seconds, (int, float)) or not (
-                1 <= lease_seconds <= 86_400):
-            raise subscriptions.InvalidInput("lease_seconds must be from 1 to 86400", field="lease_seconds")
+        subscriptions.check_number(lease_seconds, "lease_seconds", 1, 86_400)
         make_events(self)
         with self.connection() as conn:
             record = subscriptions.load(self, conn, subscription)
             if record["target_url"] is not None:  # else a poller and the worker would share its events
-                raise subscriptions.Refused(f"subscription '{record['name']}' delivers to a webhook (the events "
-                                            "worker sends its events); claim_events is for pull subscriptions, "
-                                            "made without a target")
+                raise Refused(f"subscription '{record['name']}' delivers to a webhook (the events "
+                              "worker sends its events); claim_events is for pull subscriptions, made without "
+                              "a target")
             if record["paused"]:
                 return []
             return queue.claim(conn, self.settings, record, limit, lease_seconds, "claim_events")

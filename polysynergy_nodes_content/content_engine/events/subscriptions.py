@@ -74,6 +74,16 @@ def check_number(value, field: str, low: float, high: float, whole: bool = False
     return value
 
 
+#: The delivery settings of a subscription: (lowest, highest, whole numbers only).
+_LIMITS = {"max_attempts": (1, MAX_ATTEMPTS_LIMIT, True), "retry_base_seconds": (0.01, 3600, False),
+           "timeout_seconds": (0.1, 300, False)}
+
+
+def check_setting(key: str, value):
+    low, high, whole = _LIMITS[key]
+    return check_number(value, key, low, high, whole=whole)
+
+
 def resolve_sections(engine, conn, sections) -> list[dict]:
     """The sections (id, handle) by handle; each must exist, be reachable and record history."""
     if isinstance(sections, str):
@@ -135,9 +145,10 @@ def create(engine, name, sections, events=names.EVENT_TYPES, filter=None, target
            max_attempts: int = 8, retry_base_seconds: float = 1.0, timeout_seconds: float = 10.0) -> dict:
     name = check_name(name)
     events = check_events(events)
-    max_attempts = check_number(max_attempts, "max_attempts", 1, MAX_ATTEMPTS_LIMIT, whole=True)
-    retry_base_seconds = check_number(retry_base_seconds, "retry_base_seconds", 0.01, 3600)
-    timeout_seconds = check_number(timeout_seconds, "timeout_seconds", 0.1, 300)
+    max_attempts, retry_base_seconds, timeout_seconds = (
+        check_setting(key, value) for key, value in (("max_attempts", max_attempts),
+                                                     ("retry_base_seconds", retry_base_seconds),
+                                                     ("timeout_seconds", timeout_seconds)))
     url, secret = check_target_value(engine, target)
     with engine.connection() as conn:
         found = resolve_sections(engine, conn, sections)
@@ -252,12 +263,9 @@ def update(engine, name, **changes) -> dict:
             values["filter"] = _jsonb(check_filter(engine, conn, sections, filters))
         if "target" in changes:
             values["target_url"], values["target_secret"] = check_target_value(engine, changes["target"])
-        if "max_attempts" in changes:
-            values["max_attempts"] = check_number(changes["max_attempts"], "max_attempts", 1, MAX_ATTEMPTS_LIMIT,
-                                                  whole=True)
-        for key, high in (("retry_base_seconds", 3600), ("timeout_seconds", 300)):
+        for key in _LIMITS:
             if key in changes:
-                values[key] = check_number(changes[key], key, 0.01 if key.startswith("retry") else 0.1, high)
+                values[key] = check_setting(key, changes[key])
         if "paused" in changes:
             if not isinstance(changes["paused"], bool):
                 raise InvalidInput("paused must be true or false", field="paused")
