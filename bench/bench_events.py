@@ -15,7 +15,7 @@ receiver is a small asyncio HTTP/1.1 server in a process of its own (keep-alive,
 (b) webhook delivery, events/s: 10,000 events spread over 1,000 entries (and over 100:
     per-entry order lets a claim take one event per entry) delivered by the engine's
     worker (``run(once=True)``, events made beforehand) vs the same signed JSON bodies
-    POSTed by a plain httpx client with the same concurrency (no database), alternately;
+    POSTed by a plain aiohttp session with the same concurrency (no database), alternately;
     making the 10,000 events from the history is timed on its own;
 (c) commit to the receiver's first byte, one event at a time: a worker process waiting on
     LISTEN vs a hand-written listener process (INSERT + pg_notify in the writing
@@ -35,9 +35,9 @@ import statistics
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import aiohttp
 import httpx
 import psycopg
 
@@ -52,7 +52,7 @@ from polysynergy_nodes_content.content_engine.settings import EngineSettings  # 
 
 SECRET = "bench-secret-0123456789abcdef"
 EVENTS = 10_000
-CONCURRENCY = 8  # the worker's default
+CONCURRENCY = 16  # the worker's default
 TARGETS = {"a": 1.05, "b": 2000.0, "c50": 50.0, "c99": 250.0}
 RAW_CHANNEL = "bench_events_raw"
 
@@ -181,18 +181,23 @@ def event_bodies(engine, name: str) -> list[bytes]:
 
 
 def raw_send(target: str, bodies: list[bytes]) -> None:
-    """The baseline: a plain httpx client, the same threads and connections, signed by hand."""
-    with httpx.Client(limits=httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)) as client, \
-            ThreadPoolExecutor(CONCURRENCY) as pool:
-        def post(body: bytes) -> None:
-            stamp = int(time.time())
-            mac = hmac.new(SECRET.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-            response = client.post(target, content=body, headers={
-                "Content-Type": "application/json", "X-Content-Event-Timestamp": str(stamp),
-                "X-Content-Event-Signature": f"v1={mac}", "X-Content-Event-Id": "x"})
-            assert response.status_code == 200
+    """The baseline: a plain aiohttp session, the same number of connections and POSTs in
+    flight, signed by hand, no database."""
+    async def send_all() -> None:
+        connector = aiohttp.TCPConnector(limit=CONCURRENCY, limit_per_host=CONCURRENCY)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async def post(body: bytes) -> None:
+                stamp = int(time.time())
+                mac = hmac.new(SECRET.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+                async with session.post(target, data=body, allow_redirects=False, headers={
+                        "Content-Type": "application/json", "X-Content-Event-Timestamp": str(stamp),
+                        "X-Content-Event-Signature": f"v1={mac}", "X-Content-Event-Id": "x"}) as response:
+                    await response.read()
+                    assert response.status == 200
 
-        list(pool.map(post, bodies))
+            await asyncio.gather(*(post(body) for body in bodies))
+
+    asyncio.run(send_all())
 
 
 def receiver_stats(base: str) -> dict:

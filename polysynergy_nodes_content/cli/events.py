@@ -162,7 +162,7 @@ def delete_cmd(name, confirm):
 @click.option("--once", is_flag=True, help="Deliver what is due now, then stop (for cron and CI).")
 @click.option("--poll-interval", type=click.FloatRange(0.05, 3600), default=2.0, show_default=True,
               help="Seconds between looks when no notification arrives.")
-@click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True,
+@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Webhook requests in flight at once.")
 @click.option("--batch-size", type=click.IntRange(1, 1000), default=100, show_default=True,
               help="Events claimed per subscription at a time.")

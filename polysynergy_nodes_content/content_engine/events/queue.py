@@ -19,6 +19,8 @@ from ..errors import InvalidInput
 from . import names
 
 MAX_CLAIM = 1000
+#: A claim looks at every pending event when it must (bigint: no limit in practice).
+MAX_WALK = 2**62
 #: Backoff never waits longer than this between two attempts.
 MAX_BACKOFF_SECONDS = 3600
 MAX_ERROR_LENGTH = 500
@@ -34,37 +36,79 @@ def check_limit(limit) -> int:
 #: finds the next pending seq), and each is looked up and locked on its own, so a claim
 #: stops after ``limit`` events however many wait and whatever the table's statistics say
 #: (stale ones had the planner read, sort and check every pending event for every
-#: claim). An event is taken only when it is the earliest pending event of its entry.
+#: claim). An event is taken only when it is the earliest pending event of its entry. One
+#: whose lease ran out on its last allowed attempt is marked dead where the walk finds it
+#: (it is the earliest of its entry, so it is found before any event it holds back).
 _CLAIM = sql.SQL(
-    "WITH RECURSIVE walk(seq) AS ("
-    "(SELECT w.seq FROM {events} w WHERE w.subscription_id = %(sub)s AND w.state = 'pending' ORDER BY w.seq LIMIT 1) "
+    "WITH RECURSIVE walk(seq, step) AS ("
+    "(SELECT w.seq, 1 FROM {events} w WHERE w.subscription_id = %(sub)s AND w.state = 'pending' ORDER BY w.seq LIMIT 1) "
     "UNION ALL SELECT (SELECT w.seq FROM {events} w WHERE w.subscription_id = %(sub)s AND w.state = 'pending' "
-    "AND w.seq > walk.seq ORDER BY w.seq LIMIT 1) FROM walk WHERE walk.seq IS NOT NULL), "
-    "due AS (SELECT c.seq FROM walk CROSS JOIN LATERAL (SELECT e.seq FROM {events} e "
+    "AND w.seq > walk.seq ORDER BY w.seq LIMIT 1), walk.step + 1 FROM walk WHERE walk.seq IS NOT NULL "
+    "AND walk.step < %(steps)s), "
+    "due AS (SELECT c.seq, c.expired FROM walk CROSS JOIN LATERAL (SELECT e.seq, "
+    "(e.lease_until IS NOT NULL AND e.attempts >= %(max_attempts)s) AS expired FROM {events} e "
     "WHERE e.subscription_id = %(sub)s AND e.seq = walk.seq AND e.state = 'pending' AND e.next_attempt_at <= now() "
     "AND (e.lease_until IS NULL OR e.lease_until <= now()) AND e.seq = (SELECT p.seq FROM {events} p "
     "WHERE p.subscription_id = e.subscription_id AND p.section_id = e.section_id AND p.entry_id = e.entry_id "
     "AND p.state = 'pending' ORDER BY p.seq LIMIT 1) FOR UPDATE SKIP LOCKED) c LIMIT %(limit)s) "
-    "UPDATE {events} e SET lease_until = now() + make_interval(secs => %(lease)s), leased_by = %(worker)s, "
-    "attempts = e.attempts + 1 FROM due WHERE e.subscription_id = %(sub)s AND e.seq = due.seq "
-    "RETURNING e.seq, e.id, e.attempts, e.payload")
+    "UPDATE {events} e SET "
+    "state = CASE WHEN due.expired THEN 'dead' ELSE e.state END, "
+    "lease_until = CASE WHEN due.expired THEN NULL ELSE now() + make_interval(secs => %(lease)s) END, "
+    "leased_by = CASE WHEN due.expired THEN e.leased_by ELSE %(worker)s END, "
+    "attempts = CASE WHEN due.expired THEN e.attempts ELSE e.attempts + 1 END, "
+    "last_error = CASE WHEN due.expired THEN coalesce(e.last_error, 'lease ran out') ELSE e.last_error END "
+    "FROM due WHERE e.subscription_id = %(sub)s AND e.seq = due.seq "
+    "RETURNING e.seq, e.id, e.attempts, {body}, due.expired")
 
 
-def claim(conn, settings, subscription: dict, limit: int, lease_seconds: float, worker: str) -> list[dict]:
-    """Lease up to ``limit`` due events (one per entry, oldest first) and return them."""
-    events = names.events(settings)
-    conn.execute(sql.SQL(  # a lease that ran out on the last allowed attempt: dead
-        "UPDATE {} SET state = 'dead', lease_until = NULL, last_error = coalesce(last_error, 'lease ran out') "
-        "WHERE subscription_id = %s AND state = 'pending' AND lease_until <= now() AND attempts >= %s").format(events),
-        (subscription["id"], subscription["max_attempts"]))
-    rows = conn.execute(_CLAIM.format(events=events), {"sub": subscription["id"], "limit": limit,
-                                                       "lease": float(lease_seconds), "worker": worker[:100]}).fetchall()
-    return [shown(subscription, seq, attempts, payload) for seq, _, attempts, payload in sorted(rows)]
+def claim(conn, settings, subscription: dict, limit: int, lease_seconds: float, worker: str,
+          max_steps: int | None = None) -> list[dict]:
+    """Lease up to ``limit`` due events (one per entry, oldest first) and return them.
+    ``max_steps``: look at no more than that many pending events (a claim made while other
+    events are in flight stops early instead of walking past everything they hold back)."""
+    rows = _claim(conn, settings, subscription, limit, lease_seconds, worker, max_steps, sql.SQL("e.payload"))
+    return [shown(subscription, seq, attempts, payload) for seq, _, attempts, payload in rows]
+
+
+def claim_bodies(conn, settings, subscription: dict, limit: int, lease_seconds: float, worker: str,
+                 max_steps: int | None = None) -> list[dict]:
+    """``claim`` for sending: per event its ``seq``, ``id``, ``attempt`` and ``body``, the
+    event as JSON text made by the database (no round trip through Python objects)."""
+    rows = _claim(conn, settings, subscription, limit, lease_seconds, worker, max_steps, _BODY)
+    return [{"seq": seq, "id": str(event_id), "attempt": attempts, "body": body.encode()}
+            for seq, event_id, attempts, body in rows]
+
+
+def _claim(conn, settings, subscription, limit, lease_seconds, worker, max_steps, body) -> list[tuple]:
+    statement = _CLAIM.format(events=names.events(settings), body=body)
+    taken: list = []
+    while len(taken) < limit:
+        rows = conn.execute(statement, {"sub": subscription["id"], "limit": limit - len(taken),
+                                        "max_attempts": subscription["max_attempts"], "steps": max_steps or MAX_WALK,
+                                        "name": subscription["name"], "lease": float(lease_seconds),
+                                        "worker": worker[:100]}).fetchall()
+        taken += [row[:4] for row in rows if not row[4]]
+        if not any(row[4] for row in rows):  # nothing marked dead: nothing more is due now
+            break
+    return sorted(taken)
 
 
 #: The order of an event's keys as delivered (JSONB keeps its own order).
 EVENT_KEYS = ("id", "seq", "subscription", "type", "section", "entry_id", "at", "actor", "source", "run_id",
               "context", "entry", "previous", "changed")
+
+
+def _body_value(key: str) -> sql.Composable:
+    if key == "seq":
+        return sql.SQL("e.seq")
+    if key == "subscription":
+        return sql.SQL("%(name)s::text")
+    return sql.SQL("e.payload -> {}").format(sql.Literal(key))
+
+
+#: ``shown`` in SQL: the same keys in the same order (json keeps it), then the attempt.
+_BODY = sql.SQL("json_build_object({}, 'attempt', e.attempts)::text").format(
+    sql.SQL(", ").join(sql.SQL("{}, {}").format(sql.Literal(key), _body_value(key)) for key in EVENT_KEYS))
 
 
 def shown(subscription: dict, seq: int, attempts: int | None, payload: dict) -> dict:

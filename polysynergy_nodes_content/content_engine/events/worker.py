@@ -40,7 +40,7 @@ def make_events(engine) -> int:
 
 
 class EventWorker:
-    def __init__(self, engine, batch_size: int = 100, concurrency: int = 8, poll_interval: float = 2.0,
+    def __init__(self, engine, batch_size: int = 100, concurrency: int = 16, poll_interval: float = 2.0,
                  lease_margin: float = LEASE_MARGIN_SECONDS, worker_id: str | None = None, on_round=None):
         self.engine = engine
         self.batch_size = queue.check_limit(batch_size)
@@ -68,23 +68,37 @@ class EventWorker:
         """Make events, then send every due webhook event until none is due."""
         totals = {"made": make_events(self.engine), "delivered": 0, "retrying": 0, "dead": 0}
         for subscription in self._webhook_subscriptions():
-            while not self.stop.is_set():
-                sent = self._deliver_batch(subscription, totals)
-                if sent == 0:
-                    break
+            self._deliver(subscription, totals)
         self._prune()
         if self.on_round is not None:
             self.on_round(totals)
         return totals
 
-    def _deliver_batch(self, subscription: dict, totals: dict) -> int:
-        lease = longest_send(float(subscription["timeout_seconds"])) + self.lease_margin
-        deadline = time.monotonic() + lease  # taken before the claim: never later than the lease's end
-        with self.engine.connection() as conn:
-            events = queue.claim(conn, self.engine.settings, subscription, self.batch_size, lease, self.worker_id)
-        if not events:
-            return 0
-        outcomes = self.sender.send_all(subscription, events, deadline)
+    def _deliver(self, subscription: dict, totals: dict) -> None:
+        """Claim and send batches until none is due. The next batch is claimed while the last
+        one is on its way (the database and the receiver work at once). That claim leaves out the
+        entries in flight (their leased events hold their later ones back) and looks only a
+        batch past them, so it stays cheap when they hold back everything."""
+        in_flight = None
+        while not self.stop.is_set():
+            lease = longest_send(float(subscription["timeout_seconds"])) + self.lease_margin
+            deadline = time.monotonic() + lease  # taken before the claim: never later than the lease's end
+            early = None if in_flight is None else self.batch_size + len(in_flight[0])
+            with self.engine.connection() as conn:
+                events = queue.claim_bodies(conn, self.engine.settings, subscription, self.batch_size, lease, self.worker_id,
+                                     max_steps=early)
+            if not events and in_flight is None:
+                return
+            sending = (events, self.sender.submit(subscription, events, deadline)) if events else None
+            if in_flight is not None:
+                self._settle(subscription, *in_flight, totals)
+            in_flight = sending
+        if in_flight is not None:
+            self._settle(subscription, *in_flight, totals)
+
+    def _settle(self, subscription: dict, events: list[dict], sending, totals: dict) -> None:
+        """Record how each event of a sent batch went: delivered, given back unsent, or failed."""
+        outcomes = sending.result()
         with self.engine.connection() as conn:
             delivered = [e["seq"] for e, error in zip(events, outcomes) if error is None]
             if delivered:
@@ -99,7 +113,6 @@ class EventWorker:
                     log.warning("event %s of subscription %s: %s (%s)", event["id"], subscription["name"], error,
                                 "dead" if state == "dead" else f"attempt {event['attempt']}")
         totals["delivered"] += len(delivered)
-        return len(events)
 
     def _prune(self) -> None:
         if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
