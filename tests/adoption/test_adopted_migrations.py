@@ -130,5 +130,10 @@ def test_a_relation_field_added_to_an_adopted_table_points_into_the_content_sche
     assert engine.update_entry("notes", 1, {"writer": writer["id"]})["writer"] == writer["id"]
     engine.add_field("notes", "readers", field_type_handle="relation",
                      field_settings={"targetSection": "writers", "allowMultiple": True})
-    with pytest.raises(InvalidInput, match="multiple relation .* adopted table is not supported yet"):
-        engine.plan_migration("notes")
+    plan = engine.plan_migration("notes")  # a junction next to the adopted table: bigint source, uuid target
+    assert "source_id bigint NOT NULL" in plan["sql"] and "target_id uuid NOT NULL" in plan["sql"]
+    assert 'REFERENCES "public"."notes"' in plan["sql"] and plan["sql"].count('REFERENCES "custom"."writers"') == 1
+    engine.apply_migration(plan["id"])
+    assert engine.update_entry("notes", 1, {"readers": [writer["id"]]})["readers"] == [writer["id"]]
+    with pytest.raises(InvalidInput, match="readers"):
+        engine.update_entry("notes", 1, {"readers": [1]})

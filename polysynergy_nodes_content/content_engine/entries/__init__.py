@@ -10,6 +10,7 @@ from .links import links_of, read_links
 from .model import FieldModel, SectionModel
 from .query import FilterCompiler, compile_order_by, unconditional
 from .references import resolve_references
+from .relation_keys import keyed_relation, section_key
 from .rows import keep_times, output_row
 from .service import EntryService
 from .system_fields import ENTRY_ID, system_field
@@ -31,6 +32,8 @@ __all__ = [
     "links_of",
     "output_row",
     "read_links",
+    "keyed_relation",
     "resolve_references",
+    "section_key",
     "unconditional",
 ]

@@ -41,6 +41,7 @@ class ColumnDiff:
         self.info = self.live.columns[column]
         self.old = table_diff.old_fields.get(field.id)
         self.target_table = table_diff.target(field) if field.foreign_key_target is not None else None
+        self.target_schema = table_diff.target_schema(field) if field.foreign_key_target is not None else None
 
     def operations(self) -> list:
         ctx, f, live, table_name, column = self.ctx, self.field, self.live, self.table_name, self.column
@@ -94,7 +95,7 @@ class ColumnDiff:
             ops.append(AddUnique(ctx, table_name, f, self.populated, new_column=False, live_col=column, shadow=online))
         if self.target_table is not None and (fk not in live.constraints or fk_dropped or online):
             ops.append(AddForeignKey(ctx, table_name, f, self.target_table, self.populated, new_column=bool(online),
-                                     live_col=column))
+                                     live_col=column, target_schema=self.target_schema))
         if f.wants_index and not has_index:
             ops.append(AddIndex(ctx, table_name, f, new_column=False, shadow=online, live_col=column))
         return ops
