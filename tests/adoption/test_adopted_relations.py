@@ -203,3 +203,21 @@ def test_a_multiple_relation_on_an_adopted_table_to_a_uuid_section(engine, datab
                                 "AND table_name LIKE 'notes%people%'").fetchone()[0]
         assert conn.execute(psycopg.sql.SQL("SELECT count(*) FROM {}").format(
             psycopg.sql.Identifier("public", junction))).fetchone()[0] == 0
+
+
+def test_import_resolves_an_adopted_tables_references_to_later_lines(engine, notes, tmp_path):
+    """A self-relation of a bigint table: a line may name an entry a later line makes."""
+    engine.add_field(notes, "parent", field_type_handle="relation", field_settings={"targetSection": notes})
+    engine.add_field(notes, "siblings", field_type_handle="relation",
+                     field_settings={"targetSection": notes, "allowMultiple": True})
+    _apply(engine, notes)
+    data = tmp_path / "family.jsonl"
+    data.write_text('{"id": 100, "title": "child", "parent": 101, "siblings": [102, 101]}\n'
+                    '{"id": 101, "title": "parent"}\n{"id": 102, "title": "aunt"}\n')
+    assert engine.import_entries(notes, str(data), keep_ids=True)["imported"] == 3
+    child = engine.get_entry(notes, 100)
+    assert child["parent"] == "101" and child["siblings"] == ["102", "101"]
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": 200, "title": "orphan", "parent": 999}\n')
+    with pytest.raises(InvalidInput, match="999"):
+        engine.import_entries(notes, str(broken), keep_ids=True)
