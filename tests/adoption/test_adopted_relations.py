@@ -221,3 +221,15 @@ def test_import_resolves_an_adopted_tables_references_to_later_lines(engine, not
     broken.write_text('{"id": 200, "title": "orphan", "parent": 999}\n')
     with pytest.raises(InvalidInput, match="999"):
         engine.import_entries(notes, str(broken), keep_ids=True)
+
+
+def test_related_titles_of_bigint_links(engine, articles):
+    from polysynergy_nodes_content.content_engine.descriptors import get_with_titles, query_with_titles
+
+    made = engine.create_entry(articles, {"title": "a", "note": 3, "notes": [1, 2]})
+    page = query_with_titles(engine, articles, guess_title=True)
+    assert page["entries"][0]["note"] == "3" and page["entries"][0]["notes"] == ["1", "2"]
+    assert page["related_titles"]["note"] == {"3": "note 3"}
+    assert page["related_titles"]["notes"] == {"1": "note 1", "2": "note 2"}
+    entry, titles = get_with_titles(engine, articles, made["id"], guess_title=True)
+    assert entry["notes"] == ["1", "2"] and titles["notes"]["2"] == "note 2"
