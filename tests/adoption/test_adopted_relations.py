@@ -233,3 +233,25 @@ def test_related_titles_of_bigint_links(engine, articles):
     assert page["related_titles"]["notes"] == {"1": "note 1", "2": "note 2"}
     entry, titles = get_with_titles(engine, articles, made["id"], guess_title=True)
     assert entry["notes"] == ["1", "2"] and titles["notes"]["2"] == "note 2"
+
+
+def test_content_events_carry_bigint_links_as_ids(engine, articles, notes):
+    import jsonschema
+
+    from polysynergy_nodes_content.content_engine.events import event_schema
+
+    engine.create_subscription("pull", [articles, notes])
+    made = engine.create_entry(articles, {"title": "a", "notes": [1, 2]})
+    engine.update_entry(articles, made["id"], {"notes": [3]})
+    engine.update_entry(notes, 5, {"title": "changed"})
+    events = []
+    while batch := engine.claim_events("pull", 100):
+        engine.ack_events("pull", [e["id"] for e in batch])
+        events.extend(batch)
+    events.sort(key=lambda e: e["seq"])
+    for event in events:
+        jsonschema.validate(event, event_schema())
+    created, updated, note = events
+    assert created["entry"]["notes"] == ["1", "2"]
+    assert updated["previous"]["notes"] == ["1", "2"] and updated["entry"]["notes"] == ["3"]
+    assert note["entry_id"] == "5" and note["entry"]["title"] == "changed"
