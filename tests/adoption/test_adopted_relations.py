@@ -255,3 +255,20 @@ def test_content_events_carry_bigint_links_as_ids(engine, articles, notes):
     assert created["entry"]["notes"] == ["1", "2"]
     assert updated["previous"]["notes"] == ["1", "2"] and updated["entry"]["notes"] == ["3"]
     assert note["entry_id"] == "5" and note["entry"]["title"] == "changed"
+
+
+def test_the_studio_filters_and_picks_bigint_links(engine, articles, notes):
+    """A relation column filtered by a typed id finds that entry (not every title with the
+    digit in it); the picker finds an entry by its id and keeps a picked id it did not list."""
+    from polysynergy_nodes_content.studio import relations
+    from polysynergy_nodes_content.studio.routes_entries import table_page_data
+
+    engine.create_entry(articles, {"title": "three", "note": 3})
+    engine.create_entry(articles, {"title": "thirteen", "note": 13})
+    by_id = table_page_data(engine, articles, {"op.note": "_eq", "q.note": "3"})
+    assert not by_id["errors"], by_id["errors"]
+    assert [e["title"] for e in by_id["entries"]] == ["three"]
+    by_title = table_page_data(engine, articles, {"op.note": "_in", "q.note": "note 13"})
+    assert [e["title"] for e in by_title["entries"]] == ["thirteen"]
+    assert relations.valid_ids(engine, notes, ["7", "x", "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"]) == ["7"]
+    assert relations.titles(engine, notes, ["7"]) == {"7": "note 7"}
