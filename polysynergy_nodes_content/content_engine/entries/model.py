@@ -323,7 +323,7 @@ class ModelCache:
                 (section_id,)):
             configured.add(field_handle)
             rules += parse_rules(field_rules, f"field '{field_handle}'", field_handle)
-        fields, unavailable = {}, {}
+        fields, unavailable, key_types = {}, {}, {}
         for f in applied["fields"]:
             ft = self.registry.get(f["field_type_handle"])
             settings = f["field_settings"] or {}
@@ -339,7 +339,9 @@ class ModelCache:
                 target = link.section
             target_id_type = "uuid"
             if target:
-                target_id_type = section_key(conn, self.settings.system_schema, target)[1]
+                if target not in key_types:  # one look-up per target section
+                    key_types[target] = section_key(conn, self.settings.system_schema, target)[1]
+                target_id_type = key_types[target]
                 ft = keyed_relation(ft, target_id_type) if link is None else ft
             fields[f["handle"]] = FieldModel(
                 id=f["id"], handle=f["handle"], ft=ft, settings=settings, required=bool(f["is_required"]),
