@@ -272,3 +272,13 @@ def test_the_studio_filters_and_picks_bigint_links(engine, articles, notes):
     assert [e["title"] for e in by_title["entries"]] == ["thirteen"]
     assert relations.valid_ids(engine, notes, ["7", "x", "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"]) == ["7"]
     assert relations.titles(engine, notes, ["7"]) == {"7": "note 7"}
+
+
+def test_the_diagram_types_adopted_ids_and_the_relations_to_them(database_url, engine, articles):
+    from tests.cli.conftest import Cli
+
+    text = Cli(database_url).json("sections", "diagram")["mermaid"]
+    notes_block = text.split("    notes {")[1].split("}")[0]
+    articles_block = text.split("    articles {")[1].split("}")[0]
+    assert 'bigint id PK "system"' in notes_block and 'uuid id PK "system"' in articles_block
+    assert "bigint note FK" in articles_block and "bigint_list notes" in articles_block
