@@ -282,3 +282,18 @@ def test_the_diagram_types_adopted_ids_and_the_relations_to_them(database_url, e
     articles_block = text.split("    articles {")[1].split("}")[0]
     assert 'bigint id PK "system"' in notes_block and 'uuid id PK "system"' in articles_block
     assert "bigint note FK" in articles_block and "bigint_list notes" in articles_block
+
+
+def test_a_relation_cannot_move_to_a_target_with_another_key_type(engine, notes):
+    engine.create_section("people")
+    engine.add_field("people", "name", field_type_handle="text")
+    _apply(engine, "people")
+    engine.create_section("posts")
+    engine.add_field("posts", "who", field_type_handle="relation", field_settings={"targetSection": "people"})
+    _apply(engine, "posts")
+    engine.create_entry("posts", {"who": engine.create_entry("people", {"name": "ann"})["id"]})
+    who = next(f["id"] for f in engine.get_section("posts")["fields"] if f["handle"] == "who")
+    engine.update_field(who, {"field_settings": {"targetSection": notes}})
+    with pytest.raises(InvalidInput, match="field 'who': its new target section 'notes' has bigint ids, the column "
+                                           "holds uuid ids"):
+        engine.plan_migration("posts")
