@@ -144,9 +144,10 @@ class AddForeignKey(MigrationOperation):
 
     def forwards(self) -> list[Step]:
         t, name = self.table(self.table_name), sql.Identifier(self.name)
+        target = self.ctx.target(self.target_table, self.target_schema)
         return [
             step(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE SET NULL "
-                         "NOT VALID").format(t, name, sql.Identifier(self.field.handle), self.ctx.target(self.target_table, self.target_schema))),
+                         "NOT VALID").format(t, name, sql.Identifier(self.field.handle), target)),
             step(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(t, name),
                  phase="post" if self.populated else "main"),
         ]
