@@ -167,6 +167,8 @@ def diagram_cmd(sections, no_system_columns):
         if missing:
             raise NotFound(f"section '{missing[0]}' does not exist", field="section")
         found = [s for s in found if s["handle"] in wanted or str(s["id"]) in wanted]
+    # An adopted table keeps its own key type: its id and the relations to it show that type.
+    found = [{**s, "id_type": engine.entry_id_type(s["id"])} if s.get("table_schema") else s for s in found]
     text = mermaid_er(found, include_system_columns=not no_system_columns, registry=engine.registry)
     emit({"mermaid": text}, lambda: click.echo(shown(text, markup=False, lines=True), nl=False))
 

@@ -48,7 +48,7 @@ class ContentEntryCreate(Node):
     entry_id: str | None = NodeVariableSettings(
         label="Entry ID",
         has_out=True,
-        info="UUID of the new entry; for a batch, the list of UUIDs",
+        info="Id of the new entry (a UUID for sections made here; an adopted table keeps its own key type); for a batch, the list of ids",
     )
     created_data: dict = NodeVariableSettings(
         label="Created Data",

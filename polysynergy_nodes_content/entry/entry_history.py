@@ -28,7 +28,7 @@ class ContentEntryHistory(Node):
         default="",
         dock=True,
         has_in=True,
-        info="UUID of the entry whose history to read",
+        info="Id of the entry whose history to read (a UUID for sections made here; an adopted table keeps its own key type)",
     )
     limit: int = NodeVariableSettings(
         label="Limit",

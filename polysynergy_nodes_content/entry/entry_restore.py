@@ -29,7 +29,7 @@ class ContentEntryRestore(Node):
         default="",
         dock=True,
         has_in=True,
-        info="UUID of the entry to restore (a deleted one too)",
+        info="Id of the entry to restore, a deleted one too (a UUID for sections made here; an adopted table keeps its own key type)",
     )
     history_version: int = NodeVariableSettings(
         label="Version",

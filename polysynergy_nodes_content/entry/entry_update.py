@@ -28,7 +28,7 @@ class ContentEntryUpdate(Node):
         default="",
         dock=True,
         has_in=True,
-        info="UUID of the entry to update (or leave empty and give filters)",
+        info="Id of the entry to update (a UUID for sections made here; an adopted table keeps its own key type), or empty with filters",
     )
     filters: dict = NodeVariableSettings(
         label="Filters",

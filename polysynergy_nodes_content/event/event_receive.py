@@ -60,7 +60,7 @@ class ContentEventReceive(Node):
     event_id: str = NodeVariableSettings(label="Event ID", has_out=True, info="The event's id (its idempotency key)")
     event_type: str = NodeVariableSettings(label="Event Type", has_out=True, info="create, update or delete")
     section: str = NodeVariableSettings(label="Section", has_out=True, info="Handle of the entry's section")
-    entry_id: str = NodeVariableSettings(label="Entry ID", has_out=True, info="UUID of the entry")
+    entry_id: str = NodeVariableSettings(label="Entry ID", has_out=True, info="The entry's id (a UUID; an adopted table keeps its own key type)")
     entry: dict = NodeVariableSettings(label="Entry", has_out=True, info="The entry after the change ({} for a delete)")
     previous: dict = NodeVariableSettings(label="Previous", has_out=True, info="The entry before the change ({} for a create)")
     changed: list = NodeVariableSettings(label="Changed", has_out=True, info="Handles of the fields that changed")

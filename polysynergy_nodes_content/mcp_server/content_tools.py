@@ -48,7 +48,8 @@ def register_read_tools(server, calls: ToolCalls) -> None:
         of one entry: read it before writing entries or filters."""
         def work(engine):
             found = calls.section(engine, section)
-            return describe({**found, "id_type": engine.entry_id_type(found["id"])}, engine.registry,
+            return describe({**found, "id_type": engine.entry_id_type(found["id"]),
+                             "related_id_types": engine.related_id_types(found["id"])}, engine.registry,
                             policy.describe())
 
         return await calls.run(work)

@@ -26,7 +26,8 @@ def register_schema_resources(server, calls: ToolCalls) -> None:
                      description="JSON Schema (draft 2020-12) of one entry of a section")
     async def section_entry_schema(handle: str) -> str:
         def work(engine):
-            return entry_schema(calls.section(engine, handle), engine.registry)
+            found = calls.section(engine, handle)
+            return entry_schema({**found, "related_id_types": engine.related_id_types(found["id"])}, engine.registry)
 
         try:
             schema = await calls.run(work)

@@ -4,16 +4,36 @@ title shows its first text-like field); a title left empty shows the id."""
 
 from __future__ import annotations
 
-import uuid
-
-from polysynergy_section_field.section_field_runner.base_field_type import is_uuid
-
 from ..content_engine.descriptors import MAX_LOOKUP, title_field, titles_by_id
+from ..content_engine.entries import parse_entry_id
 from ..content_engine.errors import InvalidInput
 
 MAX_LOOKUP = MAX_LOOKUP
 #: Different titles one relation column filter may name (each is a substring search).
 MAX_TITLE_PARTS = 20
+
+
+def reads_as_id(id_type: str, value) -> bool:
+    """Whether ``value`` is an entry id of a section whose ids are ``id_type`` (a UUID, or
+    an adopted table's own key: a whole number or text)."""
+    try:
+        parse_entry_id(value, id_type)
+    except InvalidInput:
+        return False
+    return True
+
+
+def valid_ids(engine, target_handle: str, values) -> list:
+    """The ``values`` that are ids of ``target_handle``'s entries, in order."""
+    id_type = engine.entry_id_type(target_handle)
+    return [v for v in values if reads_as_id(id_type, v)]
+
+
+def typed_ids(engine, target_handle: str, values) -> bool:
+    """Whether what someone typed into a relation column's filter are ids, not titles: ids
+    a title cannot be confused with (UUIDs, whole numbers), all of them."""
+    id_type = engine.entry_id_type(target_handle)
+    return id_type != "text" and all(reads_as_id(id_type, v) for v in values)
 
 
 def shown(titles: dict) -> dict[str, str]:
@@ -40,10 +60,10 @@ def search(engine, target_handle: str, text: str, limit: int = 20) -> list[dict]
     filters = {}
     if text:
         if shown_field == "id":
-            try:
-                filters = {"id": str(uuid.UUID(text.strip()))}
-            except ValueError:
+            id_type = engine.entry_id_type(target_handle)
+            if not reads_as_id(id_type, text):
                 return []
+            filters = {"id": str(parse_entry_id(text.strip(), id_type))}
         else:
             filters = {shown_field: {"_icontains": text}}
     order = shown_field if shown_field != "id" else "created_at"
@@ -57,7 +77,7 @@ def search(engine, target_handle: str, text: str, limit: int = 20) -> list[dict]
 
 def ids_by_titles(engine, target_handle: str, texts: list[str], column: str) -> list[str]:
     """Ids of the entries whose title contains any of ``texts``: a relation column filtered
-    by what people see instead of by UUID. One query for all of them (an ``_or`` of the
+    by what people see instead of by id. One query for all of them (an ``_or`` of the
     parts), the parts stripped and de-duplicated, at most MAX_TITLE_PARTS."""
     parts = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
     if len(parts) > MAX_TITLE_PARTS:
@@ -67,7 +87,8 @@ def ids_by_titles(engine, target_handle: str, texts: list[str], column: str) -> 
         return []
     shown_field = title_field(engine, target_handle, guess_title=True) or "id"
     if shown_field == "id":
-        ids = [str(uuid.UUID(p)) for p in parts if is_uuid(p)]
+        id_type = engine.entry_id_type(target_handle)
+        ids = [str(parse_entry_id(p, id_type)) for p in parts if reads_as_id(id_type, p)]
         filters = {"id": {"_in": ids}} if ids else None
         if filters is None:
             return []

@@ -6,8 +6,6 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from polysynergy_section_field.section_field_runner.base_field_type import is_uuid
-
 from ..content_engine.descriptors import form_descriptor, query_with_titles, table_descriptor
 from ..content_engine.errors import ContentError, InvalidInput
 from . import relations
@@ -28,8 +26,8 @@ def _filters(engine, descriptor: dict, query) -> dict:
     for handle, (op, text) in query.filters.items():
         column = columns[handle]
         value = operand(op, text, column)
-        if column["cell"] == "relation" and op in ("_eq", "_in", "_neq", "_nin") and not all(
-                is_uuid(v) for v in (value if isinstance(value, list) else [value])):
+        if column["cell"] == "relation" and op in ("_eq", "_in", "_neq", "_nin") and not relations.typed_ids(
+                engine, column["related_section"], value if isinstance(value, list) else [value]):
             ids = relations.ids_by_titles(engine, column["related_section"],
                                           value if isinstance(value, list) else [value], handle)
             op, value = ("_nin" if op in ("_neq", "_nin") else "_in"), ids
@@ -89,7 +87,8 @@ async def _form_page(request, section, entry, typed, errors, status=200):
             picked = shown[field["handle"]]
             picked = picked if isinstance(picked, list) else [picked] if picked else []
             known = {o["id"] for o in options}
-            missing = [p for p in picked if p not in known and is_uuid(p)]
+            missing = await call(request, relations.valid_ids, engine, field["related_section"],
+                                 [p for p in picked if p not in known])
             if missing:
                 extra = await call(request, relations.titles, engine, field["related_section"], missing)
                 options = [{"id": i, "title": extra.get(i, i)} for i in missing] + options

@@ -122,10 +122,3 @@ def test_new_sections_keep_uuid_ids(engine, notes):
     assert len(created["id"]) == 36
     with pytest.raises(InvalidInput, match="not a valid UUID"):
         engine.get_entry("fresh", 51)
-
-
-def test_a_relation_to_an_adopted_table_is_refused_with_the_reason(engine, notes):
-    engine.create_section("articles")
-    engine.add_field("articles", "note", field_type_handle="relation", field_settings={"targetSection": notes})
-    with pytest.raises(InvalidInput, match="section 'notes' is an adopted table .*not supported yet"):
-        engine.plan_migration("articles")

@@ -32,3 +32,34 @@ def test_an_agent_reads_and_writes_an_adopted_bigint_table(engine, database_url)
             assert "not a valid id" in message
 
     asyncio.run(session())
+
+
+def test_an_agent_links_entries_to_an_adopted_bigint_table(engine, database_url):
+    """describe_section tells the agent the relation takes the adopted table's ids, and the
+    tools write, expand and filter those links."""
+    run_sql(database_url, DASHBOARD_SQL)
+    adopted = engine.adopt_table("public.notes", dry_run=False)
+    engine.apply_migration(adopted["migration"]["id"])
+    engine.create_section("articles")
+    engine.add_field("articles", "title", field_type_handle="text")
+    engine.add_field("articles", "notes", field_type_handle="relation",
+                     field_settings={"targetSection": "notes", "allowMultiple": True})
+    engine.apply_migration(engine.plan_migration("articles")["id"])
+    article = engine.create_entry("articles", {"title": "a"})
+
+    async def session():
+        async with mcp_server(database_url) as server:
+            described = await server.call("describe_section", section="articles")
+            items = described["entry_schema"]["properties"]["notes"]["anyOf"][1]["items"]
+            assert items["x-entry-id-type"] == "bigint" and "uuid" not in str(items)
+            updated = await server.call("update_entry", section="articles", entry_id=article["id"],
+                                        values={"notes": ["7", 8]})
+            assert updated["entry"]["notes"] == ["7", "8"]
+            found = await server.call("query_entries", section="articles", filters={"notes": {"_contains": 8}},
+                                      fields=["title", "notes.title"])
+            assert [n["title"] for n in found["entries"][0]["notes"]] == ["note 7", "note 8"]
+            message = await server.refused("update_entry", section="articles", entry_id=article["id"],
+                                           values={"notes": ["seven"]})
+            assert "notes" in message and "bigint" in message
+
+    asyncio.run(session())

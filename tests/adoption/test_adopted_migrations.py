@@ -8,9 +8,11 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from polysynergy_nodes_content.content_engine.errors import ContentError, InvalidInput
+
 from .conftest import EVERY_TYPE_SQL, database_state, run_sql
 
-ROWS = 2000  # the issue's 100,000 rows run in bench/bench_adoption.py; the tests stay fast
+ROWS = 100_000  # the issue's table: filled by one INSERT ... SELECT generate_series (conftest)
 
 
 def _adopt(engine, table):
@@ -49,7 +51,7 @@ def test_entries_of_every_type(engine, database_url, sink):
         "tstz": "2024-02-03T10:00:00+02:00", "u": "0b5d6f6e-9a8e-4e8e-8f0e-3b1b8e4f6a10", "jb": {"k": [1, 2]},
         "m": "happy", "tags": ["red", "blue"], "status": "published", "code": "abcd", "author_id": 3})
     entry = engine.get_entry("kitchen_sink", created["id"])
-    assert entry["m"] == "happy" and entry["tags"] == ["red", "blue"] and entry["author_id"] == 3
+    assert entry["m"] == "happy" and entry["tags"] == ["red", "blue"] and entry["author_id"] == "3"
     assert entry["n_ps"] == "12.50" and entry["status"] == "published"
     found = engine.query_entries("kitchen_sink", filters={"m": "happy", "id": int(created["id"])})
     assert found["total_count"] == 1
@@ -57,6 +59,37 @@ def test_entries_of_every_type(engine, database_url, sink):
         engine.create_entry("kitchen_sink", {"code": "ab"})  # the table's CHECK, read as minLength
     with psycopg.connect(database_url, autocommit=True) as conn:  # the application's own INSERT
         conn.execute("INSERT INTO public.kitchen_sink (t, status) VALUES ('app', 'draft')")
+    assert engine.update_entry("kitchen_sink", created["id"], {"t": "changed"})["t"] == "changed"
+    assert engine.get_entry("kitchen_sink", 500)["t"] == "text 500"
+    assert engine.delete_entry("kitchen_sink", created["id"]) is True
+    assert engine.query_entries("kitchen_sink", filters={"i": {"_between": [10, 11]}, "m": "ok"},
+                                count="exact")["total_count"] == sum(
+        1 for g in range(1, ROWS + 1) if g % 101 in (10, 11) and g % 3 == 1)
+
+
+def test_the_foreign_key_to_the_other_adopted_table_is_a_relation(engine, database_url, sink):
+    """kitchen_sink.author_id (bigint) references the adopted authors' bigint id: a relation
+    field that keeps the table's own foreign key (no cascade the application did not ask for)."""
+    fields = {f["handle"]: f for f in sink["section"]["fields"]}
+    assert fields["author_id"]["field_type_handle"] == "relation"
+    assert fields["author_id"]["field_settings"] == {"targetSection": "authors"}
+    assert engine.query_entries("kitchen_sink", filters={"author_id": 3}, count="exact")["total_count"] == ROWS // 10
+    by_name = engine.query_entries("kitchen_sink", filters={"author_id": {"name": "author 4"}, "id": {"_lte": 40}},
+                                   fields=["id", "author_id.name"], order_by="id")
+    assert [e["id"] for e in by_name["entries"]] == ["3", "13", "23", "33"]
+    assert {e["author_id"]["name"] for e in by_name["entries"]} == {"author 4"}
+    made = engine.create_entry("kitchen_sink", {"t": "linked", "status": "draft", "author_id": "7"})
+    assert made["author_id"] == "7"
+    assert engine.update_entry("kitchen_sink", made["id"], {"author_id": 8})["author_id"] == "8"
+    with pytest.raises(InvalidInput, match="author_id"):
+        engine.create_entry("kitchen_sink", {"t": "x", "status": "draft", "author_id": "eight"})
+    with pytest.raises(InvalidInput, match="author_id"):
+        engine.create_entry("kitchen_sink", {"t": "x", "status": "draft", "author_id": 11})  # no such author
+    with pytest.raises(ContentError):  # the table's own foreign key (NO ACTION) keeps referenced authors
+        engine.delete_entry("authors", 8)
+    assert engine.delete_entry("kitchen_sink", made["id"]) is True
+    fresh = engine.create_entry("authors", {"name": "nobody's"})
+    assert engine.delete_entry("authors", fresh["id"]) is True
 
 
 def test_add_field_rename_and_type_change_on_an_adopted_table(engine, database_url, sink):
@@ -88,6 +121,8 @@ def test_the_adoption_of_every_type_rolls_back_to_the_table_as_made(engine, data
     before = database_state(database_url, {"public.kitchen_sink", "public.authors"})
     authors = _adopt(engine, "public.authors")
     sink = _adopt(engine, "public.kitchen_sink")
+    author_id = next(f for f in sink["section"]["fields"] if f["handle"] == "author_id")
+    assert author_id["field_type_handle"] == "relation"  # its foreign key was renamed for the field
     engine.rollback_migration(sink["migration"]["id"])
     engine.rollback_migration(authors["migration"]["id"])
     assert database_state(database_url, {"public.kitchen_sink", "public.authors"}) == before
@@ -130,5 +165,10 @@ def test_a_relation_field_added_to_an_adopted_table_points_into_the_content_sche
     assert engine.update_entry("notes", 1, {"writer": writer["id"]})["writer"] == writer["id"]
     engine.add_field("notes", "readers", field_type_handle="relation",
                      field_settings={"targetSection": "writers", "allowMultiple": True})
-    with pytest.raises(InvalidInput, match="multiple relation .* adopted table is not supported yet"):
-        engine.plan_migration("notes")
+    plan = engine.plan_migration("notes")  # a junction next to the adopted table: bigint source, uuid target
+    assert "source_id bigint NOT NULL" in plan["sql"] and "target_id uuid NOT NULL" in plan["sql"]
+    assert 'REFERENCES "public"."notes"' in plan["sql"] and plan["sql"].count('REFERENCES "custom"."writers"') == 1
+    engine.apply_migration(plan["id"])
+    assert engine.update_entry("notes", 1, {"readers": [writer["id"]]})["readers"] == [writer["id"]]
+    with pytest.raises(InvalidInput, match="readers"):
+        engine.update_entry("notes", 1, {"readers": [1]})

@@ -65,7 +65,7 @@ def test_every_type_is_accounted_for_and_nothing_changes(engine, database_url):
     maps("status", "select", {"options": ["draft", "published"]})  # CHECK (status IN (...)) read as options
     assert cols["status"]["required"] is True and cols["status"]["default_value"] == "draft"
     maps("code", "text", {"minLength": 3})
-    maps("author_id", "integer", {}, "maps_with_loss")  # a foreign key to a bigint key stays a plain column
+    maps("author_id", "integer", {}, "maps_with_loss")  # a foreign key to a table that is no section yet
     assert "foreign key to public.authors" in cols["author_id"]["loss"]
     for refused, why in (("doc", "tsvector"), ("pt", "geometric"), ("raw", "binary")):
         assert cols[refused]["status"] == "refused" and why in cols[refused]["reason"]
@@ -99,6 +99,25 @@ def test_a_foreign_key_to_a_section_names_the_section(engine, database_url):
     assert cols["author_id"]["status"] == "maps" and cols["author_id"]["settings"] == {"targetSection": "authors"}
     assert report["key"]["entry_id_type"] == "uuid" and report["key"]["generated"] == "default gen_random_uuid()"
     assert cols["title"]["required"] is True
+
+
+def test_a_foreign_key_to_an_adopted_table_maps_as_a_relation_when_the_types_match(engine, database_url):
+    """author_id bigint -> the adopted authors' bigint id: a relation field; a column of another
+    type than the target's key (integer -> bigint) stays a plain column and says why."""
+    _sql(database_url, EVERY_TYPE_SQL, rows=20)
+    adopted = engine.adopt_table("public.authors", dry_run=False)
+    engine.apply_migration(adopted["migration"]["id"])
+    _sql(database_url, "ALTER TABLE public.kitchen_sink ADD COLUMN small_author integer REFERENCES public.authors (id)")
+    report = engine.adopt_table("public.kitchen_sink", dry_run=True)
+    cols = _by_column(report)
+    assert cols["author_id"]["status"] == "maps" and cols["author_id"]["field_type"] == "relation"
+    assert cols["author_id"]["settings"] == {"targetSection": "authors"}
+    relations = {r["column"]: r for r in report["relations"]}
+    assert relations["author_id"]["as"] == "a relation field" and relations["author_id"]["entry_id_type"] == "bigint"
+    assert report["needs_adopting"] == []
+    assert cols["small_author"]["field_type"] == "integer" and cols["small_author"]["status"] == "maps_with_loss"
+    assert "the column is integer, the ids of section 'authors' are bigint" in cols["small_author"]["loss"]
+    assert relations["small_author"]["as"] == "a plain column; the foreign key stays in the table"
 
 
 def test_the_dashboard_table_is_adoptable(engine, database_url):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import NotFound
 from ..json_values import json_safe
 from ..postgres import read_section
 from .catalog import split_table_name
@@ -37,6 +38,20 @@ class AdoptionMethods:
         """The type of a section's entry ids: uuid, or the key type of the table it adopted."""
         found = self.get_section(section)
         return self.entries.id_type(found["handle"]) if found.get("table_schema") and found["applied_state"] else "uuid"
+
+    def related_id_types(self, section) -> dict:
+        """Target section handle -> the type of its entry ids, for the relations of
+        ``section`` whose target keeps an adopted table's own key (not uuid)."""
+        found = self.get_section(section)
+        out = {}
+        for f in found.get("fields") or []:
+            target = self.registry.get(f["field_type_handle"]).relation_target(f.get("field_settings") or {})
+            if target and target not in out:
+                try:
+                    out[target] = self.entry_id_type(target)
+                except NotFound:
+                    continue  # a target that does not exist yet: the plan names it
+        return {handle: key for handle, key in out.items() if key != "uuid"}
 
     def _refresh_adopted(self, schema: str, name: str, dry_run: bool) -> dict:
         with self.connection() as conn:

@@ -12,6 +12,7 @@ from psycopg import sql
 
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
+from ..entries import section_key
 from ..identifiers import IDENTIFIER_PATTERN, MAX_IDENTIFIER_BYTES, POSTGRES_SYSTEM_COLUMNS
 from ..postgres import SECTION_MARK
 from ..settings import EngineSettings
@@ -227,18 +228,29 @@ class _Report:
             return ColumnMapping(col.name, col.type, REFUSED,
                                  reason=f"its foreign key references {relation['table']}({', '.join(target_key)}), "
                                         "not that table's id: a relation links entries by id")
-        if col.type != "uuid" or relation.get("adopted") or relation["section"] is None:
-            # A relation field links uuid ids of the engine's own sections: this column stays
-            # a plain value column, and its foreign key stays in the table.
+        key_type = self._target_key_type(relation)
+        if relation["section"] is None or col.type != key_type:
+            # A relation field's column has its target's key type: a column of another type
+            # (or one to a table that is no section yet) stays a plain value column, and its
+            # foreign key stays in the table.
             plain = map_column(col, self.registry)
             if plain.status != REFUSED:
+                why = (f"{relation['table']} is no section yet" if relation["section"] is None else
+                       f"the column is {col.type}, the ids of section '{relation['section']}' are {key_type}")
                 note = (f"a foreign key to {relation['table']}: kept as a plain {plain.field_type} column with its "
-                        "foreign key (relation fields link the uuid ids of the engine's own sections)")
+                        f"foreign key ({why}; a relation field's column has its target's key type)")
                 plain.status, plain.loss = LOSSY, f"{plain.loss}; {note}" if plain.loss else note
             relation["as"] = "a plain column; the foreign key stays in the table"
             return plain
         relation["as"] = "a relation field"
+        relation["entry_id_type"] = key_type
         return ColumnMapping(col.name, col.type, MAPS, "relation", {"targetSection": relation["section"]})
+
+    def _target_key_type(self, relation: dict) -> str | None:
+        """The type of the entry ids of a foreign key's target section (None: no section)."""
+        if relation["section"] is None:
+            return None
+        return section_key(self.conn, self.settings.system_schema, relation["section"])[1]
 
     def _with_rules(self, col: CatalogColumn, mapping: ColumnMapping, checks: dict) -> ColumnMapping:
         """Settings read from the column's CHECKs, where the field type accepts them."""

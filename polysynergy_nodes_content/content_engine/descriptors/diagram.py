@@ -54,7 +54,9 @@ def _relation(field: dict, registry) -> tuple[str | None, bool]:
 def mermaid_er(sections: list[dict], include_system_columns: bool = True, registry=None) -> str:
     """An ``erDiagram`` of the given sections; relation targets outside the list are drawn as stubs.
 
-    Relations are recognised by their field type's hooks, so plugin relation types are drawn too."""
+    Relations are recognised by their field type's hooks, so plugin relation types are drawn too.
+    A section's ``id_type`` (an adopted table's own key: bigint, integer, text; default uuid)
+    types its id and the relation columns that point to it."""
     registry = registry or default_registry()
     by_id = {str(s["id"]): s for s in sections}
     by_handle = {s["handle"]: s for s in sections}
@@ -65,7 +67,7 @@ def mermaid_er(sections: list[dict], include_system_columns: bool = True, regist
         name = _word(section["handle"])
         lines.append(f"    {name} {{")
         if include_system_columns:
-            lines.append('        uuid id PK "system"')
+            lines.append(f'        {_word(section.get("id_type") or "uuid")} id PK "system"')
         for field in section.get("fields") or []:
             ftype = field.get("field_type_handle") or "field"
             handle = _word(field["handle"])
@@ -76,16 +78,17 @@ def mermaid_er(sections: list[dict], include_system_columns: bool = True, regist
                 target_name = _word(target)
                 if target not in by_handle:
                     stubs.add(target_name)
+                key = _word(by_handle.get(target, {}).get("id_type") or "uuid")
                 label = f'"{_comment(field["handle"])}"'
                 if many:
                     relations.append(f"    {name} }}o--o{{ {target_name} : {label}")
-                    lines.append(f'        uuid_list {handle} "{_comment(_describe(field) or "many-to-many")}"')
+                    lines.append(f'        {key}_list {handle} "{_comment(_describe(field) or "many-to-many")}"')
                     continue
                 card = "||" if field.get("is_required") else "o|"
                 relations.append(f"    {name} }}o--{card} {target_name} : {label}")
                 keys = "FK, UK" if field.get("is_unique") else "FK"
                 comment = _describe(field)
-                lines.append(f"        uuid {handle} {keys}" + (f' "{_comment(comment)}"' if comment else ""))
+                lines.append(f"        {key} {handle} {keys}" + (f' "{_comment(comment)}"' if comment else ""))
                 continue
             keys = " UK" if field.get("is_unique") else ""
             comment = _describe(field)

@@ -9,18 +9,23 @@ assertion on (``format_checker``) for dates, UUIDs and emails.
 from __future__ import annotations
 
 from .section_view import default_of, section_fields
-from .value_schema import value_schema
+from .value_schema import KEY_ID_SCHEMAS, related_ids_schema, value_schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def field_schema(field: dict, registry) -> dict:
-    """The schema of one field's value, with its title, description and default."""
+def field_schema(field: dict, registry, related_id_types: dict | None = None) -> dict:
+    """The schema of one field's value, with its title, description and default.
+    ``related_id_types``: target section handle -> its entry ids' type, for targets that
+    keep an adopted table's own key (a relation's values are then such ids, not UUIDs)."""
     settings = field.get("field_settings") or {}
     handle = field["field_type_handle"]
     ft = registry.get(handle)
     rule = value_schema(handle, settings, ft)
     multiple = ft.uses_junction(settings)
+    key_type = (related_id_types or {}).get(ft.relation_target(settings))
+    if key_type in KEY_ID_SCHEMAS and ft.reverse_relation(settings) is None:
+        rule = related_ids_schema(key_type, settings, multiple)
     if ft.reverse_relation(settings) is not None:
         # Read only: the ids of the entries whose relation points here (never written).
         rule = {"type": "array", "items": {"type": "string", "format": "uuid"},
@@ -49,7 +54,8 @@ def entry_schema(section: dict, registry, source: str = "applied") -> dict:
     For an update every key is optional: drop ``required`` (the schema's
     ``x-update-schema`` says so)."""
     fields = section_fields(section, source)
-    properties = {f["handle"]: field_schema(f, registry) for f in fields}
+    keys = section.get("related_id_types")  # filled by callers that know them (ContentEngine.related_id_types)
+    properties = {f["handle"]: field_schema(f, registry, keys) for f in fields}
     required = [f["handle"] for f in fields if f.get("is_required") and f.get("default_value") is None]
     schema = {
         "$schema": DIALECT,

@@ -100,6 +100,25 @@ def _url(settings: dict) -> dict:
     return schema
 
 
+#: One entry id of a section that keeps an adopted table's own key (entries show ids as text).
+KEY_ID_SCHEMAS = {
+    "bigint": {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\s*-?[0-9]+\s*" + END}]},
+    "integer": {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\s*-?[0-9]+\s*" + END}]},
+    "text": {"type": "string", "minLength": 1},
+}
+
+
+def related_ids_schema(id_type: str, settings: dict, many: bool) -> dict:
+    """A relation's value when its target section keeps a key other than uuid."""
+    one = dict(KEY_ID_SCHEMAS[id_type], **{"x-entry-id-type": id_type})
+    if not many:
+        return one
+    schema = {"type": "array", "items": one, "uniqueItems": True}
+    if settings.get("maxItems") is not None:
+        schema["maxItems"] = settings["maxItems"]
+    return schema
+
+
 def _relation(settings: dict, many: bool) -> dict:
     one = {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
     if not many:

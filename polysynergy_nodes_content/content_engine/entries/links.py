@@ -40,8 +40,9 @@ def write_links(conn, model: SectionModel, entry_ids: list, values: dict, replac
             conn.execute(
                 model.sql_text(conn, ("link", field.handle), lambda: sql.SQL(
                     "INSERT INTO {} (source_id, target_id, sort_order) "
-                    "SELECT s, t, o - 1 FROM unnest(%s::uuid[]) AS s, "
-                    "unnest(%s::uuid[]) WITH ORDINALITY AS u(t, o)").format(table)),
+                    "SELECT s, t, o - 1 FROM unnest(%s::{}) AS s, "
+                    "unnest(%s::{}[]) WITH ORDINALITY AS u(t, o)").format(
+                        table, model.id_array, field.target_id_cast)),
                 (entry_ids, targets),
             )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 
 from psycopg import sql
@@ -23,6 +22,8 @@ from ..json_values import json_safe
 from ..postgres import generated_names as names
 from ..rules import applied_rule_checks, is_rule_check, parse_rules, rule_name
 from ..settings import EngineSettings
+from .entry_ids import ID_TYPES, adopted_key, parse_entry_id
+from .relation_keys import keyed_relation, section_key
 from .reverse_links import ReverseLink, read_only_message, resolve_link
 
 
@@ -53,10 +54,17 @@ class FieldModel:
     junction: str | None = None  # junction table of a multiple relation
     target_section: str | None = None
     reverse: ReverseLink | None = None  # where a reverse (one-to-many) field's links are
+    #: The type of the related entries' ids (an adopted target keeps its own key).
+    target_id_type: str = "uuid"
 
     @property
     def short_id(self) -> str:
         return names.short_id(self.id)
+
+    @property
+    def target_id_cast(self) -> sql.Composable:
+        """The type of one related entry's id (``%s::{}``)."""
+        return sql.SQL(ID_TYPES[self.target_id_type])
 
     @property
     def links(self) -> bool:
@@ -184,6 +192,11 @@ class SectionModel:
         """The array type of entry ids (``%s::{}`` in ``= ANY(...)``)."""
         return sql.SQL(ID_TYPES[self.id_type] + "[]")
 
+    @property
+    def id_cast(self) -> sql.Composable:
+        """The type of one entry id (``%s::{}``)."""
+        return sql.SQL(ID_TYPES[self.id_type])
+
     def column_fields(self) -> list[FieldModel]:
         return self.columns
 
@@ -310,7 +323,7 @@ class ModelCache:
                 (section_id,)):
             configured.add(field_handle)
             rules += parse_rules(field_rules, f"field '{field_handle}'", field_handle)
-        fields, unavailable = {}, {}
+        fields, unavailable, key_types = {}, {}, {}
         for f in applied["fields"]:
             ft = self.registry.get(f["field_type_handle"])
             settings = f["field_settings"] or {}
@@ -324,11 +337,17 @@ class ModelCache:
                     unavailable[f["handle"]] = link
                     continue
                 target = link.section
+            target_id_type = "uuid"
+            if target:
+                if target not in key_types:  # one look-up per target section
+                    key_types[target] = section_key(conn, self.settings.system_schema, target)[1]
+                target_id_type = key_types[target]
+                ft = keyed_relation(ft, target_id_type) if link is None else ft
             fields[f["handle"]] = FieldModel(
                 id=f["id"], handle=f["handle"], ft=ft, settings=settings, required=bool(f["is_required"]),
                 unique=bool(f["is_unique"]), has_default=f.get("default_value") is not None, stores_column=stores,
                 junction=None if stores or not target else names.junction_table_name(applied["section"]["handle"], f["handle"]),
-                target_section=target, reverse=link,
+                target_section=target, reverse=link, target_id_type=target_id_type,
             )
         return SectionModel(
             id=str(section_id), handle=section_handle, table_name=applied["section"]["table_name"],
@@ -350,44 +369,6 @@ def missing_section(handle: str) -> NotFound:
 
 #: Output of the system columns (never null): the id as text, the timestamps in ISO 8601.
 _SYSTEM_OUTPUT = {"id": str, "created_at": _dt.datetime.isoformat, "updated_at": _dt.datetime.isoformat}
-
-
-#: Key types an entry id may have -> the PostgreSQL type its parameters are cast to.
-ID_TYPES = {"uuid": "uuid", "bigint": "bigint", "integer": "integer", "text": "text"}
-_WHOLE_RANGE = {"bigint": 2 ** 63, "integer": 2 ** 31}
-
-
-def parse_entry_id(entry_id, id_type: str = "uuid"):
-    """An entry id as the key column takes it: a UUID, a whole number (bigint, integer) or text."""
-    if id_type in _WHOLE_RANGE:
-        text = str(entry_id).strip() if isinstance(entry_id, (int, str)) and not isinstance(entry_id, bool) else ""
-        if not text.lstrip("-").isdigit() or not -_WHOLE_RANGE[id_type] <= int(text) < _WHOLE_RANGE[id_type]:
-            raise InvalidInput(f"entry_id {str(entry_id)[:80]!r} is not a valid id (a whole number, {id_type})",
-                               field="entry_id")
-        return int(text)
-    if id_type == "text":
-        if not isinstance(entry_id, (str, int, uuid.UUID)) or isinstance(entry_id, bool) or not str(entry_id).strip():
-            raise InvalidInput(f"entry_id {str(entry_id)[:80]!r} is not a valid id (text)", field="entry_id")
-        return str(entry_id)
-    if isinstance(entry_id, uuid.UUID):
-        return entry_id
-    try:
-        return uuid.UUID(str(entry_id).strip())
-    except (ValueError, AttributeError):
-        raise InvalidInput(f"entry_id {str(entry_id)[:80]!r} is not a valid UUID", field="entry_id") from None
-
-
-def adopted_key(conn, schema: str, table_name: str) -> dict:
-    """The key type of an adopted table and the sequence its identity or serial key draws from."""
-    qualified = sql.Identifier(schema, table_name).as_string(conn)
-    row = conn.execute(
-        "SELECT format_type(a.atttypid, NULL), pg_get_serial_sequence(%s, 'id'), a.atthasdef OR a.attidentity <> '' "
-        "FROM pg_attribute a "
-        "WHERE a.attrelid = to_regclass(%s) AND a.attname = 'id' AND NOT a.attisdropped", (qualified, qualified)).fetchone()
-    id_type = {"uuid": "uuid", "bigint": "bigint", "integer": "integer", "text": "text"}.get(row[0] if row else "")
-    if id_type is None:
-        raise InvalidInput(f"table {schema}.{table_name} has no id column the engine can use", field="section_handle")
-    return {"id_type": id_type, "id_sequence": row[1], "id_has_default": row[2]}
 
 
 __all__ = ["SectionModel", "FieldModel", "ModelCache", "missing_section", "parse_entry_id", "SYSTEM_COLUMNS", "ID_TYPES"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 from psycopg import sql
 
@@ -18,6 +17,7 @@ from ..errors import InvalidInput
 from ..identifiers import SYSTEM_COLUMNS
 from ..json_values import UNENCODABLE_MESSAGE, is_unencodable
 from ..postgres import FilterLimits, check_filter_size
+from .entry_ids import parse_entry_id
 from .model import FieldModel, SectionModel
 from .system_fields import system_field
 
@@ -204,9 +204,11 @@ class FilterCompiler:
         if op == "_contains":
             ids = operand if isinstance(operand, list) else [operand]
             try:
-                parsed = [uuid.UUID(str(v)) for v in ids]
-            except ValueError:
-                raise InvalidInput(f"filter on '{field.handle}': _contains takes entry ids (UUIDs)", field=field.handle) from None
+                parsed = [parse_entry_id(v, field.target_id_type) for v in ids]
+            except InvalidInput:
+                what = "UUIDs" if field.target_id_type == "uuid" else field.target_id_type
+                raise InvalidInput(f"filter on '{field.handle}': _contains takes entry ids ({what})",
+                                   field=field.handle) from None
             self.params.append(parsed)
             return exists + sql.SQL(" AND {}.target_id = ANY(%s))").format(link)
         raise InvalidInput(

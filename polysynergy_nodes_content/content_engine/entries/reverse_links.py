@@ -42,11 +42,11 @@ def resolve_link(conn, system_schema: str, content_schema: str, registry, sectio
     """The applied other side of a reverse field, or the reason it cannot be read yet."""
     ref, related_field = reverse
     column = "id" if is_uuid(ref) else "handle"
-    row = conn.execute(sql.SQL("SELECT id, handle, applied_state FROM {} WHERE {} = %s").format(
+    row = conn.execute(sql.SQL("SELECT id, handle, applied_state, table_schema FROM {} WHERE {} = %s").format(
         sql.Identifier(system_schema, "sections"), sql.Identifier(column)), (ref,)).fetchone()
     if row is None:
         return f"its related section '{ref[:80]}' does not exist"
-    other_id, other_handle, applied = row
+    other_id, other_handle, applied, other_schema = row
     if applied is None:
         return f"section '{other_handle}' has no table yet: apply its migration first"
     for f in applied.get("fields") or []:
@@ -55,7 +55,8 @@ def resolve_link(conn, system_schema: str, content_schema: str, registry, sectio
         settings = f.get("field_settings") or {}
         if f["field_type_handle"] in registry and registry.get(f["field_type_handle"]).links_one_entry_of(
                 settings, f.get("related_section_id"), section_id):
-            return ReverseLink(other_handle, sql.Identifier(content_schema, applied["section"]["table_name"]),
+            return ReverseLink(other_handle, sql.Identifier(other_schema or content_schema,
+                                                                  applied["section"]["table_name"]),
                                related_field)
         break
     return (f"its related field '{other_handle}.{related_field}' is not an applied single relation to this "

@@ -115,8 +115,8 @@ def _entry(names, entry_id, row, links: dict, defaults: dict) -> dict:
     if row is not None:
         values.update(names.by_handle(row[MAP], row[DATA]))
     for field_id, targets in links.items():
-        if field_id in names.current:
-            values[names.current[field_id]] = targets
+        if field_id in names.current:  # ids as text, as entries show them (an adopted key may be a number)
+            values[names.current[field_id]] = [str(t) for t in targets]
     return {"id": entry_id, **values}
 
 

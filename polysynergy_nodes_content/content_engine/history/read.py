@@ -63,7 +63,7 @@ def entry_history(store, conn, settings, section, entry_id, limit: int = 50) -> 
             continue
         if op == "links":
             handle, changes = _link_changes(names, data, rows[index + 1:])
-            values = {handle: data["targets"]}
+            values = {handle: linked_ids(data)}
         else:
             after = names.by_field_id(map_id, data)
             older = next((r for r in rows[index + 1:] if r[1] != "links"), None)
@@ -75,6 +75,12 @@ def entry_history(store, conn, settings, section, entry_id, limit: int = 50) -> 
         if len(versions) == limit:
             break
     return {"section": found["handle"], "entry_id": str(entry_id), "versions": versions}
+
+
+def linked_ids(data: dict) -> list[str]:
+    """The target ids of a links row as entries show ids: text (an adopted section's
+    bigint or integer keys are recorded as JSON numbers)."""
+    return [str(t) for t in data["targets"]]
 
 
 def meaningful(rows: list) -> list:
@@ -100,10 +106,10 @@ def _link_changes(names: FieldNames, data: dict, older_rows: list) -> tuple[str,
     handle = names.handle(field)
     for row in older_rows:
         if row[1] == "links" and row[6]["field"] == field:
-            return handle, {handle: {"old": row[6]["targets"], "new": data["targets"]}}
+            return handle, {handle: {"old": linked_ids(row[6]), "new": linked_ids(data)}}
         if row[1] == "insert":
-            return handle, {handle: {"old": [], "new": data["targets"]}}
-    return handle, {handle: {"new": data["targets"]}}
+            return handle, {handle: {"old": [], "new": linked_ids(data)}}
+    return handle, {handle: {"new": linked_ids(data)}}
 
 
 def _changes(names: FieldNames, op: str, before: dict | None, after: dict, known: bool) -> dict:
@@ -182,5 +188,5 @@ def links_at(conn, settings, section_id, entry_id, version, names: FieldNames) -
     links: dict = {}
     for row in meaningful(rows):
         if row[1] == "links" and row[6]["field"] in names.current:
-            links.setdefault(names.current[row[6]["field"]], row[6]["targets"])
+            links.setdefault(names.current[row[6]["field"]], linked_ids(row[6]))
     return links

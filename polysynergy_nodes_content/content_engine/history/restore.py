@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 from ..errors import NotFound, Refused
 from .context import new_change_id, remember, set_context
 from .names import FieldNames
-from .read import history_table, links_at, run_rows, section_and_names
+from .read import history_table, linked_ids, links_at, run_rows, section_and_names
 
 
 def version_values(store, conn, settings, section, entry_id, version) -> tuple[dict, dict]:
@@ -125,7 +125,7 @@ def _links_before(conn, table, section_id, entry_id, field: str, version: int) -
     row = conn.execute(sql.SQL("SELECT data FROM {} WHERE section_id = %s AND entry_id = %s AND op = 'links' "
                                "AND id < %s AND data ->> 'field' = %s ORDER BY id DESC LIMIT 1").format(table),
                        (section_id, entry_id, version, field)).fetchone()
-    return row[0]["targets"] if row is not None else []
+    return linked_ids(row[0]) if row is not None else []
 
 
 def undo_run(engine, run_id, confirm: bool = False, force: bool = False) -> dict:
@@ -169,15 +169,20 @@ def _revert(conn, engine, entry: dict) -> None:
         return
     if entry["_before"] is not _KEEP:
         _put_values(conn, engine, model, entry)
-    junctions = {f.id: f.junction for f in model.multi}
+    junctions = {f.id: f for f in model.multi}
     for field_id, targets in entry["_links"].items():
         if field_id not in junctions:
             continue  # the relation field was removed since
-        junction = sql.Identifier(model.schema, junctions[field_id])
-        conn.execute(sql.SQL("DELETE FROM {} WHERE source_id = %s::uuid").format(junction), (entry["entry_id"],))
-        conn.execute(sql.SQL("INSERT INTO {} (source_id, target_id, sort_order) SELECT %s::uuid, t, o - 1 "
-                             "FROM unnest(%s::uuid[]) WITH ORDINALITY AS u(t, o)").format(junction),
-                     (entry["entry_id"], targets))
+        field = junctions[field_id]
+        junction = sql.Identifier(model.schema, field.junction)
+        # Ids as text, cast to the key types of both ends (an adopted section keeps its own).
+        source_type, target_type = model.id_cast, field.target_id_cast
+        conn.execute(sql.SQL("DELETE FROM {} WHERE source_id = %s::{}").format(junction, source_type),
+                     (str(entry["entry_id"]),))
+        conn.execute(sql.SQL("INSERT INTO {} (source_id, target_id, sort_order) SELECT %s::{}, t::{}, o - 1 "
+                             "FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, o)").format(
+                                 junction, source_type, target_type),
+                     (str(entry["entry_id"]), [str(t) for t in targets]))
 
 
 def _put_values(conn, engine, model, entry: dict) -> None:

@@ -64,7 +64,7 @@ class ForwardReferences:
         if not wanted:
             return
         stored = {str(r[0]) for r in self.conn.execute(
-            sql.SQL("SELECT id FROM {} WHERE id = ANY(%s::uuid[])").format(self.model.table),
+            sql.SQL("SELECT id FROM {} WHERE id = ANY(%s::{})").format(self.model.table, self.model.id_array),
             (sorted(wanted),)).fetchall()}
         missing = wanted - stored
         if not missing:
@@ -91,8 +91,8 @@ class ForwardReferences:
             # A later line for the same entry replaces what an earlier line held back.
             for handle, indexes in self._given.items():
                 if indexes:
-                    self.conn.execute(sql.SQL("DELETE FROM {} WHERE field = %s AND source = ANY(%s::uuid[])").format(
-                        _STAGE), (handle, [str(ids[i]) for i in indexes]))
+                    self.conn.execute(sql.SQL("DELETE FROM {} WHERE field = %s AND source::text = ANY(%s::text[])"
+                                              ).format(_STAGE), (handle, [str(ids[i]) for i in indexes]))
         pending, self._pending = self._pending, []
         if not pending:
             return
@@ -108,8 +108,9 @@ class ForwardReferences:
             return
         self.conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_STAGE))
         self.conn.execute(sql.SQL(
-            "CREATE TEMPORARY TABLE {} (line bigint NOT NULL, field text NOT NULL, source uuid NOT NULL, "
-            "target uuid NOT NULL, position integer NOT NULL) ON COMMIT DROP").format(_STAGE))
+            "CREATE TEMPORARY TABLE {} (line bigint NOT NULL, field text NOT NULL, source {} NOT NULL, "
+            "target {} NOT NULL, position integer NOT NULL) ON COMMIT DROP").format(
+                _STAGE, self.model.id_cast, self.model.id_cast))  # the section's own key: these link itself
         if self.upsert:  # each batch looks up its entries' earlier held-back lines
             self.conn.execute(sql.SQL("CREATE INDEX ON {} (source)").format(_STAGE))
         self._staged = True
@@ -162,8 +163,8 @@ class ForwardReferences:
             key = _DETAIL_KEY.match(exc.diag.message_detail or "")
             target = key.group(2) if key and key.group(1) == field.handle else None
             line = self.conn.execute(sql.SQL(
-                "SELECT max(line) FROM {} WHERE field = %s AND (%s::uuid IS NULL OR target = %s::uuid)").format(
-                _STAGE), (field.handle, target, target)).fetchone()[0]
+                "SELECT max(line) FROM {} WHERE field = %s AND (%s::text IS NULL OR target::text = %s::text)"
+            ).format(_STAGE), (field.handle, target, target)).fetchone()[0]
         prefix = f"line {line}: " if line is not None else ""
         return ImportLineError(f"{prefix}field '{name}': {reason}", line=line, field=name,
                                errors=[{"field": name, "message": reason}])

@@ -59,9 +59,10 @@ class PlanContext:
     def table(self, name: str) -> sql.Identifier:
         return sql.Identifier(self.schema, name)
 
-    def target(self, name: str) -> sql.Identifier:
-        """A relation's target table: a section the engine made, in the content schema."""
-        return sql.Identifier(self.settings.content_schema, name)
+    def target(self, name: str, schema: str | None = None) -> sql.Identifier:
+        """A relation's target table: a section the engine made, in the content schema, or
+        an adopted table, in the schema it was made in."""
+        return sql.Identifier(schema or self.settings.content_schema, name)
 
 
 def render(composed: sql.Composable) -> str:

@@ -130,21 +130,24 @@ class AddForeignKey(MigrationOperation):
     lock_note = "SHARE ROW EXCLUSIVE on both tables, brief; VALIDATE runs after the commit"
 
     def __init__(self, ctx, table_name: str, field, target_table: str, populated: bool, new_column: bool,
-                 live_col: str | None = None):
+                 live_col: str | None = None, target_schema: str | None = None):
         self.table_name, self.field, self.target_table = table_name, field, target_table
+        self.target_schema = target_schema  # an adopted target's own schema (None: the content schema)
         self.live_col = live_col or field.handle
         self.populated, self.new_column = populated, new_column
         self.name = names.foreign_key_name(field.id)
         super().__init__(ctx)
 
     def describe(self) -> str:
-        return f"Relation of field '{self.field.handle}' to {self.ctx.schema}.{self.target_table}"
+        return f"Relation of field '{self.field.handle}' to {self.target_schema or self.ctx.settings.content_schema}." \
+               f"{self.target_table}"
 
     def forwards(self) -> list[Step]:
         t, name = self.table(self.table_name), sql.Identifier(self.name)
+        target = self.ctx.target(self.target_table, self.target_schema)
         return [
             step(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE SET NULL "
-                         "NOT VALID").format(t, name, sql.Identifier(self.field.handle), self.ctx.target(self.target_table))),
+                         "NOT VALID").format(t, name, sql.Identifier(self.field.handle), target)),
             step(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(t, name),
                  phase="post" if self.populated else "main"),
         ]
@@ -160,7 +163,7 @@ class AddForeignKey(MigrationOperation):
             f"rows of {self.field.handle} that point to no entry of {self.target_table}",
             sql.SQL("SELECT count(*) FROM {} AS s WHERE s.{} IS NOT NULL AND NOT EXISTS "
                     "(SELECT 1 FROM {} AS x WHERE x.id = s.{})").format(
-                self.table_before(), col, self.ctx.target(self.target_table), col))]
+                self.table_before(), col, self.ctx.target(self.target_table, self.target_schema), col))]
 
 
 class DropConstraint(MigrationOperation):

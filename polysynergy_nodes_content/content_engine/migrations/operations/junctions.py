@@ -9,17 +9,24 @@ from ..steps import Precheck, Step
 from .base import ORDER_DROP_COLUMN, ORDER_JUNCTION, MigrationOperation, step
 from .tables import access_statements, archive_steps, restore_steps
 
+#: The key types a junction's ends may take (a planned value, spelled as format_type does).
+KEY_TYPES = {"uuid": "uuid", "bigint": "bigint", "integer": "integer", "text": "text"}
+
 
 class CreateJunction(MigrationOperation):
-    """``source_id``, ``target_id``, ``sort_order``; both ends cascade on delete."""
+    """``source_id``, ``target_id``, ``sort_order``; both ends cascade on delete. Each end
+    takes its section's key type: uuid, or an adopted table's own (bigint, integer, text)."""
 
     kind = "create_junction"
     order = ORDER_JUNCTION
     lock = "SHARE ROW EXCLUSIVE"
     lock_note = "the foreign keys lock both ends briefly; the new table is empty"
 
-    def __init__(self, ctx, section: dict, field, name: str, target_table: str, roles: frozenset):
+    def __init__(self, ctx, section: dict, field, name: str, target_table: str, roles: frozenset,
+                 keys: tuple = ("uuid", "uuid"), target_schema: str | None = None):
         self.section, self.field, self.name, self.target_table, self.roles = section, field, name, target_table, roles
+        self.source_type, self.target_type = keys  # key types of the two ends (planned, never user text)
+        self.target_schema = target_schema
         super().__init__(ctx)
 
     def describe(self) -> str:
@@ -35,8 +42,8 @@ class CreateJunction(MigrationOperation):
         body = sql.SQL(
             "CREATE TABLE {t} (\n"
             "    id uuid DEFAULT gen_random_uuid() NOT NULL,\n"
-            "    source_id uuid NOT NULL,\n"
-            "    target_id uuid NOT NULL,\n"
+            "    source_id {source_type} NOT NULL,\n"
+            "    target_id {target_type} NOT NULL,\n"
             "    sort_order integer DEFAULT 0 NOT NULL,\n"
             "    created_at timestamp with time zone DEFAULT now() NOT NULL,\n"
             "    CONSTRAINT {pk} PRIMARY KEY (id),\n"
@@ -45,7 +52,9 @@ class CreateJunction(MigrationOperation):
             "    CONSTRAINT {pair} UNIQUE (source_id, target_id)\n"
             ")"
         ).format(t=t, pk=j("pk"), src=j("source"), tgt=j("target"), pair=j(names.JUNCTION_PAIR),
-                 source=self.table(self.section["table_name"]), target=self.table(self.target_table))
+                 source=self.table(self.section["table_name"]),
+                 target=self.ctx.target(self.target_table, self.target_schema),
+                 source_type=sql.SQL(KEY_TYPES[self.source_type]), target_type=sql.SQL(KEY_TYPES[self.target_type]))
         up = [step(body),
               step(sql.SQL("COMMENT ON TABLE {} IS {}").format(t, sql.Literal(names.junction_mark(self.section["id"], fid)))),
               step(sql.SQL("CREATE INDEX {} ON {} (target_id)").format(j("target_idx"), t)),

@@ -63,8 +63,10 @@ class CreateTable(MigrationOperation):
     order = ORDER_CREATE_TABLE
     lock_note = "a new table: nobody waits"
 
-    def __init__(self, ctx: PlanContext, section: dict, fields: list, targets: dict, roles: frozenset):
+    def __init__(self, ctx: PlanContext, section: dict, fields: list, targets: dict, roles: frozenset,
+                 target_schemas: dict | None = None):
         self.section, self.fields, self.targets, self.roles = section, fields, targets, roles
+        self.target_schemas = target_schemas or {}  # field id -> an adopted target's schema
         super().__init__(ctx)
 
     def describe(self) -> str:
@@ -93,7 +95,7 @@ class CreateTable(MigrationOperation):
                 constraints.append(
                     sql.SQL("CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE SET NULL").format(
                         sql.Identifier(names.foreign_key_name(f.id)), sql.Identifier(f.handle),
-                        self.table(self.targets[f.id]),
+                        ctx.target(self.targets[f.id], self.target_schemas.get(f.id)),
                     )
                 )
             if f.index_method is not None and not f.unique:

@@ -41,6 +41,7 @@ class ColumnDiff:
         self.info = self.live.columns[column]
         self.old = table_diff.old_fields.get(field.id)
         self.target_table = table_diff.target(field) if field.foreign_key_target is not None else None
+        self.target_schema = table_diff.target_schema(field) if field.foreign_key_target is not None else None
 
     def operations(self) -> list:
         ctx, f, live, table_name, column = self.ctx, self.field, self.live, self.table_name, self.column
@@ -66,6 +67,11 @@ class ColumnDiff:
         if column != f.handle:
             ops.append(RenameColumn(ctx, table_name, column, f.handle))
         type_changes = normalized_type(self.info["type"]) != normalized_type(f.column_type)
+        if type_changes and self.target_table is not None and self.was_relation():
+            raise InvalidInput(
+                f"field '{f.handle}': its new target section '{f.foreign_key_target}' has {f.column_type} ids, the "
+                f"column holds {self.info['type']} ids of its old target; a relation cannot move to a section with "
+                "another key type: add a new relation field instead", field=f.handle)
         online = None
         if type_changes:
             conversion, back, old_name = self.conversion()
@@ -94,10 +100,17 @@ class ColumnDiff:
             ops.append(AddUnique(ctx, table_name, f, self.populated, new_column=False, live_col=column, shadow=online))
         if self.target_table is not None and (fk not in live.constraints or fk_dropped or online):
             ops.append(AddForeignKey(ctx, table_name, f, self.target_table, self.populated, new_column=bool(online),
-                                     live_col=column))
+                                     live_col=column, target_schema=self.target_schema))
         if f.wants_index and not has_index:
             ops.append(AddIndex(ctx, table_name, f, new_column=False, shadow=online, live_col=column))
         return ops
+
+    def was_relation(self) -> bool:
+        """Whether the applied field was a relation already (its column held another section's ids)."""
+        old = self.old
+        if not old or old["field_type_handle"] not in self.registry:
+            return False
+        return self.registry.get(old["field_type_handle"]).foreign_key_target(old.get("field_settings") or {}) is not None
 
     def default_changes(self) -> bool:
         f, old = self.field, self.old

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 
+from ...entries import keyed_relation
 from ...errors import InvalidInput
 from ...postgres import generated_names as names
 from ...settings import EngineSettings
@@ -71,10 +72,17 @@ class _Diff:
         self.snapshot, self.ctx, self.registry = snapshot, ctx, registry
         self.section = snapshot.section
         self.fields = desired_fields(snapshot.config, registry)
+        for f in self.fields:  # a relation to an adopted table takes that table's key type
+            if f.relation_target is not None:
+                f.ft = keyed_relation(f.ft, snapshot.target_key(f.relation_target)[1])
         self.old_fields = {f["id"]: f for f in (snapshot.applied_state or {}).get("fields", [])}
 
     def target(self, field: DesiredField) -> str:
         return target_table(self.snapshot, field)
+
+    def target_schema(self, field: DesiredField) -> str | None:
+        """The schema of an adopted target's table (None: the content schema)."""
+        return self.snapshot.target_key(field.relation_target)[0]
 
     def operations(self) -> list:
         section, live, ctx = self.section, self.snapshot.live, self.ctx
@@ -86,8 +94,9 @@ class _Diff:
                     ops.append(NotifyPostgrest(ctx))
             return ops
         if live.table is None:
-            targets = {f.id: self.target(f) for f in self.fields if f.stores_column and f.foreign_key_target}
-            ops.append(CreateTable(ctx, section, self.fields, targets, self.snapshot.roles))
+            linked = [f for f in self.fields if f.stores_column and f.foreign_key_target]
+            ops.append(CreateTable(ctx, section, self.fields, {f.id: self.target(f) for f in linked},
+                                   self.snapshot.roles, {f.id: self.target_schema(f) for f in linked}))
             ops.extend(search_operations(ctx, section, self.fields, section["table_name"], None))
             ops.extend(rule_operations(ctx, self.snapshot.config, self.fields, section["table_name"], None, False))
             ops.extend(history_operations(ctx, section, self.fields, section["table_name"], None))
@@ -161,7 +170,8 @@ class _Diff:
         if f.unique:
             result.append(AddUnique(ctx, table_name, f, populated, new_column=True))
         if f.foreign_key_target is not None:
-            result.append(AddForeignKey(ctx, table_name, f, self.target(f), populated, new_column=True))
+            result.append(AddForeignKey(ctx, table_name, f, self.target(f), populated, new_column=True,
+                                        target_schema=self.target_schema(f)))
         if f.wants_index:
             result.append(AddIndex(ctx, table_name, f, new_column=True))
         return result
@@ -170,10 +180,6 @@ class _Diff:
         ctx, live = self.ctx, self.snapshot.live
         ops: list = []
         wanted = {f.id: f for f in self.fields if f.uses_junction}
-        if wanted and ctx.table_schema is not None:
-            f = next(iter(wanted.values()))
-            raise InvalidInput(f"field '{f.handle}': a multiple relation (a junction table) on an adopted table is not "
-                               "supported yet; use a single relation", field=f.handle)
         for fid, table in live.junctions.items():
             if fid not in wanted:
                 ops.append(ArchiveJunction(ctx, table.name))
@@ -181,7 +187,9 @@ class _Diff:
             name = names.junction_table_name(self.section["handle"], f.handle)
             existing = live.junctions.get(fid)
             if existing is None:
-                ops.append(CreateJunction(ctx, self.section, f, name, self.target(f), self.snapshot.roles))
+                keys = (self.snapshot.key_type, self.snapshot.target_key(f.relation_target)[1])
+                ops.append(CreateJunction(ctx, self.section, f, name, self.target(f), self.snapshot.roles, keys,
+                                          self.target_schema(f)))
             elif existing.name != name:
                 ops.append(RenameJunction(ctx, existing.name, name))
         return ops

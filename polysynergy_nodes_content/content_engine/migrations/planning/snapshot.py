@@ -17,6 +17,7 @@ from polysynergy_section_field.section_field_runner import FieldTypeRegistry
 from ...errors import InvalidInput
 from ...postgres import LiveSection, section_table_of, table_exists
 from ...settings import EngineSettings
+from ...entries import section_key
 from ...system import API_ROLES
 from .desired import desired_fields
 
@@ -40,6 +41,14 @@ class PlanningSnapshot:
     targets: dict = field(default_factory=dict)
     #: Table names of the content schema the section's table could be renamed to but that are taken.
     taken_names: frozenset = frozenset()
+    #: Target section handle -> (its table's schema, its entry ids' type), for adopted targets
+    #: (a target that is missing here is a section the engine made: content schema, uuid).
+    target_keys: dict = field(default_factory=dict)
+    #: The type of this section's own entry ids (a junction's source_id takes it).
+    key_type: str = "uuid"
+
+    def target_key(self, handle: str) -> tuple[str | None, str]:
+        return self.target_keys.get(handle, (None, "uuid"))
 
     @property
     def section(self) -> dict:
@@ -60,7 +69,7 @@ def read_snapshot(conn: psycopg.Connection, settings: EngineSettings, registry: 
     wanted_roles = sorted(set(settings.grants) | set(settings.read_policy_roles) | set(API_ROLES))
     roles = frozenset(r[0] for r in conn.execute(
         "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (wanted_roles,)))
-    targets = {}
+    targets, target_keys = {}, {}
     for f in desired_fields(config, registry):
         target = f.relation_target
         if target is None or target in targets:
@@ -70,20 +79,30 @@ def read_snapshot(conn: psycopg.Connection, settings: EngineSettings, registry: 
             continue
         if target == section["handle"]:
             targets[target] = section["table_name"]
+            if live.table is not None and live.table.schema != schema:  # an adopted table linking itself
+                target_keys[target] = (live.table.schema, _own_key_type(live))
             continue
         row = conn.execute(
-            sql.SQL("SELECT id, table_schema FROM {} WHERE handle = %s").format(
+            sql.SQL("SELECT id, table_schema, table_name FROM {} WHERE handle = %s").format(
                 sql.Identifier(settings.system_schema, "sections")),
             (target,),
         ).fetchone()
         if row is not None and row[1] is not None:
-            raise InvalidInput(f"field '{f.handle}': section '{target}' is an adopted table ({row[1]}."
-                               f"{target}); relations to adopted tables are not supported yet: keep its id in a "
-                               "plain field instead", field=f.handle)
-        if row is not None:
+            # An adopted table: where it was made, keeping its own key type.
+            targets[target] = row[2] if table_exists(conn, row[1], row[2]) else NO_TABLE
+            target_keys[target] = section_key(conn, settings.system_schema, target)
+        elif row is not None:
             targets[target] = section_table_of(conn, schema, str(row[0]))
     taken = frozenset()
     if live.table is not None and live.table.name != section["table_name"] and table_exists(
             conn, schema, section["table_name"]):
         taken = frozenset({section["table_name"]})
-    return PlanningSnapshot(config, applied_state, live, populated, roles, targets, taken)
+    return PlanningSnapshot(config, applied_state, live, populated, roles, targets, taken, target_keys,
+                            _own_key_type(live))
+
+
+def _own_key_type(live: LiveSection) -> str:
+    """The type of the section's own entry ids: uuid, or an adopted table's key type."""
+    if live.table is None or "id" not in live.table.columns:
+        return "uuid"
+    return live.table.columns["id"]["type"]
