@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_events.py --quick    # fewer repetitions and commits
     .venv/bin/python bench/bench_events.py --cases b  # only some cases
     .venv/bin/python bench/bench_events.py --cases a --repetitions 31  # more repetitions of (a) and (b)
+    .venv/bin/python bench/bench_events.py --cases b --workers 2       # two worker processes at once
 
 Server: CONTENT_BENCH_DATABASE_URL, else SECTIONS_DATABASE_URL, else an embedded
 PostgreSQL. A scratch database is created on that server and dropped at the end. The
@@ -14,7 +15,8 @@ receiver is a small asyncio HTTP/1.1 server in a process of its own (keep-alive,
     no subscription vs the same on a section with one active subscription (alternately);
 (b) webhook delivery, events/s: 10,000 events spread over 1,000 entries (and over 100:
     per-entry order lets a claim take one event per entry) delivered by the engine's
-    worker (``run(once=True)``, events made beforehand) vs the same signed JSON bodies
+    worker (``run(once=True)`` in a process of its own, or ``--workers`` of them at once,
+    started before the clock; events made beforehand) vs the same signed JSON bodies
     POSTed by a plain aiohttp session with the same concurrency (no database), alternately;
     making the 10,000 events from the history is timed on its own;
 (c) commit to the receiver's first byte, one event at a time: a worker process waiting on
@@ -121,6 +123,15 @@ def run_worker(url: str) -> None:
     worker.run()
 
 
+def run_once_worker(url: str, worker_id: str) -> None:
+    """(b) with several workers: per line read, one ``run(once=True)``; prints what it delivered."""
+    engine = ContentEngine(url, EngineSettings(events_allow_networks=("127.0.0.1/32",)))
+    worker = engine.events_worker(worker_id=worker_id)
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        print(worker.run(once=True)["delivered"], flush=True)
+
+
 def run_raw_listener(url: str, target: str) -> None:
     """The hand-written floor: LISTEN, then on each notification read the row and POST it."""
     client = httpx.Client()
@@ -134,8 +145,9 @@ def run_raw_listener(url: str, target: str) -> None:
 
 # --- the bench -----------------------------------------------------------------------------
 
-def start(*args: str) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True)
+def start(*args: str, stdin: bool = False) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True,
+                               stdin=subprocess.PIPE if stdin else None)
     return process, process.stdout.readline().strip()
 
 
@@ -204,8 +216,9 @@ def receiver_stats(base: str) -> dict:
     return httpx.get(f"{base}/stats").json()
 
 
-def bench_delivery(engine, base: str, entries: int, reps: int) -> dict:
-    """(b) for one spread of 10,000 events: fan-out time, then delivery alternating with raw."""
+def bench_delivery(engine, url: str, base: str, entries: int, reps: int, workers: int) -> dict:
+    """(b) for one spread of 10,000 events: fan-out time, then delivery (``workers`` worker
+    processes at once) alternating with raw."""
     handle, name = f"spread_{entries}", f"deliver_{entries}"
     make_section(engine, handle)
     engine.create_subscription(name, [handle], target={"url": f"{base}/hook", "secret": SECRET})
@@ -218,18 +231,23 @@ def bench_delivery(engine, base: str, entries: int, reps: int) -> dict:
             made, fan_out = made + count, fan_out + time.perf_counter() - started
     assert made == EVENTS, made
     bodies = event_bodies(engine, name)
-    worker = engine.events_worker(worker_id="bench")
+    processes = [start("--once-worker", url, f"bench-{n}", stdin=True)[0] for n in range(workers)]
     delivered = []
 
     def ours(i):
         if i != -1:  # the first warm-up delivers the events as made; later runs replay them all
             engine.replay_events(name, from_seq=1)
-        delivered.append(worker.run(once=True)["delivered"])
+        for process in processes:  # the workers are started and ready: only the delivery is timed
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        delivered.append(sum(int(process.stdout.readline()) for process in processes))
 
     try:
         ours_times, raw_times = alternate(ours, lambda i: raw_send(f"{base}/hook", bodies), reps, 1)
     finally:
-        worker.close()
+        for process in processes:
+            process.stdin.close()
+            process.wait(30)
         engine.delete_subscription(name, confirm=True)
     assert all(d == EVENTS for d in delivered), delivered
     return {"fan_out": fan_out, "ours": ours_times, "raw": raw_times}
@@ -288,7 +306,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and commits")
     parser.add_argument("--cases", default="abc", help="which cases to run (default all)")
     parser.add_argument("--repetitions", type=int, help="repetitions of (a) and (b) (default 11 and 5; 5 and 2 quick)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes delivering at once in (b) (default 1)")
     parser.add_argument("--receiver", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--once-worker", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--raw-listener", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -298,6 +318,8 @@ def main() -> None:
         return run_worker(args.worker)
     if args.raw_listener:
         return run_raw_listener(*args.raw_listener)
+    if args.once_worker:
+        return run_once_worker(*args.once_worker)
     cases = set(args.cases.lower())
     reps_write, reps_deliver, commits = (5, 2, 100) if args.quick else (11, 5, 200)
     if args.repetitions:
@@ -320,10 +342,10 @@ def main() -> None:
                          f"{median_ms(alone):.1f}", f"{ratio:.2f}", "<= 1.05", ratio <= TARGETS["a"]))
         if "b" in cases:
             for entries in (1000, 100):
-                result = bench_delivery(engine, base, entries, reps_deliver)
+                result = bench_delivery(engine, url, base, entries, reps_deliver, args.workers)
                 ours = EVENTS / statistics.median(result["ours"])
                 raw = EVENTS / statistics.median(result["raw"])
-                label = f"(b) delivery, 10,000 events over {entries:,} entries, events/s"
+                label = f"(b) delivery, 10,000 events over {entries:,} entries, {args.workers} worker(s), events/s"
                 rows.append((label, f"{ours:,.0f}", f"{raw:,.0f}", f"{ours / raw:.2f}", ">= 2,000",
                              ours >= TARGETS["b"]))
                 with_fan_out = EVENTS / (statistics.median(result["ours"]) + result["fan_out"])
