@@ -1,12 +1,12 @@
 """Sending events to a webhook: signed JSON POSTs over one reused HTTP session.
 
 The session is aiohttp's (keep-alive connections, a bounded pool) on an event loop of its
-own thread, so one worker thread has many POSTs in flight without a thread per request
-(measured: a thread pool over a synchronous client sent a quarter as many events a second).
-Redirects are not followed (a redirect could lead anywhere the target check refused);
-anything but a 2xx answer is a failed attempt. Error texts name the status or the kind of
-failure, never the secret or the signature.
-"""
+own thread, so one worker has many POSTs in flight without a thread per request (a thread
+pool over a synchronous client sent a third to a quarter as many events a second).
+aiohttp is imported only when a sender is made (by the worker): the nodes never send, and
+load without it. Redirects are not followed (a redirect could lead anywhere the target
+check refused); anything but a 2xx answer is a failed attempt. Error texts name the status
+or the kind of failure, never the secret or the signature."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ import asyncio
 import threading
 import time
 from concurrent.futures import Future
-
-import aiohttp
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput
 from .signing import signed_headers
 from .targets import check_target
+
+if TYPE_CHECKING:
+    import aiohttp
 
 USER_AGENT = "polysynergy-content-events/1"
 #: An event not sent because its lease could end before the answer: given back, no attempt counted.
@@ -51,6 +53,8 @@ class WebhookSender:
 
     @staticmethod
     async def _open(concurrency: int) -> aiohttp.ClientSession:
+        import aiohttp
+
         return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
                                      headers={"User-Agent": USER_AGENT}, auto_decompress=False)
 
@@ -85,6 +89,8 @@ class WebhookSender:
         return list(await asyncio.gather(*(self._send(subscription, event, deadline) for event in events)))
 
     async def _send(self, subscription: dict, event: dict, deadline: float | None) -> str | None:
+        import aiohttp
+
         timeout = float(subscription["timeout_seconds"])
         if deadline is not None and time.monotonic() + longest_send(timeout) > deadline:
             return SKIPPED  # another worker may take it once the lease ends: never send it then
@@ -109,6 +115,8 @@ class WebhookSender:
 def _timeouts(timeout: float) -> aiohttp.ClientTimeout:
     """Getting a connection (pool wait and connect) and each read wait at most ``timeout``;
     the whole POST, answer included, at most three times it."""
+    import aiohttp
+
     return aiohttp.ClientTimeout(total=3 * timeout, connect=timeout, sock_read=timeout)
 
 
