@@ -241,8 +241,8 @@ def test_content_events_carry_bigint_links_as_ids(engine, articles, notes):
     from polysynergy_nodes_content.content_engine.events import event_schema
 
     engine.create_subscription("pull", [articles, notes])
-    made = engine.create_entry(articles, {"title": "a", "notes": [1, 2]})
-    engine.update_entry(articles, made["id"], {"notes": [3]})
+    made = engine.create_entry(articles, {"title": "a", "note": 4, "notes": [1, 2]})
+    engine.update_entry(articles, made["id"], {"note": 6, "notes": [3]})
     engine.update_entry(notes, 5, {"title": "changed"})
     events = []
     while batch := engine.claim_events("pull", 100):
@@ -252,8 +252,10 @@ def test_content_events_carry_bigint_links_as_ids(engine, articles, notes):
     for event in events:
         jsonschema.validate(event, event_schema())
     created, updated, note = events
-    assert created["entry"]["notes"] == ["1", "2"]
+    assert created["entry"]["notes"] == ["1", "2"] and created["entry"]["note"] == "4"
     assert updated["previous"]["notes"] == ["1", "2"] and updated["entry"]["notes"] == ["3"]
+    assert updated["previous"]["note"] == "4" and updated["entry"]["note"] == "6"
+    assert updated["changed"] == ["note", "notes"]
     assert note["entry_id"] == "5" and note["entry"]["title"] == "changed"
 
 

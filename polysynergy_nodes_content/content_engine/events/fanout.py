@@ -94,6 +94,8 @@ class _Section:
         service = engine.entries
         self.model = service.load_model(conn, self.handle)
         self.defaults = {f.handle: None for f in [*self.model.columns, *self.model.multi]}
+        self.id_fields = frozenset(f.handle for f in self.model.columns
+                                   if f.target_section and f.target_id_type != "uuid")
         self.condition = self.params = None
         if filters:
             alias = sql.Identifier("_event")
@@ -124,7 +126,7 @@ def _events(engine, conn, sub, changes: list) -> list[tuple]:
     for index, change in enumerate(needed):
         section = sections[change.first[SECTION]]
         body = build(change, section.names, section.handle, befores.get(index), links.get(index, {}),
-                     section.defaults)
+                     section.defaults, section.id_fields)
         if body is not None:
             body["id"] = event_id(subscription_id, change)
             built.setdefault(change.first[SECTION], []).append((change, body))
