@@ -42,7 +42,7 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 class WebhookSender:
     """One HTTP session with at most ``concurrency`` connections, shared by every delivery.
-    Its event loop runs in a daemon thread; ``send_all`` is called from ordinary threads."""
+    Its event loop runs in a daemon thread; ``submit`` is called from ordinary threads."""
 
     def __init__(self, allowed_networks=(), concurrency: int = 8):
         self.allowed_networks = allowed_networks
@@ -69,14 +69,12 @@ class WebhookSender:
         self.thread.join()
         self.loop.close()
 
-    def send_all(self, subscription: dict, events: list[dict], deadline: float | None = None) -> list[str | None]:
-        """Send events as ``queue.claim_bodies`` gives them (``id`` and ``body``). Per event: None when delivered, ``SKIPPED`` when its lease could run out before an
-        answer (``deadline``: ``time.monotonic()`` when the lease ends), else why not."""
-        return self.submit(subscription, events, deadline).result()
-
     def submit(self, subscription: dict, events: list[dict], deadline: float | None = None) -> Future:
-        """Start sending, and return at once: the future's result is ``send_all``'s list. The
-        target is checked once per call (its name may resolve to a refused address by now)."""
+        """Start sending events as ``queue.claim_bodies`` gives them (``id`` and ``body``), and
+        return at once. The future's result has per event: None when delivered, ``SKIPPED``
+        when its lease could run out before an answer (``deadline``: ``time.monotonic()``
+        when the lease ends), else why not. The target is checked once per call (its name
+        may resolve to a refused address by now)."""
         try:
             check_target(subscription["target_url"], self.allowed_networks)
         except InvalidInput as exc:
