@@ -110,17 +110,15 @@ KEY_ID_SCHEMAS = {
 
 def related_ids_schema(id_type: str, settings: dict, many: bool) -> dict:
     """A relation's value when its target section keeps a key other than uuid."""
-    one = dict(KEY_ID_SCHEMAS[id_type], **{"x-entry-id-type": id_type})
-    if not many:
-        return one
-    schema = {"type": "array", "items": one, "uniqueItems": True}
-    if settings.get("maxItems") is not None:
-        schema["maxItems"] = settings["maxItems"]
-    return schema
+    return _one_or_many(dict(KEY_ID_SCHEMAS[id_type], **{"x-entry-id-type": id_type}), settings, many)
 
 
 def _relation(settings: dict, many: bool) -> dict:
-    one = {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
+    return _one_or_many({"type": "string", "format": "uuid", "pattern": UUID_PATTERN}, settings, many)
+
+
+def _one_or_many(one: dict, settings: dict, many: bool) -> dict:
+    """One related id, or (a multiple relation) a list of distinct ones up to ``maxItems``."""
     if not many:
         return one
     schema = {"type": "array", "items": one, "uniqueItems": True}
