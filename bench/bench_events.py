@@ -235,15 +235,16 @@ def bench_delivery(engine, url: str, base: str, entries: int, reps: int, workers
     delivered = []
 
     def ours(i):
-        if i != -1:  # the first warm-up delivers the events as made; later runs replay them all
-            engine.replay_events(name, from_seq=1)
         for process in processes:  # the workers are started and ready: only the delivery is timed
             process.stdin.write("go\n")
             process.stdin.flush()
         delivered.append(sum(int(process.stdout.readline()) for process in processes))
 
+    def replay():  # the warm-up delivers the events as made; after each round all are sent again
+        engine.replay_events(name, from_seq=1)
+
     try:
-        ours_times, raw_times = alternate(ours, lambda i: raw_send(f"{base}/hook", bodies), reps, 1)
+        ours_times, raw_times = alternate(ours, lambda i: raw_send(f"{base}/hook", bodies), reps, 1, between=replay)
     finally:
         for process in processes:
             process.stdin.close()

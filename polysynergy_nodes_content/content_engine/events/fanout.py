@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 from ..entries import FilterCompiler
 from ..history import FieldNames
 from ..json_values import json_safe
-from . import names
+from . import names, queue
 from .payload import ENTRY, ID, OP, SECTION, TXID, build, event_id, group
 
 CHUNK = 5000
@@ -60,6 +60,7 @@ def step(engine, subscription_id, bound: int) -> tuple[int, bool]:
         if events:
             conn.execute(_INSERT.format(names.events(settings)),
                          (subscription_id, Jsonb([{"s": str(section), "p": body} for section, body in events])))
+            queue.refresh_statistics(conn, settings, len(events))
         conn.execute(sql.SQL("UPDATE {} SET cursor = %s WHERE id = %s").format(names.subscriptions(settings)),
                      (cursor, subscription_id))
         return len(events), more

@@ -11,6 +11,7 @@ or the kind of failure, never the secret or the signature."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from concurrent.futures import Future
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 USER_AGENT = "polysynergy-content-events/1"
 #: An event not sent because its lease could end before the answer: given back, no attempt counted.
 SKIPPED = "skipped: the lease would end before an answer"
+#: An event not sent because an earlier event of its entry was not delivered: given back the same way.
+HELD_BACK = "held back: an earlier event of its entry was not delivered"
+#: Outcomes that give an event back unsent.
+UNSENT = (SKIPPED, HELD_BACK)
 #: Bytes of an answer's body read at most.
 MAX_ANSWER_BYTES = 65_536
 
@@ -49,7 +54,7 @@ class WebhookSender:
         self.loop = new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="content-events-http", daemon=True)
         self.thread.start()
-        self.session = self._wait(self._open(concurrency))
+        self.session = self.run(self._open(concurrency))
 
     @staticmethod
     async def _open(concurrency: int) -> aiohttp.ClientSession:
@@ -58,22 +63,26 @@ class WebhookSender:
         return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
                                      headers={"User-Agent": USER_AGENT}, auto_decompress=False)
 
-    def _wait(self, coroutine):
+    def run(self, coroutine):
+        """Run ``coroutine`` on the sender's event loop and wait for its result."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def close(self) -> None:
         if self.loop.is_closed():
             return
-        self._wait(self.session.close())
+        self.run(self.session.close())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
         self.loop.close()
 
-    def submit(self, subscription: dict, events: list[dict], deadline: float | None = None) -> Future:
-        """Start sending events as ``queue.claim_bodies`` gives them (``id`` and ``body``), and
-        return at once. The future's result has per event: None when delivered, ``SKIPPED``
-        when its lease could run out before an answer (``deadline``: ``time.monotonic()``
-        when the lease ends), else why not. The target is checked once per call (its name
+    def submit(self, subscription: dict, events: list[dict], deadline: float | None = None, confirm=None) -> Future:
+        """Start sending events as ``queue.claim_bodies`` gives them (``id``, ``body`` and
+        ``entry``: the events of one entry are sent in their order), and return at once. The
+        future's result has per event: None when delivered, ``SKIPPED`` when its lease could
+        run out before an answer (``deadline``: ``time.monotonic()`` when the lease ends),
+        ``HELD_BACK`` when an earlier event of its entry was not delivered, else why not.
+        ``confirm``: a coroutine function awaited with each delivered event that has a later
+        one in its entry, before that one is sent (False stops the entry there). The target is checked once per call (its name
         may resolve to a refused address by now)."""
         try:
             check_target(subscription["target_url"], self.allowed_networks)
@@ -81,10 +90,29 @@ class WebhookSender:
             refused: Future = Future()
             refused.set_result([f"target refused: {exc}"] * len(events))
             return refused
-        return asyncio.run_coroutine_threadsafe(self._send_all(subscription, events, deadline), self.loop)
+        return asyncio.run_coroutine_threadsafe(self._send_all(subscription, events, deadline, confirm), self.loop)
 
-    async def _send_all(self, subscription: dict, events: list[dict], deadline: float | None) -> list[str | None]:
-        return list(await asyncio.gather(*(self._send(subscription, event, deadline) for event in events)))
+    async def _send_all(self, subscription: dict, events: list[dict], deadline: float | None,
+                        confirm=None) -> list[str | None]:
+        """Each entry's events one after another, in the order given (an event goes only
+        after the one before it was delivered); the entries at once."""
+        chains: dict = {}
+        for index, event in enumerate(events):
+            chains.setdefault(event.get("entry", index), []).append(index)
+        outcomes: list[str | None] = [None] * len(events)
+
+        async def send_chain(indexes: list[int]) -> None:
+            for position, index in enumerate(indexes):
+                outcomes[index] = await self._send(subscription, events[index], deadline)
+                last = position == len(indexes) - 1
+                if not last and (outcomes[index] is not None
+                                 or (confirm is not None and not await confirm(events[index]))):
+                    for later in indexes[position + 1:]:
+                        outcomes[later] = HELD_BACK
+                    return
+
+        await asyncio.gather(*(send_chain(indexes) for indexes in chains.values()))
+        return outcomes
 
     async def _send(self, subscription: dict, event: dict, deadline: float | None) -> str | None:
         import aiohttp
@@ -110,6 +138,7 @@ class WebhookSender:
         return f"HTTP {status}"
 
 
+@functools.lru_cache(maxsize=64)
 def _timeouts(timeout: float) -> aiohttp.ClientTimeout:
     """Getting a connection (pool wait and connect) and each read wait at most ``timeout``;
     the whole POST, answer included, at most three times it."""

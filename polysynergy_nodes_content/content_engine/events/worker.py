@@ -8,6 +8,7 @@ subscription's events are made by one at a time, and claims skip what another le
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -19,15 +20,19 @@ from psycopg import sql
 
 from ..errors import DatabaseFailure
 from . import horizon, names, queue
+from .acknowledger import Acknowledger
 from .fanout import fan_out
 from .targets import parse_networks
-from .webhook import SKIPPED, WebhookSender, longest_send
+from .webhook import UNSENT, WebhookSender, longest_send
 
 log = logging.getLogger(__name__)
 #: Seconds a lease outlasts the longest one POST can take (a killed worker's events come
 #: back after that; a live one sends an event only while an answer can come before its
 #: lease ends, so no two workers ever send one event at the same time).
 LEASE_MARGIN_SECONDS = 30
+#: Per claimed event, how many events that follow in the same entries a claim may add:
+#: an entry with many waiting events then costs one claim per chain, not per event.
+FOLLOWERS_PER_BATCH = 7
 #: How often delivered events past retention are removed.
 PRUNE_EVERY_SECONDS = 600
 
@@ -44,15 +49,20 @@ class EventWorker:
                  lease_margin: float = LEASE_MARGIN_SECONDS, worker_id: str | None = None, on_round=None):
         self.engine = engine
         self.batch_size = queue.check_limit(batch_size)
+        #: Events that follow a claimed one in its entry, leased and sent with it (in order).
+        self.followers = FOLLOWERS_PER_BATCH * self.batch_size
         self.poll_interval = poll_interval
         self.lease_margin = lease_margin
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.on_round = on_round
         self.sender = WebhookSender(parse_networks(engine.settings.events_allow_networks), concurrency)
+        self.acknowledger = Acknowledger(engine)
         self.stop = threading.Event()
         self._pruned_at = 0.0
 
     def close(self) -> None:
+        if not self.sender.loop.is_closed():
+            self.sender.run(self.acknowledger.close())
         self.sender.close()
 
     def _webhook_subscriptions(self) -> list[dict]:
@@ -85,11 +95,14 @@ class EventWorker:
             deadline = time.monotonic() + lease  # taken before the claim: never later than the lease's end
             early = None if in_flight is None else self.batch_size + len(in_flight[0])
             with self.engine.connection() as conn:
-                events = queue.claim_bodies(conn, self.engine.settings, subscription, self.batch_size, lease, self.worker_id,
-                                     max_steps=early)
+                events = queue.claim_bodies(conn, self.engine.settings, subscription, self.batch_size, lease,
+                                            self.worker_id, max_steps=early, followers=self.followers)
             if not events and in_flight is None:
                 return
-            sending = (events, self.sender.submit(subscription, events, deadline)) if events else None
+            sending = None
+            if events:
+                confirm = functools.partial(self.acknowledger.confirm, subscription["id"])
+                sending = (events, self.sender.submit(subscription, events, deadline, confirm))
             if in_flight is not None:
                 self._settle(subscription, *in_flight, totals)
             in_flight = sending
@@ -97,17 +110,21 @@ class EventWorker:
             self._settle(subscription, *in_flight, totals)
 
     def _settle(self, subscription: dict, events: list[dict], sending, totals: dict) -> None:
-        """Record how each event of a sent batch went: delivered, given back unsent, or failed."""
+        """Record how each event of a sent batch went: delivered (the acknowledger has done the
+        ones later events of their entry waited for), given back unsent, or failed."""
         outcomes = sending.result()
         with self.engine.connection() as conn:
             delivered = [e["seq"] for e, error in zip(events, outcomes) if error is None]
-            if delivered:
-                queue.ack_seqs(conn, self.engine.settings, subscription["id"], delivered)
-            skipped = [e["seq"] for e, error in zip(events, outcomes) if error == SKIPPED]
-            if skipped:
-                queue.release(conn, self.engine.settings, subscription["id"], skipped)
+            done = self.acknowledger.acknowledged
+            unacknowledged = [seq for seq in delivered if (subscription["id"], seq) not in done]
+            if unacknowledged:
+                queue.ack_seqs(conn, self.engine.settings, subscription["id"], unacknowledged)
+            self.acknowledger.forget(subscription["id"], delivered)
+            unsent = [e["seq"] for e, error in zip(events, outcomes) if error in UNSENT]
+            if unsent:
+                queue.release(conn, self.engine.settings, subscription["id"], unsent)
             for event, error in zip(events, outcomes):
-                if error is not None and error != SKIPPED:
+                if error is not None and error not in UNSENT:
                     state = queue.fail(conn, self.engine.settings, subscription, event["seq"], event["attempt"], error)
                     totals["dead" if state == "dead" else "retrying"] += 1
                     log.warning("event %s of subscription %s: %s (%s)", event["id"], subscription["name"], error,
