@@ -47,3 +47,26 @@ def test_undo_of_a_run_puts_the_links_back(engine, posts):
     engine.undo_run(changed.run_id, confirm=True)
     now = engine.get_entry("posts", post["id"])
     assert now["title"] == "p" and now["authors"] == [ada]
+
+
+def test_restore_to_a_links_version_keeps_the_values_the_entry_had_then(engine, posts):
+    ada, bob, cy = posts
+    post = engine.create_entry("posts", {"title": "first", "authors": [ada]})
+    engine.update_entry("posts", post["id"], {"authors": [bob]})  # a links version; the title is still "first"
+    engine.update_entry("posts", post["id"], {"title": "second", "authors": [cy]})
+    versions = engine.entry_history("posts", post["id"])["versions"]
+    relinked = next(v for v in versions if v["op"] == "links" and v["values"]["authors"] == [bob])
+    back = engine.restore_entry("posts", post["id"], relinked["version"])
+    assert back["title"] == "first" and back["authors"] == [bob]
+
+
+def test_restore_to_a_links_version_with_no_values_recorded_leaves_the_values_alone(engine, posts):
+    ada, bob, _ = posts
+    post = engine.create_entry("posts", {"title": "kept", "authors": [ada]})
+    with engine.connection() as conn:  # as if only its links had been recorded (capture started later)
+        conn.execute("DELETE FROM public.content_history WHERE entry_id = %s AND op <> 'links'", (post["id"],))
+    engine.update_entry("posts", post["id"], {"authors": [bob]})
+    first_links = engine.entry_history("posts", post["id"])["versions"][-1]
+    assert first_links["op"] == "links" and first_links["values"]["authors"] == [ada]
+    back = engine.restore_entry("posts", post["id"], first_links["version"])
+    assert back["title"] == "kept" and back["authors"] == [ada]

@@ -18,13 +18,21 @@ from .read import history_table, linked_ids, links_at, run_rows, section_and_nam
 
 def version_values(store, conn, settings, section, entry_id, version) -> tuple[dict, dict]:
     """(section, the entry's values at ``version`` under today's handles). A delete
-    version holds the values the entry had when it was deleted."""
+    version holds the values the entry had when it was deleted. A ``links`` version holds
+    only a relation's links: the other values are those of the last version before it, and
+    left out when none is recorded (a restore then keeps them as they are)."""
     found, names = section_and_names(store, conn, settings, section)
     row = conn.execute(sql.SQL("SELECT op, map_id, data FROM {} WHERE id = %s AND section_id = %s AND entry_id = %s")
                        .format(history_table(settings)), (version, found["id"], str(entry_id))).fetchone()
     if row is None:
         raise NotFound(f"entry '{entry_id}' of section '{found['handle']}' has no version {version}", field="version")
-    values = {names.current[f]: v for f, v in names.by_field_id(row[1], row[2]).items() if f in names.current}
+    if row[0] == "links":
+        row = conn.execute(sql.SQL("SELECT op, map_id, data FROM {} WHERE section_id = %s AND entry_id = %s "
+                                   "AND id < %s AND op <> 'links' ORDER BY id DESC LIMIT 1").format(
+            history_table(settings)), (found["id"], str(entry_id), version)).fetchone()
+    values = {}
+    if row is not None:
+        values = {names.current[f]: v for f, v in names.by_field_id(row[1], row[2]).items() if f in names.current}
     return found, {**values, **links_at(conn, settings, found["id"], entry_id, version, names)}
 
 
@@ -40,7 +48,8 @@ def restore_entry(engine, section, entry_id, version) -> dict:
         found, values = version_values(store, conn, engine.settings, section, entry_id, version)
         fields = [f for f in store.fields(found["id"]) if engine.registry.get(f["field_type_handle"]).stores_column(
             f["field_settings"] or {})]
-    data = {f["handle"]: values.get(f["handle"]) for f in fields}
+    known = any(f["handle"] in values for f in fields)  # else only links were recorded: they alone change
+    data = {f["handle"]: values.get(f["handle"]) for f in fields} if known else {}
     data.update({handle: targets for handle, targets in values.items() if handle not in data})  # multiple relations
     try:
         engine.entries.get(found["handle"], entry_id, primary=True)
