@@ -117,6 +117,8 @@ def test_undo_and_restore_from_history_bring_back_bigint_links(engine, articles)
     versions = engine.entry_history(articles, made["id"])["versions"]
     assert [v["op"] for v in versions] == ["links", "update", "links", "insert"]
     assert versions[0]["changes"] == {"notes": {"old": ["1", "2"], "new": ["5"]}}  # ids as entries show them
+    assert versions[1]["changes"] == {"note": {"old": "3", "new": "4"}} and versions[1]["values"]["note"] == "4"
+    assert engine.get_entry(articles, made["id"], as_of=versions[2]["changed_at"])["note"] == "3"
     engine.undo_run(changed.run_id, confirm=True)
     undone = engine.get_entry(articles, made["id"])
     assert undone["note"] == "3" and undone["notes"] == ["1", "2"]

@@ -12,7 +12,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from ..entries import FilterCompiler
-from ..history import FieldNames
+from ..history import field_names
 from ..json_values import json_safe
 from . import names, queue
 from .payload import ENTRY, ID, OP, SECTION, TXID, build, event_id, group
@@ -89,14 +89,10 @@ class _Section:
         self.handle = row[0] if row else None
         if self.handle is None:
             return
-        fields = conn.execute(sql.SQL("SELECT id, handle FROM {} WHERE section_id = %s").format(
-            names.table(engine.settings, "section_fields")), (section_id,)).fetchall()
-        self.names = FieldNames(conn, engine.settings, section_id, [{"id": f[0], "handle": f[1]} for f in fields])
+        self.names = field_names(conn, engine.settings, section_id)
         service = engine.entries
         self.model = service.load_model(conn, self.handle)
         self.defaults = {f.handle: None for f in [*self.model.columns, *self.model.multi]}
-        self.id_fields = frozenset(f.handle for f in self.model.columns
-                                   if f.target_section and f.target_id_type != "uuid")
         self.condition = self.params = None
         if filters:
             alias = sql.Identifier("_event")
@@ -127,7 +123,7 @@ def _events(engine, conn, sub, changes: list) -> list[tuple]:
     for index, change in enumerate(needed):
         section = sections[change.first[SECTION]]
         body = build(change, section.names, section.handle, befores.get(index), links.get(index, {}),
-                     section.defaults, section.id_fields)
+                     section.defaults)
         if body is not None:
             body["id"] = event_id(subscription_id, change)
             built.setdefault(change.first[SECTION], []).append((change, body))

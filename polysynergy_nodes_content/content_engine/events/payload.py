@@ -68,14 +68,13 @@ def event_id(subscription_id, change: Change) -> str:
 
 
 def build(change: Change, names, handle: str, before: tuple | None, before_links: dict,
-          defaults: dict, id_fields: frozenset = frozenset()) -> dict | None:
+          defaults: dict) -> dict | None:
     """The event body of a change (without ``seq`` and ``subscription``, added when read).
 
     ``before``: the entry's last values row before this change (None: none recorded);
     ``before_links``: {field id: targets} before it; ``defaults``: {handle: None} of the
-    section's current fields, so an entry lists every field, as entries read do;
-    ``id_fields``: handles of single relations to sections whose ids are not uuids (their
-    values are recorded as the key's JSON, a number for a bigint)."""
+    section's current fields, so an entry lists every field, as entries read do (single
+    relations show their ids as text: ``FieldNames``)."""
     kind = change.type()
     if kind is None:
         return None
@@ -89,12 +88,12 @@ def build(change: Change, names, handle: str, before: tuple | None, before_links
         before = values_rows[-1]  # a delete records the values it removed
     previous = None
     if kind != "create" and before is not None:
-        previous = _entry(names, change.first[ENTRY], before, before_links, defaults, id_fields)
+        previous = _entry(names, change.first[ENTRY], before, before_links, defaults)
     entry = None
     if kind != "delete":
         after_row = values_rows[-1] if values_rows else before
         links = {**before_links, **change.last_links()}
-        entry = _entry(names, change.first[ENTRY], after_row, links, defaults, id_fields)
+        entry = _entry(names, change.first[ENTRY], after_row, links, defaults)
     context = dict(change.last[CONTEXT] or {})
     return {
         "id": None,  # set by the caller (it knows the subscription)
@@ -112,13 +111,10 @@ def build(change: Change, names, handle: str, before: tuple | None, before_links
     }
 
 
-def _entry(names, entry_id, row, links: dict, defaults: dict, id_fields: frozenset) -> dict:
+def _entry(names, entry_id, row, links: dict, defaults: dict) -> dict:
     values = dict(defaults)
     if row is not None:
         values.update(names.by_handle(row[MAP], row[DATA]))
-    for handle in id_fields:  # ids as text, as entries show them
-        if values.get(handle) is not None:
-            values[handle] = str(values[handle])
     for field_id, targets in links.items():
         if field_id in names.current:  # ids as text, as entries show them (an adopted key may be a number)
             values[names.current[field_id]] = [str(t) for t in targets]

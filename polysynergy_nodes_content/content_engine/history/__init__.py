@@ -11,7 +11,7 @@ This face is what other packages and the rest of the pack may import from here.
 
 from .context import WriteContext, last_run_id, new_change_id, remember, set_context, stamped
 from .facade import HistoryMethods
-from .names import FieldNames
+from .names import FieldNames, field_names
 from .settings import check_history_settings
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "HistoryMethods",
     "WriteContext",
     "check_history_settings",
+    "field_names",
     "last_run_id",
     "new_change_id",
     "remember",

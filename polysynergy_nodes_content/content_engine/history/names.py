@@ -11,6 +11,9 @@ class FieldNames:
 
     def __init__(self, conn, settings, section_id, current_fields: list[dict]):
         self.current = {str(f["id"]): f["handle"] for f in current_fields}
+        #: Single relations: their values are entry ids, shown as text however the key is
+        #: stored (an adopted section's bigint id is recorded as a JSON number).
+        self.relations = {str(f["id"]) for f in current_fields if f.get("field_type_handle") == "relation"}
         self.maps: dict[str, dict] = {}
         self.last_known: dict[str, str] = {}
         rows = conn.execute(sql.SQL("SELECT id, columns FROM {} WHERE section_id = %s ORDER BY created_at, id").format(
@@ -29,8 +32,20 @@ class FieldNames:
     def by_field_id(self, map_id, data: dict) -> dict:
         """{field id: value} of a version's non-empty values (columns outside the map are left out)."""
         columns = self.maps.get(str(map_id), {})
-        return {columns[c]: v for c, v in (data or {}).items() if c in columns and v is not None}
+        values = {columns[c]: v for c, v in (data or {}).items() if c in columns and v is not None}
+        for field_id in self.relations.intersection(values):
+            values[field_id] = str(values[field_id])
+        return values
 
     def by_handle(self, map_id, data: dict) -> dict:
         """A version's values under today's handles (dropped fields: their last known handle)."""
         return {self.handle(fid): v for fid, v in self.by_field_id(map_id, data).items()}
+
+
+def field_names(conn, settings, section_id) -> FieldNames:
+    """The field names of a section's recorded versions, with its current fields."""
+    fields = conn.execute(sql.SQL("SELECT id, handle, field_type_handle FROM {} WHERE section_id = %s").format(
+        sql.Identifier(settings.system_schema, "section_fields")), (section_id,)).fetchall()
+    return FieldNames(conn, settings, section_id,
+                      [{"id": f[0], "handle": f[1], "field_type_handle": f[2]} for f in fields])
+

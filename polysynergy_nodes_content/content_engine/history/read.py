@@ -12,7 +12,7 @@ from datetime import datetime
 from psycopg import sql
 
 from ..errors import InvalidInput, NotFound
-from .names import FieldNames
+from .names import FieldNames, field_names
 
 MAX_VERSIONS = 1000
 _COLUMNS = sql.SQL(", ").join(map(sql.Identifier, ("id", "op", "changed_at", "run_id", "context", "map_id", "data")))
@@ -36,10 +36,7 @@ def section_and_names(store, conn, settings, section) -> tuple[dict, FieldNames]
         sql.Identifier(settings.system_schema, "sections"), column), (ref,)).fetchone()
     if row is None or not store.scope.allows(row[1]):
         raise NotFound(f"section '{ref}' does not exist", field="section")
-    fields = conn.execute(sql.SQL("SELECT id, handle FROM {} WHERE section_id = %s").format(
-        sql.Identifier(settings.system_schema, "section_fields")), (row[0],)).fetchall()
-    return ({"id": row[0], "handle": row[1]},
-            FieldNames(conn, settings, row[0], [{"id": f[0], "handle": f[1]} for f in fields]))
+    return {"id": row[0], "handle": row[1]}, field_names(conn, settings, row[0])
 
 
 def entry_history(store, conn, settings, section, entry_id, limit: int = 50) -> dict:

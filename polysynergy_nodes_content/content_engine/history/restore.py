@@ -16,11 +16,11 @@ from .names import FieldNames
 from .read import history_table, linked_ids, links_at, run_rows, section_and_names
 
 
-def version_values(store, conn, settings, section, entry_id, version) -> tuple[dict, dict]:
-    """(section, the entry's values at ``version`` under today's handles). A delete
-    version holds the values the entry had when it was deleted. A ``links`` version holds
-    only a relation's links: the other values are those of the last version before it, and
-    left out when none is recorded (a restore then keeps them as they are)."""
+def version_values(store, conn, settings, section, entry_id, version) -> tuple[dict, dict, bool]:
+    """(section, the entry's values at ``version`` under today's handles, whether its field
+    values are known). A delete version holds the values the entry had when it was deleted.
+    A ``links`` version holds only a relation's links: the other values are those of the
+    last version before it, unknown when none is recorded (a restore then keeps them)."""
     found, names = section_and_names(store, conn, settings, section)
     row = conn.execute(sql.SQL("SELECT op, map_id, data FROM {} WHERE id = %s AND section_id = %s AND entry_id = %s")
                        .format(history_table(settings)), (version, found["id"], str(entry_id))).fetchone()
@@ -33,7 +33,7 @@ def version_values(store, conn, settings, section, entry_id, version) -> tuple[d
     values = {}
     if row is not None:
         values = {names.current[f]: v for f, v in names.by_field_id(row[1], row[2]).items() if f in names.current}
-    return found, {**values, **links_at(conn, settings, found["id"], entry_id, version, names)}
+    return found, {**values, **links_at(conn, settings, found["id"], entry_id, version, names)}, row is not None
 
 
 def restore_entry(engine, section, entry_id, version) -> dict:
@@ -45,11 +45,10 @@ def restore_entry(engine, section, entry_id, version) -> dict:
                        field="version")
     with engine.connection() as conn:
         store = engine._store(conn)
-        found, values = version_values(store, conn, engine.settings, section, entry_id, version)
+        found, values, known = version_values(store, conn, engine.settings, section, entry_id, version)
         fields = [f for f in store.fields(found["id"]) if engine.registry.get(f["field_type_handle"]).stores_column(
             f["field_settings"] or {})]
-    known = any(f["handle"] in values for f in fields)  # else only links were recorded: they alone change
-    data = {f["handle"]: values.get(f["handle"]) for f in fields} if known else {}
+    data = {f["handle"]: values.get(f["handle"]) for f in fields} if known else {}  # else only the links
     data.update({handle: targets for handle, targets in values.items() if handle not in data})  # multiple relations
     try:
         engine.entries.get(found["handle"], entry_id, primary=True)
