@@ -301,3 +301,26 @@ def test_a_relation_cannot_move_to_a_target_with_another_key_type(engine, notes)
     with pytest.raises(InvalidInput, match="field 'who': its new target section 'notes' has bigint ids, the column "
                                            "holds uuid ids"):
         engine.plan_migration("posts")
+
+
+def test_a_reverse_relation_lists_an_adopted_tables_ids_with_their_key_type(engine, notes):
+    import jsonschema
+
+    from polysynergy_nodes_content.content_engine.descriptors.schema import entry_schema
+
+    engine.create_section("people")
+    engine.add_field("people", "name", field_type_handle="text")
+    _apply(engine, "people")
+    engine.add_field(notes, "author", field_type_handle="relation", field_settings={"targetSection": "people"})
+    _apply(engine, notes)
+    engine.add_field("people", "notes_by", field_type_handle="relation_one_to_many",
+                     field_settings={"relatedSection": str(engine.get_section(notes)["id"]), "relatedField": "author"})
+    assert engine.plan_migration("people")["operations"] == []  # no column: planning applies it
+    person = engine.create_entry("people", {"name": "ada"})
+    engine.update_entry(notes, 7, {"author": person["id"]})
+    assert engine.get_entry("people", person["id"])["notes_by"] == ["7"]
+    found = engine.get_section("people")
+    schema = entry_schema({**found, "related_id_types": engine.related_id_types(found["id"])}, engine.registry)
+    items = schema["properties"]["notes_by"]["anyOf"][1]["items"]
+    assert items["x-entry-id-type"] == "bigint" and "uuid" not in str(items)
+    jsonschema.validate(["7"], schema["properties"]["notes_by"]["anyOf"][1])

@@ -9,7 +9,7 @@ assertion on (``format_checker``) for dates, UUIDs and emails.
 from __future__ import annotations
 
 from .section_view import default_of, section_fields
-from .value_schema import KEY_ID_SCHEMAS, related_ids_schema, value_schema
+from .value_schema import KEY_ID_SCHEMAS, related_id_schema, related_ids_schema, value_schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -27,8 +27,9 @@ def field_schema(field: dict, registry, related_id_types: dict | None = None) ->
     if key_type in KEY_ID_SCHEMAS and ft.reverse_relation(settings) is None:
         rule = related_ids_schema(key_type, settings, multiple)
     if ft.reverse_relation(settings) is not None:
-        # Read only: the ids of the entries whose relation points here (never written).
-        rule = {"type": "array", "items": {"type": "string", "format": "uuid"},
+        # Read only: the ids of the entries whose relation points here (never written), of
+        # the related section's key type.
+        rule = {"type": "array", "items": related_id_schema(key_type),
                 "x-engine-checks": [f"read only: set '{ft.reverse_relation(settings)[1]}' on the related "
                                     "section's entries instead"]}
     if field.get("is_required"):

@@ -108,13 +108,20 @@ KEY_ID_SCHEMAS = {
 }
 
 
+def related_id_schema(id_type: str | None) -> dict:
+    """One entry id of a related section: a UUID, or the adopted table's own key."""
+    if id_type in KEY_ID_SCHEMAS:
+        return dict(KEY_ID_SCHEMAS[id_type], **{"x-entry-id-type": id_type})
+    return {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
+
+
 def related_ids_schema(id_type: str, settings: dict, many: bool) -> dict:
     """A relation's value when its target section keeps a key other than uuid."""
-    return _one_or_many(dict(KEY_ID_SCHEMAS[id_type], **{"x-entry-id-type": id_type}), settings, many)
+    return _one_or_many(related_id_schema(id_type), settings, many)
 
 
 def _relation(settings: dict, many: bool) -> dict:
-    return _one_or_many({"type": "string", "format": "uuid", "pattern": UUID_PATTERN}, settings, many)
+    return _one_or_many(related_id_schema(None), settings, many)
 
 
 def _one_or_many(one: dict, settings: dict, many: bool) -> dict:
