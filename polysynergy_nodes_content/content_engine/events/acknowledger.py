@@ -16,8 +16,7 @@ import logging
 
 import psycopg
 
-from ..postgres.connections import split_url_options
-from ..postgres.pooler import CONNECT_TIMEOUT_SECONDS
+from ..postgres import CONNECT_TIMEOUT_SECONDS, split_url_options
 from . import names
 from .queue import ACK_STATEMENT
 

@@ -89,7 +89,7 @@ class _Section:
         self.handle = row[0] if row else None
         if self.handle is None:
             return
-        self.names = field_names(conn, engine.settings, section_id)
+        self.names = field_names(conn, engine.settings, section_id, engine.registry)
         service = engine.entries
         self.model = service.load_model(conn, self.handle)
         self.defaults = {f.handle: None for f in [*self.model.columns, *self.model.multi]}

@@ -13,7 +13,7 @@ class FieldNames:
         self.current = {str(f["id"]): f["handle"] for f in current_fields}
         #: Single relations: their values are entry ids, shown as text however the key is
         #: stored (an adopted section's bigint id is recorded as a JSON number).
-        self.relations = {str(f["id"]) for f in current_fields if f.get("field_type_handle") == "relation"}
+        self.relations = {str(f["id"]) for f in current_fields if f.get("single_relation")}
         self.maps: dict[str, dict] = {}
         self.last_known: dict[str, str] = {}
         rows = conn.execute(sql.SQL("SELECT id, columns FROM {} WHERE section_id = %s ORDER BY created_at, id").format(
@@ -42,10 +42,17 @@ class FieldNames:
         return {self.handle(fid): v for fid, v in self.by_field_id(map_id, data).items()}
 
 
-def field_names(conn, settings, section_id) -> FieldNames:
-    """The field names of a section's recorded versions, with its current fields."""
-    fields = conn.execute(sql.SQL("SELECT id, handle, field_type_handle FROM {} WHERE section_id = %s").format(
+def field_names(conn, settings, section_id, registry) -> FieldNames:
+    """The field names of a section's recorded versions, with its current fields (their
+    types asked through ``registry`` which of them are single relations)."""
+    rows = conn.execute(sql.SQL("SELECT id, handle, field_type_handle, field_settings FROM {} "
+                                "WHERE section_id = %s").format(
         sql.Identifier(settings.system_schema, "section_fields")), (section_id,)).fetchall()
-    return FieldNames(conn, settings, section_id,
-                      [{"id": f[0], "handle": f[1], "field_type_handle": f[2]} for f in fields])
-
+    fields = []
+    for field_id, handle, type_handle, field_settings in rows:
+        single = False
+        if type_handle in registry:
+            field_type, field_settings = registry.get(type_handle), field_settings or {}
+            single = field_type.is_relation(field_settings) and field_type.stores_column(field_settings)
+        fields.append({"id": field_id, "handle": handle, "single_relation": single})
+    return FieldNames(conn, settings, section_id, fields)

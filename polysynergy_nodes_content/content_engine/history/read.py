@@ -36,7 +36,7 @@ def section_and_names(store, conn, settings, section) -> tuple[dict, FieldNames]
         sql.Identifier(settings.system_schema, "sections"), column), (ref,)).fetchone()
     if row is None or not store.scope.allows(row[1]):
         raise NotFound(f"section '{ref}' does not exist", field="section")
-    return {"id": row[0], "handle": row[1]}, field_names(conn, settings, row[0])
+    return {"id": row[0], "handle": row[1]}, field_names(conn, settings, row[0], store.registry)
 
 
 def entry_history(store, conn, settings, section, entry_id, limit: int = 50) -> dict:

@@ -27,7 +27,7 @@ from .embedded import (
 )
 from .generated_names import SECTION_MARK, archived_name, foreign_key_name, junction_table_name, unique_name
 from .locks import describe_holders, lock_holders, relation_oids, section_relations
-from .pooler import Pooler, check_mode, detect
+from .pooler import CONNECT_TIMEOUT_SECONDS, Pooler, check_mode, detect
 from .read_limits import (
     FilterLimits,
     ReadCancel,
@@ -47,6 +47,7 @@ from .text_search import (
 )
 
 __all__ = [
+    "CONNECT_TIMEOUT_SECONDS",
     "DEFAULT_DATABASE",
     "embedded_status",
     "embedded_url",
