@@ -209,8 +209,8 @@ def refresh_statistics(conn, settings, changed: int) -> None:
     table = names.events(settings)
     estimate = conn.execute("SELECT reltuples FROM pg_catalog.pg_class WHERE oid = %s::regclass",
                             (table.as_string(conn),)).fetchone()[0]
-    if estimate < 0 or changed * 5 >= estimate:
-        conn.execute(sql.SQL("ANALYZE {}").format(table))
+    if estimate < 0 or changed * 5 >= estimate:  # never waits: another analyze or a vacuum at work does it
+        conn.execute(sql.SQL("ANALYZE (SKIP_LOCKED) {}").format(table))
 
 
 def backoff_seconds(attempts: int, base: float) -> float:

@@ -82,8 +82,8 @@ class WebhookSender:
         run out before an answer (``deadline``: ``time.monotonic()`` when the lease ends),
         ``HELD_BACK`` when an earlier event of its entry was not delivered, else why not.
         ``confirm``: a coroutine function awaited with each delivered event that has a later
-        one in its entry, before that one is sent (False stops the entry there). The target is checked once per call (its name
-        may resolve to a refused address by now)."""
+        one in its entry, before that one is sent (False stops the entry there). The target
+        is checked once per call (its name may resolve to a refused address by now)."""
         try:
             check_target(subscription["target_url"], self.allowed_networks)
         except InvalidInput as exc:
