@@ -27,13 +27,19 @@ def version_values(store, conn, settings, section, entry_id, version) -> tuple[d
     if row is None:
         raise NotFound(f"entry '{entry_id}' of section '{found['handle']}' has no version {version}", field="version")
     if row[0] == "links":
-        row = conn.execute(sql.SQL("SELECT op, map_id, data FROM {} WHERE section_id = %s AND entry_id = %s "
-                                   "AND id < %s AND op <> 'links' ORDER BY id DESC LIMIT 1").format(
-            history_table(settings)), (found["id"], str(entry_id), version)).fetchone()
+        row = values_row_before(conn, history_table(settings), found["id"], entry_id, version)
     values = {}
     if row is not None:
         values = {names.current[f]: v for f, v in names.by_field_id(row[1], row[2]).items() if f in names.current}
     return found, {**values, **links_at(conn, settings, found["id"], entry_id, version, names)}, row is not None
+
+
+def values_row_before(conn, table, section_id, entry_id, version) -> tuple | None:
+    """(op, map id, data) of the entry's last version before ``version`` that holds its
+    values (not a ``links`` one), or None."""
+    return conn.execute(sql.SQL("SELECT op, map_id, data FROM {} WHERE section_id = %s AND entry_id = %s "
+                                "AND id < %s AND op <> 'links' ORDER BY id DESC LIMIT 1").format(table),
+                        (section_id, str(entry_id), version)).fetchone()
 
 
 def restore_entry(engine, section, entry_id, version) -> dict:
@@ -102,9 +108,7 @@ def plan_undo(conn, settings, run_id: str) -> _Plan:
         elif first_op in ("baseline", "delete"):
             before, action = (map_id, data), "restore"
         else:
-            older = conn.execute(sql.SQL("SELECT op, map_id, data FROM {} WHERE section_id = %s AND entry_id = %s "
-                                         "AND id < %s AND op <> 'links' ORDER BY id DESC LIMIT 1").format(table),
-                                 (section_id, entry_id, first_version)).fetchone()
+            older = values_row_before(conn, table, section_id, entry_id, first_version)
             if older is None:
                 before, action, conflict = None, "restore", "no version from before the run is recorded"
             elif older[0] == "delete":
